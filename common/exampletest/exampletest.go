@@ -1,0 +1,402 @@
+// Package exampletest runs an example the way a learner does, as a real
+// process tree from a built binary, and checks what a learner would check:
+// its output against a golden file, its exit status, and that it left
+// nothing behind (files in its temporary directory, FIFOs, processes,
+// System V objects).
+//
+// An example's main_test.go starts with
+//
+//	func TestMain(m *testing.M) { exampletest.Main(m) }
+//
+// and its tests call Run or Start. "go test ./... -update" rewrites the
+// golden files in testdata/.
+package exampletest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/peek"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// Guard is how long one example run may take before the harness kills it.
+// It is a guard against a hang, never a way to order events: no test
+// waits for a duration to pass.
+const Guard = 2 * time.Minute
+
+var (
+	binDir  string
+	binPath string
+)
+
+// Main builds the example in the current directory (the package under
+// test) once, runs the tests and removes the build. It also makes the test
+// process a child subreaper, so that a process an example orphans is
+// reparented to the test and can be found and reaped.
+func Main(m *testing.M) {
+	flag.Parse()
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintln(os.Stderr, "exampletest: PR_SET_CHILD_SUBREAPER:", err)
+	}
+	// Descriptors this test process inherited without close-on-exec (from
+	// a shell, an editor, a CI runner) would be passed on to every example
+	// and show up in its descriptor listing. Mark them all close-on-exec.
+	if fds, err := peek.FDs(); err == nil {
+		for _, f := range fds {
+			if f.Num > 2 {
+				unix.CloseOnExec(f.Num)
+			}
+		}
+	}
+	code := func() int {
+		dir, err := os.MkdirTemp("", "exampletest-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "exampletest:", err)
+			return 1
+		}
+		binDir = dir
+		defer os.RemoveAll(dir)
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+var buildOnce sync.Once
+var buildErr error
+
+// Binary builds the package in the current directory (with -race when the
+// tests themselves run with -race) and returns the binary's path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	if binDir == "" {
+		t.Fatal("exampletest: call exampletest.Main from TestMain")
+	}
+	buildOnce.Do(func() {
+		wd, _ := os.Getwd()
+		binPath = filepath.Join(binDir, filepath.Base(wd))
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command(goTool(), append(args, ".")...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func goTool() string {
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return "go"
+}
+
+var (
+	cMu    sync.Mutex
+	cBuilt = map[string]string{}
+)
+
+// BuildC compiles a C twin with gcc -Wall -Wextra -Werror and returns the
+// binary's path. The test is skipped, saying why, when gcc is missing.
+func BuildC(t testing.TB, src string) string {
+	t.Helper()
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found: the C twins cannot be built (apt-get install gcc)")
+	}
+	abs, _ := filepath.Abs(src)
+	cMu.Lock()
+	defer cMu.Unlock()
+	if p, ok := cBuilt[abs]; ok {
+		return p
+	}
+	dir := binDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	out := filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
+	cmd := exec.Command(gcc, "-Wall", "-Wextra", "-Werror", "-O2", "-o", out, abs)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s: %v\n%s", src, err, b)
+	}
+	cBuilt[abs] = out
+	return out
+}
+
+// Opts says how to run a program.
+type Opts struct {
+	Args  []string
+	Env   []string  // added to the environment
+	Stdin io.Reader // nil: /dev/null
+	// Split keeps standard error apart from standard output. By default
+	// both go into one pipe, so the order of lines is the order of writes.
+	Split bool
+	// TmpDir is the program's TMPDIR; empty: a fresh directory that must
+	// be empty again when the program ends.
+	TmpDir string
+	// Survivors allows processes of the run to outlive its first process
+	// (a test that kills it on purpose); they are killed and reaped.
+	Survivors bool
+}
+
+// Proc is a running program.
+type Proc struct {
+	t       testing.TB
+	cmd     *exec.Cmd
+	cancel  context.CancelFunc
+	opts    Opts
+	tmp     string
+	outR    *os.File
+	mu      sync.Mutex
+	out     bytes.Buffer
+	lines   chan string
+	readErr chan struct{}
+	stderr  bytes.Buffer
+	sysv    map[string]map[string]bool
+}
+
+// Result is how a run ended and what it printed.
+type Result struct {
+	Out    string // standard output, with standard error unless Opts.Split
+	Stderr string // standard error when Opts.Split
+	Status syscall.WaitStatus
+	TmpDir string
+}
+
+// Code is the exit status, or -1 if the program was killed by a signal.
+func (r *Result) Code() int {
+	if r.Status.Exited() {
+		return r.Status.ExitStatus()
+	}
+	return -1
+}
+
+// Run runs the program to its end.
+func Run(t testing.TB, bin string, o Opts) *Result {
+	t.Helper()
+	return Start(t, bin, o).Wait()
+}
+
+// Start starts the program in a process group of its own, with colour off,
+// the C locale, and TMPDIR set to a directory of the run's own.
+func Start(t testing.TB, bin string, o Opts) *Proc {
+	t.Helper()
+	p := &Proc{t: t, opts: o, lines: make(chan string, 1024), readErr: make(chan struct{})}
+	p.tmp = o.TmpDir
+	if p.tmp == "" {
+		p.tmp = filepath.Join(t.TempDir(), "tmp")
+		if err := os.Mkdir(p.tmp, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), Guard)
+	p.cancel = cancel
+	cmd := exec.CommandContext(ctx, bin, o.Args...)
+	cmd.Env = append(cleanEnv(), "NO_COLOR=1", "LC_ALL=C", "TMPDIR="+p.tmp)
+	cmd.Env = append(cmd.Env, o.Env...)
+	cmd.Stdin = o.Stdin
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
+	cmd.WaitDelay = 10 * time.Second
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = w
+	if o.Split {
+		cmd.Stderr = &p.stderr
+	} else {
+		cmd.Stderr = w
+	}
+	p.sysv = sysvIDs()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	p.cmd, p.outR = cmd, r
+	go p.read()
+	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone already
+	return p
+}
+
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k := kv[:strings.IndexByte(kv, '=')+1]
+		switch k {
+		case "NO_COLOR=", "FORCE_COLOR=", "TMPDIR=", "LC_ALL=", "LANG=":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func (p *Proc) read() {
+	defer close(p.readErr)
+	br := bufio.NewReader(p.outR)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			p.mu.Lock()
+			p.out.WriteString(line)
+			p.mu.Unlock()
+			select {
+			case p.lines <- strings.TrimSuffix(line, "\n"):
+			default: // nobody is waiting for lines; Out still has them
+			}
+		}
+		if err != nil {
+			close(p.lines)
+			return
+		}
+	}
+}
+
+// Pid is the process ID of the program (the leader of its process group).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
+
+// TmpDir is the program's TMPDIR.
+func (p *Proc) TmpDir() string { return p.tmp }
+
+// WaitFor reads output lines until one contains substr, and returns it.
+// This is how a test waits for a program to be ready: the program prints
+// after the point it describes. The test fails if the output ends first.
+func (p *Proc) WaitFor(substr string) string {
+	p.t.Helper()
+	for line := range p.lines {
+		if strings.Contains(line, substr) {
+			return line
+		}
+	}
+	p.t.Fatalf("output ended without a line containing %q; it was:\n%s", substr, p.Output())
+	return ""
+}
+
+// Output is everything printed so far.
+func (p *Proc) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// Signal sends sig to the program's first process.
+func (p *Proc) Signal(sig syscall.Signal) {
+	if err := unix.Kill(p.cmd.Process.Pid, sig); err != nil {
+		p.t.Fatalf("kill %d: %v", p.cmd.Process.Pid, err)
+	}
+}
+
+// Wait waits for the program to end, then checks it left nothing behind.
+func (p *Proc) Wait() *Result {
+	p.t.Helper()
+	err := p.cmd.Wait()
+	p.cancel()
+	<-p.readErr
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			p.t.Fatalf("%s: %v", p.cmd.Path, err)
+		}
+	}
+	res := &Result{Out: p.Output(), Stderr: p.stderr.String(), TmpDir: p.tmp,
+		Status: p.cmd.ProcessState.Sys().(syscall.WaitStatus)}
+	p.checkLeftovers(res)
+	return res
+}
+
+func (p *Proc) checkLeftovers(res *Result) {
+	t := p.t
+	t.Helper()
+	pgid := p.cmd.Process.Pid
+	// Processes: reap any orphan of the group (we are its subreaper), then
+	// see whether one is still running.
+	reapGroup(pgid, unix.WNOHANG)
+	if unix.Kill(-pgid, 0) == nil {
+		if !p.opts.Survivors {
+			t.Errorf("processes of the run outlived it (process group %d):\n%s", pgid, groupMembers(pgid))
+		}
+		unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck
+		reapGroup(pgid, 0)
+	}
+	// Files: the run's TMPDIR must be empty again (no FIFO, no directory).
+	if p.opts.TmpDir == "" {
+		var left []string
+		filepath.Walk(p.tmp, func(path string, fi os.FileInfo, err error) error { //nolint:errcheck
+			if err == nil && path != p.tmp {
+				left = append(left, fmt.Sprintf("%s %s", fi.Mode(), path))
+			}
+			return nil
+		})
+		if len(left) > 0 {
+			t.Errorf("the run left files in its TMPDIR:\n%s", strings.Join(left, "\n"))
+		}
+	}
+	// System V objects: any object that appeared during the run and still
+	// exists, and that a process of this run touched.
+	pids := pidsIn(res.Out + res.Stderr)
+	pids[fmt.Sprint(pgid)] = true
+	for _, l := range newSysV(p.sysv, pids) {
+		t.Errorf("the run left a System V object behind: %s", l)
+	}
+}
+
+// reapGroup reaps the zombies of a process group that were reparented to
+// this process. With flags 0 it blocks until none is left.
+func reapGroup(pgid int, flags int) {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PGID, pgid, &info, unix.WEXITED|flags, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || (flags&unix.WNOHANG != 0 && pidOf(&info) == 0) {
+			return
+		}
+	}
+}
+
+func groupMembers(pgid int) string {
+	var b strings.Builder
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 2 && f[2] == fmt.Sprint(pgid) {
+			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			fmt.Fprintf(&b, "  pid %s state %s: %s\n", e.Name(), f[0], strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return b.String()
+}

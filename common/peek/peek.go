@@ -1,0 +1,172 @@
+// Package peek shows what the kernel holds, so an example can print it next
+// to the call that changed it: the object behind a file descriptor
+// (/proc/self/fd), the type of a path (a FIFO is "prw-------"), and the rows
+// of /proc/sysvipc for System V objects.
+package peek
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// FDLink is what /proc/self/fd/N points at: "pipe:[12345]" for a pipe,
+// a path for a file, "anon_inode:[eventpoll]" for an epoll instance. For a
+// descriptor that is not open it returns "(not open)".
+func FDLink(fd int) string {
+	l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	if err != nil {
+		return "(not open)"
+	}
+	return l
+}
+
+// FileType is the mode of path as ls -l prints it: "prw-------" for a FIFO
+// only its owner can use. It does not follow a final symbolic link.
+func FileType(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return "", err
+	}
+	return fi.Mode().String(), nil
+}
+
+// FD is one open descriptor of this process.
+type FD struct {
+	Num  int
+	Link string
+}
+
+// Runtime reports whether the descriptor belongs to the Go runtime rather
+// than to the program: the epoll instance and the eventfd of the network
+// poller, which Go opens the first time an *os.File needs it, and the pidfd
+// it holds for each child started with os/exec until Wait.
+func (f FD) Runtime() bool {
+	switch f.Link {
+	case "anon_inode:[eventpoll]", "anon_inode:[eventfd]", "anon_inode:[pidfd]":
+		return true
+	}
+	return false
+}
+
+// FDs lists this process's open descriptors in numeric order, leaving out
+// the one used to read the listing itself.
+func FDs() ([]FD, error) {
+	dir, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	names, err := dir.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	var fds []FD
+	for _, n := range names {
+		num, err := strconv.Atoi(n)
+		if err != nil || uintptr(num) == dir.Fd() {
+			continue
+		}
+		l, err := os.Readlink("/proc/self/fd/" + n)
+		if err != nil {
+			continue // closed between the listing and the readlink
+		}
+		fds = append(fds, FD{num, l})
+	}
+	sort.Slice(fds, func(i, j int) bool { return fds[i].Num < fds[j].Num })
+	return fds, nil
+}
+
+// FDSummary is a one-line account of the open descriptors, the runtime's
+// set apart: "0 1 2 (and 2 held by the Go runtime: eventpoll, eventfd)".
+func FDSummary() string {
+	fds, err := FDs()
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	var mine, rt []string
+	for _, f := range fds {
+		if f.Runtime() {
+			rt = append(rt, strings.TrimSuffix(strings.TrimPrefix(f.Link, "anon_inode:["), "]"))
+			continue
+		}
+		mine = append(mine, strconv.Itoa(f.Num))
+	}
+	s := strings.Join(mine, " ")
+	if len(rt) > 0 {
+		s += fmt.Sprintf(" (and %d held by the Go runtime: %s)", len(rt), strings.Join(rt, ", "))
+	}
+	return s
+}
+
+// SysV is one row of /proc/sysvipc/{msg,sem,shm}, keyed by the column names
+// of the file's header line ("key", "msqid", "perms", "cbytes", ...).
+type SysV map[string]string
+
+// SysVRows reads /proc/sysvipc/<kind>, kind being "msg", "sem" or "shm".
+// These files list every object in the caller's IPC namespace, whoever
+// made it.
+func SysVRows(kind string) ([]SysV, error) {
+	f, err := os.Open("/proc/sysvipc/" + kind)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return nil, fmt.Errorf("/proc/sysvipc/%s: no header line", kind)
+	}
+	cols := strings.Fields(sc.Text())
+	var rows []SysV
+	for sc.Scan() {
+		vals := strings.Fields(sc.Text())
+		row := SysV{}
+		for i, c := range cols {
+			if i < len(vals) {
+				row[c] = vals[i]
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, sc.Err()
+}
+
+// SysVRow returns the row of /proc/sysvipc/<kind> whose id column (msqid,
+// semid or shmid) is id, and false if there is none: the object is gone.
+func SysVRow(kind string, id int) (SysV, bool, error) {
+	rows, err := SysVRows(kind)
+	if err != nil {
+		return nil, false, err
+	}
+	col := map[string]string{"msg": "msqid", "sem": "semid", "shm": "shmid"}[kind]
+	want := strconv.Itoa(id)
+	for _, r := range rows {
+		if r[col] == want {
+			return r, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// Format prints the named columns of a row in the given order as
+// "key=value" pairs, for a one-line view.
+func (r SysV) Format(cols ...string) string {
+	parts := make([]string, 0, len(cols))
+	for _, c := range cols {
+		parts = append(parts, c+"="+r[c])
+	}
+	return strings.Join(parts, " ")
+}
+
+// FileFD is the descriptor number behind f. Unlike f.Fd(), it does not
+// switch the descriptor to blocking mode as a side effect.
+func FileFD(f *os.File) int {
+	fd := -1
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(u uintptr) { fd = int(u) }) //nolint:errcheck // only fails on a closed file
+	}
+	return fd
+}

@@ -1,0 +1,169 @@
+// Package say prints the lines of an example.
+//
+// Every line says who printed it: the role of the process and its PID
+// ("parent 4242: wrote 5 bytes"). Parent and child processes share one
+// terminal, so without the tag a reader could not tell them apart. Each line
+// is written with a single write(2), so lines from different processes never
+// mix mid-line.
+//
+// Colour comes from github.com/fatih/color. It is off when NO_COLOR is set,
+// when TERM=dumb, and when standard output is not a terminal; FORCE_COLOR=1
+// turns it on anyway (NO_COLOR wins if both are set).
+package say
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/fatih/color"
+)
+
+func init() {
+	switch {
+	case os.Getenv("NO_COLOR") != "":
+		color.NoColor = true
+	case os.Getenv("FORCE_COLOR") != "" && os.Getenv("FORCE_COLOR") != "0":
+		color.NoColor = false
+	}
+	// Otherwise fatih/color has already decided: off for TERM=dumb and
+	// for a standard output that is not a terminal.
+}
+
+// Speaker prints lines tagged with a role and a PID.
+type Speaker struct {
+	role string
+	pid  int
+	out  io.Writer
+	tag  *color.Color
+}
+
+// New returns a Speaker for this process in the given role, writing to
+// standard output.
+func New(role string) *Speaker {
+	return &Speaker{role: role, pid: os.Getpid(), out: os.Stdout, tag: roleColor(role)}
+}
+
+// To returns a copy of s that writes to w, for instance os.Stderr when
+// standard output is the pipe under study.
+func (s *Speaker) To(w io.Writer) *Speaker {
+	c := *s
+	c.out = w
+	return &c
+}
+
+// Tag is "role pid", the prefix of every line.
+func (s *Speaker) Tag() string { return fmt.Sprintf("%s %d", s.role, s.pid) }
+
+// Printf prints one tagged line.
+func (s *Speaker) Printf(format string, args ...interface{}) {
+	s.line("", nil, fmt.Sprintf(format, args...))
+}
+
+// Kernel prints what the kernel holds at this moment (a /proc link, a file
+// type, a /proc/sysvipc row), marked so it stands apart from the story.
+func (s *Speaker) Kernel(format string, args ...interface{}) {
+	s.line("[kernel] ", color.New(color.FgBlue), fmt.Sprintf(format, args...))
+}
+
+// GoNote prints where Go differs from C, at the place it happens.
+func (s *Speaker) GoNote(format string, args ...interface{}) {
+	s.line("[Go vs C] ", color.New(color.FgGreen), fmt.Sprintf(format, args...))
+}
+
+// Warnf prints an expected failure or a warning: the lesson, not a crash.
+func (s *Speaker) Warnf(format string, args ...interface{}) {
+	s.line("", color.New(color.FgRed), fmt.Sprintf(format, args...))
+}
+
+func (s *Speaker) line(mark string, c *color.Color, text string) {
+	var b strings.Builder
+	for i, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if i > 0 {
+			mark = strings.Repeat(" ", len(mark))
+		}
+		body := mark + l
+		if c != nil {
+			body = c.Sprint(body)
+		}
+		b.WriteString(s.tag.Sprint(s.Tag()) + ": " + body + "\n")
+	}
+	io.WriteString(s.out, b.String()) //nolint:errcheck // nothing sensible to do if stdout is gone
+}
+
+// Step prints a step header. Only the process that tells the story (the
+// parent) prints steps, so they are not tagged.
+func Step(n int, title string) {
+	fmt.Fprintf(os.Stdout, "\n%s\n", color.New(color.Bold).Sprintf("== Step %d: %s", n, title))
+}
+
+// Fatal prints err to standard error, tagged, and exits with status 1: the
+// exit status for "a call failed".
+func (s *Speaker) Fatal(err error) {
+	s.To(os.Stderr).line("error: ", color.New(color.FgRed, color.Bold), err.Error())
+	os.Exit(1)
+}
+
+// Usage prints a usage message (and an optional reason) to standard error
+// and exits with status 2: the exit status for "you called me wrong".
+func Usage(usage string, format string, args ...interface{}) {
+	if format != "" {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", progName(), fmt.Sprintf(format, args...))
+	}
+	fmt.Fprint(os.Stderr, strings.TrimLeft(usage, "\n"))
+	os.Exit(2)
+}
+
+func progName() string {
+	p := os.Args[0]
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	return p
+}
+
+// roleColor gives the common roles fixed colours, so "parent" looks the
+// same in every example, and any other role a colour derived from its name.
+func roleColor(role string) *color.Color {
+	switch role {
+	case "parent", "server", "reader":
+		return color.New(color.FgCyan, color.Bold)
+	case "child", "client", "writer":
+		return color.New(color.FgYellow, color.Bold)
+	}
+	palette := []color.Attribute{color.FgMagenta, color.FgGreen, color.FgHiBlue, color.FgHiRed, color.FgHiCyan}
+	h := 0
+	for _, r := range role {
+		h = h*31 + int(r)
+	}
+	if h < 0 {
+		h = -h
+	}
+	return color.New(palette[h%len(palette)], color.Bold)
+}
+
+// Parse parses args (os.Args[1:] or a subcommand's rest) with fs and
+// checks that between min and max positional arguments remain (max < 0:
+// no limit). On any problem it prints usage to standard error and exits 2.
+// The usage text is also what -h prints.
+func Parse(fs *flag.FlagSet, args []string, usage string, min, max int) []string {
+	fs.SetOutput(io.Discard) // we print our own usage, once
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(os.Stdout, strings.TrimLeft(usage, "\n"))
+			os.Exit(0)
+		}
+		Usage(usage, "%v", err)
+	}
+	rest := fs.Args()
+	switch {
+	case len(rest) < min:
+		Usage(usage, "missing argument")
+	case max >= 0 && len(rest) > max:
+		Usage(usage, "unexpected argument %q", rest[max])
+	}
+	return rest
+}

@@ -46,6 +46,10 @@ const (
 	envReady = "IPC_EXAMPLE_READY_FD"
 )
 
+// RoleEnv is the environment entry that starts a program in role; for
+// tests and tools that start a role from outside the program.
+func RoleEnv(role string) string { return envRole + "=" + role }
+
 // Dispatch runs the function registered for this process's role and then
 // exits with status 0 (a role that fails calls os.Exit itself). In the
 // original process, which has no role, it returns at once. An unknown role
@@ -56,8 +60,15 @@ func Dispatch(roles map[string]func(args []string)) {
 		return
 	}
 	// Forget the role, so that a program this child starts in turn (a
-	// shell, a C twin, another role) does not believe it has one.
+	// shell, a C twin, another role) does not believe it has one, and keep
+	// the readiness descriptor from it: a grandchild holding it open would
+	// hide this child's death from the parent's WaitReady.
 	os.Unsetenv(envRole)
+	if n, err := strconv.Atoi(os.Getenv(envReady)); err == nil {
+		readyFD = n
+		unix.CloseOnExec(n)
+	}
+	os.Unsetenv(envReady)
 	f, ok := roles[role]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "child: unknown role %q\n", role)
@@ -84,7 +95,7 @@ func Command(role string, args ...string) *Cmd {
 	// or deleted since (as "go run" does at the end); argv[0] keeps the
 	// name the user typed, so ps shows something readable.
 	c.Args[0] = os.Args[0]
-	c.Env = append(os.Environ(), envRole+"="+role)
+	c.Env = append(os.Environ(), RoleEnv(role))
 	c.Stdout = os.Stdout
 	c.Stderr = os.Stderr
 	// The kernel sends SIGKILL to the child when the thread that started
@@ -165,22 +176,26 @@ func (c *Cmd) Run() error {
 // nothing.
 func Ready(msg string) {
 	readyOnce.Do(func() {
-		n, err := strconv.Atoi(os.Getenv(envReady))
-		if err != nil {
+		if readyFD < 0 {
 			return
 		}
-		os.Unsetenv(envReady)
-		f := os.NewFile(uintptr(n), "ready")
+		f := os.NewFile(uintptr(readyFD), "ready")
 		f.WriteString(strings.ReplaceAll(msg, "\n", " ") + "\n") //nolint:errcheck // a dead parent kills us anyway
 		f.Close()
 	})
 }
 
-var readyOnce sync.Once
+var (
+	readyOnce sync.Once
+	readyFD   = -1 // set by Dispatch
+)
 
 // File returns the descriptor the parent passed as ExtraFiles[i], which the
-// child has as fd 3+i.
+// child has as fd 3+i. It marks it close-on-exec, as Go does with every
+// descriptor it opens, so that a program this child starts does not
+// inherit it by accident.
 func File(i int, name string) *os.File {
+	unix.CloseOnExec(3 + i)
 	return os.NewFile(uintptr(3+i), name)
 }
 

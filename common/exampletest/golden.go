@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ type Rule struct {
 }
 
 var (
-	tagRe = regexp.MustCompile(`(?m)^([A-Za-z][\w-]*(?: \d+)?) (\d+): `)
+	tagRe    = regexp.MustCompile(`(?m)^([A-Za-z][\w-]*(?: \d+)?) (\d+): `)
 	tagPIDRe = regexp.MustCompile(`(?m)^(?:[A-Za-z][\w-]*(?: \d+)?) (\d+): `)
 	// Numbers that are PIDs by the word in front of them.
 	pidWordRe = regexp.MustCompile(`(?i)\b(?:pid|ppid|cpid|lpid|lspid|lrpid|sempid|process)\b[ =:]*(\d+)`)
@@ -55,6 +56,25 @@ func Normalize(out, tmpDir string, extra ...Rule) string {
 	}
 	rules = append(rules, Rule{Re: pidWordRe, Class: "PID"}, Rule{Re: inodeRe, Class: "INODE"})
 	rules = append(rules, extra...)
+	// Number each class's values in order of first appearance in the
+	// text, whichever rule finds them, then replace.
+	type hit struct {
+		pos   int
+		class string
+		val   string
+	}
+	var hits []hit
+	for _, r := range rules {
+		for _, m := range r.Re.FindAllStringSubmatchIndex(out, -1) {
+			if len(m) >= 4 && m[2] >= 0 && r.Fixed == "" {
+				hits = append(hits, hit{m[2], r.Class, out[m[2]:m[3]]})
+			}
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].pos < hits[j].pos })
+	for _, h := range hits {
+		n.name(Rule{Class: h.class}, h.val)
+	}
 	for _, r := range rules {
 		out = n.apply(out, r)
 	}
@@ -199,3 +219,5 @@ func newSysV(before map[string]map[string]bool, pids map[string]bool) []string {
 func pidOf(info *unix.Siginfo) int {
 	return int(*(*int32)(unsafe.Pointer(uintptr(unsafe.Pointer(info)) + 16)))
 }
+
+func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -1,0 +1,93 @@
+package peek_test
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	_ "github.com/goipc/ipc-examples/common/exampletest" // accepts -update, like every test here
+	"github.com/goipc/ipc-examples/common/peek"
+)
+
+func TestFDLinkAndFDs(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rfd, wfd := peek.FileFD(r), peek.FileFD(w)
+	// Unlike r.Fd(), FileFD leaves the descriptor non-blocking, as
+	// os.Pipe made it for the runtime's poller.
+	if fl, err := unix.FcntlInt(uintptr(rfd), unix.F_GETFL, 0); err != nil || fl&unix.O_NONBLOCK == 0 {
+		t.Errorf("FileFD changed the descriptor's flags: %#x, %v", fl, err)
+	}
+	lr, lw := peek.FDLink(rfd), peek.FDLink(wfd)
+	if !strings.HasPrefix(lr, "pipe:[") || lr != lw {
+		t.Errorf("the two ends of one pipe: %q and %q", lr, lw)
+	}
+	fds, err := peek.FDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, f := range fds {
+		if f.Num == rfd || f.Num == wfd {
+			found++
+		}
+		if strings.HasPrefix(f.Link, "/proc/") && strings.HasSuffix(f.Link, "/fd") {
+			t.Errorf("FDs lists its own directory descriptor %d", f.Num)
+		}
+	}
+	if found != 2 {
+		t.Errorf("FDs found %d of the pipe's 2 descriptors: %v", found, fds)
+	}
+	r.Close()
+	w.Close()
+	if got := peek.FDLink(rfd); got != "(not open)" {
+		t.Errorf("closed descriptor: %q", got)
+	}
+}
+
+func TestFileType(t *testing.T) {
+	p := t.TempDir() + "/fifo"
+	if err := unix.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := peek.FileType(p); err != nil || got != "prw-------" {
+		t.Errorf("FileType = %q, %v; want prw-------", got, err)
+	}
+	if _, err := peek.FileType(p + ".missing"); err == nil {
+		t.Error("FileType of a missing path must fail")
+	}
+}
+
+// A private segment, made and removed here, appears in /proc/sysvipc/shm
+// with the columns the examples print.
+func TestSysVRows(t *testing.T) {
+	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 4096, unix.IPC_CREAT|0o600)
+	if err == unix.ENOSYS {
+		t.Skip("this kernel has no System V IPC")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+	row, ok, err := peek.SysVRow("shm", id)
+	if err != nil || !ok {
+		t.Fatalf("segment %d not in /proc/sysvipc/shm: %v", id, err)
+	}
+	if row["size"] != "4096" || row["perms"] != "600" || row["key"] != "0" || row["cpid"] != strconv.Itoa(os.Getpid()) {
+		t.Errorf("row %v", row)
+	}
+	if got := row.Format("size", "perms"); got != "size=4096 perms=600" {
+		t.Errorf("Format = %q", got)
+	}
+	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := peek.SysVRow("shm", id); ok {
+		t.Errorf("segment %d still listed after IPC_RMID", id)
+	}
+}

@@ -1,0 +1,50 @@
+package syserr_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	_ "github.com/goipc/ipc-examples/common/exampletest" // accepts -update, like every test here
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+func TestWrap(t *testing.T) {
+	if syserr.Wrap("close", nil, nil) != nil {
+		t.Fatal("Wrap of nil must be nil")
+	}
+	m := syserr.Meanings{unix.ENXIO: "no process has the FIFO open for reading"}
+	// A real failure: open(O_WRONLY|O_NONBLOCK) on a FIFO nobody reads.
+	dir := t.TempDir()
+	fifo := dir + "/f"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK, 0)
+	err = syserr.Wrap("open(O_WRONLY|O_NONBLOCK)", err, m)
+	want := "open(O_WRONLY|O_NONBLOCK) failed: ENXIO (no such device or address): no process has the FIFO open for reading"
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	if !errors.Is(err, unix.ENXIO) || syserr.Errno(err) != unix.ENXIO {
+		t.Errorf("the errno must stay visible to errors.Is and Errno")
+	}
+
+	// Through an *os.PathError, and with no meaning given for this errno.
+	_, err = os.Open(dir + "/missing")
+	err = syserr.Wrap("open", err, m)
+	if got := err.Error(); got != "open failed: ENOENT (no such file or directory)" {
+		t.Errorf("got %q", got)
+	}
+
+	// Not an errno at all.
+	err = syserr.Wrap("parse", errors.New("bad"), m)
+	if got := err.Error(); got != "parse failed: bad" || syserr.Errno(err) != 0 {
+		t.Errorf("got %q, errno %d", got, syserr.Errno(err))
+	}
+	if syserr.Name(unix.Errno(4000)) != "errno 4000" {
+		t.Errorf("unknown errno name %q", syserr.Name(unix.Errno(4000)))
+	}
+}

@@ -111,6 +111,11 @@ func writeThenClose(p *say.Speaker) {
 	c := child.Command("reader")
 	c.ExtraFiles = []*os.File{r}
 	start(p, c)
+
+	// The C child sleeps two seconds to let the parent write first. Here
+	// the child shows its end of the pipe and says it is ready; it will
+	// then read until end of file, which no timing can break.
+	wait(p, c)
 	p.GoNote("there is no fork: the child is this program run again, and it holds only\n" +
 		"what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits\n" +
 		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")
@@ -118,11 +123,6 @@ func writeThenClose(p *say.Speaker) {
 	// close(pipe_fd[0]): the parent only writes.
 	r.Close()
 	p.Printf("closed my copy of the read end: I only write")
-
-	// The C child sleeps two seconds to let the parent write first. Here
-	// the child shows its end of the pipe, says it is ready, and then
-	// reads until end of file, which no timing can break.
-	wait(p, c)
 
 	// write(pipe_fd[1], "Hello", 5); write(pipe_fd[1], " Pipe", 5);
 	for i, s := range []string{"Hello", " Pipe"} {
@@ -176,6 +176,7 @@ func readerLeaves(p *say.Speaker) {
 	c := child.Command("quitter")
 	c.ExtraFiles = []*os.File{r}
 	start(p, c)
+	wait(p, c)
 	r.Close()
 	p.Printf("closed my copy of the read end")
 	// wait() makes sure the last read end is gone before we write.
@@ -198,6 +199,7 @@ func readerLeaves(p *say.Speaker) {
 func quitter(args []string) {
 	me := say.New("child")
 	me.Printf("closing fd 3, the read end, without reading, and exiting")
+	child.Ready("")
 	child.File(0, "pipe read end").Close()
 }
 

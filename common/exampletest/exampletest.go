@@ -171,8 +171,11 @@ type Proc struct {
 	tmp     string
 	outR    *os.File
 	mu      sync.Mutex
+	grew    *sync.Cond // signalled when a line arrives or output ends
 	out     bytes.Buffer
-	lines   chan string
+	lines   []string
+	eof     bool
+	cursor  int // the next line WaitFor looks at
 	readErr chan struct{}
 	stderr  bytes.Buffer
 	sysv    map[string]map[string]bool
@@ -204,7 +207,8 @@ func Run(t testing.TB, bin string, o Opts) *Result {
 // the C locale, and TMPDIR set to a directory of the run's own.
 func Start(t testing.TB, bin string, o Opts) *Proc {
 	t.Helper()
-	p := &Proc{t: t, opts: o, lines: make(chan string, 1024), readErr: make(chan struct{})}
+	p := &Proc{t: t, opts: o, readErr: make(chan struct{})}
+	p.grew = sync.NewCond(&p.mu)
 	p.tmp = o.TmpDir
 	if p.tmp == "" {
 		p.tmp = filepath.Join(t.TempDir(), "tmp")
@@ -260,17 +264,17 @@ func (p *Proc) read() {
 	br := bufio.NewReader(p.outR)
 	for {
 		line, err := br.ReadString('\n')
+		p.mu.Lock()
 		if line != "" {
-			p.mu.Lock()
 			p.out.WriteString(line)
-			p.mu.Unlock()
-			select {
-			case p.lines <- strings.TrimSuffix(line, "\n"):
-			default: // nobody is waiting for lines; Out still has them
-			}
+			p.lines = append(p.lines, strings.TrimSuffix(line, "\n"))
 		}
 		if err != nil {
-			close(p.lines)
+			p.eof = true
+		}
+		p.grew.Broadcast()
+		p.mu.Unlock()
+		if err != nil {
 			return
 		}
 	}
@@ -282,16 +286,28 @@ func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 // TmpDir is the program's TMPDIR.
 func (p *Proc) TmpDir() string { return p.tmp }
 
-// WaitFor reads output lines until one contains substr, and returns it.
-// This is how a test waits for a program to be ready: the program prints
-// after the point it describes. The test fails if the output ends first.
+// WaitFor waits for the next output line that contains substr and returns
+// it; a later WaitFor looks only at the lines after it. This is how a test
+// waits for a program to be ready: the program prints after the point it
+// describes. The test fails if the output ends first.
 func (p *Proc) WaitFor(substr string) string {
 	p.t.Helper()
-	for line := range p.lines {
-		if strings.Contains(line, substr) {
-			return line
+	p.mu.Lock()
+	for {
+		for p.cursor < len(p.lines) {
+			line := p.lines[p.cursor]
+			p.cursor++
+			if strings.Contains(line, substr) {
+				p.mu.Unlock()
+				return line
+			}
 		}
+		if p.eof {
+			break
+		}
+		p.grew.Wait()
 	}
+	p.mu.Unlock()
 	p.t.Fatalf("output ended without a line containing %q; it was:\n%s", substr, p.Output())
 	return ""
 }

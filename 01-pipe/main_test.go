@@ -55,7 +55,7 @@ func TestSameInode(t *testing.T) {
 func TestNoDescriptorLeft(t *testing.T) {
 	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
 		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-ending", ending}})
-		want := "open descriptors: 0 1 2 (and 2 held by the Go runtime: eventpoll, eventfd)"
+		want := "open descriptors: 0 1 2, and the Go runtime's poller"
 		if !strings.Contains(res.Out, want) {
 			t.Errorf("-ending %s: want %q in output:\n%s", ending, want, res.Out)
 		}

@@ -38,18 +38,13 @@ func FileType(path string) (string, error) {
 type FD struct {
 	Num  int
 	Link string
-}
-
-// Runtime reports whether the descriptor belongs to the Go runtime rather
-// than to the program: the epoll instance and the eventfd of the network
-// poller, which Go opens the first time an *os.File needs it, and the pidfd
-// it holds for each child started with os/exec until Wait.
-func (f FD) Runtime() bool {
-	switch f.Link {
-	case "anon_inode:[eventpoll]", "anon_inode:[eventfd]", "anon_inode:[pidfd]":
-		return true
-	}
-	return false
+	// Runtime is set for the descriptors the Go runtime holds for itself
+	// rather than for the program: the epoll instance of its network
+	// poller and the descriptor it wakes the poller with (an eventfd since
+	// Go 1.23, a pipe before), which it opens the first time an *os.File
+	// needs the poller, and the pidfd it holds for each child started with
+	// os/exec until Wait (Go 1.23 on).
+	Runtime bool
 }
 
 // FDs lists this process's open descriptors in numeric order, leaving out
@@ -74,30 +69,71 @@ func FDs() ([]FD, error) {
 		if err != nil {
 			continue // closed between the listing and the readlink
 		}
-		fds = append(fds, FD{num, l})
+		fds = append(fds, FD{Num: num, Link: l})
 	}
 	sort.Slice(fds, func(i, j int) bool { return fds[i].Num < fds[j].Num })
+	markRuntime(fds)
 	return fds, nil
 }
 
+// markRuntime finds the runtime's descriptors. The poller's wake-up
+// descriptor is told apart from the program's own by how the runtime
+// watches it: every descriptor of the program is registered with its
+// epoll instance edge-triggered (EPOLLET), the wake-up one level-triggered,
+// as /proc/self/fdinfo/<epoll fd> shows. Both ends of a wake-up pipe count.
+func markRuntime(fds []FD) {
+	wake := map[string]bool{} // links of wake-up descriptors
+	for _, f := range fds {
+		if f.Link != "anon_inode:[eventpoll]" {
+			continue
+		}
+		info, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(f.Num))
+		if err != nil {
+			continue
+		}
+		// tfd:        6 events:       19 data: ...
+		for _, line := range strings.Split(string(info), "\n") {
+			fl := strings.Fields(line)
+			if len(fl) < 4 || fl[0] != "tfd:" || fl[2] != "events:" {
+				continue
+			}
+			ev, err := strconv.ParseUint(fl[3], 16, 32)
+			if err != nil || ev&(1<<31) != 0 { // EPOLLET: the program's
+				continue
+			}
+			if n, err := strconv.Atoi(fl[1]); err == nil {
+				wake[FDLink(n)] = true
+			}
+		}
+	}
+	for i, f := range fds {
+		switch {
+		case f.Link == "anon_inode:[eventpoll]", f.Link == "anon_inode:[pidfd]", wake[f.Link]:
+			fds[i].Runtime = true
+		}
+	}
+}
+
 // FDSummary is a one-line account of the open descriptors, the runtime's
-// set apart: "0 1 2 (and 2 held by the Go runtime: eventpoll, eventfd)".
+// set apart: "0 1 2, and the Go runtime's poller". Which descriptors the
+// poller uses changes between Go versions, so the line does not list them.
 func FDSummary() string {
 	fds, err := FDs()
 	if err != nil {
 		return "unreadable: " + err.Error()
 	}
-	var mine, rt []string
+	var mine []string
+	rt := false
 	for _, f := range fds {
-		if f.Runtime() {
-			rt = append(rt, strings.TrimSuffix(strings.TrimPrefix(f.Link, "anon_inode:["), "]"))
+		if f.Runtime {
+			rt = true
 			continue
 		}
 		mine = append(mine, strconv.Itoa(f.Num))
 	}
 	s := strings.Join(mine, " ")
-	if len(rt) > 0 {
-		s += fmt.Sprintf(" (and %d held by the Go runtime: %s)", len(rt), strings.Join(rt, ", "))
+	if rt {
+		s += ", and the Go runtime's poller"
 	}
 	return s
 }

@@ -31,14 +31,26 @@ func TestFDLinkAndFDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found := 0
+	found, poller := 0, false
 	for _, f := range fds {
 		if f.Num == rfd || f.Num == wfd {
 			found++
+			if f.Runtime {
+				t.Errorf("the program's own pipe end %d was taken for the runtime's", f.Num)
+			}
+		}
+		if f.Link == "anon_inode:[eventpoll]" && f.Runtime {
+			poller = true
 		}
 		if strings.HasPrefix(f.Link, "/proc/") && strings.HasSuffix(f.Link, "/fd") {
 			t.Errorf("FDs lists its own directory descriptor %d", f.Num)
 		}
+	}
+	if !poller {
+		t.Errorf("no runtime poller found after os.Pipe: %v", fds)
+	}
+	if !strings.HasSuffix(peek.FDSummary(), ", and the Go runtime's poller") {
+		t.Errorf("summary %q", peek.FDSummary())
 	}
 	if found != 2 {
 		t.Errorf("FDs found %d of the pipe's 2 descriptors: %v", found, fds)

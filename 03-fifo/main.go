@@ -1,0 +1,660 @@
+// 03-fifo ports the FIFO programs of the article "进程间IPC机制" (Linux
+// inter-process communication): a reader that makes a named pipe with
+// mkfifo() and reads it without blocking, and a writer that opens the same
+// name and writes the message given on its command line. The article swapped
+// the two file names (its fifo_write.c reads, its fifo_read.c writes); here
+// and in c/ each is named for what it does.
+//
+// Usage:
+//
+//	go run ./03-fifo                           the demo: one reader, three writers
+//	go run ./03-fifo read [-path P] [-n N]     the reader, for a first terminal
+//	go run ./03-fifo write -path P MSG         the writer, for a second terminal
+//
+// The demo plays both parts, in an order set by readiness messages and
+// wait(), never by sleep(): a writer with no reader (ENXIO), a reader with
+// no writer (read returns 0), a writer that has not written yet (EAGAIN),
+// a message, and a writer that fills the FIFO until write() fails with
+// EAGAIN.
+//
+// Without -path, read makes the FIFO in a new private directory under
+// $TMPDIR and prints the exact write command for a second terminal. It
+// removes what it made when it ends, also on Ctrl-C or SIGTERM. The C
+// originals, corrected, are in c/.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+const usage = `usage: 03-fifo                        the demo: one reader, three writers
+       03-fifo read [-path P] [-n N]  read a FIFO without blocking (fifo_read.c)
+       03-fifo write -path P MSG      write MSG into the FIFO P (fifo_write.c)
+
+  -path P  the FIFO. read makes it if it does not exist (and removes it at the
+           end); without -path it makes one in a private directory under $TMPDIR
+  -n N     read: end after N messages (default 0: read forever, like the article)
+  MSG      1 to 4096 bytes (PIPE_BUF): the kernel writes it in one piece
+`
+
+const (
+	// pipeBuf is PIPE_BUF from <limits.h>. A write of at most this many
+	// bytes to a pipe or FIFO is atomic: its bytes are never interleaved
+	// with another writer's, and with O_NONBLOCK it is written whole or
+	// fails with EAGAIN, never in part.
+	pipeBuf = 4096
+	// fifoName is the FIFO's name in its private directory; the article
+	// used /tmp/myfifo.
+	fifoName = "myfifo"
+	// pollMillis paces the reader's loop, where the article slept 1 s.
+	pollMillis = 1000
+)
+
+func main() {
+	// Go cannot fork, so each writer of the demo is this same program
+	// started again in a named role. This line hands over to that role.
+	child.Dispatch(map[string]func([]string){
+		"write":       writeCmd, // exactly what "03-fifo write" runs
+		"cued-writer": cuedWriter,
+		"filler":      filler,
+	})
+
+	fs := flag.NewFlagSet("03-fifo", flag.ContinueOnError)
+	rest := say.Parse(fs, os.Args[1:], usage, 0, -1)
+	if len(rest) == 0 {
+		demo()
+		return
+	}
+	switch rest[0] {
+	case "read":
+		readCmd(rest[1:])
+	case "write":
+		writeCmd(rest[1:])
+	default:
+		say.Usage(usage, "unknown command %q", rest[0])
+	}
+}
+
+// demo plays the reader, and starts the writers as children.
+func demo() {
+	r := say.New("reader")
+	f := &fifo{}
+	removeOnSignal(r, f)
+
+	say.Step(1, "mkfifo() gives a pipe a name in the file system (fifo_read.c)")
+	f.create(r, "")
+	r.GoNote("Go delivers signals on a channel: signal.Notify(SIGINT, SIGTERM) hands them\n" +
+		"to a goroutine, which removes the FIFO and its directory, then ends the program\n" +
+		"as the signal would have. Press Ctrl-C at any step: nothing is left behind.")
+
+	say.Step(2, "a writer with no reader: open(O_WRONLY|O_NONBLOCK) fails with ENXIO (fifo_write.c)")
+	// The writer is started before anyone has the FIFO open for reading:
+	// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
+	// if(errno==ENXIO) printf("open error; no reading process\n");
+	w := child.Command("write", "-path", f.Path, "hello")
+	start(r, w)
+	end(r, w)
+	r.GoNote("there is no fork: the writer is this program run again as\n" +
+		"\"03-fifo write -path ... hello\", the very command of a second terminal.")
+
+	say.Step(3, "a reader with no writer: open(O_RDONLY|O_NONBLOCK) returns at once, read() returns 0")
+	// fd=open(FIFO,O_RDONLY|O_NONBLOCK,0);
+	fd := openReader(r, f.Path)
+	r.Printf("open(O_RDONLY|O_NONBLOCK) returned fd %d at once; without O_NONBLOCK it would\n"+
+		"wait here for a writer", fd)
+	r.Kernel("/proc/self/fd/%d -> %s  (a FIFO's descriptor names its path)", fd, peek.FDLink(fd))
+	buf := make([]byte, pipeBuf)
+	// nread=read(fd,buf_r,100)
+	expectRead(r, fd, buf, 0, "")
+	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open\n" +
+		"for writing, so there is nothing to wait for")
+	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go\n" +
+		"parks the goroutine on its network poller until data comes. unix.Open and\n" +
+		"unix.Read are the raw system calls and show what a C program sees.")
+
+	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
+	w = child.Command("cued-writer", f.Path, "hello")
+	// The writer opens the FIFO, says it is ready, then waits for a line
+	// on its standard input before it writes: so the reader is sure to
+	// find the FIFO open and empty first.
+	goAhead, err := w.StdinPipe()
+	if err != nil {
+		r.Fatal(syserr.Wrap("pipe", err, nil))
+	}
+	start(r, w)
+	wait(r, w)
+	// if(errno==EAGAIN) printf("no data yet\n");
+	err = expectRead(r, fd, buf, -1, "")
+	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
+		unix.EAGAIN: "a writer has the FIFO open,\nbut nothing is in it",
+	}))
+	r.Printf("telling the writer to go ahead")
+	if _, err := goAhead.Write([]byte("go\n")); err != nil {
+		r.Fatal(syserr.Wrap("write to the writer's standard input", err, nil))
+	}
+	goAhead.Close()
+	end(r, w)
+	// printf("read %s from FIFO\n",buf_r);
+	expectRead(r, fd, buf, len("hello"), "hello")
+	r.Printf("read %q from FIFO", "hello")
+	expectRead(r, fd, buf, 0, "")
+	r.Printf("then read() returned 0 again: the writer has closed its end")
+	hup := pollNow(r, fd)
+	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up, and it stays so.\n"+
+		"A reader that paces itself with poll() must reopen the FIFO now (read does), or spin.", hup)
+
+	say.Step(5, "a writer that does not wait for the reader: the FIFO fills up, write() fails with EAGAIN")
+	// The writer repeats write(fd,w_buf,...) until
+	// if(errno==EAGAIN) printf("The FIFO has not been read yet...");
+	// and tells us, in its readiness message, how many bytes it wrote.
+	w = child.Command("filler", f.Path)
+	start(r, w)
+	wrote := wait(r, w)
+	end(r, w)
+	// The writer is gone; what it wrote is still in the FIFO, because
+	// the reader still has it open.
+	drained := 0
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil {
+			r.Fatal(syserr.Wrap("read", err, nil))
+		}
+		if n == 0 {
+			break
+		}
+		drained += n
+	}
+	r.Printf("drained %d bytes, then read() returned 0: the writer is gone", drained)
+	if strconv.Itoa(drained) != wrote {
+		r.Fatal(fmt.Errorf("the writer wrote %s bytes, but %d came out", wrote, drained))
+	}
+	r.Printf("the same %d bytes the writer wrote: a full FIFO refuses more, it loses nothing", drained)
+
+	say.Step(6, "close(), unlink(), rmdir(): the name goes, and with the last descriptor the pipe")
+	// close(fd); unlink(FIFO); (the article never reached its unlink)
+	if err := unix.Close(fd); err != nil {
+		r.Fatal(syserr.Wrap("close", err, nil))
+	}
+	r.Printf("closed fd %d", fd)
+	f.remove(r)
+
+	say.Step(7, "what this process still holds")
+	r.Kernel("open descriptors: %s", peek.FDSummary())
+	r.Printf("now in two terminals: go run ./03-fifo read, then the write command it prints")
+}
+
+// expectRead is read(fd, buf, len(buf)) in the demo, where the outcome is
+// known in advance: want bytes (text), 0 for end of file, or -1 for EAGAIN,
+// which it returns. Anything else ends the demo.
+func expectRead(r *say.Speaker, fd int, buf []byte, want int, text string) error {
+	n, err := unix.Read(fd, buf)
+	switch {
+	case want < 0 && err == unix.EAGAIN:
+		return err
+	case err != nil:
+		r.Fatal(syserr.Wrap("read", err, nil))
+	case n != want || string(buf[:n]) != text:
+		r.Fatal(fmt.Errorf("read returned %d bytes %q, want %d bytes %q", n, buf[:n], want, text))
+	}
+	return nil
+}
+
+// pollNow is poll() with a zero timeout: what the kernel reports now.
+func pollNow(r *say.Speaker, fd int) string {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, 0); err != nil {
+		r.Fatal(syserr.Wrap("poll", err, nil))
+	}
+	var s []string
+	for _, e := range []struct {
+		bit  int16
+		name string
+	}{{unix.POLLIN, "POLLIN"}, {unix.POLLHUP, "POLLHUP"}} {
+		if fds[0].Revents&e.bit != 0 {
+			s = append(s, e.name)
+		}
+	}
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, "|")
+}
+
+// cuedWriter is the writer of step 4: open, ready, wait for the go-ahead
+// on standard input, write args[1], close.
+func cuedWriter(args []string) {
+	me := say.New("writer")
+	if len(args) != 2 {
+		me.Fatal(fmt.Errorf("cued-writer wants PATH MSG, got %q", args))
+	}
+	fd := openWriter(me, args[0])
+	me.Kernel("/proc/self/fd/%d -> %s", fd, peek.FDLink(fd))
+	child.Ready("")
+	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+		me.Fatal(syserr.Wrap("read the go-ahead", err, nil))
+	}
+	writeMsg(me, fd, args[1])
+	unix.Close(fd)
+}
+
+// filler is the writer of step 5: it writes PIPE_BUF bytes at a time,
+// without waiting for the reader, until the FIFO is full.
+func filler(args []string) {
+	me := say.New("writer")
+	if len(args) != 1 {
+		me.Fatal(fmt.Errorf("filler wants PATH, got %q", args))
+	}
+	fd := openWriter(me, args[0])
+	size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		me.Fatal(syserr.Wrap("fcntl(F_GETPIPE_SZ)", err, nil))
+	}
+	me.Kernel("fcntl(F_GETPIPE_SZ) = %d: the FIFO's buffer in the kernel holds that many bytes", size)
+
+	chunk := bytes.Repeat([]byte("x"), pipeBuf)
+	total := 0
+	for {
+		n, err := unix.Write(fd, chunk)
+		if err == unix.EAGAIN {
+			me.Printf("wrote %d bytes in writes of %d, then\n%v", total, pipeBuf, syserr.Wrap("write", err, syserr.Meanings{
+				unix.EAGAIN: "the FIFO is full",
+			}))
+			me.Printf("(a writer without O_NONBLOCK would sleep here until the reader made room)")
+			break
+		}
+		if err != nil {
+			me.Fatal(syserr.Wrap("write", err, nil))
+		}
+		total += n
+	}
+	// printf("The FIFO has not been read yet.Please try later\n");
+	me.Printf("The FIFO has not been read yet. Please try later")
+	child.Ready(strconv.Itoa(total))
+	unix.Close(fd)
+}
+
+// readCmd is fifo_read.c (the article's fifo_write.c): make the FIFO if
+// needed, open it without blocking, and report what each read() finds,
+// each time it changes.
+func readCmd(args []string) {
+	fs := flag.NewFlagSet("read", flag.ContinueOnError)
+	path := fs.String("path", "", "the FIFO")
+	count := fs.Int("n", 0, "messages to read; 0: forever")
+	say.Parse(fs, args, usage, 0, 0)
+	if *count < 0 {
+		say.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
+	}
+
+	me := say.New("reader")
+	f := &fifo{}
+	removeOnSignal(me, f)
+	f.create(me, *path)
+	fd := openReader(me, f.Path)
+	// The article prints this before open(); here it comes after, so that a
+	// writer started on seeing it is sure to find a reader.
+	me.Printf("Preparing for reading bytes... (open(O_RDONLY|O_NONBLOCK) returned fd %d)", fd)
+	if *path == "" {
+		me.Printf("in a second terminal: go run ./03-fifo write -path %s hello", shellQuote(f.Path))
+	}
+
+	buf := make([]byte, pipeBuf)
+	state := ""
+	show := func(s string) {
+		if s != state {
+			me.Printf("%s", s)
+			state = s
+		}
+	}
+	hup := false
+	for got := 0; ; {
+		// if((nread=read(fd,buf_r,100))==-1) ...
+		n, err := unix.Read(fd, buf)
+		switch {
+		case err == unix.EAGAIN:
+			show("no data yet (EAGAIN: a writer has the FIFO open, but it is empty)")
+		case err != nil:
+			me.Fatal(syserr.Wrap("read", err, nil))
+		case n == 0:
+			show("no writer (read returned 0, end of file: nobody has the FIFO open for writing)")
+			if hup {
+				fd = reopen(me, f, fd)
+				hup = false
+			}
+		default:
+			// A FIFO is a byte stream: two quick messages may come out of
+			// one read(). Each read that returns data counts as one here.
+			me.Printf("read %q from FIFO", buf[:n])
+			state = ""
+			got++
+		}
+		if *count > 0 && got == *count {
+			break
+		}
+		// sleep(1);
+		hup = pollIn(me, fd, pollMillis)
+	}
+	if err := unix.Close(fd); err != nil {
+		me.Fatal(syserr.Wrap("close", err, nil))
+	}
+	// unlink(FIFO); (never reached in the article, after while(1))
+	f.remove(me)
+}
+
+// pollIn waits until fd has data or its last writer hangs up, for at most
+// ms milliseconds: the article's sleep(1), but it wakes as soon as a writer
+// writes. It reports whether poll() said POLLHUP.
+func pollIn(me *say.Speaker, fd int, ms int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, ms)
+		if err == unix.EINTR {
+			// poll() is never restarted after a signal handler, and the
+			// Go runtime sends itself SIGURG to preempt goroutines.
+			continue
+		}
+		if err != nil {
+			me.Fatal(syserr.Wrap("poll", err, nil))
+		}
+		return fds[0].Revents&unix.POLLHUP != 0
+	}
+}
+
+// reopen replaces fd with a fresh open of the FIFO, after its last writer
+// hung up. Once a writer has come and gone, poll() reports POLLHUP on this
+// open file at once, every time, until the reader closes it: the loop
+// would spin. A fresh open() reports POLLHUP only after a new writer has
+// come and gone. The new descriptor is opened before the old one is closed
+// (dup3 does both in one step, keeping the number), so the FIFO always has a
+// reader: a writer arriving in between neither gets ENXIO nor loses its
+// message.
+func reopen(me *say.Speaker, f *fifo, fd int) int {
+	f.mu.Lock() // not while a signal is removing the FIFO
+	defer f.mu.Unlock()
+	nfd := openReader(me, f.Path)
+	if err := unix.Dup3(nfd, fd, unix.O_CLOEXEC); err != nil {
+		me.Fatal(syserr.Wrap("dup3", err, nil))
+	}
+	unix.Close(nfd)
+	return fd
+}
+
+// writeCmd is fifo_write.c (the article's fifo_read.c): open the FIFO for
+// writing without blocking, and write MSG into it.
+func writeCmd(args []string) {
+	fs := flag.NewFlagSet("write", flag.ContinueOnError)
+	path := fs.String("path", "", "the FIFO")
+	rest := say.Parse(fs, args, usage, 1, 1)
+	// if(argc==1) printf("Please send something\n"); strcpy(w_buf,argv[1]);
+	// The article went on after that message and copied a NULL pointer,
+	// and any argument over 99 bytes overflowed w_buf[100].
+	msg := rest[0]
+	switch {
+	case *path == "":
+		say.Usage(usage, "write needs -path: the FIFO a reader has open")
+	case msg == "":
+		say.Usage(usage, "MSG is empty: please send something")
+	case len(msg) > pipeBuf:
+		say.Usage(usage, "MSG is %d bytes; at most %d (PIPE_BUF) are written in one piece", len(msg), pipeBuf)
+	}
+	me := say.New("writer")
+	fd := openWriter(me, *path)
+	writeMsg(me, fd, msg)
+	unix.Close(fd)
+}
+
+// openWriter is fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0), with the
+// article's ENXIO message. The article tested fd before calling open().
+func openWriter(me *say.Speaker, path string) int {
+	fd, err := openFIFO(path, unix.O_WRONLY)
+	if syserr.Errno(err) == unix.ENXIO {
+		me.To(os.Stderr).Warnf("open error; no reading process")
+	}
+	if err != nil {
+		me.Fatal(syserr.Wrap("open(O_WRONLY|O_NONBLOCK)", err, syserr.Meanings{
+			unix.ENXIO:  "no process has the FIFO open for reading",
+			unix.ENOENT: "no such file: start the reader first (03-fifo read)",
+			unix.EACCES: "no permission to write to the FIFO",
+		}))
+	}
+	me.Printf("open(O_WRONLY|O_NONBLOCK) returned fd %d: a reader has the FIFO open", fd)
+	return fd
+}
+
+// writeMsg is write(fd,w_buf,strlen(w_buf)): the message and nothing more,
+// where the article wrote 100 bytes whatever the message's length.
+func writeMsg(me *say.Speaker, fd int, msg string) {
+	n, err := unix.Write(fd, []byte(msg))
+	if syserr.Errno(err) == unix.EAGAIN {
+		me.To(os.Stderr).Warnf("The FIFO has not been read yet. Please try later")
+	}
+	if err != nil {
+		me.Fatal(syserr.Wrap("write", err, syserr.Meanings{
+			unix.EAGAIN: "the FIFO has no room for the whole message; nothing was written",
+			unix.EPIPE:  "the reader closed the FIFO after we opened it",
+		}))
+	}
+	if n != len(msg) { // cannot happen for len(msg) <= PIPE_BUF
+		me.Fatal(fmt.Errorf("write wrote %d of %d bytes", n, len(msg)))
+	}
+	me.Printf("write %q to the FIFO", msg)
+}
+
+// openReader is fd=open(FIFO,O_RDONLY|O_NONBLOCK,0).
+func openReader(me *say.Speaker, path string) int {
+	fd, err := openFIFO(path, unix.O_RDONLY)
+	if err != nil {
+		me.Fatal(syserr.Wrap("open(O_RDONLY|O_NONBLOCK)", err, syserr.Meanings{
+			unix.ENOENT: "no such file: the FIFO was removed",
+			unix.EACCES: "no permission to read the FIFO",
+		}))
+	}
+	return fd
+}
+
+// openFIFO opens path with O_NONBLOCK and checks it is a FIFO: a regular
+// file at that path would be read or overwritten instead. O_CLOEXEC keeps
+// the descriptor from the writers this program starts (C's fork would
+// hand it to them).
+func openFIFO(path string, mode int) (int, error) {
+	fd, err := unix.Open(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s is not a FIFO", path)
+	}
+	return fd, nil
+}
+
+// fifo is the FIFO this program uses, and what of it this program made, so
+// that it removes exactly that, at the end or on a signal.
+type fifo struct {
+	Path string
+	mu   sync.Mutex // held while files are made, removed or reopened
+	dir  string     // the private directory this program made, or ""
+	made bool       // this program made the FIFO
+	done bool       // remove has run
+}
+
+// create is if((mkfifo(FIFO,O_CREAT|O_EXCL)<0)&&(errno!=EEXIST)), with the
+// mode the article meant: 0600, only the owner may read and write. (It
+// passed open()'s flags O_CREAT|O_EXCL as the mode, 0300 in octal.) With
+// path "" it first makes a private directory under $TMPDIR.
+func (f *fifo) create(me *say.Speaker, path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fail := func(err error) {
+		if f.dir != "" {
+			os.Remove(f.dir)
+		}
+		me.Fatal(err)
+	}
+	if path == "" {
+		// A fixed /tmp/myfifo collides with a second run and lets any
+		// local user in. A new directory of mode 0700 does neither.
+		dir, err := os.MkdirTemp("", "03-fifo-")
+		if err != nil {
+			me.Fatal(syserr.Wrap("mkdtemp", err, nil))
+		}
+		f.dir = dir
+		path = filepath.Join(dir, fifoName)
+		me.Printf("made the private directory %s", dir)
+		me.Kernel("%s is %s: only its owner may enter it", dir, fileType(dir))
+	}
+	f.Path = path
+	err := unix.Mkfifo(path, 0o600)
+	switch {
+	case err == nil:
+		f.made = true
+		me.Printf("mkfifo(%q, 0600) made the FIFO", path)
+	case err == unix.EEXIST && isFIFO(path):
+		me.Printf("mkfifo(%q, 0600): EEXIST, and it is a FIFO: using it (and leaving it there)", path)
+	default:
+		fail(syserr.Wrap("mkfifo", err, syserr.Meanings{
+			unix.EEXIST:       "the path exists and is not a FIFO",
+			unix.ENOENT:       "a directory in the path does not exist",
+			unix.ENOTDIR:      "a part of the path is not a directory",
+			unix.EACCES:       "no permission to create a file in that directory",
+			unix.EROFS:        "the file system is read-only",
+			unix.ENOSPC:       "the file system is full",
+			unix.ENAMETOOLONG: "the path is too long",
+		}))
+	}
+	me.Kernel("%s is %s: p for a FIFO (named pipe), rw for its owner only", path, fileType(path))
+}
+
+// remove unlinks the FIFO and removes the directory, if this program made
+// them; it runs once, and any later call does nothing.
+func (f *fifo) remove(me *say.Speaker) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removeLocked(me)
+}
+
+func (f *fifo) removeLocked(me *say.Speaker) {
+	if f.done || f.Path == "" {
+		return
+	}
+	f.done = true
+	if !f.made {
+		me.Printf("left %s in place: it was there before", f.Path)
+		return
+	}
+	// unlink(FIFO);
+	if err := unix.Unlink(f.Path); err != nil {
+		me.Warnf("%v", syserr.Wrap("unlink", err, nil))
+	} else {
+		me.Printf("unlink(%q): the FIFO's name is gone", f.Path)
+	}
+	if f.dir == "" {
+		return
+	}
+	if err := unix.Rmdir(f.dir); err != nil {
+		me.Warnf("%v", syserr.Wrap("rmdir", err, nil))
+		return
+	}
+	me.Printf("rmdir(%q)", f.dir)
+	me.Kernel("%s: %s", f.dir, fileType(f.dir))
+}
+
+// removeOnSignal removes f's files when SIGINT or SIGTERM arrives, then
+// ends the program as the signal would have. It must be called before f
+// is made, so that no moment is left uncovered.
+func removeOnSignal(me *say.Speaker, f *fifo) {
+	sigs := make(chan os.Signal, 1) // Notify never blocks: buffer one
+	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM)
+	go func() {
+		sig := (<-sigs).(syscall.Signal)
+		f.mu.Lock() // never unlocked: the reader must not reopen a removed FIFO
+		me.Printf("%s: removing what I made before I go", unix.SignalName(sig))
+		f.removeLocked(me)
+		dieOf(sig)
+	}()
+}
+
+// dieOf ends the process by sig, as its default action would, so that the
+// shell sees "killed by SIGINT" as it would for a C program. Go's own
+// handler stays installed, but with Notify undone it does exactly that.
+// The signal is sent to this thread (tgkill, a thread's raise()), so it
+// arrives before the call returns. If the program started with sig
+// ignored (a background job of a script, nohup), Reset restores that, and
+// the process exits with the shell's code for it, 128+sig.
+func dieOf(sig syscall.Signal) {
+	signal.Reset(sig)
+	runtime.LockOSThread()
+	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig) //nolint:errcheck // we exit below anyway
+	os.Exit(128 + int(sig))
+}
+
+// fileType is what ls -l shows for path's type and mode, or that it is gone.
+func fileType(path string) string {
+	t, err := peek.FileType(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "gone (no such file or directory)"
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return t
+}
+
+func isFIFO(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+}
+
+// shellQuote quotes s for a POSIX shell, if it needs it, so that the
+// printed command can be pasted as is.
+func shellQuote(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+=:,@%", c)) {
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		}
+	}
+	return s
+}
+
+func start(p *say.Speaker, c *child.Cmd) {
+	if err := c.Start(); err != nil {
+		p.Fatal(syserr.Wrap("start child", err, nil))
+	}
+}
+
+func wait(p *say.Speaker, c *child.Cmd) string {
+	msg, err := c.WaitReady()
+	if err != nil {
+		p.Fatal(err)
+	}
+	return msg
+}
+
+// end is waitpid(pid, &status, 0), with the status spelled out.
+func end(p *say.Speaker, c *child.Cmd) {
+	c.Wait() //nolint:errcheck // the status is what we report
+	p.Printf("waitpid: writer %d %s", c.Process.Pid, child.Describe(c.ProcessState))
+}

@@ -63,15 +63,7 @@ func TestNoDescriptorLeft(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"-ending", "nope"}, {"-nosuchflag"}} {
-		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, Split: true})
-		if res.Code() != 2 {
-			t.Errorf("%q: exit status %d, want 2", args, res.Code())
-		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 01-pipe") {
-			t.Errorf("%q: want usage on stderr only; stdout %q, stderr %q", args, res.Out, res.Stderr)
-		}
-	}
+	exampletest.CheckUsage(t, "usage: 01-pipe", []string{"extra"}, []string{"-ending", "nope"}, []string{"-nosuchflag"})
 }
 
 // The corrected C twins build cleanly and tell the same story.

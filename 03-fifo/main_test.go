@@ -173,26 +173,18 @@ func TestWriteRefusesAFile(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	path := "/nonexistent/myfifo" // never reached: usage comes first
-	for _, args := range [][]string{
-		{"extra"},
-		{"-nosuchflag"},
-		{"read", "extra"},
-		{"read", "-n", "-1"},
-		{"read", "-n", "x"},
-		{"write", "hello"},
-		{"write", "-path", path},
-		{"write", "-path", path, "a", "b"},
-		{"write", "-path", path, ""},
-		{"write", "-path", path, strings.Repeat("x", 4097)},
-	} {
-		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, Split: true})
-		if res.Code() != 2 {
-			t.Errorf("%.40q: exit status %d, want 2", args, res.Code())
-		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 03-fifo") {
-			t.Errorf("%.40q: want usage on stderr only; stdout %q, stderr %q", args, res.Out, res.Stderr)
-		}
-	}
+	exampletest.CheckUsage(t, "usage: 03-fifo",
+		[]string{"extra"},
+		[]string{"-nosuchflag"},
+		[]string{"read", "extra"},
+		[]string{"read", "-n", "-1"},
+		[]string{"read", "-n", "x"},
+		[]string{"write", "hello"},
+		[]string{"write", "-path", path},
+		[]string{"write", "-path", path, "a", "b"},
+		[]string{"write", "-path", path, ""},
+		[]string{"write", "-path", path, strings.Repeat("x", 4097)},
+	)
 }
 
 // Ctrl-C or SIGTERM: the reader removes its FIFO and its private directory

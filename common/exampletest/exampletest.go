@@ -416,3 +416,19 @@ func groupMembers(pgid int) string {
 	}
 	return b.String()
 }
+
+// CheckUsage runs the example with each bad command line and checks what a
+// user must get: exit status 2, nothing on standard output, and on standard
+// error the usage, which starts with usagePrefix ("usage: 01-pipe").
+func CheckUsage(t *testing.T, usagePrefix string, badArgs ...[]string) {
+	t.Helper()
+	for _, args := range badArgs {
+		res := Run(t, Binary(t), Opts{Args: args, Split: true})
+		if res.Code() != 2 {
+			t.Errorf("%.60q: exit status %d, want 2", args, res.Code())
+		}
+		if res.Out != "" || !strings.Contains(res.Stderr, usagePrefix) {
+			t.Errorf("%.60q: want %q on stderr and nothing on stdout; stdout %q, stderr %q", args, usagePrefix, res.Out, res.Stderr)
+		}
+	}
+}

@@ -219,7 +219,8 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	ctx, cancel := context.WithTimeout(context.Background(), Guard)
 	p.cancel = cancel
 	cmd := exec.CommandContext(ctx, bin, o.Args...)
-	cmd.Env = append(cleanEnv(), "NO_COLOR=1", "LC_ALL=C", "TMPDIR="+p.tmp)
+	// GORACE: a -race binary otherwise sleeps 1 s at exit.
+	cmd.Env = append(cleanEnv(), "NO_COLOR=1", "LC_ALL=C", "TMPDIR="+p.tmp, "GORACE=atexit_sleep_ms=0")
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdin = o.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

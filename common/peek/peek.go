@@ -17,7 +17,17 @@ import (
 // a path for a file, "anon_inode:[eventpoll]" for an epoll instance. For a
 // descriptor that is not open it returns "(not open)".
 func FDLink(fd int) string {
-	l, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
+	return readLink("/proc/self/fd/" + strconv.Itoa(fd))
+}
+
+// FDLinkOf is FDLink for another process: what /proc/<pid>/fd/<fd> points
+// at. Reading it needs the same user as that process, or root.
+func FDLinkOf(pid, fd int) string {
+	return readLink("/proc/" + strconv.Itoa(pid) + "/fd/" + strconv.Itoa(fd))
+}
+
+func readLink(path string) string {
+	l, err := os.Readlink(path)
 	if err != nil {
 		return "(not open)"
 	}

@@ -160,6 +160,10 @@ type Opts struct {
 	// Survivors allows processes of the run to outlive its first process
 	// (a test that kills it on purpose); they are killed and reaped.
 	Survivors bool
+	// IPC, if not nil, runs the program in that private IPC namespace
+	// (see NewIPCNamespace). Programs that must share a queue, a segment
+	// or a semaphore set are given the same one.
+	IPC *IPCNamespace
 }
 
 // Proc is a running program.
@@ -237,7 +241,12 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 		cmd.Stderr = w
 	}
 	p.sysv = sysvIDs()
-	if err := cmd.Start(); err != nil {
+	if o.IPC != nil {
+		o.IPC.do(func() { err = cmd.Start() })
+	} else {
+		err = cmd.Start()
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
@@ -371,8 +380,13 @@ func (p *Proc) checkLeftovers(res *Result) {
 			t.Errorf("the run left files in its TMPDIR:\n%s", strings.Join(left, "\n"))
 		}
 	}
-	// System V objects: any object that appeared during the run and still
-	// exists, and that a process of this run touched.
+	// System V objects: in a private namespace, the namespace's end
+	// checks them all (other programs of the test may still use them).
+	// Otherwise: any object that appeared during the run and still exists,
+	// and that a process of this run touched.
+	if p.opts.IPC != nil {
+		return
+	}
 	pids := pidsIn(res.Out + res.Stderr)
 	pids[fmt.Sprint(pgid)] = true
 	for _, l := range newSysV(p.sysv, pids) {

@@ -105,6 +105,20 @@ func Command(role string, args ...string) *Cmd {
 	return &Cmd{Cmd: c, Role: role}
 }
 
+// Program prepares another program (a C twin, say) to run as a child with
+// the same care as Command: the parent's standard output and error, death
+// with the parent, and the readiness pipe, which it finds as the descriptor
+// after its ExtraFiles (fd 3 when there are none) and may write a line to or
+// just close. It is not given a role.
+func Program(path string, args ...string) *Cmd {
+	c := Command("", args...)
+	c.Path = path
+	c.Args[0] = path
+	c.Env = os.Environ()
+	c.Role = path
+	return c
+}
+
 // Start starts the child with a readiness pipe appended to its ExtraFiles.
 // The descriptors in ExtraFiles stay open in the parent: close the ones
 // the parent does not use itself, or a reader never sees end-of-file.

@@ -173,3 +173,21 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("Describe(nil) = %q", got)
 	}
 }
+
+// A foreign program gets the readiness pipe as fd 3 and no role.
+func TestProgram(t *testing.T) {
+	c := child.Program("/bin/sh", "-c", `echo "fd3 ok, role=[$IPC_EXAMPLE_ROLE]" >&3`)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.WaitReady()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg != "fd3 ok, role=[]" {
+		t.Errorf("ready message %q", msg)
+	}
+	if err := c.Wait(); err != nil {
+		t.Error(err)
+	}
+}

@@ -35,6 +35,10 @@ var (
 	inodeRe   = regexp.MustCompile(`(?:pipe|socket):\[(\d+)\]`)
 )
 
+// TIDRule normalises thread ids printed as "tid 1234": which OS thread a
+// goroutine runs on changes from run to run.
+var TIDRule = Rule{Re: regexp.MustCompile(`\btid (\d+)`), Fixed: "TID"}
+
 // Normalize makes output comparable across runs: PIDs (line tags, numbers
 // after "pid" and friends, and after a role word seen in a tag) become
 // PID1, PID2, ...; pipe and socket inodes become INODE1, ...; the run's
@@ -173,7 +177,9 @@ func pidsIn(out string) map[string]bool {
 		pids[m[2]] = true
 	}
 	for _, m := range pidWordRe.FindAllStringSubmatch(out, -1) {
-		pids[m[1]] = true
+		if m[1] != "0" { // "lpid=0": no process yet, not a PID
+			pids[m[1]] = true
+		}
 	}
 	return pids
 }

@@ -30,13 +30,13 @@ func TestNormalizeExtraRules(t *testing.T) {
 }
 
 func TestPidsIn(t *testing.T) {
-	got := pidsIn("parent 10: pid 11 and lspid=12\nnot 13\n")
+	got := pidsIn("parent 10: pid 11 and lspid=12 lrpid=0\nnot 13\n")
 	for _, p := range []string{"10", "11", "12"} {
 		if !got[p] {
 			t.Errorf("pid %s not found in %v", p, got)
 		}
 	}
-	if got["13"] {
-		t.Errorf("13 is no PID")
+	if got["13"] || got["0"] {
+		t.Errorf("13 and 0 are no PIDs: %v", got)
 	}
 }

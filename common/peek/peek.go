@@ -197,6 +197,20 @@ func SysVRow(kind string, id int) (SysV, bool, error) {
 	return nil, false, nil
 }
 
+// SysVLine is the row of /proc/sysvipc/<kind> for id as "col=value ..."
+// pairs of the named columns, or a sentence saying there is no such row
+// (the object is gone) or why the file could not be read.
+func SysVLine(kind string, id int, cols ...string) string {
+	row, ok, err := SysVRow(kind, id)
+	switch {
+	case err != nil:
+		return "/proc/sysvipc/" + kind + " unreadable: " + err.Error()
+	case !ok:
+		return fmt.Sprintf("/proc/sysvipc/%s: no row for id %d: the object is gone", kind, id)
+	}
+	return "/proc/sysvipc/" + kind + ": " + row.Format(cols...)
+}
+
 // Format prints the named columns of a row in the given order as
 // "key=value" pairs, for a one-line view.
 func (r SysV) Format(cols ...string) string {

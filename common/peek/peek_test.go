@@ -103,3 +103,9 @@ func TestSysVRows(t *testing.T) {
 		t.Errorf("segment %d still listed after IPC_RMID", id)
 	}
 }
+
+func TestSysVLine(t *testing.T) {
+	if got := peek.SysVLine("shm", -5, "key"); got != "/proc/sysvipc/shm: no row for id -5: the object is gone" {
+		t.Errorf("SysVLine for a missing id: %q", got)
+	}
+}

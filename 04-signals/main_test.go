@@ -1,0 +1,354 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/exampletest"
+)
+
+func TestMain(m *testing.M) { exampletest.Main(m) }
+
+func run(t *testing.T, args ...string) *exampletest.Result {
+	t.Helper()
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args})
+	if res.Code() != 0 {
+		t.Fatalf("%q: exit status %d (%v), want 0; output:\n%s", args, res.Code(), res.Status, res.Out)
+	}
+	return res
+}
+
+func has(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(out, l) {
+			t.Errorf("output lacks %q; it was:\n%s", l, out)
+		}
+	}
+}
+
+// Each part, run for real and compared with its golden output.
+func TestDemos(t *testing.T) {
+	for _, demo := range []string{"all", "kill", "raise", "alarm", "signal", "table"} {
+		demo := demo
+		t.Run(demo, func(t *testing.T) {
+			t.Parallel()
+			if demo == "all" || demo == "table" {
+				// The table's C column needs gcc: without it the
+				// output differs, and BuildC skips, saying why.
+				exampletest.BuildC(t, "c/kill.c")
+			}
+			exampletest.Golden(t, "demo-"+demo, run(t, "-demo", demo), exampletest.TIDRule)
+		})
+	}
+}
+
+// What wait() reports for each child of the kill part.
+func TestKillStatuses(t *testing.T) {
+	t.Parallel()
+	res := run(t, "-demo", "kill")
+	has(t, res.Out,
+		"was stopped by signal 19 (SIGSTOP)",
+		"caught SIGTERM on my channel: exiting normally",
+		"[kernel] my SigCgt (signals with a handler) has SIGTERM",
+		"[kernel] my SigCgt (signals with a handler) lacks SIGKILL",
+		"sigaction(SIGKILL, SIG_IGN) failed: EINVAL")
+	waits := regexp.MustCompile(`waitpid: child \d+ (.*)`).FindAllStringSubmatch(res.Out, -1)
+	want := []string{
+		"was killed by signal 9 (SIGKILL)",  // stopped, then SIGKILL
+		"exited with status 0",              // caught SIGTERM
+		"was killed by signal 15 (SIGTERM)", // Go's default for SIGTERM
+		"was killed by signal 9 (SIGKILL)",  // Notify(SIGKILL) did nothing
+	}
+	if len(waits) != len(want) {
+		t.Fatalf("%d waitpid lines, want %d:\n%s", len(waits), len(want), res.Out)
+	}
+	for i, w := range want {
+		if waits[i][1] != w {
+			t.Errorf("child %d: %q, want %q", i+1, waits[i][1], w)
+		}
+	}
+}
+
+// The -signal flag, by name and number: SIGUSR1 does not end a Go child
+// that lacks Notify, SIGINT does, SIGKILL ends even the one that catches.
+func TestKillSignalFlag(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		sig           string
+		catcher, plan string
+	}{
+		{"SIGUSR1", "exited with status 0", "exited with status 0"},
+		{"usr2", "exited with status 0", "exited with status 0"},
+		{"2", "exited with status 0", "was killed by signal 2 (SIGINT)"},
+		{"KILL", "was killed by signal 9 (SIGKILL)", "was killed by signal 9 (SIGKILL)"},
+	} {
+		res := run(t, "-demo", "kill", "-signal", tc.sig)
+		waits := regexp.MustCompile(`waitpid: child \d+ (.*)`).FindAllStringSubmatch(res.Out, -1)
+		if len(waits) != 4 || waits[1][1] != tc.catcher || waits[2][1] != tc.plan {
+			t.Errorf("-signal %s: want catcher %q and plain child %q; output:\n%s", tc.sig, tc.catcher, tc.plan, res.Out)
+		}
+	}
+	exampletest.Golden(t, "kill-usr1", run(t, "-demo", "kill", "-signal", "SIGUSR1"), exampletest.TIDRule)
+}
+
+var tableRe = regexp.MustCompile(`(?m)^parent \d+: (kill -[A-Z0-9]+|write to a broken pipe on fd \d) +(killed by SIG[A-Z0-9]+|survived[^ ]*(?: write\(\) got EPIPE)?|exited \d+) +(.*)$`)
+
+// The default-actions table, cell by cell: what a learner reads off it.
+func TestDefaultActionsTable(t *testing.T) {
+	t.Parallel()
+	exampletest.BuildC(t, "c/kill.c") // skips without gcc, as the C column would be empty
+	res := run(t, "-demo", "table")
+	got := map[string][2]string{}
+	for _, m := range tableRe.FindAllStringSubmatch(res.Out, -1) {
+		got[m[1]] = [2]string{m[2], m[3]}
+	}
+	want := map[string][2]string{
+		"kill -HUP":                      {"killed by SIGHUP", "killed by SIGHUP"},
+		"kill -INT":                      {"killed by SIGINT", "killed by SIGINT"},
+		"kill -QUIT":                     {"killed by SIGQUIT", `exited 2 after printing "SIGQUIT: quit" and stacks`},
+		"kill -USR1":                     {"killed by SIGUSR1", "survived"},
+		"kill -USR2":                     {"killed by SIGUSR2", "survived"},
+		"kill -PIPE":                     {"killed by SIGPIPE", "survived"},
+		"kill -ALRM":                     {"killed by SIGALRM", "survived"},
+		"kill -TERM":                     {"killed by SIGTERM", "killed by SIGTERM"},
+		"kill -CHLD":                     {"survived", "survived"},
+		"kill -URG":                      {"survived", "survived"},
+		"write to a broken pipe on fd 1": {"killed by SIGPIPE", "killed by SIGPIPE"},
+		"write to a broken pipe on fd 3": {"killed by SIGPIPE", "survived: write() got EPIPE"},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: C %q, Go %q; want C %q, Go %q", k, got[k][0], got[k][1], w[0], w[1])
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d table rows, want %d:\n%s", len(got), len(want), res.Out)
+	}
+}
+
+// Independently of the table: this test sends a signal to the Go port and
+// to the C twin while each waits for its alarm. A Go process without Notify
+// for SIGUSR1 survives it and its alarm still rings; the C twin dies of it.
+// SIGTERM, the control, ends the Go process too.
+func TestSignalWhileWaiting(t *testing.T) {
+	t.Parallel()
+	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/alarm.c")
+	for _, tc := range []struct {
+		bin  string
+		args []string
+		sig  syscall.Signal
+		dies bool
+	}{
+		{goBin, []string{"-demo", "alarm"}, unix.SIGUSR1, false},
+		{cBin, nil, unix.SIGUSR1, true},
+		{goBin, []string{"-demo", "alarm"}, unix.SIGTERM, true},
+	} {
+		p := exampletest.Start(t, tc.bin, exampletest.Opts{Args: tc.args})
+		p.WaitFor("pause()")
+		p.Signal(tc.sig)
+		res := p.Wait()
+		killed := res.Status.Signaled() && res.Status.Signal() == tc.sig
+		woke := strings.Contains(res.Out, "I have been waken up by SIGALRM")
+		if tc.dies && (!killed || woke) {
+			t.Errorf("%s after %v: %v, want killed by it before the alarm; output:\n%s", tc.bin, tc.sig, res.Status, res.Out)
+		}
+		if !tc.dies && (res.Code() != 0 || !woke) {
+			t.Errorf("%s after %v: %v, want exit 0 after the alarm; output:\n%s", tc.bin, tc.sig, res.Status, res.Out)
+		}
+	}
+}
+
+// alarm(1) really waits for the timer, about one second, and alarm()'s
+// return values are those of the C twin; without a handler, SIGALRM's
+// default action ends the C twin. The three run at the same time.
+func TestAlarm(t *testing.T) {
+	t.Parallel()
+	began := time.Now()
+	g := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-demo", "alarm"}})
+	c := exampletest.Start(t, exampletest.BuildC(t, "c/alarm.c"), exampletest.Opts{})
+	def := exampletest.Start(t, exampletest.BuildC(t, "c/alarm.c"), exampletest.Opts{Args: []string{"-default"}})
+	lines := []string{
+		"alarm(5) returned 0: no alarm was set",
+		"alarm(1) returned 5: the seconds left of alarm(5), which it replaces",
+		"I have been waken up by SIGALRM",
+		"alarm(3) returned 0: no alarm was left",
+		"alarm(0) returned 3 and cancelled it",
+	}
+	for _, p := range []*exampletest.Proc{g, c} {
+		res := p.Wait()
+		if res.Code() != 0 {
+			t.Errorf("exit status %v; output:\n%s", res.Status, res.Out)
+		}
+		has(t, res.Out, lines...)
+	}
+	if d := time.Since(began); d < time.Second {
+		t.Errorf("the alarm part took %v: it cannot have waited for alarm(1)", d)
+	}
+	res := def.Wait()
+	if !res.Status.Signaled() || res.Status.Signal() != unix.SIGALRM {
+		t.Errorf("alarm -default: %v, want killed by SIGALRM", res.Status)
+	}
+}
+
+func TestAlarmFlag(t *testing.T) {
+	t.Parallel()
+	began := time.Now()
+	res := run(t, "-demo", "alarm", "-alarm", "2")
+	has(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM, 2 s after alarm(2)")
+	if d := time.Since(began); d < 2*time.Second {
+		t.Errorf("alarm(2) rang after %v", d)
+	}
+}
+
+// The signal() part, unattended (stdin is /dev/null), and what the
+// kernel shows after signal.Reset.
+func TestSignalUnattended(t *testing.T) {
+	t.Parallel()
+	res := run(t, "-demo", "signal")
+	has(t, res.Out,
+		"standard input is not a terminal",
+		"I have get SIGINT\n",
+		"I have get SIGQUIT\n",
+		"SigCgt still has SIGINT and SIGQUIT: the runtime's own handler, not SIG_DFL")
+	c := exampletest.Run(t, exampletest.BuildC(t, "c/mysignal.c"), exampletest.Opts{})
+	has(t, c.Out, "standard input is not a terminal", "I have get SIGINT\n", "I have get SIGQUIT\n", "default actions restored")
+}
+
+// In a terminal the signal() part waits for the user; here the test plays
+// the user, sending what Ctrl-C and Ctrl-\ send.
+func TestSignalInTerminal(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{{exampletest.Binary(t), "-demo", "signal"}, {exampletest.BuildC(t, "c/mysignal.c")}} {
+		bin := cmd[0]
+		p := exampletest.Start(t, bin, exampletest.Opts{Args: cmd[1:], Stdin: openPTY(t)})
+		p.WaitFor("press Ctrl-C, then Ctrl-\\")
+		p.Signal(unix.SIGINT)
+		p.WaitFor("I have get SIGINT")
+		p.Signal(unix.SIGQUIT)
+		p.WaitFor("I have get SIGQUIT")
+		if res := p.Wait(); res.Code() != 0 {
+			t.Errorf("%s: %v", bin, res.Status)
+		}
+	}
+}
+
+// openPTY returns the terminal end of a new pseudo-terminal.
+func openPTY(t *testing.T) *os.File {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	fd := int(m.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Skipf("unlockpt: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Skipf("ptsname: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("open pts: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// raise() in Go: both kill(getpid()) and tgkill(getpid(), gettid()) reach
+// the channel.
+func TestRaise(t *testing.T) {
+	t.Parallel()
+	res := run(t, "-demo", "raise")
+	if n := strings.Count(res.Out, "received SIGUSR1 from the channel"); n != 2 {
+		t.Errorf("%d SIGUSR1 received, want 2:\n%s", n, res.Out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		why  string
+	}{
+		{[]string{"-signal", "FOO"}, `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
+		{[]string{"-signal", "99"}, "no signal has the number 99"},
+		{[]string{"-signal", "0"}, "no signal has the number 0"},
+		{[]string{"-signal", "STOP"}, "would leave the child stopped"},
+		{[]string{"-demo", "nope"}, "-demo must be"},
+		{[]string{"-alarm", "0"}, "-alarm must be 1 to 60"},
+		{[]string{"-alarm", "x"}, "invalid value"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+	} {
+		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: tc.args, Split: true})
+		if res.Code() != 2 {
+			t.Errorf("%q: exit status %d, want 2", tc.args, res.Code())
+		}
+		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 04-signals") || !strings.Contains(res.Stderr, tc.why) {
+			t.Errorf("%q: want usage and %q on stderr only; stdout %q, stderr %q", tc.args, tc.why, res.Out, res.Stderr)
+		}
+	}
+}
+
+// The corrected kill.c tells the same story as the Go port: stop, SIGKILL,
+// the signal to a child with the default action, and the handler running
+// inside raise().
+func TestCKill(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.BuildC(t, "c/kill.c")
+	res := exampletest.Run(t, bin, exampletest.Opts{})
+	has(t, res.Out,
+		"was stopped by signal 19",
+		"was killed by signal 9",
+		"was killed by signal 15",
+		"signal(SIGKILL, handler) failed: Invalid argument")
+	if i, j := strings.Index(res.Out, "handler: caught SIGUSR1, inside raise()"), strings.Index(res.Out, "raise() returned"); i < 0 || j < i {
+		t.Errorf("in C the handler runs before raise() returns:\n%s", res.Out)
+	}
+	// SIGUSR1 kills the C child that has the default action.
+	res = exampletest.Run(t, bin, exampletest.Opts{Args: []string{"10"}})
+	has(t, res.Out, "was killed by signal 10")
+	res = exampletest.Run(t, bin, exampletest.Opts{Args: []string{"x"}, Split: true})
+	if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: kill") {
+		t.Errorf("kill x: %v, stderr %q", res.Status, res.Stderr)
+	}
+}
+
+// Started with SIGHUP ignored, as nohup starts a program: the shell (C)
+// passes SIG_IGN across exec to the Go program, which passes it to both
+// children of the table, and neither dies of SIGHUP.
+func TestTableUnderNohup(t *testing.T) {
+	t.Parallel()
+	exampletest.BuildC(t, "c/kill.c")
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
+		Args: []string{"-c", `trap "" HUP; exec "$0" -demo table`, exampletest.Binary(t)}})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %v:\n%s", res.Status, res.Out)
+	}
+	has(t, res.Out, "[kernel] my SigIgn: SIGHUP (ignored signals stay ignored across exec")
+	found := 0
+	for _, m := range tableRe.FindAllStringSubmatch(res.Out, -1) {
+		if m[1] == "kill -HUP" || m[1] == "kill -TERM" {
+			found++
+		}
+		if m[1] == "kill -HUP" && (m[2] != "survived" || m[3] != "survived") {
+			t.Errorf("kill -HUP with SIGHUP inherited ignored: C %q, Go %q; want both to survive", m[2], m[3])
+		}
+		if m[1] == "kill -TERM" && m[3] != "killed by SIGTERM" {
+			t.Errorf("kill -TERM: Go %q", m[3])
+		}
+	}
+	if found != 2 {
+		t.Errorf("the table lacks the HUP or TERM row:\n%s", res.Out)
+	}
+}

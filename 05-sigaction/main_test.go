@@ -1,0 +1,257 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/goipc/ipc-examples/common/exampletest"
+)
+
+func TestMain(m *testing.M) { exampletest.Main(m) }
+
+func run(t *testing.T, args ...string) *exampletest.Result {
+	t.Helper()
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args})
+	if res.Code() != 0 {
+		t.Fatalf("%q: exit status %d (%v), want 0; output:\n%s", args, res.Code(), res.Status, res.Out)
+	}
+	return res
+}
+
+// lines returns the output lines that contain substr, in order.
+func lines(out, substr string) []string {
+	var got []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, substr) {
+			got = append(got, l)
+		}
+	}
+	return got
+}
+
+// threadViews are the kernel's view of the locked thread, in order:
+// "SigBlk ..., SigPnd ...; process: ShdPnd ...".
+func threadViews(out string) []string {
+	var got []string
+	for _, m := range regexp.MustCompile(`\[kernel\] thread tid \d+: (.*)`).FindAllStringSubmatch(out, -1) {
+		got = append(got, m[1])
+	}
+	return got
+}
+
+// Each part, run for real and compared with its golden output.
+func TestParts(t *testing.T) {
+	for _, part := range []string{"all", "sets", "mask", "process", "actions"} {
+		part := part
+		t.Run(part, func(t *testing.T) {
+			t.Parallel()
+			exampletest.Golden(t, "part-"+part, run(t, "-part", part), exampletest.TIDRule)
+		})
+	}
+}
+
+// Block, pending, delivered, as the kernel shows it in
+// /proc/self/task/<tid>/status at each step.
+func TestMaskPendingDelivered(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		block []string
+		set   string // as the program prints it
+	}{
+		{nil, "SIGINT SIGQUIT"},
+		{[]string{"-block", "USR1,15,sigchld"}, "SIGUSR1 SIGTERM SIGCHLD"},
+	} {
+		res := run(t, append([]string{"-part", "mask"}, tc.block...)...)
+		want := []string{
+			"SigBlk none, SigPnd none; process: ShdPnd none",                     // before
+			"SigBlk " + tc.set + ", SigPnd none; process: ShdPnd none",           // blocked
+			"SigBlk " + tc.set + ", SigPnd " + tc.set + "; process: ShdPnd none", // sent to the thread: pending
+			"SigBlk none, SigPnd none; process: ShdPnd none",                     // unblocked: delivered
+		}
+		got := threadViews(res.Out)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%v: the thread's signal lines:\n%s\nwant:\n%s", tc.block, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		for _, l := range []string{
+			"sigpending: " + tc.set,
+			"the channel is empty: a blocked signal waits in the kernel",
+			"received from the channel: " + tc.set,
+			"SigBlk was all but SIGKILL SIGSTOP",
+		} {
+			if !strings.Contains(res.Out, l) {
+				t.Errorf("%v: output lacks %q:\n%s", tc.block, l, res.Out)
+			}
+		}
+	}
+}
+
+// A process-wide kill() reaches the channel although the locked thread
+// blocks the signal; a stopped child holds it in ShdPnd until SIGCONT.
+func TestProcessWide(t *testing.T) {
+	t.Parallel()
+	res := run(t, "-part", "process")
+	for _, l := range []string{
+		"received SIGUSR1 from the channel, although thread tid",
+		"SigBlk SIGUSR1, SigPnd none; process: ShdPnd none",
+		"was stopped by signal 19 (SIGSTOP)",
+		"ShdPnd SIGUSR1, SigPnd none: no thread of a stopped process takes a signal",
+		"continued: received SIGUSR1 from my channel",
+		"exited with status 0",
+	} {
+		if !strings.Contains(res.Out, l) {
+			t.Errorf("output lacks %q:\n%s", l, res.Out)
+		}
+	}
+	// The child takes SIGUSR1 only after SIGCONT.
+	cont, got := strings.Index(res.Out, "SIGCONT)"), strings.Index(res.Out, "continued: received SIGUSR1")
+	if cont < 0 || got < cont {
+		t.Errorf("the stopped child received SIGUSR1 before SIGCONT:\n%s", res.Out)
+	}
+}
+
+// Ignore, Reset, Notify+Stop as SigIgn and SigCgt show them; the runtime's
+// own sigaction; inheritance by a Go child and by a C program (cat).
+func TestActions(t *testing.T) {
+	t.Parallel()
+	res := run(t, "-part", "actions")
+	views := lines(res.Out, "; SigCgt ")
+	want := []string{
+		"SigIgn none; SigCgt has SIGUSR2; signal.Ignored(SIGUSR2) = false",     // start
+		"SigIgn SIGUSR2; SigCgt lacks SIGUSR2; signal.Ignored(SIGUSR2) = true", // Ignore
+		"SigIgn SIGUSR2; SigCgt lacks SIGUSR2; signal.Ignored(SIGUSR2) = true", // Reset: golang/go#46321
+		"SigIgn none; SigCgt has SIGUSR2; signal.Ignored(SIGUSR2) = false",     // Notify + Stop
+	}
+	if len(views) != len(want) {
+		t.Fatalf("%d SigIgn/SigCgt lines, want %d:\n%s", len(views), len(want), res.Out)
+	}
+	for i, w := range want {
+		if !strings.HasSuffix(views[i], w) {
+			t.Errorf("view %d: %q, want %q", i+1, views[i], w)
+		}
+	}
+	for _, l := range []string{
+		"sa_flags: SA_SIGINFO|SA_ONSTACK|SA_RESTART",
+		"Reset does not undo Ignore (golang/go#46321)",
+		"child", // the Go child
+		"[kernel] my SigIgn: SIGHUP\n",
+		"signal.Ignored(SIGHUP) = true, signal.Ignored(SIGUSR2) = false",
+		"[kernel] SigIgn of cat: SIGHUP SIGUSR2",
+		"[kernel] my SigIgn: SIGHUP; signal.Ignored(SIGHUP) = false",
+		"[kernel] my SigIgn: none\n",
+		"[kernel] SigIgn: none (a signal left ignored",
+	} {
+		if !strings.Contains(res.Out, l) {
+			t.Errorf("output lacks %q:\n%s", l, res.Out)
+		}
+	}
+}
+
+// Started with SIGHUP ignored, as nohup starts a program: the ignore comes
+// in from a shell (C) across exec, the Go child and cat inherit it, and
+// the program leaves it as it found it.
+func TestStartedIgnoringHUP(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.Binary(t)
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
+		Args: []string{"-c", `trap "" HUP; exec "$0" -part actions`, bin}})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %v:\n%s", res.Status, res.Out)
+	}
+	for _, l := range []string{
+		"SigIgn when I started: SIGHUP, inherited from whoever started me",
+		"child",
+		"[kernel] SigIgn of cat: SIGHUP SIGUSR2",
+		"the workaround of the last step, for SIGUSR2:",
+		"[kernel] SigIgn: SIGHUP (a signal left ignored",
+	} {
+		if !strings.Contains(res.Out, l) {
+			t.Errorf("output lacks %q:\n%s", l, res.Out)
+		}
+	}
+	if strings.Contains(res.Out, "sigaction(SIGHUP, SIG_DFL)") {
+		t.Errorf("the program un-ignored the SIGHUP it was started with:\n%s", res.Out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		why  string
+	}{
+		{[]string{"-block", "FOO"}, `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
+		{[]string{"-block", "SIGINT,NOPE"}, `unknown signal "NOPE"`},
+		{[]string{"-block", ""}, `unknown signal ""`},
+		{[]string{"-block", "KILL"}, "SIGKILL can never be blocked"},
+		{[]string{"-block", "19"}, "SIGSTOP can never be blocked"},
+		{[]string{"-block", "SIGRTMIN"}, "SIGRTMIN is a real-time signal"},
+		{[]string{"-block", "70"}, "no signal has the number 70"},
+		{[]string{"-part", "nope"}, "-part must be"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+	} {
+		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: tc.args, Split: true})
+		if res.Code() != 2 {
+			t.Errorf("%q: exit status %d, want 2", tc.args, res.Code())
+		}
+		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 05-sigaction") || !strings.Contains(res.Stderr, tc.why) {
+			t.Errorf("%q: want usage and %q on stderr only; stdout %q, stderr %q", tc.args, tc.why, res.Out, res.Stderr)
+		}
+	}
+}
+
+// The C twin: the article's flow and each sigaction flag, with and without
+// it; its output is as deterministic as the Go program's.
+func TestCSigaction(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.BuildC(t, "c/sigaction.c")
+	res := exampletest.Run(t, bin, exampletest.Opts{})
+	if res.Code() != 0 {
+		t.Fatalf("sigaction.c: %v\n%s", res.Status, res.Out)
+	}
+	exampletest.Golden(t, "c-sigaction", res)
+	for _, want := range [][]string{
+		// raise() pends for the thread, kill() for the process.
+		{"[kernel] SigPnd 0000000000000002 = SIGINT", "[kernel] ShdPnd 0000000000000004 = SIGQUIT"},
+		// sa_mask: SIGUSR2 waits for the SIGUSR1 handler to end, or not.
+		{"sa_mask = {SIGUSR2}", "SIGUSR1 handler ends", "SIGUSR2 handler runs", "mask inside the handler: SIGUSR1 SIGUSR2",
+			"sa_mask = {}", "SIGUSR2 handler runs", "SIGUSR1 handler ends", "mask inside the handler: SIGUSR1\n"},
+		// SA_NODEFER: the second handler runs inside the first.
+		{"no flag; raise(SIGUSR1)", "handler #1 ends", "handler #2 runs", "SA_NODEFER; raise(SIGUSR1)", "handler #2 runs", "handler #1 ends"},
+		{"now says: SIG_DFL", "raised SIGUSR1 twice was killed by signal 10 (SIGUSR1)"},
+		{"no flag: read() interrupted by SIGUSR1 returned -1, errno EINTR", "SA_RESTART: read() was restarted after the handler and returned 1 byte"},
+		{"no flag: child stopped by SIGSTOP; SIGCHLD pending: yes", "SA_NOCLDSTOP: child stopped by SIGSTOP; SIGCHLD pending: no",
+			"SA_NOCLDSTOP: child killed by SIGKILL; SIGCHLD pending: yes"},
+	} {
+		// Each sequence must appear in this order.
+		rest := res.Out
+		for _, w := range want {
+			i := strings.Index(rest, w)
+			if i < 0 {
+				t.Errorf("sigaction.c: %q missing or out of order in:\n%s", w, res.Out)
+				break
+			}
+			rest = rest[i+len(w):]
+		}
+	}
+	bad := exampletest.Run(t, bin, exampletest.Opts{Args: []string{"nope"}, Split: true})
+	if bad.Code() != 2 || !strings.Contains(bad.Stderr, "usage: sigaction") {
+		t.Errorf("sigaction nope: %v, stderr %q", bad.Status, bad.Stderr)
+	}
+}
+
+// Go and C agree on what the kernel shows: a pending raise() is SigPnd of
+// the thread, and a blocked set reads back from /proc the same in both.
+func TestSameKernelView(t *testing.T) {
+	t.Parallel()
+	c := exampletest.Run(t, exampletest.BuildC(t, "c/sigaction.c"), exampletest.Opts{Args: []string{"pending"}})
+	g := run(t, "-part", "mask")
+	if !strings.Contains(c.Out, "[kernel] SigBlk 0000000000000006 = SIGINT SIGQUIT") ||
+		!strings.Contains(g.Out, "SigBlk SIGINT SIGQUIT, SigPnd SIGINT SIGQUIT") {
+		t.Errorf("C and Go should both block SIGINT SIGQUIT:\nC:\n%s\nGo:\n%s", c.Out, g.Out)
+	}
+	if !strings.Contains(c.Out, "sigpending: SIGINT SIGQUIT") || !strings.Contains(g.Out, "sigpending: SIGINT SIGQUIT") {
+		t.Errorf("sigpending differs:\nC:\n%s\nGo:\n%s", c.Out, g.Out)
+	}
+}

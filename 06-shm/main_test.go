@@ -1,0 +1,578 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/exampletest"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+)
+
+func TestMain(m *testing.M) {
+	// The test binary plays one role of its own: running the example in
+	// a private IPC namespace (see inIPCNamespace).
+	child.Dispatch(map[string]func([]string){"ipcns": inIPCNamespace})
+	exampletest.Main(m)
+}
+
+// Normalising rules for the goldens: shmids (also in the ipcs/ipcrm/-attach
+// hints), the times of shmid_ds, and the PID in the kill -9 hint.
+var rules = []exampletest.Rule{
+	{Re: regexp.MustCompile(`(?:shmid[ =]|-attach |ipcrm -m |ipcs -m -i )(\d+)`), Class: "SHMID"},
+	{Re: regexp.MustCompile(`\b(\d\d:\d\d:\d\d)\b`), Fixed: "HH:MM:SS"},
+	{Re: regexp.MustCompile(`kill -9 (\d+)`), Class: "PID"},
+}
+
+var createdRe = regexp.MustCompile(`shmget: shmid (\d+)|shmid (\d+) holds`)
+
+// runChecked runs a program to its end and then checks, in /proc/sysvipc/shm,
+// that every segment the run created is gone. A segment left behind fails
+// the test and is removed, so that a failing test leaves nothing either.
+func runChecked(t *testing.T, bin string, o exampletest.Opts) *exampletest.Result {
+	t.Helper()
+	res := exampletest.Run(t, bin, o)
+	checkGone(t, res.Out)
+	return res
+}
+
+func checkGone(t *testing.T, out string) {
+	t.Helper()
+	for _, m := range createdRe.FindAllStringSubmatch(out, -1) {
+		id, _ := strconv.Atoi(m[1] + m[2])
+		row, ok, err := peek.SysVRow("shm", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			t.Errorf("shmid %d is still in /proc/sysvipc/shm: %s", id, row.Format("key", "shmid", "perms", "nattch", "cpid"))
+			if strings.Contains(out, " "+row["cpid"]+": ") { // ours: made by a process of the run
+				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
+			}
+		}
+	}
+}
+
+// bin is the example's binary. It skips the test, saying why, on a kernel
+// without System V IPC.
+func bin(t *testing.T) string {
+	t.Helper()
+	sysvOnce.Do(func() {
+		id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600)
+		if err == nil {
+			unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // a probe
+		}
+		sysvErr = err
+	})
+	if sysvErr == unix.ENOSYS {
+		t.Skip("this kernel has no System V IPC (shmget: ENOSYS)")
+	}
+	return exampletest.Binary(t)
+}
+
+var (
+	sysvOnce sync.Once
+	sysvErr  error
+)
+
+func wantLines(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if !strings.Contains(out, l) {
+			t.Errorf("output lacks %q; it was:\n%s", l, out)
+		}
+	}
+}
+
+// The default run and a run with the article's own argument, compared
+// with their golden output.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		get  string
+	}{
+		{"default", nil, "hello, shared memory"},
+		{"argument", []string{"zengxiaolong"}, "zengxiaolong"},
+		{"leak", []string{"-leak"}, "hello, shared memory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runChecked(t, bin(t), exampletest.Opts{Args: tc.args})
+			if res.Code() != 0 {
+				t.Fatalf("exit status %d, want 0; output:\n%s", res.Code(), res.Out)
+			}
+			if !regexp.MustCompile(`(?m)^child \d+: Client get ` + regexp.QuoteMeta(tc.get) + `$`).MatchString(res.Out) {
+				t.Errorf("the child did not print %q:\n%s", "Client get "+tc.get, res.Out)
+			}
+			wantLines(t, res.Out, "waitpid: child", "exited with status 0",
+				"no segment has this id any more: it is gone",
+				"open descriptors: 0 1 2, and the Go runtime's poller")
+			exampletest.Golden(t, tc.name, res, rules...)
+		})
+	}
+}
+
+// statLine is one IPC_STAT line of the parent, parsed.
+type statLine struct{ nattch, mode, lpid, atime, dtime string }
+
+var statRe = regexp.MustCompile(`(?m)^parent \d+: \[kernel\] IPC_STAT: size=1024 nattch=(\d+) cpid=\d+ lpid=(\w+) mode=(\d+).*\n.*atime=(\S+) dtime=(\S+)`)
+
+func stats(out string) []statLine {
+	var s []statLine
+	for _, m := range statRe.FindAllStringSubmatch(out, -1) {
+		s = append(s, statLine{nattch: m[1], lpid: m[2], mode: m[3], atime: m[4], dtime: m[5]})
+	}
+	return s
+}
+
+// What IPC_STAT says at each step: create, parent attached, child
+// attached, marked, written, child detached; then the segment is gone.
+func TestKernelStateAtEachStep(t *testing.T) {
+	for _, tc := range []struct {
+		args          []string
+		nattch, modes string
+		dtimeFrom     int // the first line with a dtime: after the child's shmdt
+	}{
+		{nil, "0 1 2 2 2 1", "0600 0600 0600 01600 01600 01600", 5},
+		// The article's way: never marked; after the last shmdt it is still
+		// there with nattch 0, until this run removes it.
+		{[]string{"-leak"}, "0 1 2 2 1 0", "0600 0600 0600 0600 0600 0600", 4},
+	} {
+		res := runChecked(t, bin(t), exampletest.Opts{Args: tc.args})
+		var nattch, modes []string
+		st := stats(res.Out)
+		for _, s := range st {
+			nattch = append(nattch, s.nattch)
+			modes = append(modes, s.mode)
+		}
+		if got := strings.Join(nattch, " "); got != tc.nattch {
+			t.Errorf("%q: nattch at each step: %s, want %s", tc.args, got, tc.nattch)
+		}
+		if got := strings.Join(modes, " "); got != tc.modes {
+			t.Errorf("%q: mode at each step: %s, want %s", tc.args, got, tc.modes)
+		}
+		if len(st) < 3 {
+			t.Fatalf("%q: only %d IPC_STAT lines:\n%s", tc.args, len(st), res.Out)
+		}
+		// Nobody attached yet: no lpid, no atime. The child's shmdt sets dtime.
+		if st[0].lpid != "none" || st[0].atime != "never" || st[1].atime == "never" {
+			t.Errorf("%q: lpid/atime before and after the first shmat: %+v, %+v", tc.args, st[0], st[1])
+		}
+		for i, s := range st {
+			if (s.dtime != "never") != (i >= tc.dtimeFrom) {
+				t.Errorf("%q: dtime at IPC_STAT %d: %s", tc.args, i, s.dtime)
+			}
+		}
+		// The /proc row says the same: perms 1600 once marked, and the
+		// pages appear when the parent writes.
+		if tc.args == nil {
+			wantLines(t, res.Out, "perms=600 size=1024 nattch=0 rss=0", "perms=1600 size=1024 nattch=2 rss=0",
+				"perms=1600 size=1024 nattch=2 rss=4096", "perms=1600 size=1024 nattch=1 rss=4096",
+				"/proc/self/maps: rw-s /SYSV00000000 (deleted)", "/proc/self/maps: r--s /SYSV00000000 (deleted)")
+		} else {
+			wantLines(t, res.Out, "perms=600 size=1024 nattch=0 rss=4096", "nattch=0 and the segment is still there")
+		}
+	}
+}
+
+// A message fills the segment but for its terminating NUL: 1023 bytes go
+// through whole; 1024 are refused with a usage error before anything is
+// made, by the Go port and by the C twin alike.
+func TestLongMessage(t *testing.T) {
+	fit := strings.Repeat("x", 1023)
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{fit}})
+	if res.Code() != 0 {
+		t.Fatalf("1023 bytes: exit status %d:\n%s", res.Code(), res.Out)
+	}
+	wantLines(t, res.Out, "Client get "+fit+"\n", "detached (1023 bytes read)")
+
+	c := exampletest.BuildC(t, "c/shmadd.c")
+	for _, b := range []string{bin(t), c} {
+		res := runChecked(t, b, exampletest.Opts{Args: []string{fit + "x"}, Split: true})
+		if res.Code() != 2 || res.Out != "" || !strings.Contains(res.Stderr, "MESSAGE is 1024 bytes") || !strings.Contains(res.Stderr, "usage:") {
+			t.Errorf("%s with 1024 bytes: exit %d, stdout %q, stderr %q; want 2, nothing, the reason and the usage",
+				b, res.Code(), res.Out, res.Stderr)
+		}
+	}
+	cres := runChecked(t, c, exampletest.Opts{Args: []string{fit}})
+	wantLines(t, cres.Out, "Client get "+fit+"\n")
+}
+
+func TestBadInput(t *testing.T) {
+	for _, args := range [][]string{
+		{"one", "two"},
+		{"-hold", "later"},
+		{"-attach", "x"},
+		{"-attach", "-1"},
+		{"-attach", "010x"},
+		{"-attach", "5", "message"},
+		{"-attach", "5", "-leak"},
+		{"-nosuchflag"},
+	} {
+		res := runChecked(t, bin(t), exampletest.Opts{Args: args, Split: true})
+		if res.Code() != 2 {
+			t.Errorf("%q: exit status %d, want 2", args, res.Code())
+		}
+		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 06-shm") {
+			t.Errorf("%q: want usage on stderr only; stdout %q, stderr %q", args, res.Out, res.Stderr)
+		}
+	}
+	c := exampletest.BuildC(t, "c/shmadd.c")
+	if res := runChecked(t, c, exampletest.Opts{Args: []string{"one", "two"}, Split: true}); res.Code() != 2 || !strings.Contains(res.Stderr, "usage:") {
+		t.Errorf("C twin with two arguments: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+}
+
+// A failing call exits 1 and names the errno on stderr: attaching a
+// segment that no longer exists, and a -peer program that does not exist
+// (checked before the segment is made, so nothing is left).
+func TestFailingCalls(t *testing.T) {
+	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The id is not reused soon: the kernel adds a sequence number.
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, Split: true})
+	if res.Code() != 1 || res.Out != "" || !strings.Contains(res.Stderr, "failed: EINVAL (invalid argument): no segment has this id") {
+		t.Errorf("-attach of a removed id: exit %d, stdout %q, stderr %q", res.Code(), res.Out, res.Stderr)
+	}
+
+	res = runChecked(t, bin(t), exampletest.Opts{Args: []string{"-peer", "/nonexistent/shm_reader"}, Split: true})
+	if res.Code() != 1 || res.Out != "" || !strings.Contains(res.Stderr, "ENOENT") {
+		t.Errorf("-peer of a missing program: exit %d, stdout %q, stderr %q", res.Code(), res.Out, res.Stderr)
+	}
+	cr := exampletest.BuildC(t, "c/shm_reader.c")
+	res = runChecked(t, cr, exampletest.Opts{Args: []string{strconv.Itoa(id)}, Split: true})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "shmat failed: EINVAL") {
+		t.Errorf("C reader of a removed id: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+	res = runChecked(t, cr, exampletest.Opts{Args: []string{"12x"}, Split: true})
+	if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: shm_reader") {
+		t.Errorf("C reader with a bad id: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+}
+
+// The corrected C twin tells the same story and removes its segment.
+func TestCTwin(t *testing.T) {
+	c := exampletest.BuildC(t, "c/shmadd.c")
+	for _, args := range [][]string{nil, {"zengxiaolong"}} {
+		res := runChecked(t, c, exampletest.Opts{Args: args})
+		want := "hello, shared memory"
+		if args != nil {
+			want = args[0]
+		}
+		if res.Code() != 0 {
+			t.Fatalf("%q: exit status %d:\n%s", args, res.Code(), res.Out)
+		}
+		wantLines(t, res.Out, "Client get "+want+"\n", "mode=01600 (SHM_DEST)",
+			"waitpid: child", "exited with status 0", "shmctl(IPC_STAT) failed: EINVAL: the segment is gone")
+		var nattch []string
+		for _, m := range regexp.MustCompile(`nattch=(\d+)`).FindAllStringSubmatch(res.Out, -1) {
+			nattch = append(nattch, m[1])
+		}
+		if got := strings.Join(nattch, " "); got != "0 2 2 1" {
+			t.Errorf("%q: nattch %s, want 0 2 2 1", args, got)
+		}
+	}
+}
+
+// Go writes, C reads: the C reader replaces the Go child and answers the
+// same handshake.
+func TestGoToC(t *testing.T) {
+	c := exampletest.BuildC(t, "c/shm_reader.c")
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-peer", c, "from Go"}})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	if !regexp.MustCompile(`(?m)^reader \d+: Client get from Go$`).MatchString(res.Out) {
+		t.Errorf("the C reader did not print the message:\n%s", res.Out)
+	}
+	wantLines(t, res.Out, "attached 1024 bytes, read-only (a C program)", "waitpid: reader")
+	if s := stats(res.Out); len(s) < 3 || s[2].nattch != "2" {
+		t.Errorf("the C reader's attachment does not show in nattch: %+v", s)
+	}
+	res.Out = strings.ReplaceAll(res.Out, c, "$READER")
+	exampletest.Golden(t, "peer-c", res, rules...)
+}
+
+// C writes, Go reads: c/shm_writer.c makes, fills and marks a segment and
+// waits; "06-shm -attach SHMID" attaches it by id and prints it.
+func TestCToGo(t *testing.T) {
+	w := exampletest.BuildC(t, "c/shm_writer.c")
+	in, hold, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	writer := exampletest.Start(t, w, exampletest.Opts{Args: []string{"from C"}, Stdin: in})
+	line := writer.WaitFor("waiting for end of input")
+	m := regexp.MustCompile(`shmid (\d+)`).FindStringSubmatch(line)
+	if m == nil {
+		hold.Close()
+		t.Fatalf("no shmid in %q", line)
+	}
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-attach", m[1]}})
+	hold.Close() // end of input: the writer detaches, the last one
+	wres := writer.Wait()
+	checkGone(t, wres.Out)
+	if res.Code() != 0 || wres.Code() != 0 {
+		t.Fatalf("reader exit %d, writer exit %d:\n%s\n%s", res.Code(), wres.Code(), res.Out, wres.Out)
+	}
+	wantLines(t, res.Out, "reader ", "Client get from C\n",
+		"the segment is marked for removal, and Linux still let me attach it", "nattch=2", "nattch=1")
+}
+
+// Killed while holding, in a private IPC namespace: before IPC_RMID the
+// segment is left behind with nattch 0; after it, the kernel frees the
+// segment at the last detach. SIGTERM, which can be caught, cleans up.
+func TestKilledMidRun(t *testing.T) {
+	for _, tc := range []struct {
+		sig, hold string
+		code      int
+		after     string // the namespace's rows once everyone is gone
+	}{
+		{"KILL", "attached", -1, "perms=600 nattch=0"},
+		{"KILL", "written", -1, "none"},
+		{"TERM", "attached", 1, "none"},
+		{"TERM", "written", 1, "none"},
+	} {
+		t.Run(tc.sig+"-"+tc.hold, func(t *testing.T) {
+			res := exampletest.Run(t, os.Args[0], exampletest.Opts{
+				Env:  []string{child.RoleEnv("ipcns")},
+				Args: []string{tc.sig, bin(t), "-hold", tc.hold},
+			})
+			if res.Code() == 3 && strings.Contains(res.Out, "SKIP") {
+				t.Skip(strings.TrimSpace(res.Out))
+			}
+			if res.Code() != 0 {
+				t.Fatalf("helper exit %d:\n%s", res.Code(), res.Out)
+			}
+			m := regexp.MustCompile(`(?m)^helper \d+: the example (.*)$`).FindStringSubmatch(res.Out)
+			wantEnd := "was killed by signal 9 (SIGKILL)"
+			if tc.code == 1 {
+				wantEnd = "exited with status 1"
+			}
+			if m == nil || m[1] != wantEnd {
+				t.Errorf("the example should have %s:\n%s", wantEnd, res.Out)
+			}
+			// Before the signal: our segment, attached by both, and nothing else.
+			before := regexp.MustCompile(`(?m)^helper \d+: in its IPC namespace, before SIG\w+: (.*)$`).FindStringSubmatch(res.Out)
+			if before == nil || !regexp.MustCompile(`^key=0 shmid=\d+ perms=1?600 nattch=2 cpid=\d+$`).MatchString(before[1]) {
+				t.Errorf("rows before: want one segment with nattch=2:\n%s", res.Out)
+			}
+			after := regexp.MustCompile(`(?m)^helper \d+: in its IPC namespace, after: (.*)$`).FindStringSubmatch(res.Out)
+			if after == nil || (tc.after == "none") != (after[1] == "none") || !strings.Contains(after[1], tc.after) {
+				t.Errorf("rows after: want %q:\n%s", tc.after, res.Out)
+			}
+		})
+	}
+}
+
+// "06-shm | head" must not leave the segment behind: when the reader of its
+// output goes away, a write raises SIGPIPE, which would kill the program
+// between shmget and IPC_RMID. Go: the program holds before IPC_RMID, the
+// reader leaves, and Enter lets it go on into the closed pipe. C: the
+// reader is gone before the twin starts; its first printf comes after
+// shmget.
+func TestOutputReaderGone(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		bin  func(t *testing.T) string
+		args []string
+	}{
+		{"Go", bin, []string{"-hold", "attached"}},
+		{"C", func(t *testing.T) string { return exampletest.BuildC(t, "c/shmadd.c") }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), exampletest.Guard)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, tc.bin(t), tc.args...)
+			cmd.Env = append(os.Environ(), "NO_COLOR=1")
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			outR, outW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			inR, inW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inW.Close()
+			cmd.Stdout, cmd.Stdin = outW, inR
+			if tc.args == nil {
+				outR.Close() // no reader at all
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone
+			outW.Close()
+			inR.Close()
+			if tc.args != nil {
+				br := bufio.NewReader(outR)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						t.Fatalf("output ended before the hold: %v", err)
+					}
+					if strings.Contains(line, "Enter goes on") {
+						break
+					}
+				}
+				outR.Close() // the reader leaves, as head does after its lines
+				inW.Close()  // Enter
+			}
+			cmd.Wait() //nolint:errcheck // the status is checked below
+			if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Exited() || ws.ExitStatus() != 0 {
+				t.Errorf("it %s, want exit status 0; stderr %q", child.DescribeStatus(ws), stderr.String())
+			}
+			rows, err := peek.SysVRows("shm")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r["cpid"] == strconv.Itoa(cmd.Process.Pid) {
+					t.Errorf("it left a segment behind: %s", r.Format("key", "shmid", "perms", "nattch", "cpid"))
+					id, _ := strconv.Atoi(r["shmid"])
+					unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
+				}
+			}
+		})
+	}
+}
+
+// -hold goes on at end of input (here /dev/null), and the run ends as
+// usual.
+func TestHoldGoesOn(t *testing.T) {
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-hold", "written", "held"}})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	wantLines(t, res.Out, "holding (-hold written)", "going on", "Client get held\n")
+}
+
+// inIPCNamespace is a role of the test binary. Its arguments: a signal
+// (KILL or TERM), then the example's path and arguments, which must include
+// -hold. It runs the example in a new IPC namespace (CLONE_NEWIPC), so
+// that whatever it leaves cannot reach the machine's own namespace; echoes
+// its output; sends it the signal when it holds; waits until the example
+// and its child are gone; and prints the namespace's /proc/sysvipc/shm rows
+// before and after. It exits 3 with a line "SKIP: ..." where namespaces are
+// not permitted.
+func inIPCNamespace(args []string) {
+	me := say.New("helper")
+	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM}[args[0]]
+	// The example's child is orphaned when the example is killed; as a
+	// subreaper this process inherits it and can wait for it.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		me.Fatal(err)
+	}
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}
+	stdin, hold, err := os.Pipe() // never written to: -hold waits for Enter
+	if err != nil {
+		me.Fatal(err)
+	}
+	defer hold.Close()
+	cmd.Stdin = stdin
+	cmd.Stderr = os.Stdout
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		me.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) {
+			fmt.Printf("SKIP: clone(CLONE_NEWIPC) failed (%v): the kill test needs a private IPC namespace\n", err)
+			os.Exit(3)
+		}
+		me.Fatal(err)
+	}
+	stdin.Close()
+	// An open namespace file keeps the namespace alive after its last
+	// process, so that its rows can still be read.
+	ns, err := unix.Open(fmt.Sprintf("/proc/%d/ns/ipc", cmd.Process.Pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		me.Fatal(err)
+	}
+	br := bufio.NewReader(out)
+	for {
+		line, err := br.ReadString('\n')
+		os.Stdout.WriteString(line) //nolint:errcheck
+		if strings.Contains(line, "holding") {
+			break
+		}
+		if err != nil {
+			me.Fatal(fmt.Errorf("the example ended without holding: %v", err))
+		}
+	}
+	me.Printf("in its IPC namespace, before SIG%s: %s", args[0], shmRows(me, ns))
+	if err := cmd.Process.Signal(sig); err != nil {
+		me.Fatal(err)
+	}
+	io.Copy(os.Stdout, br) //nolint:errcheck // until the example and its child are gone
+	cmd.Wait()             //nolint:errcheck // the status is what we report
+	me.Printf("the example %s", child.Describe(cmd.ProcessState))
+	for { // reap the orphaned child, whose death is its last detach
+		_, err := unix.Wait4(-1, nil, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			break
+		}
+	}
+	me.Printf("in its IPC namespace, after: %s", shmRows(me, ns))
+}
+
+// shmRows reads /proc/sysvipc/shm in the IPC namespace ns. Namespaces
+// belong to threads: a goroutine locks itself to a thread, moves that
+// thread into ns and reads there. It never unlocks, so the runtime throws
+// the thread away, namespace and all, when the goroutine ends.
+func shmRows(me *say.Speaker, ns int) string {
+	type result struct {
+		rows []peek.SysV
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Setns(ns, unix.CLONE_NEWIPC); err != nil {
+			ch <- result{err: err}
+			return
+		}
+		rows, err := peek.SysVRows("shm")
+		ch <- result{rows, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		me.Fatal(r.err)
+	}
+	if len(r.rows) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, row := range r.rows {
+		s = append(s, row.Format("key", "shmid", "perms", "nattch", "cpid"))
+	}
+	return strings.Join(s, "; ")
+}

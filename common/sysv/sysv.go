@@ -1,0 +1,109 @@
+//go:build linux && (amd64 || arm64)
+
+// Package sysv is System V IPC for Go, the parts golang.org/x/sys/unix
+// lacks: ftok, and message queues (msgget, msgsnd, msgrcv, msgctl) over raw
+// system calls. Shared memory is in x/sys/unix already (SysvShmGet,
+// SysvShmAttach, ...); semaphores will sit beside the queues (sem.go).
+//
+// The names follow the C calls, so a port reads like the C program it
+// ports:
+//
+//	C                                        Go
+//	key = ftok(".", 0x66);                   key, err := sysv.Ftok(".", 0x66)
+//	id = msgget(key, IPC_CREAT|0600);        id, err := sysv.Msgget(key, unix.IPC_CREAT|0600)
+//	msgsnd(id, &buf, len, 0);                err = sysv.Msgsnd(id, mtype, text, 0)
+//	n = msgrcv(id, &buf, sizeof buf.mtext,   mtype, n, err := sysv.Msgrcv(id, text, msgtyp, 0)
+//	           msgtyp, 0);
+//	msgctl(id, IPC_STAT, &ds);               err = sysv.Msgctl(id, unix.IPC_STAT, &ds)
+//
+// Three things differ from C, on purpose:
+//
+//   - Blocking calls retry on EINTR. The kernel never restarts msgsnd and
+//     msgrcv after a signal handler ran, SA_RESTART or not (signal(7)), and
+//     a Go process always has handlers: the runtime preempts goroutines
+//     with SIGURG, and every exiting child brings a SIGCHLD. A C program
+//     that installs no handler never sees EINTR here; a Go program would
+//     see it all the time. Nothing was sent or received when EINTR comes
+//     back, so retrying is always safe. The way to wake a blocked caller is
+//     to remove the queue (IPC_RMID): it returns EIDRM.
+//   - Errors are *syserr.Error values that name the call and its errno
+//     ("msgrcv(IPC_NOWAIT) failed: ENOMSG (no message of desired type):
+//     ..."), with a default meaning for the errnos each call is known to
+//     return; errors.Is(err, unix.ENOMSG) still works.
+//   - The C message buffer (struct msgbuf: long mtype, then the text) is
+//     built by the wrapper: callers pass the type and the text separately.
+//
+// The struct layout (MsqidDs) is the one of 64-bit Linux, checked against
+// glibc's <sys/msg.h> by the tests, hence the build constraint.
+package sysv
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Key is a System V IPC key (key_t): a signed 32-bit number that names an
+// object, as a path names a file. Keys made by Ftok with a project id of
+// 0x80 or more are negative.
+type Key int32
+
+// IPC_PRIVATE is the key that never names an existing object: msgget
+// always creates a new queue, which only the IDs handed around can reach.
+const IPC_PRIVATE Key = unix.IPC_PRIVATE
+
+// String prints the key as ipcs(1) does: eight hex digits, unsigned.
+func (k Key) String() string { return fmt.Sprintf("0x%08x", uint32(k)) }
+
+// Flags the x/sys/unix package does not define. IPC_CREAT, IPC_EXCL,
+// IPC_NOWAIT, IPC_RMID, IPC_SET and IPC_STAT are in x/sys/unix.
+const (
+	// MSG_NOERROR makes msgrcv truncate a message longer than the buffer
+	// (the rest of the message is lost) instead of failing with E2BIG.
+	MSG_NOERROR = 0o10000
+	// MSG_EXCEPT makes msgrcv with msgtyp > 0 take the first message whose
+	// type is NOT msgtyp.
+	MSG_EXCEPT = 0o20000
+	// MSG_COPY (Linux 3.8) makes msgrcv copy the message at position msgtyp
+	// without removing it; it needs IPC_NOWAIT and a kernel built with
+	// CONFIG_CHECKPOINT_RESTORE.
+	MSG_COPY = 0o40000
+)
+
+// testHookEINTR, when set (by tests), is called each time a wrapper retries
+// a call that returned EINTR.
+var testHookEINTR func(call string)
+
+// MsgFlags spells the flags of msgget, msgsnd and msgrcv the way a C
+// programmer writes them: "IPC_CREAT|IPC_EXCL|0600", "IPC_NOWAIT|MSG_NOERROR",
+// "0". Permission bits and unknown bits are shown in octal.
+func MsgFlags(flags int) string {
+	var parts []string
+	for _, f := range msgFlagNames {
+		if flags&f.bit != 0 {
+			parts = append(parts, f.name)
+			flags &^= f.bit
+		}
+	}
+	if flags != 0 || len(parts) == 0 {
+		parts = append(parts, fmt.Sprintf("%#o", flags))
+	}
+	return strings.Join(parts, "|")
+}
+
+var msgFlagNames = []struct {
+	bit  int
+	name string
+}{
+	{unix.IPC_CREAT, "IPC_CREAT"}, {unix.IPC_EXCL, "IPC_EXCL"}, {unix.IPC_NOWAIT, "IPC_NOWAIT"},
+	{MSG_NOERROR, "MSG_NOERROR"}, {MSG_EXCEPT, "MSG_EXCEPT"}, {MSG_COPY, "MSG_COPY"},
+}
+
+// withFlags is "call" or "call(FLAGS)" when flags has bits set.
+func withFlags(call string, flags int) string {
+	if flags == 0 {
+		return call
+	}
+	return call + "(" + MsgFlags(flags) + ")"
+}

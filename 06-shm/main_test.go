@@ -3,13 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,15 +17,9 @@ import (
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/exampletest"
 	"github.com/goipc/ipc-examples/common/peek"
-	"github.com/goipc/ipc-examples/common/say"
 )
 
-func TestMain(m *testing.M) {
-	// The test binary plays one role of its own: running the example in
-	// a private IPC namespace (see inIPCNamespace).
-	child.Dispatch(map[string]func([]string){"ipcns": inIPCNamespace})
-	exampletest.Main(m)
-}
+func TestMain(m *testing.M) { exampletest.Main(m) }
 
 // Normalising rules for the goldens: shmids (also in the ipcs/ipcrm/-attach
 // hints), the times of shmid_ds, and the PID in the kill -9 hint.
@@ -346,44 +336,79 @@ func TestCToGo(t *testing.T) {
 func TestKilledMidRun(t *testing.T) {
 	for _, tc := range []struct {
 		sig, hold string
-		code      int
-		after     string // the namespace's rows once everyone is gone
+		end       string // how the example ends
+		after     string // the namespace's row once everyone is gone, or "none"
 	}{
-		{"KILL", "attached", -1, "perms=600 nattch=0"},
-		{"KILL", "written", -1, "none"},
-		{"TERM", "attached", 1, "none"},
-		{"TERM", "written", 1, "none"},
+		{"KILL", "attached", "was killed by signal 9 (SIGKILL)", "perms=600 nattch=0"},
+		{"KILL", "written", "was killed by signal 9 (SIGKILL)", "none"},
+		{"TERM", "attached", "exited with status 1", "none"},
+		{"TERM", "written", "exited with status 1", "none"},
 	} {
 		t.Run(tc.sig+"-"+tc.hold, func(t *testing.T) {
-			res := exampletest.Run(t, os.Args[0], exampletest.Opts{
-				Env:  []string{child.RoleEnv("ipcns")},
-				Args: []string{tc.sig, bin(t), "-hold", tc.hold},
+			// A private IPC namespace: what the killed example leaves
+			// cannot reach the machine, and the rows are only ours.
+			ns := exampletest.NewIPCNamespace(t)
+			if ns == nil {
+				t.Skip("the kill test needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+			}
+			enter, held := mustPipe(t) // never written: -hold waits for Enter
+			defer held.Close()
+			p := exampletest.Start(t, bin(t), exampletest.Opts{
+				Args: []string{"-hold", tc.hold}, Stdin: enter, IPC: ns,
+				Survivors: true, // the orphaned child is killed with its parent, and reaped
 			})
-			if res.Code() == 3 && strings.Contains(res.Out, "SKIP") {
-				t.Skip(strings.TrimSpace(res.Out))
-			}
-			if res.Code() != 0 {
-				t.Fatalf("helper exit %d:\n%s", res.Code(), res.Out)
-			}
-			m := regexp.MustCompile(`(?m)^helper \d+: the example (.*)$`).FindStringSubmatch(res.Out)
-			wantEnd := "was killed by signal 9 (SIGKILL)"
-			if tc.code == 1 {
-				wantEnd = "exited with status 1"
-			}
-			if m == nil || m[1] != wantEnd {
-				t.Errorf("the example should have %s:\n%s", wantEnd, res.Out)
-			}
+			enter.Close()
+			p.WaitFor("holding")
+
 			// Before the signal: our segment, attached by both, and nothing else.
-			before := regexp.MustCompile(`(?m)^helper \d+: in its IPC namespace, before SIG\w+: (.*)$`).FindStringSubmatch(res.Out)
-			if before == nil || !regexp.MustCompile(`^key=0 shmid=\d+ perms=1?600 nattch=2 cpid=\d+$`).MatchString(before[1]) {
-				t.Errorf("rows before: want one segment with nattch=2:\n%s", res.Out)
+			if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=1?600 nattch=2$`).MatchString(got) {
+				t.Errorf("rows before SIG%s: %q, want one segment with nattch=2", tc.sig, got)
 			}
-			after := regexp.MustCompile(`(?m)^helper \d+: in its IPC namespace, after: (.*)$`).FindStringSubmatch(res.Out)
-			if after == nil || (tc.after == "none") != (after[1] == "none") || !strings.Contains(after[1], tc.after) {
-				t.Errorf("rows after: want %q:\n%s", tc.after, res.Out)
+			p.Signal(map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM}[tc.sig])
+			res := p.Wait() // also waits for the child, whose exit is its last detach
+			if got := child.DescribeStatus(res.Status); got != tc.end {
+				t.Errorf("the example %s, want %s:\n%s", got, tc.end, res.Out)
 			}
+			after := shmRows(t, ns)
+			if (tc.after == "none") != (after == "none") || !strings.Contains(after, tc.after) {
+				t.Errorf("rows after: %q, want %q", after, tc.after)
+			}
+			// SIGKILL before IPC_RMID leaks the segment: that is the
+			// lesson. Remove it, so the namespace's own check still
+			// catches anything else.
+			ns.Do(func() {
+				rows, _ := peek.SysVRows("shm")
+				for _, r := range rows {
+					id, _ := strconv.Atoi(r["shmid"])
+					unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // checked by the namespace's end
+				}
+			})
 		})
 	}
+}
+
+// shmRows is the namespace's /proc/sysvipc/shm, one segment per "; ".
+func shmRows(t *testing.T, ns *exampletest.IPCNamespace) string {
+	rows, err := ns.Rows("shm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		return "none"
+	}
+	var s []string
+	for _, row := range rows {
+		s = append(s, row.Format("key", "shmid", "perms", "nattch"))
+	}
+	return strings.Join(s, "; ")
+}
+
+func mustPipe(t *testing.T) (r, w *os.File) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, w
 }
 
 // "06-shm | head" must not leave the segment behind: when the reader of its
@@ -469,110 +494,4 @@ func TestHoldGoesOn(t *testing.T) {
 		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
 	}
 	wantLines(t, res.Out, "holding (-hold written)", "going on", "Client get held\n")
-}
-
-// inIPCNamespace is a role of the test binary. Its arguments: a signal
-// (KILL or TERM), then the example's path and arguments, which must include
-// -hold. It runs the example in a new IPC namespace (CLONE_NEWIPC), so
-// that whatever it leaves cannot reach the machine's own namespace; echoes
-// its output; sends it the signal when it holds; waits until the example
-// and its child are gone; and prints the namespace's /proc/sysvipc/shm rows
-// before and after. It exits 3 with a line "SKIP: ..." where namespaces are
-// not permitted.
-func inIPCNamespace(args []string) {
-	me := say.New("helper")
-	sig := map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM}[args[0]]
-	// The example's child is orphaned when the example is killed; as a
-	// subreaper this process inherits it and can wait for it.
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
-		me.Fatal(err)
-	}
-	cmd := exec.Command(args[1], args[2:]...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}
-	stdin, hold, err := os.Pipe() // never written to: -hold waits for Enter
-	if err != nil {
-		me.Fatal(err)
-	}
-	defer hold.Close()
-	cmd.Stdin = stdin
-	cmd.Stderr = os.Stdout
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		me.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EINVAL) {
-			fmt.Printf("SKIP: clone(CLONE_NEWIPC) failed (%v): the kill test needs a private IPC namespace\n", err)
-			os.Exit(3)
-		}
-		me.Fatal(err)
-	}
-	stdin.Close()
-	// An open namespace file keeps the namespace alive after its last
-	// process, so that its rows can still be read.
-	ns, err := unix.Open(fmt.Sprintf("/proc/%d/ns/ipc", cmd.Process.Pid), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		me.Fatal(err)
-	}
-	br := bufio.NewReader(out)
-	for {
-		line, err := br.ReadString('\n')
-		os.Stdout.WriteString(line) //nolint:errcheck
-		if strings.Contains(line, "holding") {
-			break
-		}
-		if err != nil {
-			me.Fatal(fmt.Errorf("the example ended without holding: %v", err))
-		}
-	}
-	me.Printf("in its IPC namespace, before SIG%s: %s", args[0], shmRows(me, ns))
-	if err := cmd.Process.Signal(sig); err != nil {
-		me.Fatal(err)
-	}
-	io.Copy(os.Stdout, br) //nolint:errcheck // until the example and its child are gone
-	cmd.Wait()             //nolint:errcheck // the status is what we report
-	me.Printf("the example %s", child.Describe(cmd.ProcessState))
-	for { // reap the orphaned child, whose death is its last detach
-		_, err := unix.Wait4(-1, nil, 0, nil)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			break
-		}
-	}
-	me.Printf("in its IPC namespace, after: %s", shmRows(me, ns))
-}
-
-// shmRows reads /proc/sysvipc/shm in the IPC namespace ns. Namespaces
-// belong to threads: a goroutine locks itself to a thread, moves that
-// thread into ns and reads there. It never unlocks, so the runtime throws
-// the thread away, namespace and all, when the goroutine ends.
-func shmRows(me *say.Speaker, ns int) string {
-	type result struct {
-		rows []peek.SysV
-		err  error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Setns(ns, unix.CLONE_NEWIPC); err != nil {
-			ch <- result{err: err}
-			return
-		}
-		rows, err := peek.SysVRows("shm")
-		ch <- result{rows, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		me.Fatal(r.err)
-	}
-	if len(r.rows) == 0 {
-		return "none"
-	}
-	var s []string
-	for _, row := range r.rows {
-		s = append(s, row.Format("key", "shmid", "perms", "nattch", "cpid"))
-	}
-	return strings.Join(s, "; ")
 }

@@ -58,6 +58,18 @@ func NewIPCNamespace(t testing.TB) *IPCNamespace {
 	return ns
 }
 
+// Do runs f inside the namespace (on its thread), for a test that must act
+// there itself: remove an object a program left on purpose, say. f must not
+// start goroutines that make system calls expecting the namespace. On a nil
+// *IPCNamespace it just runs f.
+func (ns *IPCNamespace) Do(f func()) {
+	if ns == nil {
+		f()
+		return
+	}
+	ns.do(f)
+}
+
 // do runs f on the namespace's thread.
 func (ns *IPCNamespace) do(f func()) {
 	done := make(chan struct{})

@@ -119,18 +119,24 @@ var (
 	cBuilt = map[string]string{}
 )
 
-// BuildC compiles a C twin with gcc -Wall -Wextra -Werror and returns the
-// binary's path. The test is skipped, saying why, when gcc is missing.
-func BuildC(t testing.TB, src string) string {
+// BuildC compiles a C twin from src and any more sources with gcc -Wall
+// -Wextra -Werror -O2, once per test binary, and returns the binary's path.
+// The test is skipped, saying why, when gcc is missing.
+func BuildC(t testing.TB, src string, more ...string) string {
 	t.Helper()
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
 		t.Skip("gcc not found: the C twins cannot be built (apt-get install gcc)")
 	}
-	abs, _ := filepath.Abs(src)
+	var srcs []string
+	for _, f := range append([]string{src}, more...) {
+		abs, _ := filepath.Abs(f)
+		srcs = append(srcs, abs)
+	}
+	key := strings.Join(srcs, " ")
 	cMu.Lock()
 	defer cMu.Unlock()
-	if p, ok := cBuilt[abs]; ok {
+	if p, ok := cBuilt[key]; ok {
 		return p
 	}
 	dir := binDir
@@ -138,11 +144,11 @@ func BuildC(t testing.TB, src string) string {
 		dir = t.TempDir()
 	}
 	out := filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
-	cmd := exec.Command(gcc, "-Wall", "-Wextra", "-Werror", "-O2", "-o", out, abs)
+	cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", out}, srcs...)...)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gcc %s: %v\n%s", src, err, b)
+		t.Fatalf("gcc %s: %v\n%s", key, err, b)
 	}
-	cBuilt[abs] = out
+	cBuilt[key] = out
 	return out
 }
 

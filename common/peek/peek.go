@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // FDLink is what /proc/self/fd/N points at: "pipe:[12345]" for a pipe,
@@ -229,4 +230,40 @@ func FileFD(f *os.File) int {
 		rc.Control(func(u uintptr) { fd = int(u) }) //nolint:errcheck // only fails on a closed file
 	}
 	return fd
+}
+
+// BlockedIn reports whether a thread of process pid is inside system call
+// nr at this moment, as /proc/<pid>/task/<tid>/syscall shows ("68 0x8000
+// ..." for msgrcv on queue 0x8000); with arg0 >= 0 the call's first
+// argument must be arg0 as well. Reading another process's file needs the
+// same user or root.
+func BlockedIn(pid int, nr uintptr, arg0 int64) bool {
+	want := strconv.FormatUint(uint64(nr), 10) + " "
+	if arg0 >= 0 {
+		want += "0x" + strconv.FormatInt(arg0, 16) + " "
+	}
+	tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/syscall")
+		if err == nil && strings.HasPrefix(string(b), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// WaitBlocked waits until BlockedIn(pid, nr, arg0) is true, looking every
+// millisecond, and fails after guard. A process asleep in a system call
+// cannot say so itself, so watching the kernel's view of it is the exact
+// way to know it is there (the other is GETNCNT for a semaphore). The guard
+// only stops a test that would otherwise hang; nothing is timed by it.
+func WaitBlocked(pid int, nr uintptr, arg0 int64, guard time.Duration) error {
+	deadline := time.Now().Add(guard)
+	for !BlockedIn(pid, nr, arg0) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("process %d did not block in system call %d within %v", pid, nr, guard)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -107,5 +108,30 @@ func TestSysVRows(t *testing.T) {
 func TestSysVLine(t *testing.T) {
 	if got := peek.SysVLine("shm", -5, "key"); got != "/proc/sysvipc/shm: no row for id -5: the object is gone" {
 		t.Errorf("SysVLine for a missing id: %q", got)
+	}
+}
+
+// A goroutine blocked in read(2) on a pipe shows in /proc as that system
+// call with the pipe's descriptor as first argument.
+func TestBlockedIn(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	done := make(chan struct{})
+	go func() {
+		var b [1]byte
+		unix.Read(p[0], b[:]) // raw: blocks its thread in read(2)
+		close(done)
+	}()
+	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_READ, int64(p[0]), 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	unix.Write(p[1], []byte{1})
+	unix.Close(p[1])
+	<-done
+	if peek.BlockedIn(os.Getpid(), unix.SYS_READ, int64(p[0])) {
+		t.Error("still blocked after the read returned")
 	}
 }

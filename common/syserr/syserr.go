@@ -73,3 +73,19 @@ func Errno(err error) unix.Errno {
 	}
 	return 0
 }
+
+// Explain gives an already named error a more precise meaning for this call
+// site ("start the server first" where the wrapper said "no queue has this
+// key"). Errors it does not know, and errnos m does not list, are returned
+// unchanged.
+func Explain(err error, m Meanings) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if s, ok := m[e.Errno]; ok {
+			c := *e
+			c.Meaning = s
+			return &c
+		}
+	}
+	return err
+}

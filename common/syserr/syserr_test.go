@@ -48,3 +48,21 @@ func TestWrap(t *testing.T) {
 		t.Errorf("unknown errno name %q", syserr.Name(unix.Errno(4000)))
 	}
 }
+
+func TestExplain(t *testing.T) {
+	base := syserr.Wrap("msgget", unix.ENOENT, syserr.Meanings{unix.ENOENT: "no queue has this key"})
+	got := syserr.Explain(base, syserr.Meanings{unix.ENOENT: "start the server first"})
+	if got.Error() != "msgget failed: ENOENT (no such file or directory): start the server first" {
+		t.Errorf("Explain: %q", got)
+	}
+	if base.Error() != "msgget failed: ENOENT (no such file or directory): no queue has this key" {
+		t.Errorf("Explain changed the original: %q", base)
+	}
+	if syserr.Explain(base, syserr.Meanings{unix.EEXIST: "x"}) != base {
+		t.Error("an errno not in the map must leave the error as it is")
+	}
+	plain := errors.New("plain")
+	if syserr.Explain(plain, syserr.Meanings{unix.ENOENT: "x"}) != plain {
+		t.Error("a foreign error must be returned as it is")
+	}
+}

@@ -5,6 +5,7 @@ package sysv
 import (
 	"errors"
 	"fmt"
+	"github.com/goipc/ipc-examples/common/peek"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -399,12 +400,11 @@ func readInt(t *testing.T, path string) int {
 // is only a guard.
 func waitBlockedIn(t *testing.T, tid int, nr uintptr) {
 	t.Helper()
-	path := fmt.Sprintf("/proc/%d/task/%d/syscall", os.Getpid(), tid)
-	want := strconv.Itoa(int(nr)) + " "
-	waitFor(t, "thread "+strconv.Itoa(tid)+" blocked in syscall "+strconv.Itoa(int(nr)), func() bool {
-		b, err := os.ReadFile(path)
-		return err == nil && strings.HasPrefix(string(b), want)
-	})
+	// Only the thread tid calls msgrcv here, so "a thread of this process"
+	// is that thread.
+	if err := peek.WaitBlocked(os.Getpid(), nr, -1, 30*time.Second); err != nil {
+		t.Fatalf("thread %d: %v", tid, err)
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

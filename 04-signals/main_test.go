@@ -25,15 +25,6 @@ func run(t *testing.T, args ...string) *exampletest.Result {
 	return res
 }
 
-func has(t *testing.T, out string, lines ...string) {
-	t.Helper()
-	for _, l := range lines {
-		if !strings.Contains(out, l) {
-			t.Errorf("output lacks %q; it was:\n%s", l, out)
-		}
-	}
-}
-
 // Each part, run for real and compared with its golden output.
 func TestDemos(t *testing.T) {
 	for _, demo := range []string{"all", "kill", "raise", "alarm", "signal", "table"} {
@@ -54,7 +45,7 @@ func TestDemos(t *testing.T) {
 func TestKillStatuses(t *testing.T) {
 	t.Parallel()
 	res := run(t, "-demo", "kill")
-	has(t, res.Out,
+	exampletest.Contains(t, res.Out,
 		"was stopped by signal 19 (SIGSTOP)",
 		"caught SIGTERM on my channel: exiting normally",
 		"[kernel] my SigCgt (signals with a handler) has SIGTERM",
@@ -187,7 +178,7 @@ func TestAlarm(t *testing.T) {
 		if res.Code() != 0 {
 			t.Errorf("exit status %v; output:\n%s", res.Status, res.Out)
 		}
-		has(t, res.Out, lines...)
+		exampletest.Contains(t, res.Out, lines...)
 	}
 	if d := time.Since(began); d < time.Second {
 		t.Errorf("the alarm part took %v: it cannot have waited for alarm(1)", d)
@@ -202,7 +193,7 @@ func TestAlarmFlag(t *testing.T) {
 	t.Parallel()
 	began := time.Now()
 	res := run(t, "-demo", "alarm", "-alarm", "2")
-	has(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM, 2 s after alarm(2)")
+	exampletest.Contains(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM, 2 s after alarm(2)")
 	if d := time.Since(began); d < 2*time.Second {
 		t.Errorf("alarm(2) rang after %v", d)
 	}
@@ -213,13 +204,13 @@ func TestAlarmFlag(t *testing.T) {
 func TestSignalUnattended(t *testing.T) {
 	t.Parallel()
 	res := run(t, "-demo", "signal")
-	has(t, res.Out,
+	exampletest.Contains(t, res.Out,
 		"standard input is not a terminal",
 		"I have get SIGINT\n",
 		"I have get SIGQUIT\n",
 		"SigCgt still has SIGINT and SIGQUIT: the runtime's own handler, not SIG_DFL")
 	c := exampletest.Run(t, exampletest.BuildC(t, "c/mysignal.c"), exampletest.Opts{})
-	has(t, c.Out, "standard input is not a terminal", "I have get SIGINT\n", "I have get SIGQUIT\n", "default actions restored")
+	exampletest.Contains(t, c.Out, "standard input is not a terminal", "I have get SIGINT\n", "I have get SIGQUIT\n", "default actions restored")
 }
 
 // In a terminal the signal() part waits for the user; here the test plays
@@ -276,28 +267,17 @@ func TestRaise(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		why  string
-	}{
-		{[]string{"-signal", "FOO"}, `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
-		{[]string{"-signal", "99"}, "no signal has the number 99"},
-		{[]string{"-signal", "0"}, "no signal has the number 0"},
-		{[]string{"-signal", "STOP"}, "would leave the child stopped"},
-		{[]string{"-demo", "nope"}, "-demo must be"},
-		{[]string{"-alarm", "0"}, "-alarm must be 1 to 60"},
-		{[]string{"-alarm", "x"}, "invalid value"},
-		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"-nosuchflag"}, "flag provided but not defined"},
-	} {
-		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: tc.args, Split: true})
-		if res.Code() != 2 {
-			t.Errorf("%q: exit status %d, want 2", tc.args, res.Code())
-		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 04-signals") || !strings.Contains(res.Stderr, tc.why) {
-			t.Errorf("%q: want usage and %q on stderr only; stdout %q, stderr %q", tc.args, tc.why, res.Out, res.Stderr)
-		}
-	}
+	exampletest.CheckBad(t, "usage: 04-signals",
+		exampletest.Bad{Args: []string{"-signal", "FOO"}, Why: `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
+		exampletest.Bad{Args: []string{"-signal", "99"}, Why: "no signal has the number 99"},
+		exampletest.Bad{Args: []string{"-signal", "0"}, Why: "no signal has the number 0"},
+		exampletest.Bad{Args: []string{"-signal", "STOP"}, Why: "would leave the child stopped"},
+		exampletest.Bad{Args: []string{"-demo", "nope"}, Why: "-demo must be"},
+		exampletest.Bad{Args: []string{"-alarm", "0"}, Why: "-alarm must be 1 to 60"},
+		exampletest.Bad{Args: []string{"-alarm", "x"}, Why: "invalid value"},
+		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
+		exampletest.Bad{Args: []string{"-nosuchflag"}, Why: "flag provided but not defined"},
+	)
 }
 
 // The corrected kill.c tells the same story as the Go port: stop, SIGKILL,
@@ -307,7 +287,7 @@ func TestCKill(t *testing.T) {
 	t.Parallel()
 	bin := exampletest.BuildC(t, "c/kill.c")
 	res := exampletest.Run(t, bin, exampletest.Opts{})
-	has(t, res.Out,
+	exampletest.Contains(t, res.Out,
 		"was stopped by signal 19",
 		"was killed by signal 9",
 		"was killed by signal 15",
@@ -317,7 +297,7 @@ func TestCKill(t *testing.T) {
 	}
 	// SIGUSR1 kills the C child that has the default action.
 	res = exampletest.Run(t, bin, exampletest.Opts{Args: []string{"10"}})
-	has(t, res.Out, "was killed by signal 10")
+	exampletest.Contains(t, res.Out, "was killed by signal 10")
 	res = exampletest.Run(t, bin, exampletest.Opts{Args: []string{"x"}, Split: true})
 	if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: kill") {
 		t.Errorf("kill x: %v, stderr %q", res.Status, res.Stderr)
@@ -335,7 +315,7 @@ func TestTableUnderNohup(t *testing.T) {
 	if res.Code() != 0 {
 		t.Fatalf("exit status %v:\n%s", res.Status, res.Out)
 	}
-	has(t, res.Out, "[kernel] my SigIgn: SIGHUP (ignored signals stay ignored across exec")
+	exampletest.Contains(t, res.Out, "[kernel] my SigIgn: SIGHUP (ignored signals stay ignored across exec")
 	found := 0
 	for _, m := range tableRe.FindAllStringSubmatch(res.Out, -1) {
 		if m[1] == "kill -HUP" || m[1] == "kill -TERM" {

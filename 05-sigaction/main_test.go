@@ -176,29 +176,18 @@ func TestStartedIgnoringHUP(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		why  string
-	}{
-		{[]string{"-block", "FOO"}, `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
-		{[]string{"-block", "SIGINT,NOPE"}, `unknown signal "NOPE"`},
-		{[]string{"-block", ""}, `unknown signal ""`},
-		{[]string{"-block", "KILL"}, "SIGKILL can never be blocked"},
-		{[]string{"-block", "19"}, "SIGSTOP can never be blocked"},
-		{[]string{"-block", "SIGRTMIN"}, "SIGRTMIN is a real-time signal"},
-		{[]string{"-block", "70"}, "no signal has the number 70"},
-		{[]string{"-part", "nope"}, "-part must be"},
-		{[]string{"extra"}, `unexpected argument "extra"`},
-		{[]string{"-nosuchflag"}, "flag provided but not defined"},
-	} {
-		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: tc.args, Split: true})
-		if res.Code() != 2 {
-			t.Errorf("%q: exit status %d, want 2", tc.args, res.Code())
-		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "usage: 05-sigaction") || !strings.Contains(res.Stderr, tc.why) {
-			t.Errorf("%q: want usage and %q on stderr only; stdout %q, stderr %q", tc.args, tc.why, res.Out, res.Stderr)
-		}
-	}
+	exampletest.CheckBad(t, "usage: 05-sigaction",
+		exampletest.Bad{Args: []string{"-block", "FOO"}, Why: `unknown signal "FOO"; valid names: SIGHUP SIGINT SIGQUIT`},
+		exampletest.Bad{Args: []string{"-block", "SIGINT,NOPE"}, Why: `unknown signal "NOPE"`},
+		exampletest.Bad{Args: []string{"-block", ""}, Why: `unknown signal ""`},
+		exampletest.Bad{Args: []string{"-block", "KILL"}, Why: "SIGKILL can never be blocked"},
+		exampletest.Bad{Args: []string{"-block", "19"}, Why: "SIGSTOP can never be blocked"},
+		exampletest.Bad{Args: []string{"-block", "SIGRTMIN"}, Why: "SIGRTMIN is a real-time signal"},
+		exampletest.Bad{Args: []string{"-block", "70"}, Why: "no signal has the number 70"},
+		exampletest.Bad{Args: []string{"-part", "nope"}, Why: "-part must be"},
+		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
+		exampletest.Bad{Args: []string{"-nosuchflag"}, Why: "flag provided but not defined"},
+	)
 }
 
 // The C twin: the article's flow and each sigaction flag, with and without

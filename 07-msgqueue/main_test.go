@@ -84,15 +84,6 @@ func noQueue(t *testing.T, key sysv.Key) {
 	}
 }
 
-func contains(t *testing.T, what, out string, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("%s lacks %q; it was:\n%s", what, w, out)
-		}
-	}
-}
-
 var msqidRe = regexp.MustCompile(`= msqid (\d+)`)
 
 func msqidIn(t *testing.T, line string) int {
@@ -113,7 +104,7 @@ func TestDemo(t *testing.T) {
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d; output:\n%s", res.Code(), res.Out)
 	}
-	contains(t, "demo output", res.Out,
+	exampletest.Contains(t, res.Out,
 		"client# hello, server",
 		"server# hi, client",
 		"msgrcv: EIDRM: the server removed the queue while I waited for its reply; bye",
@@ -174,7 +165,7 @@ func TestServerAndClient(t *testing.T) {
 	if cl.Code() != 0 {
 		t.Fatalf("client: exit status %d:\n%s", cl.Code(), cl.Out)
 	}
-	contains(t, "client output", cl.Out, "server# hi, client", "server# fine, thanks", `"quit": bye`)
+	exampletest.Contains(t, cl.Out, "server# hi, client", "server# fine, thanks", `"quit": bye`)
 	if strings.Contains(cl.Out, "not sent") {
 		t.Errorf("the client went on after quit:\n%s", cl.Out)
 	}
@@ -187,7 +178,7 @@ func TestServerAndClient(t *testing.T) {
 	if res.Code() != 0 {
 		t.Errorf("server: exit status %d, want 0 after SIGTERM", res.Code())
 	}
-	contains(t, "server output", res.Out, "client# hello", "client# how are you?", "caught SIGTERM: removing the queue")
+	exampletest.Contains(t, res.Out, "client# hello", "client# how are you?", "caught SIGTERM: removing the queue")
 	noQueue(t, key)
 	exampletest.Golden(t, "server-sigterm", res, rules(dir)...)
 	exampletest.Golden(t, "client-quit", cl, rules(dir)...)
@@ -216,7 +207,7 @@ func TestSIGINTWakesClient(t *testing.T) {
 	if cres.Code() != 0 {
 		t.Errorf("client: exit status %d, want 0:\n%s", cres.Code(), cres.Out)
 	}
-	contains(t, "client output", cres.Out, "msgrcv: EIDRM: the server removed the queue while I waited for its reply; bye")
+	exampletest.Contains(t, cres.Out, "msgrcv: EIDRM: the server removed the queue while I waited for its reply; bye")
 	noQueue(t, key)
 }
 
@@ -243,7 +234,7 @@ func TestErrors(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("exit status %d, want 1", res.Code())
 		}
-		contains(t, "stderr", res.Stderr, "msgget failed: ENOENT (no such file or directory): no queue has this key: start the server first")
+		exampletest.Contains(t, res.Stderr, "msgget failed: ENOENT (no such file or directory): no queue has this key: start the server first")
 		noQueue(t, key)
 	})
 
@@ -256,7 +247,7 @@ func TestErrors(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("exit status %d, want 1", res.Code())
 		}
-		contains(t, "stderr", res.Stderr, "msgget(IPC_CREAT|IPC_EXCL|0600) failed: EEXIST (file exists): a queue with this key exists",
+		exampletest.Contains(t, res.Stderr, "msgget(IPC_CREAT|IPC_EXCL|0600) failed: EEXIST (file exists): a queue with this key exists",
 			fmt.Sprintf("remove it with: ipcrm -q %d", id))
 		if queueOf(t, key) != id {
 			t.Error("the second server must leave the first one's queue alone")
@@ -277,7 +268,7 @@ func TestErrors(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("exit status %d, want 1", res.Code())
 		}
-		contains(t, "stderr", res.Stderr, "EEXIST", fmt.Sprintf("ipcrm -q %d", id))
+		exampletest.Contains(t, res.Stderr, "EEXIST", fmt.Sprintf("ipcrm -q %d", id))
 		// The command it prints works.
 		m := regexp.MustCompile(`(ipcrm -q \d+)`).FindString(res.Stderr)
 		if out, err := exec.Command("sh", "-c", m).CombinedOutput(); err != nil {
@@ -292,7 +283,7 @@ func TestErrors(t *testing.T) {
 			if res.Code() != 1 || res.Out != "" {
 				t.Errorf("%s: exit status %d, stdout %q; want 1 and nothing", role, res.Code(), res.Out)
 			}
-			contains(t, role+" stderr", res.Stderr, `ftok("/no/such/dir", 0x66) failed: ENOENT (no such file or directory): the path must exist`)
+			exampletest.Contains(t, res.Stderr, `ftok("/no/such/dir", 0x66) failed: ENOENT (no such file or directory): the path must exist`)
 		}
 	})
 
@@ -305,7 +296,7 @@ func TestErrors(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("exit status %d, want 1", res.Code())
 		}
-		contains(t, "stderr", res.Stderr, "sendMsg: message too long: 1025 bytes, and mtext holds 1024")
+		exampletest.Contains(t, res.Stderr, "sendMsg: message too long: 1025 bytes, and mtext holds 1024")
 		var ds sysv.MsqidDs
 		if err := sysv.Msgctl(queueOf(t, key), unix.IPC_STAT, &ds); err != nil || ds.Qnum != 0 {
 			t.Errorf("nothing may be sent: qnum %d, %v", ds.Qnum, err)
@@ -326,13 +317,13 @@ func TestErrors(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("server: exit status %d, want 1", res.Code())
 		}
-		contains(t, "server stderr", res.Stderr, "sendMsg: message too long: 5000 bytes")
+		exampletest.Contains(t, res.Stderr, "sendMsg: message too long: 5000 bytes")
 		// The client ends cleanly: EIDRM if it was already waiting in
 		// msgrcv, EINVAL if the queue went before it got there.
 		if cl.Code() != 0 {
 			t.Errorf("client: exit status %d, want 0", cl.Code())
 		}
-		contains(t, "client output", cl.Out, "the server removed the queue")
+		exampletest.Contains(t, cl.Out, "the server removed the queue")
 		noQueue(t, key)
 	})
 }
@@ -353,7 +344,7 @@ func TestBadInput(t *testing.T) {
 		[]string{"client", "-path", dir, "extra"},
 	)
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"server", "-proj", "abc"}, Split: true})
-	contains(t, "stderr", res.Stderr, `-proj must be a number from 1 to 255 (ftok uses only 8 bits), not "abc"`)
+	exampletest.Contains(t, res.Stderr, `-proj must be a number from 1 to 255 (ftok uses only 8 bits), not "abc"`)
 	noQueue(t, key)
 }
 
@@ -371,10 +362,10 @@ func TestGoServerCClient(t *testing.T) {
 	if cl.Code() != 0 {
 		t.Fatalf("C client: exit status %d:\n%s", cl.Code(), cl.Out)
 	}
-	contains(t, "C client output", cl.Out, fmt.Sprintf("= msqid %d\n", id), "server# hi from Go\n", "bye")
+	exampletest.Contains(t, cl.Out, fmt.Sprintf("= msqid %d\n", id), "server# hi from Go\n", "bye")
 	srv.Signal(syscall.SIGTERM)
 	res := srv.Wait()
-	contains(t, "Go server output", res.Out, "client# hello from C\n")
+	exampletest.Contains(t, res.Out, "client# hello from C\n")
 	if res.Code() != 0 {
 		t.Errorf("Go server: exit status %d", res.Code())
 	}
@@ -408,13 +399,13 @@ func TestCServerGoClient(t *testing.T) {
 	if cres.Code() != 0 {
 		t.Fatalf("Go client: exit status %d:\n%s", cres.Code(), cres.Out)
 	}
-	contains(t, "Go client output", cres.Out, fmt.Sprintf("= msqid %d\n", id), "server# hi from C\n",
+	exampletest.Contains(t, cres.Out, fmt.Sprintf("= msqid %d\n", id), "server# hi from C\n",
 		"msgrcv: EIDRM: the server removed the queue while I waited")
 	res := srv.Wait()
 	if res.Code() != 0 {
 		t.Errorf("C server: exit status %d:\n%s", res.Code(), res.Out)
 	}
-	contains(t, "C server output", res.Out, "client# hello from Go\n", "client# still there?\n", "end of input: removing the queue")
+	exampletest.Contains(t, res.Out, "client# hello from Go\n", "client# still there?\n", "end of input: removing the queue")
 	noQueue(t, key)
 }
 
@@ -434,14 +425,14 @@ func TestCTwins(t *testing.T) {
 	if res.Code() != 0 {
 		t.Errorf("C server after SIGTERM: exit status %d", res.Code())
 	}
-	contains(t, "C server output", res.Out, "caught signal 15")
+	exampletest.Contains(t, res.Out, "caught signal 15")
 	noQueue(t, key)
 
 	cl := exampletest.Run(t, cClient, exampletest.Opts{Args: []string{dir}, Split: true})
 	if cl.Code() != 1 {
 		t.Errorf("C client without server: exit status %d, want 1", cl.Code())
 	}
-	contains(t, "C client stderr", cl.Stderr, "start the server first")
+	exampletest.Contains(t, cl.Stderr, "start the server first")
 	bad := exampletest.Run(t, cServer, exampletest.Opts{Args: []string{dir, "abc"}, Split: true})
 	if bad.Code() != 2 {
 		t.Errorf("C server with proj_id abc: exit status %d, want 2", bad.Code())

@@ -444,12 +444,39 @@ func groupMembers(pgid int) string {
 func CheckUsage(t *testing.T, usagePrefix string, badArgs ...[]string) {
 	t.Helper()
 	for _, args := range badArgs {
-		res := Run(t, Binary(t), Opts{Args: args, Split: true})
+		CheckBad(t, usagePrefix, Bad{Args: args})
+	}
+}
+
+// Bad is a bad command line, and a phrase its error message must contain
+// ("unknown signal \"FOO\""), or "" for none.
+type Bad struct {
+	Args []string
+	Why  string
+}
+
+// CheckBad is CheckUsage that also checks each command line's reason.
+func CheckBad(t *testing.T, usagePrefix string, cases ...Bad) {
+	t.Helper()
+	for _, c := range cases {
+		res := Run(t, Binary(t), Opts{Args: c.Args, Split: true})
 		if res.Code() != 2 {
-			t.Errorf("%.60q: exit status %d, want 2", args, res.Code())
+			t.Errorf("%.60q: exit status %d, want 2", c.Args, res.Code())
 		}
-		if res.Out != "" || !strings.Contains(res.Stderr, usagePrefix) {
-			t.Errorf("%.60q: want %q on stderr and nothing on stdout; stdout %q, stderr %q", args, usagePrefix, res.Out, res.Stderr)
+		if res.Out != "" || !strings.Contains(res.Stderr, usagePrefix) || !strings.Contains(res.Stderr, c.Why) {
+			t.Errorf("%.60q: want %q and %q on stderr and nothing on stdout; stdout %q, stderr %q",
+				c.Args, usagePrefix, c.Why, res.Out, res.Stderr)
+		}
+	}
+}
+
+// Contains checks that out contains each of want, as a learner would look
+// for a line in the output, and shows the whole output when one is missing.
+func Contains(t testing.TB, out string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q; it was:\n%s", w, out)
 		}
 	}
 }

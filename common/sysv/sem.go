@@ -224,7 +224,12 @@ func Semtimedop(semid int, ops []Sembuf, timeout time.Duration) error {
 		for k, v := range semopMeanings {
 			m[k] = v
 		}
-		m[unix.EAGAIN] = "the timeout expired before the operations could be done (or IPC_NOWAIT was given)"
+		m[unix.EAGAIN] = "the timeout expired before the operations could be done"
+		for _, o := range ops {
+			if o.Flg&unix.IPC_NOWAIT != 0 {
+				m[unix.EAGAIN] = semopMeanings[unix.EAGAIN]
+			}
+		}
 		m[unix.EINVAL] = "no such set (removed?), no operations, or an invalid timeout"
 		return syserr.Wrap(opsCall("semtimedop", ops, ", "+timeout.String()), e, m)
 	}

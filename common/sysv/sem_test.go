@@ -419,6 +419,11 @@ func TestSemtimedopTimeout(t *testing.T) {
 		t.Errorf("error text %q", err)
 	}
 	wantErrno(t, "semtimedop P on 0, timeout 0", Semtimedop(id, []Sembuf{{Op: -1}}, 0), unix.EAGAIN)
+	err = Semtimedop(id, []Sembuf{{Op: -1, Flg: unix.IPC_NOWAIT}}, time.Hour)
+	wantErrno(t, "semtimedop P on 0 with IPC_NOWAIT", err, unix.EAGAIN)
+	if err != nil && !strings.HasSuffix(err.Error(), "the operation would block and IPC_NOWAIT was given") {
+		t.Errorf("error text %q", err)
+	}
 	wantErrno(t, "semtimedop with a negative timeout", Semtimedop(id, []Sembuf{{Op: -1}}, -time.Second), unix.EINVAL)
 	setVal(t, id, 0, 1)
 	if err := Semtimedop(id, []Sembuf{{Op: -1}}, 0); err != nil {

@@ -1,9 +1,10 @@
 //go:build linux && (amd64 || arm64)
 
 // Package sysv is System V IPC for Go, the parts golang.org/x/sys/unix
-// lacks: ftok, and message queues (msgget, msgsnd, msgrcv, msgctl) over raw
-// system calls. Shared memory is in x/sys/unix already (SysvShmGet,
-// SysvShmAttach, ...); semaphores will sit beside the queues (sem.go).
+// lacks: ftok, message queues (msgget, msgsnd, msgrcv, msgctl; msg.go) and
+// semaphores (semget, semop, semtimedop, semctl; sem.go) over raw system
+// calls. Shared memory is in x/sys/unix already (SysvShmGet,
+// SysvShmAttach, ...).
 //
 // The names follow the C calls, so a port reads like the C program it
 // ports:
@@ -15,11 +16,15 @@
 //	n = msgrcv(id, &buf, sizeof buf.mtext,   mtype, n, err := sysv.Msgrcv(id, text, msgtyp, 0)
 //	           msgtyp, 0);
 //	msgctl(id, IPC_STAT, &ds);               err = sysv.Msgctl(id, unix.IPC_STAT, &ds)
+//	id = semget(IPC_PRIVATE, 1, IPC_CREAT|0600);
+//	                                         id, err := sysv.Semget(sysv.IPC_PRIVATE, 1, unix.IPC_CREAT|0600)
+//	semop(id, &p, 1);                        err = sysv.Semop(id, []sysv.Sembuf{p})
+//	arg.val = 1; semctl(id, 0, SETVAL, arg); err = sysv.SemctlSetVal(id, 0, 1)
 //
 // Three things differ from C, on purpose:
 //
-//   - Blocking calls retry on EINTR. The kernel never restarts msgsnd and
-//     msgrcv after a signal handler ran, SA_RESTART or not (signal(7)), and
+//   - Blocking calls retry on EINTR. The kernel never restarts msgsnd,
+//     msgrcv, semop and semtimedop after a signal handler ran, SA_RESTART or not (signal(7)), and
 //     a Go process always has handlers: the runtime preempts goroutines
 //     with SIGURG, and every exiting child brings a SIGCHLD. A C program
 //     that installs no handler never sees EINTR here; a Go program would

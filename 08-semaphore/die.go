@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// survivorTimeout is how long the patient survivor's semtimedop waits for
+// a lock that will never come back. It only has to expire; nothing is
+// timed by it.
+const survivorTimeout = 100 * time.Millisecond
+
+// die is the "die" part: a process killed with SIGKILL inside the critical
+// section, with SEM_UNDO and without.
+func (r *run) die() {
+	p := r.p
+	r.Step("killed inside the critical section, holding the lock with SEM_UNDO")
+	id := r.newSet(1)
+	r.setVal(id, 0, 1)
+	p.Printf("semget(IPC_PRIVATE, 1, IPC_CREAT|0600) = semid %d, SETVAL 1: the lock is free", id)
+	r.killHolder(id, true)
+	showSet(p, id, true, "lock")
+	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and\n" +
+		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit;\n" +
+		"SEM_UNDO is done by the kernel, so it survives even that")
+	s := child.Command("survivor", strconv.Itoa(id), "nowait")
+	r.start(s)
+	r.ready(s)
+	r.end(s, "survivor")
+
+	r.Step("the same without SEM_UNDO: the lock dies with its holder")
+	r.killHolder(id, false)
+	showSet(p, id, true, "lock")
+	p.Printf("nothing gave the lock back: the value stays 0, for good")
+	t := child.Command("survivor", strconv.Itoa(id), "timed")
+	r.start(t)
+	r.ready(t)
+	r.end(t, "survivor")
+	w := child.Command("survivor", strconv.Itoa(id), "wait")
+	r.start(w)
+	r.ready(w)
+	r.waitCount(id, 0, false, 1)
+	showSet(p, id, true, "lock")
+	p.Printf("semncnt=1: the second survivor sleeps in P and would sleep forever; the lock's\n" +
+		"only owner is dead. Removing the set is the way to wake it")
+	p.Printf("semctl(IPC_RMID): the survivor's semop fails with EIDRM")
+	r.rmSet(id)
+	r.end(w, "survivor")
+	showSet(p, id, true, "lock")
+	p.GoNote("the same holds for a Go program: a deferred V does not run on SIGKILL (nor on\n" +
+		"os.Exit or log.Fatal). Only the kernel can clean up after kill -9: take locks\n" +
+		"with SEM_UNDO.")
+}
+
+// killHolder starts a holder that takes the lock (with SEM_UNDO or not)
+// and stays inside, then kills it with SIGKILL.
+func (r *run) killHolder(id int, undo bool) {
+	p := r.p
+	mode := "noundo"
+	if undo {
+		mode = "undo"
+	}
+	h := child.Command("holder", strconv.Itoa(id), mode)
+	// Its standard input is a pipe nobody writes to: it reads it, inside
+	// the critical section, until it is killed.
+	in, hold, err := os.Pipe()
+	if err != nil {
+		r.fatal(syserr.Wrap("pipe", err, nil))
+	}
+	h.Stdin = in
+	r.start(h)
+	in.Close()
+	r.ready(h)
+	showSet(p, id, true, "lock")
+	p.Printf("kill(pid %d, SIGKILL) while it holds the lock", h.Process.Pid)
+	if err := h.Process.Signal(unix.SIGKILL); err != nil {
+		r.fatal(syserr.Wrap("kill", err, nil))
+	}
+	how := r.wait(h)
+	hold.Close()
+	p.Printf("waitpid: holder (pid %d) %s", h.Process.Pid, how)
+}
+
+// holder takes the lock and stays in the critical section until its
+// standard input ends, or it is killed.
+func holder(args []string) {
+	me := say.New("holder")
+	if len(args) != 2 {
+		me.Fatal(fmt.Errorf("holder: want SEMID undo|noundo, got %q", args))
+	}
+	id := intArgs(me, "holder", args, 1)[0]
+	var flg int16
+	if args[1] == "undo" {
+		flg = sysv.SEM_UNDO
+	}
+	b := pOp(flg)
+	semop(me, id, b)
+	me.Printf("P: semop(%v): the lock is mine, value %d; working inside the critical section", b, getVal(me, id, 0))
+	child.Ready("")
+	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // only its end matters
+	semop(me, id, vOp(flg))
+	me.Printf("V: done")
+}
+
+// survivor wants the lock after the holder died: "nowait" asks with
+// IPC_NOWAIT (the lock must be free), "wait" blocks in semop, "timed"
+// gives up after survivorTimeout with semtimedop.
+func survivor(args []string) {
+	me := say.New("survivor")
+	if len(args) != 2 {
+		me.Fatal(fmt.Errorf("survivor: want SEMID nowait|wait|timed, got %q", args))
+	}
+	id := intArgs(me, "survivor", args, 1)[0]
+	b := pOp(sysv.SEM_UNDO)
+	if args[1] == "timed" {
+		me.Printf("semtimedop(%v, %v): waiting, for a while", b, survivorTimeout)
+		child.Ready("")
+		err := sysv.Semtimedop(id, []sysv.Sembuf{b}, survivorTimeout)
+		if syserr.Errno(err) != unix.EAGAIN {
+			me.Fatal(fmt.Errorf("expected EAGAIN: %v", err))
+		}
+		me.Warnf("%v", err)
+		me.Printf("giving up: semtimedop is how a process can notice a lock that never comes back")
+		return
+	}
+	if args[1] == "nowait" {
+		b.Flg |= unix.IPC_NOWAIT
+	}
+	me.Printf("P: semop(%v)", b)
+	child.Ready("")
+	err := sysv.Semop(id, []sysv.Sembuf{b})
+	switch syserr.Errno(err) {
+	case 0:
+		me.Printf("the lock is mine at once, value %d; V: semop({0, 1, SEM_UNDO})", getVal(me, id, 0))
+		semop(me, id, vOp(sysv.SEM_UNDO))
+	case unix.EIDRM:
+		me.Warnf("%v", err)
+	default:
+		me.Fatal(err)
+	}
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goipc/ipc-examples/common/exampletest"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+func TestMain(m *testing.M) { exampletest.Main(m) }
+
+// rules normalise what changes from run to run besides PIDs: ids, the pv
+// key, times, and how many updates the unprotected run lost.
+var rules = []exampletest.Rule{
+	{Re: regexp.MustCompile(`(?:semid[ =]|no row for id )(\d+)`), Class: "SEMID"},
+	{Re: regexp.MustCompile(`shmid[ =](\d+)`), Class: "SHMID"},
+	{Re: regexp.MustCompile(`(0x08[0-9a-f]{6})`), Class: "KEY"},
+	{Re: regexp.MustCompile(`key=([1-9]\d*)`), Class: "KEYNUM"},
+	{Re: regexp.MustCompile(`sem_otime=(\d\d:\d\d:\d\d)`), Fixed: "HH:MM:SS"},
+	{Re: regexp.MustCompile(`counter = (\d+), expected \d+: \d+ updates lost`), Fixed: "N"},
+	{Re: regexp.MustCompile(`counter = \S+, expected \d+: (\d+) updates lost`), Fixed: "M"},
+}
+
+// runNS runs the example in a private IPC namespace of the test's own, so
+// that its sets meet no other test's and anything left behind fails the
+// test (the namespace checks itself at the end).
+func runNS(t *testing.T, args ...string) *exampletest.Result {
+	t.Helper()
+	ns := exampletest.NewIPCNamespace(t)
+	return exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, IPC: ns})
+}
+
+func runOK(t *testing.T, args ...string) *exampletest.Result {
+	t.Helper()
+	res := runNS(t, args...)
+	if res.Code() != 0 {
+		t.Fatalf("%q: exit status %d, want 0:\n%s", args, res.Code(), res.Out)
+	}
+	return res
+}
+
+// Each part alone, and the demo with all of them, compared with its golden
+// output.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"demo", nil},
+		{"pv", []string{"pv"}},
+		{"mutex", []string{"mutex"}},
+		{"prodcons", []string{"prodcons"}},
+		{"philosophers", []string{"philosophers"}},
+		{"deadlock", []string{"philosophers", "-deadlock"}},
+		{"die", []string{"die"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runOK(t, tc.args...)
+			exampletest.Contains(t, res.Out, "every set was removed with semctl(IPC_RMID)",
+				"open descriptors: 0 1 2, and the Go runtime's poller")
+			exampletest.Golden(t, tc.name, res, rules...)
+		})
+	}
+}
+
+var counterRe = regexp.MustCompile(`counter = (\d+), expected (\d+): (exact|\d+ updates lost)`)
+
+// counters returns the unprotected and the protected totals and what was
+// expected.
+func counters(t *testing.T, out string) (unprotected, protected, want int) {
+	t.Helper()
+	m := counterRe.FindAllStringSubmatch(out, -1)
+	if len(m) != 2 || m[1][3] != "exact" {
+		t.Fatalf("want an unprotected and an exact count, got %q in:\n%s", m, out)
+	}
+	unprotected, _ = strconv.Atoi(m[0][1])
+	protected, _ = strconv.Atoi(m[1][1])
+	want, _ = strconv.Atoi(m[1][2])
+	return
+}
+
+// With P and V the total is exact, whatever the number of processes.
+// Without, updates are lost; how many varies, so only the protected total
+// is asserted.
+func TestMutexExactTotal(t *testing.T) {
+	for _, tc := range []struct{ procs, loops int }{{4, 5000}, {2, 1}, {16, 500}} {
+		res := runOK(t, "mutex", "-procs", strconv.Itoa(tc.procs), "-loops", strconv.Itoa(tc.loops))
+		un, got, want := counters(t, res.Out)
+		if want != tc.procs*tc.loops || got != want {
+			t.Errorf("-procs %d -loops %d: protected counter %d, expected %d (printed %d)", tc.procs, tc.loops, got, tc.procs*tc.loops, want)
+		}
+		if un > want {
+			t.Errorf("-procs %d -loops %d: unprotected counter %d above %d", tc.procs, tc.loops, un, want)
+		}
+		if n := strings.Count(res.Out, "exited with status 0"); n != 2*tc.procs {
+			t.Errorf("-procs %d: %d workers exited with status 0, want %d", tc.procs, n, 2*tc.procs)
+		}
+	}
+}
+
+// Go workers and the C peer (c/sem_peer.c) take turns on one counter under
+// one semaphore: the total is exact.
+func TestMutexWithCPeer(t *testing.T) {
+	peer := exampletest.BuildC(t, "c/sem_peer.c")
+	res := runOK(t, "mutex", "-procs", "6", "-loops", "3000", "-peer", peer)
+	_, got, _ := counters(t, res.Out)
+	if got != 18000 {
+		t.Errorf("Go and C workers: protected counter %d, want 18000", got)
+	}
+	for i := 1; i <= 6; i++ {
+		name := fmt.Sprintf("worker #%d (pid", i)
+		if i%2 == 0 {
+			name = fmt.Sprintf("worker #%d (C) (pid", i)
+		}
+		if strings.Count(res.Out, name) != 2 {
+			t.Errorf("%q should end twice (unprotected and protected):\n%s", name, res.Out)
+		}
+	}
+}
+
+// The producer's items reach the consumer each exactly once, in order,
+// with the buffer full on the way (more items than slots) or not.
+func TestProdconsExactlyOnce(t *testing.T) {
+	for _, tc := range []struct{ items, slots int }{{50, 3}, {2, 4}, {7, 1}} {
+		res := runOK(t, "prodcons", "-items", strconv.Itoa(tc.items), "-slots", strconv.Itoa(tc.slots))
+		var took []int
+		for _, m := range regexp.MustCompile(`(?m)^consumer \d+: took item (\d+) from slot (\d+)$`).FindAllStringSubmatch(res.Out, -1) {
+			item, _ := strconv.Atoi(m[1])
+			slot, _ := strconv.Atoi(m[2])
+			if slot != (len(took))%tc.slots {
+				t.Errorf("item %d from slot %d, want slot %d", item, slot, len(took)%tc.slots)
+			}
+			took = append(took, item)
+		}
+		if len(took) != tc.items {
+			t.Fatalf("-items %d: the consumer took %d items:\n%s", tc.items, len(took), res.Out)
+		}
+		for i, it := range took {
+			if it != i+1 {
+				t.Errorf("-items %d: item %d taken as number %d: not once each in order (%v)", tc.items, it, i+1, took)
+				break
+			}
+		}
+		exampletest.Contains(t, res.Out, fmt.Sprintf("%d items, 1 to %d, each exactly once, in order", tc.items, tc.items))
+		if tc.items > tc.slots {
+			exampletest.Contains(t, res.Out, "#1 empty: semval=0 semncnt=1 semzcnt=0\nparent",
+				fmt.Sprintf("#2 full: semval=%d semncnt=0", tc.slots))
+		}
+	}
+}
+
+// Five philosophers eat many times without a deadlock, never two
+// neighbours at once. The run must end well within the guard.
+func TestPhilosophersNoDeadlock(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"philosophers", "-meals", "3000"}, IPC: ns})
+	done := make(chan *exampletest.Result, 1)
+	go func() { done <- p.Wait() }()
+	var res *exampletest.Result
+	select {
+	case res = <-done:
+	case <-time.After(time.Minute): // a guard: 15000 meals take well under a second
+		syscall.Kill(-p.Pid(), syscall.SIGKILL) //nolint:errcheck
+		<-done
+		t.Fatalf("philosophers still running after a minute: deadlock?\n%s", p.Output())
+	}
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	if n := strings.Count(res.Out, "exited with status 0, after 3000 meals"); n != 5 {
+		t.Errorf("%d philosophers ate 3000 times, want 5:\n%s", n, res.Out)
+	}
+	exampletest.Contains(t, res.Out, "neighbours seen eating at the same time: 0")
+}
+
+// One fork at a time deadlocks for sure (the gate sees to it): every fork
+// is taken and has one waiter; IPC_RMID ends it with EIDRM for all five.
+func TestPhilosophersDeadlock(t *testing.T) {
+	res := runOK(t, "philosophers", "-deadlock")
+	for i := 0; i < 5; i++ {
+		exampletest.Contains(t, res.Out, fmt.Sprintf("#%d fork %d: semval=0 semncnt=1 semzcnt=0", i, i))
+	}
+	if n := strings.Count(res.Out, "exited with status 3"); n != 5 {
+		t.Errorf("%d philosophers ended by EIDRM (status 3), want 5:\n%s", n, res.Out)
+	}
+}
+
+// semvals lists the "#0 lock" values and sempids the parent printed, in
+// order.
+func semvals(out string) []string {
+	var v []string
+	for _, m := range regexp.MustCompile(`(?m)^parent \d+: \[kernel\]   #0 lock: semval=(\d+) semncnt=(\d+) semzcnt=(\d+)`).FindAllStringSubmatch(out, -1) {
+		v = append(v, m[1]+"/"+m[2]+"/"+m[3])
+	}
+	return v
+}
+
+// A holder killed with SIGKILL inside the critical section: with SEM_UNDO
+// the value comes back to 1 and a survivor gets the lock at once; without,
+// it stays 0, a timed survivor gives up with EAGAIN, and a waiting one
+// wakes only when the set is removed, with EIDRM.
+func TestDieSemUndo(t *testing.T) {
+	res := runOK(t, "die")
+	// semval/semncnt/semzcnt: undo: holding, after the kill; no undo:
+	// holding, after the kill, the survivor waiting.
+	want := "0/0/0 1/0/0 0/0/0 0/0/0 0/1/0"
+	if got := strings.Join(semvals(res.Out), " "); got != want {
+		t.Errorf("the lock's values: %s, want %s\n%s", got, want, res.Out)
+	}
+	if n := strings.Count(res.Out, "was killed by signal 9 (SIGKILL)"); n != 2 {
+		t.Errorf("%d holders killed by SIGKILL, want 2", n)
+	}
+	exampletest.Contains(t, res.Out, "the lock is mine at once, value 0",
+		"failed: EAGAIN (resource temporarily unavailable): the timeout expired",
+		"failed: EIDRM (identifier removed): the set was removed while this call waited")
+	// After the kill with SEM_UNDO, sempid is the dead holder's.
+	m := regexp.MustCompile(`(?m)^holder (\d+): P: semop\(\{0, -1, SEM_UNDO\}\)[^\n]*\n(?:.*\n)*?.*semval=1 semncnt=0 semzcnt=0 sempid=(\d+)`).FindStringSubmatch(res.Out)
+	if m == nil || m[1] != m[2] {
+		t.Errorf("after the undo, sempid should be the killed holder's: %q", m)
+	}
+}
+
+// What the kernel shows in pv: sem_otime 0 until the first semop, a waiter
+// in GETNCNT and one in GETZCNT, SEM_UNDO at exit.
+func TestPVKernelState(t *testing.T) {
+	res := runOK(t, "pv")
+	want := "0/0/0 1/0/0 0/1/0 1/0/0 1/0/1 1/0/0"
+	if got := strings.Join(semvals(res.Out), " "); got != want {
+		t.Errorf("the lock's values: %s, want %s\n%s", got, want, res.Out)
+	}
+	exampletest.Contains(t, res.Out, "failed: EEXIST (file exists)",
+		"GETVAL=0, IPC_STAT: sem_otime=0 (no semop yet): SETVAL did not stamp it",
+		"IPC_STAT: sem_otime is set: the creator has initialised the set",
+		"semctl(GETVAL) failed: EINVAL",
+		"the undoer ended holding the lock, and the value is 1 again")
+	if i, j := strings.Index(res.Out, "sem_otime=0 (no semop yet): not initialised yet"), strings.Index(res.Out, "V: semop({0, 1, 0}) makes the value 1"); i < 0 || j < i {
+		t.Errorf("the opener should see sem_otime 0 before the V:\n%s", res.Out)
+	}
+}
+
+// The C twin in the article's style: lost updates without the semaphore,
+// an exact total with it, and its set removed.
+func TestCTwin(t *testing.T) {
+	c := exampletest.BuildC(t, "c/sem.c")
+	ns := exampletest.NewIPCNamespace(t)
+	res := exampletest.Run(t, c, exampletest.Opts{Args: []string{"4", "3000"}, IPC: ns})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	_, got, _ := counters(t, res.Out)
+	if got != 12000 {
+		t.Errorf("C twin: protected counter %d, want 12000", got)
+	}
+	exampletest.Contains(t, res.Out, "semctl(IPC_RMID): the set is removed")
+	for _, args := range [][]string{{"1"}, {"x"}, {"4", "0"}, {"4", "5", "6"}} {
+		res := exampletest.Run(t, c, exampletest.Opts{Args: args, IPC: ns, Split: true})
+		if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: sem") || res.Out != "" {
+			t.Errorf("C twin %q: exit %d, stdout %q, stderr %q; want 2 and the usage", args, res.Code(), res.Out, res.Stderr)
+		}
+	}
+	peer := exampletest.BuildC(t, "c/sem_peer.c")
+	for _, args := range [][]string{{}, {"1", "2", "3", "maybe"}, {"x", "2", "3", "lock"}} {
+		res := exampletest.Run(t, peer, exampletest.Opts{Args: args, IPC: ns, Split: true})
+		if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: sem_peer") {
+			t.Errorf("sem_peer %q: exit %d, stderr %q; want 2 and the usage", args, res.Code(), res.Stderr)
+		}
+	}
+	res = exampletest.Run(t, peer, exampletest.Opts{Args: []string{"999999", "999999", "1", "lock"}, IPC: ns, Split: true})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "shmat failed") {
+		t.Errorf("sem_peer on no segment: exit %d, stderr %q; want 1, shmat failed", res.Code(), res.Stderr)
+	}
+}
+
+// Bad counts get the usage and exit 2 before anything is made; a failing
+// call (a -peer that does not exist) exits 1 with the errno named.
+func TestBadInput(t *testing.T) {
+	// They make nothing, so they need no namespace of their own.
+	exampletest.CheckBad(t, "usage: 08-semaphore",
+		exampletest.Bad{Args: []string{"nosuchpart"}, Why: `unknown part "nosuchpart"`},
+		exampletest.Bad{Args: []string{"pv", "extra"}, Why: `unexpected argument "extra"`},
+		exampletest.Bad{Args: []string{"die", "-x"}, Why: "flag provided but not defined: -x"},
+		exampletest.Bad{Args: []string{"mutex", "-procs", "x"}, Why: `invalid value "x" for flag -procs`},
+		exampletest.Bad{Args: []string{"mutex", "-procs", "1"}, Why: "-procs must be 2 to 32, not 1"},
+		exampletest.Bad{Args: []string{"mutex", "-procs", "33"}, Why: "-procs must be 2 to 32, not 33"},
+		exampletest.Bad{Args: []string{"mutex", "-loops", "0"}, Why: "-loops must be 1 to 100000, not 0"},
+		exampletest.Bad{Args: []string{"mutex", "-loops", "100001"}, Why: "-loops must be 1 to 100000"},
+		exampletest.Bad{Args: []string{"mutex", "-loops", "1e3"}, Why: `invalid value "1e3" for flag -loops`},
+		exampletest.Bad{Args: []string{"prodcons", "-items", "0"}, Why: "-items must be 1 to 1000, not 0"},
+		exampletest.Bad{Args: []string{"prodcons", "-items", "1001"}, Why: "-items must be 1 to 1000"},
+		exampletest.Bad{Args: []string{"prodcons", "-slots", "65"}, Why: "-slots must be 1 to 64, not 65"},
+		exampletest.Bad{Args: []string{"prodcons", "-slots", "-1"}, Why: "-slots must be 1 to 64, not -1"},
+		exampletest.Bad{Args: []string{"philosophers", "-meals", "0"}, Why: "-meals must be 1 to 100000, not 0"},
+		exampletest.Bad{Args: []string{"philosophers", "-meals", "many"}, Why: `invalid value "many" for flag -meals`},
+		exampletest.Bad{Args: []string{"philosophers", "-deadlock=maybe"}, Why: "-deadlock"},
+		exampletest.Bad{Args: []string{"philosophers", "-hold"}, Why: "-hold goes with -deadlock"},
+		exampletest.Bad{Args: []string{"-procs", "4"}, Why: "flag provided but not defined: -procs"},
+		exampletest.Bad{Args: []string{"--", "pv"}, Why: `unexpected argument "pv"`},
+	)
+	ns := exampletest.NewIPCNamespace(t)
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"mutex", "-peer", "/nonexistent/sem_peer"}, IPC: ns, Split: true})
+	if res.Code() != 1 || res.Out != "" || !strings.Contains(res.Stderr, "failed: ENOENT") {
+		t.Errorf("-peer of a missing program: exit %d, stdout %q, stderr %q", res.Code(), res.Out, res.Stderr)
+	}
+}
+
+// Ctrl-C or SIGTERM in the middle of a run: the parent removes its sets and
+// exits 1; nothing is left in the namespace. SIGKILL cannot be caught: the
+// set stays behind, as the README says (a segment would not: it is marked
+// for removal from the start).
+func TestInterrupted(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ns := exampletest.NewIPCNamespace(t)
+			if ns == nil {
+				t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+			}
+			enter, held, err := os.Pipe() // never written: -hold waits for Enter
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{
+				Args: []string{"philosophers", "-deadlock", "-hold"}, IPC: ns, Stdin: enter,
+				Survivors: true, // the children die with the parent; they are reaped
+			})
+			enter.Close()
+			p.WaitFor("holding (-hold)")
+			p.Signal(sig)
+			res := p.Wait()
+			rows, err := ns.Rows("sem")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sig == syscall.SIGKILL {
+				if res.Status.Signal() != syscall.SIGKILL || len(rows) != 1 {
+					t.Errorf("SIGKILL: status %v, sets left %v; want killed and one set left", res.Status, rows)
+				}
+				ns.Do(func() {
+					for _, r := range rows {
+						id, _ := strconv.Atoi(r["semid"])
+						sysv.SemctlRmid(id) //nolint:errcheck // checked by the namespace's end
+					}
+				})
+				return
+			}
+			if res.Code() != 1 || !strings.Contains(res.Out, "caught "+map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}[sig]) {
+				t.Errorf("exit %d, output %q; want 1 and the signal named", res.Code(), res.Out)
+			}
+			if len(rows) != 0 {
+				t.Errorf("sets left after %v: %v", sig, rows)
+			}
+			if shm, _ := ns.Rows("shm"); len(shm) != 0 {
+				t.Errorf("segments left after %v: %v", sig, shm)
+			}
+		})
+	}
+}

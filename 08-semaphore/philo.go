@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Five philosophers around a table, a fork between each two: philosopher
+// i eats with forks i (left) and i+1 mod 5 (right). Semaphores #0 to #4 are
+// the forks, #5 a gate that starts everyone at once.
+const (
+	diners    = 5
+	semTable  = diners // the gate
+	exitEIDRM = 3      // a philosopher's exit status when the set is removed under it
+)
+
+// table is the shared segment: per philosopher the meals eaten and whether
+// it is eating now, and a count of neighbours seen eating together (which
+// the forks make impossible).
+type table struct{ w []int64 }
+
+const tableWords = 2*diners + 1
+
+func newTable(mem []byte) table {
+	return table{unsafe.Slice((*int64)(unsafe.Pointer(&mem[0])), tableWords)}
+}
+
+func (t table) meals(i int) *int64  { return &t.w[i] }
+func (t table) eating(i int) *int64 { return &t.w[diners+i] }
+func (t table) clashes() *int64     { return &t.w[2*diners] }
+
+func forkNames() []string {
+	n := make([]string, diners+1)
+	for i := 0; i < diners; i++ {
+		n[i] = "fork " + strconv.Itoa(i)
+	}
+	n[diners] = "gate"
+	return n
+}
+
+// philosophers is the "philosophers" part.
+func (r *run) philosophers(meals int, deadlock bool) {
+	p := r.p
+	if deadlock {
+		r.Step("five philosophers take the left fork, then the right one: deadlock")
+	} else {
+		r.Step(fmt.Sprintf("five philosophers, five forks, both forks in one semop: %d meals each", meals))
+	}
+	id := r.newSet(diners + 1)
+	shmid, mem := r.newShm(tableWords * 8)
+	tab := newTable(mem)
+	// Every fork on the table (1), the gate closed (0).
+	if err := sysv.SemctlSetAll(id, []uint16{1, 1, 1, 1, 1, 0}); err != nil {
+		r.fatal(err)
+	}
+	p.Printf("semget(IPC_PRIVATE, 6, IPC_CREAT|0600) = semid %d; SETALL {1, 1, 1, 1, 1, 0}:\n"+
+		"#0 to #4 are the forks, all on the table; #5 is a gate that starts everyone at once", id)
+	if deadlock {
+		p.Printf("philosopher i:  P(fork i); P(fork i+1);  two semops, one fork at a time.\n" +
+			"To make the bad timing certain, each waits at the gate between the two")
+	} else {
+		p.Printf("philosopher i:  semop({i, -1, SEM_UNDO}, {i+1 mod 5, -1, SEM_UNDO})\n" +
+			"one call, two operations: the kernel takes both forks or none, so nobody\n" +
+			"ever holds one fork while waiting for the other. POSIX semaphores have no\n" +
+			"such call: sem_wait takes one semaphore at a time")
+	}
+	kids := make([]*child.Cmd, diners)
+	mode := "both"
+	if deadlock {
+		mode = "left-then-right"
+	}
+	for i := range kids {
+		kids[i] = child.Command("philosopher", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(i), strconv.Itoa(meals), mode)
+		r.start(kids[i])
+		r.ready(kids[i])
+	}
+	r.waitCount(id, semTable, false, diners)
+	if deadlock {
+		p.Printf("all five hold their left fork and wait at the gate")
+		showSet(p, id, false, forkNames()...)
+	} else {
+		p.Kernel("GETNCNT(#5 gate) = 5: all five are seated")
+	}
+	r.semop(id, sysv.Sembuf{Num: semTable, Op: diners})
+	p.Printf("semop({5, 5, 0}) opens the gate")
+	if deadlock {
+		r.deadlocked(id, kids)
+		r.detach(mem)
+		return
+	}
+	for i, k := range kids {
+		how := r.wait(k)
+		p.Printf("waitpid: philosopher #%d (pid %d) %s, after %d meals", i, k.Process.Pid, how, *tab.meals(i))
+		if how != "exited with status 0" || *tab.meals(i) != int64(meals) {
+			r.fatal(fmt.Errorf("philosopher #%d %s after %d of %d meals", i, how, *tab.meals(i), meals))
+		}
+	}
+	p.Printf("everyone ate %d times; neighbours seen eating at the same time: %d", meals, *tab.clashes())
+	showSet(p, id, false, forkNames()...)
+	p.Printf("no deadlock: a philosopher either holds both forks or none")
+	r.rmSet(id)
+	r.detach(mem)
+}
+
+// deadlocked shows the deadlock in the kernel's counts, then breaks it.
+func (r *run) deadlocked(id int, kids []*child.Cmd) {
+	p := r.p
+	for i := 0; i < diners; i++ {
+		r.waitCount(id, i, false, 1)
+	}
+	showSet(p, id, false, forkNames()...)
+	p.Printf("every fork is 0 and has one waiter (semncnt=1): each philosopher waits for the\n" +
+		"fork its neighbour holds, and nobody lets go. No semop will ever return")
+	if r.hold {
+		r.holdOn(id)
+	}
+	p.Printf("the way out from outside: semctl(IPC_RMID); every waiter wakes with EIDRM")
+	r.rmSet(id)
+	for i, k := range kids {
+		how := r.wait(k)
+		p.Printf("waitpid: philosopher #%d (pid %d) %s", i, k.Process.Pid, how)
+		if how != fmt.Sprintf("exited with status %d", exitEIDRM) {
+			r.fatal(fmt.Errorf("philosopher #%d %s, want status %d (EIDRM)", i, how, exitEIDRM))
+		}
+	}
+	p.Printf("status %d: the philosopher's semop failed with EIDRM. A real program avoids\n"+
+		"the deadlock instead: both forks in one semop (the default), or one philosopher\n"+
+		"who takes the right fork first", exitEIDRM)
+}
+
+// philosopher is one diner: think, take the forks, eat, put them back.
+func philosopher(args []string) {
+	me := say.New("philosopher")
+	a := intArgs(me, "philosopher", args, 4)
+	id, shmid, i, meals := a[0], a[1], a[2], a[3]
+	left, right := uint16(i), uint16((i+1)%diners)
+	mem := attach(me, shmid)
+	tab := newTable(mem)
+	child.Ready("")
+	if len(args) > 4 && args[4] == "left-then-right" {
+		philosopherNaive(me, id, left, right)
+	}
+	semop(me, id, sysv.Sembuf{Num: semTable, Op: -1})
+	for m := 0; m < meals; m++ {
+		schedYield() // think
+		semop(me, id, sysv.Sembuf{Num: left, Op: -1, Flg: sysv.SEM_UNDO}, sysv.Sembuf{Num: right, Op: -1, Flg: sysv.SEM_UNDO})
+		atomic.StoreInt64(tab.eating(i), 1)
+		if atomic.LoadInt64(tab.eating((i+diners-1)%diners)) != 0 || atomic.LoadInt64(tab.eating((i+1)%diners)) != 0 {
+			atomic.AddInt64(tab.clashes(), 1)
+		}
+		atomic.AddInt64(tab.meals(i), 1)
+		schedYield() // eat
+		atomic.StoreInt64(tab.eating(i), 0)
+		semop(me, id, sysv.Sembuf{Num: left, Op: 1, Flg: sysv.SEM_UNDO}, sysv.Sembuf{Num: right, Op: 1, Flg: sysv.SEM_UNDO})
+	}
+	detachChild(me, mem)
+}
+
+// philosopherNaive takes the left fork, waits at the gate until everyone
+// has done the same, then asks for the right fork, which never comes. It
+// ends when the set is removed, silently (five such lines would come in
+// any order), with exit status exitEIDRM.
+func philosopherNaive(me *say.Speaker, id int, left, right uint16) {
+	semop(me, id, sysv.Sembuf{Num: left, Op: -1, Flg: sysv.SEM_UNDO})
+	semop(me, id, sysv.Sembuf{Num: semTable, Op: -1})
+	err := sysv.Semop(id, []sysv.Sembuf{{Num: right, Op: -1, Flg: sysv.SEM_UNDO}})
+	if syserr.Errno(err) == unix.EIDRM {
+		os.Exit(exitEIDRM)
+	}
+	me.Fatal(fmt.Errorf("expected EIDRM: %v", err))
+}
+
+// holdOn stops until Enter (a line or end of file on standard input), so
+// that a learner can look at the deadlocked set from another terminal.
+// Ctrl-C and SIGTERM end the run cleanly (see newRun); kill -9 leaves the
+// set behind.
+func (r *run) holdOn(id int) {
+	r.p.Printf("holding (-hold): the five are deadlocked.\n"+
+		"  look at it:  ipcs -s -i %d   (semncnt per semaphore)\n"+
+		"  Enter goes on; Ctrl-C removes the set and ends the run", id)
+	bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // end of file goes on too
+	r.p.Printf("going on")
+}

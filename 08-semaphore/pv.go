@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// P and V are the two operations of a semaphore (Dijkstra's proberen, "try",
+// and verhogen, "raise"). In System V they are one call, semop, with
+// sem_op -1 and +1.
+func pOp(flg int16) sysv.Sembuf { return sysv.Sembuf{Num: 0, Op: -1, Flg: flg} }
+func vOp(flg int16) sysv.Sembuf { return sysv.Sembuf{Num: 0, Op: 1, Flg: flg} }
+
+// pv is the "pv" part: a set made with a key, the initialisation race,
+// P and V with a waiter in GETNCNT, wait-for-zero with a waiter in
+// GETZCNT, and SEM_UNDO at exit.
+func (r *run) pv() {
+	p := r.p
+
+	r.Step("semget(key, 1, IPC_CREAT|IPC_EXCL|0600): a new set is not initialised yet")
+	// int semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+	key, id := r.keyedSet()
+	p.Printf("semget(%v, 1, IPC_CREAT|IPC_EXCL|0600) = semid %d: IPC_EXCL says I made it", key, id)
+	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one\n" +
+		"with ftok(path, proj), see 07-msgqueue. Every other set here is IPC_PRIVATE.)")
+	showSet(p, id, true, "lock")
+	p.Kernel("IPC_STAT: %s", otime(id))
+	p.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the\n" +
+		"creator must set it (semctl SETVAL), and until then the set is not ready")
+
+	r.Step("the initialisation race: a second process waits for sem_otime (TLPI 47.5)")
+	// A second program opens the set by its key while the creator is
+	// between semget and SETVAL.
+	op := child.Command("opener", key.String())
+	r.start(op)
+	r.ready(op)
+	p.Printf("the opener found the set before I initialised it. Had it used the semaphore\n" +
+		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\"\n" +
+		"except sem_otime, the time of the last semop, which SETVAL leaves at 0")
+	// union semun arg; arg.val = 0; semctl(semid, 0, SETVAL, arg);
+	r.setVal(id, 0, 0)
+	p.Printf("semctl(semid, 0, SETVAL, arg) with arg.val = 0")
+	p.Kernel("GETVAL=0, IPC_STAT: %s: SETVAL did not stamp it", otime(id))
+	p.GoNote("C passes union semun by value: for SETVAL the int itself travels in the\n" +
+		"fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does. Go has\n" +
+		"no unions: sysv.SemctlSetVal(id, 0, v) passes the value, SemctlGetAll and\n" +
+		"SemctlStat a pointer.")
+	p.Printf("V: semop({0, 1, 0}) makes the value 1 and stamps sem_otime: the set is ready")
+	r.semop(id, vOp(0))
+	r.end(op, "opener")
+	showSet(p, id, true, "lock")
+	p.Kernel("IPC_STAT: %s", otime(id))
+
+	r.Step("P and V: semop -1 and +1; a process waiting in P shows in GETNCNT")
+	// struct sembuf p = {0, -1, SEM_UNDO}; semop(semid, &p, 1);
+	r.semop(id, pOp(sysv.SEM_UNDO))
+	p.Printf("P: semop({0, -1, SEM_UNDO}): 1 -> 0, the lock is mine")
+	w := r.asleep(id, -1)
+	p.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A\n" +
+		"process asleep cannot say so itself; GETNCNT is how the others know")
+	p.Printf("V: semop({0, 1, SEM_UNDO}): 0 -> 1, and the kernel wakes the waiter")
+	r.semop(id, vOp(sysv.SEM_UNDO))
+	r.end(w, "waiter")
+	showSet(p, id, true, "lock")
+
+	r.Step("wait for zero: semop 0; a process waiting for 0 shows in GETZCNT")
+	z := r.asleep(id, 0)
+	p.Printf("sem_op 0 waits until the value is 0: semzcnt=1")
+	p.Printf("P: semop({0, -1, SEM_UNDO}): 1 -> 0, which lets the waiter through")
+	r.semop(id, pOp(sysv.SEM_UNDO))
+	r.end(z, "waiter")
+	r.semop(id, vOp(sysv.SEM_UNDO))
+	p.Printf("V: semop({0, 1, SEM_UNDO}): 0 -> 1")
+
+	r.Step("SEM_UNDO: the kernel reverts the operations of a process that ends")
+	u := child.Command("undoer", strconv.Itoa(id))
+	r.start(u)
+	r.end(u, "undoer")
+	showSet(p, id, true, "lock")
+	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the\n" +
+		"kernel keeps, per process, the opposite of its operations (semadj) and applies\n" +
+		"it at exit; sempid is the undoer's, for the kernel did it on its behalf. The\n" +
+		"die part shows it for a process killed with SIGKILL, and without SEM_UNDO")
+
+	r.Step("semctl(semid, 0, IPC_RMID) removes the set")
+	r.rmSet(id)
+	p.Printf("semctl(IPC_RMID): removed at once, whoever still uses it")
+	showSet(p, id, true, "lock")
+	_, err := sysv.SemctlGetVal(id, 0)
+	expect(r, err, unix.EINVAL)
+}
+
+// asleep starts a waiter that does semop with sem_op op (-1 or 0) on the
+// lock, and returns once the kernel counts it among the sleepers: in
+// GETNCNT for -1, in GETZCNT for 0. Then it shows the set.
+func (r *run) asleep(id, op int) *child.Cmd {
+	w := child.Command("waiter", strconv.Itoa(id), strconv.Itoa(op))
+	r.start(w)
+	r.ready(w)
+	r.waitCount(id, 0, op == 0, 1)
+	showSet(r.p, id, true, "lock")
+	return w
+}
+
+// keyedSet makes a set of one semaphore with a key of this run's own: the
+// PID in the low 24 bits, and the next key if one is taken.
+func (r *run) keyedSet() (sysv.Key, int) {
+	key := sysv.Key(0x08000000 | os.Getpid()&0xffffff)
+	for try := 0; ; try++ {
+		id, err := sysv.Semget(key, 1, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		if err == nil {
+			r.track(id)
+			return key, id
+		}
+		if syserr.Errno(err) != unix.EEXIST || try == 100 {
+			r.fatal(err)
+		}
+		key++
+	}
+}
+
+// expect prints an error the step provokes on purpose, and stops if the
+// kernel answered anything else.
+func expect(r *run, err error, want unix.Errno) {
+	if syserr.Errno(err) != want {
+		if err == nil {
+			err = fmt.Errorf("the call succeeded")
+		}
+		r.fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
+	}
+	r.p.Warnf("%v", err)
+}
+
+// opener is the second process of the initialisation race: it opens the
+// set by its key, sees it is not initialised (sem_otime 0), says it is
+// ready, and waits until sem_otime is set before it uses the set.
+func opener(args []string) {
+	me := say.New("opener")
+	if len(args) != 1 {
+		me.Fatal(fmt.Errorf("opener: want a key, got %q", args))
+	}
+	k, err := strconv.ParseUint(args[0], 0, 32)
+	if err != nil {
+		me.Fatal(fmt.Errorf("opener: key: %v", err))
+	}
+	key := sysv.Key(int32(uint32(k)))
+	// Both processes run the same code: try to create, and whoever gets
+	// EEXIST must not initialise.
+	_, err = sysv.Semget(key, 1, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+	if syserr.Errno(err) != unix.EEXIST {
+		me.Fatal(fmt.Errorf("expected EEXIST: %v", err))
+	}
+	me.Warnf("%v", err)
+	id, err := sysv.Semget(key, 0, 0)
+	if err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("semget(%v, 0, 0) = semid %d: not mine to initialise", key, id)
+	me.Kernel("IPC_STAT: %s: not initialised yet", otime(id))
+	child.Ready("")
+	// while (ds.sem_otime == 0) { IPC_STAT again }: polling, as TLPI's
+	// svsem_good_init.c does; the minute is only a guard.
+	deadline := time.Now().Add(time.Minute)
+	var ds sysv.SemidDs
+	for {
+		if err := sysv.SemctlStat(id, &ds); err != nil {
+			me.Fatal(err)
+		}
+		if ds.Otime != 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			me.Fatal(fmt.Errorf("semid %d: sem_otime still 0 after a minute", id))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	me.Kernel("IPC_STAT: sem_otime is set: the creator has initialised the set")
+	if err := sysv.Semop(id, []sysv.Sembuf{pOp(sysv.SEM_UNDO)}); err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("P: semop({0, -1, SEM_UNDO}) passed at once, the value is %d", getVal(me, id, 0))
+	if err := sysv.Semop(id, []sysv.Sembuf{vOp(sysv.SEM_UNDO)}); err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("V: semop({0, 1, SEM_UNDO}), the value is %d", getVal(me, id, 0))
+}
+
+// waiter does one semop with sem_op -1 (then gives it back) or 0, which
+// blocks, and says when it returns.
+func waiter(args []string) {
+	me := say.New("waiter")
+	a := intArgs(me, "waiter", args, 2)
+	id, op := a[0], int16(a[1])
+	b := sysv.Sembuf{Num: 0, Op: op, Flg: sysv.SEM_UNDO}
+	me.Printf("semop(%v): waiting", b)
+	child.Ready("")
+	if err := sysv.Semop(id, []sysv.Sembuf{b}); err != nil {
+		me.Fatal(err)
+	}
+	if op == 0 {
+		me.Printf("semop returned: the value is 0")
+		return
+	}
+	me.Printf("semop returned: the lock is mine; V: semop({0, 1, SEM_UNDO})")
+	if err := sysv.Semop(id, []sysv.Sembuf{vOp(sysv.SEM_UNDO)}); err != nil {
+		me.Fatal(err)
+	}
+}
+
+// undoer takes the lock with SEM_UNDO and exits without giving it back.
+func undoer(args []string) {
+	me := say.New("undoer")
+	id := intArgs(me, "undoer", args, 1)[0]
+	if err := sysv.Semop(id, []sysv.Sembuf{pOp(sysv.SEM_UNDO)}); err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("P: semop({0, -1, SEM_UNDO}): the value is %d; exiting without V", getVal(me, id, 0))
+}
+
+// getVal is GETVAL for a child.
+func getVal(me *say.Speaker, id, num int) int {
+	v, err := sysv.SemctlGetVal(id, num)
+	if err != nil {
+		me.Fatal(err)
+	}
+	return v
+}

@@ -115,7 +115,7 @@ func writeThenClose(p *say.Speaker) {
 	// The C child sleeps two seconds to let the parent write first. Here
 	// the child shows its end of the pipe and says it is ready; it will
 	// then read until end of file, which no timing can break.
-	wait(p, c)
+	ready(p, c)
 	p.GoNote("there is no fork: the child is this program run again, and it holds only\n" +
 		"what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits\n" +
 		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")
@@ -176,7 +176,7 @@ func readerLeaves(p *say.Speaker) {
 	c := child.Command("quitter")
 	c.ExtraFiles = []*os.File{r}
 	start(p, c)
-	wait(p, c)
+	ready(p, c)
 	r.Close()
 	p.Printf("closed my copy of the read end")
 	// wait() makes sure the last read end is gone before we write.
@@ -246,7 +246,7 @@ func start(p *say.Speaker, c *child.Cmd) {
 	}
 }
 
-func wait(p *say.Speaker, c *child.Cmd) {
+func ready(p *say.Speaker, c *child.Cmd) {
 	if _, err := c.WaitReady(); err != nil {
 		p.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	start(p, v)
 	quitR.Close()
 	ready(p, v)
-	send(p, v.Process.Pid, sig)
+	sendToReader(p, v.Process.Pid, sig)
 	p.Printf("closing the child's pipe: a child still alive reads end of file and exits 0")
 	quitW.Close()
 	end(p, v)
@@ -470,8 +470,8 @@ func observe(p *say.Speaker, r row, cbin string) string {
 		p.Fatal(err)
 	}
 	if r.sig != 0 {
-		if err := unix.Kill(v.pid(), r.sig); err != nil {
-			p.Fatal(syserr.Wrap("kill", err, nil))
+		if err := toReader(v.pid(), r.sig); err != nil {
+			p.Fatal(err)
 		}
 	}
 	if myEnd != nil {
@@ -636,6 +636,32 @@ func send(p *say.Speaker, pid int, sig syscall.Signal) {
 	if err := unix.Kill(pid, sig); err != nil {
 		p.Fatal(syserr.Wrap("kill", err, syserr.Meanings{unix.ESRCH: "no such process"}))
 	}
+}
+
+// sendToReader is kill(pid, sig) for a child that sleeps in read() until
+// end of file, aimed at the thread that sleeps there.
+func sendToReader(p *say.Speaker, pid int, sig syscall.Signal) {
+	p.Printf("kill(child %d, %s), sent with tgkill() to its thread asleep in read()", pid, sigset.Name(sig))
+	if err := toReader(pid, sig); err != nil {
+		p.Fatal(err)
+	}
+	p.GoNote("a Go program has many threads, and a signal sent to the process may be taken by\n" +
+		"any of them: the one asleep in read() could see end of file and exit 0 before\n" +
+		"another thread's handler ends the process. tgkill() to the reading thread makes\n" +
+		"its handler run before read() returns, as in one-threaded C.")
+}
+
+// toReader waits until a thread of pid sleeps in read(3, ...) and sends
+// sig to that thread (tgkill). Its handler then runs before read() can
+// return: a fatal signal ends the process first, a dropped one lets the
+// read go on to end of file. Sent with kill(), the signal could be taken by
+// another thread of a Go victim, racing the reader's end of file.
+func toReader(pid int, sig syscall.Signal) error {
+	tid, err := peek.WaitBlockedThread(pid, unix.SYS_READ, 3, time.Minute)
+	if err != nil {
+		return err
+	}
+	return syserr.Wrap("tgkill", unix.Tgkill(pid, tid, sig), syserr.Meanings{unix.ESRCH: "no such process or thread"})
 }
 
 // end is waitpid(pid, &status, 0), with the status spelled out.

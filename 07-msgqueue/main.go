@@ -192,6 +192,11 @@ func chat(p *say.Speaker, c *cleaner, dir string) {
 		c.fatal(p, err)
 	}
 	qid, _ := strconv.Atoi(msg)
+	// The server says it is ready just before it calls msgrcv; the kernel
+	// shows when it sleeps there.
+	if err := peek.WaitBlocked(srv.Process.Pid, unix.SYS_MSGRCV, int64(qid), time.Minute); err != nil {
+		c.fatal(p, err)
+	}
 	p.Printf("the server is waiting in msgrcv; starting the client with the same path and project id")
 	p.GoNote("no fork: server and client are this program run again in a role. They\n" +
 		"share nothing but the key, just like two programs started in two terminals.")

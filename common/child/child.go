@@ -108,8 +108,10 @@ func Command(role string, args ...string) *Cmd {
 // Program prepares another program (a C twin, say) to run as a child with
 // the same care as Command: the parent's standard output and error, death
 // with the parent, and the readiness pipe, which it finds as the descriptor
-// after its ExtraFiles (fd 3 when there are none) and may write a line to or
-// just close. It is not given a role.
+// after its ExtraFiles (fd 3 when there are none). To say it is ready it
+// writes one line there (the final newline may be left out). Closing the
+// pipe without writing anything reads as dying before it was ready. It is
+// not given a role.
 func Program(path string, args ...string) *Cmd {
 	c := Command("", args...)
 	c.Path = path
@@ -150,7 +152,7 @@ func (c *Cmd) WaitReady() (string, error) {
 	line, err := bufio.NewReader(c.ready).ReadString('\n')
 	c.ready.Close()
 	c.ready = nil
-	if err == nil {
+	if err == nil || (err == io.EOF && line != "") { // a last line without its newline counts
 		return strings.TrimSuffix(line, "\n"), nil
 	}
 	if err != io.EOF {

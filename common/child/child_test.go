@@ -191,3 +191,17 @@ func TestProgram(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A last line without its newline still says "ready"; closing the pipe
+// without a word reads as death before readiness.
+func TestProgramPartialLine(t *testing.T) {
+	c := child.Program("/bin/sh", "-c", `printf ok >&3; exec 3>&-; read x`)
+	c.Stdin = strings.NewReader("") // read gets end of input at once
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := c.WaitReady(); err != nil || msg != "ok" {
+		t.Errorf("WaitReady = %q, %v; want \"ok\"", msg, err)
+	}
+	c.Wait()
+}

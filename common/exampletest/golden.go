@@ -31,7 +31,7 @@ var (
 	tagRe    = regexp.MustCompile(`(?m)^([A-Za-z][\w-]*(?: \d+)?) (\d+): `)
 	tagPIDRe = regexp.MustCompile(`(?m)^(?:[A-Za-z][\w-]*(?: \d+)?) (\d+): `)
 	// Numbers that are PIDs by the word in front of them.
-	pidWordRe = regexp.MustCompile(`(?i)\b(?:pid|ppid|cpid|lpid|lspid|lrpid|sempid|process)\b[ =:]*(\d+)`)
+	pidWordRe = regexp.MustCompile(`(?i)\b(?:pid|ppid|cpid|lpid|lspid|lrpid|sempid)\b[ =:]*(\d+)`)
 	inodeRe   = regexp.MustCompile(`(?:pipe|socket):\[(\d+)\]`)
 )
 
@@ -40,7 +40,7 @@ var (
 var TIDRule = Rule{Re: regexp.MustCompile(`\btid (\d+)`), Fixed: "TID"}
 
 // Normalize makes output comparable across runs: PIDs (line tags, numbers
-// after "pid" and friends, and after a role word seen in a tag) become
+// after "pid", "ppid", "cpid", "lpid", "lspid", "lrpid", "sempid", and after a role word seen in a tag) become
 // PID1, PID2, ...; pipe and socket inodes become INODE1, ...; the run's
 // TMPDIR becomes $TMPDIR. Extra rules (System V keys and ids, say) run
 // after these.

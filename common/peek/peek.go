@@ -233,11 +233,20 @@ func FileFD(f *os.File) int {
 }
 
 // BlockedIn reports whether a thread of process pid is inside system call
-// nr at this moment, as /proc/<pid>/task/<tid>/syscall shows ("68 0x8000
-// ..." for msgrcv on queue 0x8000); with arg0 >= 0 the call's first
+// nr at this moment, as /proc/<pid>/task/<tid>/syscall shows (the call's
+// number, then its arguments: "70 0x8000 ..." is msgrcv on queue 0x8000 on
+// amd64, where unix.SYS_MSGRCV is 70); with arg0 >= 0 the call's first
 // argument must be arg0 as well. Reading another process's file needs the
 // same user or root.
 func BlockedIn(pid int, nr uintptr, arg0 int64) bool {
+	return BlockedThread(pid, nr, arg0) != 0
+}
+
+// BlockedThread is BlockedIn that says which thread: its tid, or 0 if no
+// thread of pid is in that system call now. A signal meant to interrupt
+// that very call must go to that thread (tgkill): sent to the process, it
+// may be taken by any other thread.
+func BlockedThread(pid int, nr uintptr, arg0 int64) int {
 	want := strconv.FormatUint(uint64(nr), 10) + " "
 	if arg0 >= 0 {
 		want += "0x" + strconv.FormatInt(arg0, 16) + " "
@@ -246,10 +255,11 @@ func BlockedIn(pid int, nr uintptr, arg0 int64) bool {
 	for _, task := range tasks {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + task.Name() + "/syscall")
 		if err == nil && strings.HasPrefix(string(b), want) {
-			return true
+			tid, _ := strconv.Atoi(task.Name())
+			return tid
 		}
 	}
-	return false
+	return 0
 }
 
 // WaitBlocked waits until BlockedIn(pid, nr, arg0) is true, looking every
@@ -258,12 +268,20 @@ func BlockedIn(pid int, nr uintptr, arg0 int64) bool {
 // way to know it is there (the other is GETNCNT for a semaphore). The guard
 // only stops a test that would otherwise hang; nothing is timed by it.
 func WaitBlocked(pid int, nr uintptr, arg0 int64, guard time.Duration) error {
+	_, err := WaitBlockedThread(pid, nr, arg0, guard)
+	return err
+}
+
+// WaitBlockedThread is WaitBlocked that returns the thread's tid.
+func WaitBlockedThread(pid int, nr uintptr, arg0 int64, guard time.Duration) (int, error) {
 	deadline := time.Now().Add(guard)
-	for !BlockedIn(pid, nr, arg0) {
+	for {
+		if tid := BlockedThread(pid, nr, arg0); tid != 0 {
+			return tid, nil
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("process %d did not block in system call %d within %v", pid, nr, guard)
+			return 0, fmt.Errorf("process %d did not block in system call %d within %v", pid, nr, guard)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return nil
 }

@@ -125,8 +125,12 @@ func TestBlockedIn(t *testing.T) {
 		unix.Read(p[0], b[:]) // raw: blocks its thread in read(2)
 		close(done)
 	}()
-	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_READ, int64(p[0]), 30*time.Second); err != nil {
+	tid, err := peek.WaitBlockedThread(os.Getpid(), unix.SYS_READ, int64(p[0]), 30*time.Second)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/syscall"); !strings.HasPrefix(string(got), strconv.Itoa(unix.SYS_READ)+" ") {
+		t.Errorf("thread %d is not the one in read(2): %q", tid, got)
 	}
 	unix.Write(p[1], []byte{1})
 	unix.Close(p[1])

@@ -256,10 +256,26 @@ func opsCall(call string, ops []Sembuf, extra string) string {
 	return call + "(" + strings.Join(s, ", ") + extra + ")"
 }
 
-// semctl is the raw semctl(2). arg is union semun as C passes it: an int
-// by value, or a pointer.
-func semctl(semid, semnum, cmd int, arg uintptr, m syserr.Meanings) (int, error) {
-	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(semid), uintptr(semnum), uintptr(cmd), arg, 0, 0)
+// semctl is the raw semctl(2) for the commands whose union semun argument
+// travels by value (SETVAL's int; nothing for GETVAL, GETPID, GETNCNT,
+// GETZCNT and IPC_RMID).
+func semctl(semid, semnum, cmd int, val uintptr, m syserr.Meanings) (int, error) {
+	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(semid), uintptr(semnum), uintptr(cmd), val, 0, 0)
+	return semctlResult(r, e, cmd, m)
+}
+
+// semctlPtr is the raw semctl(2) for the commands whose union semun
+// argument is a pointer (IPC_STAT, IPC_SET, GETALL, SETALL). The pointer
+// stays an unsafe.Pointer until the system call itself: converted to a
+// uintptr any earlier, say to pass it to semctl above, it would no longer
+// follow a Go stack that moves when it grows, and the kernel would write
+// into the old, freed stack.
+func semctlPtr(semid, semnum, cmd int, p unsafe.Pointer, m syserr.Meanings) (int, error) {
+	r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(semid), uintptr(semnum), uintptr(cmd), uintptr(p), 0, 0)
+	return semctlResult(r, e, cmd, m)
+}
+
+func semctlResult(r uintptr, e unix.Errno, cmd int, m syserr.Meanings) (int, error) {
 	if e != 0 {
 		return -1, syserr.Wrap("semctl("+semCtlName(cmd)+")", e, semctlMeanings(m))
 	}
@@ -329,14 +345,14 @@ func SemctlGetZcnt(semid, semnum int) (int, error) {
 // fills ds with the set's struct semid_ds (its permissions, the time of
 // the last semop, the number of semaphores).
 func SemctlStat(semid int, ds *SemidDs) error {
-	_, err := semctl(semid, 0, unix.IPC_STAT, uintptr(unsafe.Pointer(ds)), nil)
+	_, err := semctlPtr(semid, 0, unix.IPC_STAT, unsafe.Pointer(ds), nil)
 	return err
 }
 
 // SemctlSet is semctl(semid, 0, IPC_SET, arg) with arg.buf = ds: it applies
 // ds.Perm.Uid, ds.Perm.Gid and the low 9 bits of ds.Perm.Mode.
 func SemctlSet(semid int, ds *SemidDs) error {
-	_, err := semctl(semid, 0, unix.IPC_SET, uintptr(unsafe.Pointer(ds)), nil)
+	_, err := semctlPtr(semid, 0, unix.IPC_SET, unsafe.Pointer(ds), nil)
 	return err
 }
 
@@ -350,7 +366,7 @@ func SemctlGetAll(semid int) ([]uint16, error) {
 		return nil, err
 	}
 	vals := make([]uint16, ds.Nsems)
-	if _, err := semctl(semid, 0, GETALL, uintptr(unsafe.Pointer(&vals[0])), nil); err != nil {
+	if _, err := semctlPtr(semid, 0, GETALL, unsafe.Pointer(&vals[0]), nil); err != nil {
 		return nil, err
 	}
 	return vals, nil
@@ -370,7 +386,7 @@ func SemctlSetAll(semid int, vals []uint16) error {
 			unix.EINVAL: fmt.Sprintf("%d values for a set of %d semaphores", len(vals), ds.Nsems),
 		})
 	}
-	_, err := semctl(semid, 0, SETALL, uintptr(unsafe.Pointer(&vals[0])), syserr.Meanings{
+	_, err := semctlPtr(semid, 0, SETALL, unsafe.Pointer(&vals[0]), syserr.Meanings{
 		unix.ERANGE: "a value is above SEMVMX (32767)",
 	})
 	return err

@@ -4,6 +4,7 @@ package sysv
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -588,4 +589,51 @@ func TestSemNames(t *testing.T) {
 	if got := semCtlName(GETNCNT) + " " + semCtlName(unix.IPC_RMID); got != "GETNCNT IPC_RMID" {
 		t.Errorf("semCtlName = %q", got)
 	}
+}
+
+// The struct and array that semctl fills must still be where the kernel
+// writes when the goroutine's stack grows during the call. They were not
+// when the pointer became a uintptr before the system call: at some stack
+// depths IPC_STAT then read back a zeroed struct. Each depth here makes the
+// stack grow at a different moment.
+func TestSemctlPointerSurvivesStackGrowth(t *testing.T) {
+	id, err := Semget(IPC_PRIVATE, 3, unix.IPC_CREAT|0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SemctlRmid(id) //nolint:errcheck
+	if err := SemctlSetAll(id, []uint16{7, 8, 9}); err != nil {
+		t.Fatal(err)
+	}
+	for depth := 0; depth < 200; depth++ {
+		done := make(chan string)
+		go func(depth int) { done <- statAtDepth(id, depth) }(depth) // a fresh, small stack
+		if msg := <-done; msg != "" {
+			t.Fatalf("depth %d: %s", depth, msg)
+		}
+	}
+}
+
+func statAtDepth(id, depth int) string {
+	var pad [64]byte // each level takes some stack
+	if depth > 0 {
+		r := statAtDepth(id, depth-1)
+		pad[0] = byte(len(r))
+		return r
+	}
+	var ds SemidDs
+	if err := SemctlStat(id, &ds); err != nil {
+		return err.Error()
+	}
+	if ds.Nsems != 3 {
+		return "IPC_STAT read back nsems " + strconv.Itoa(int(ds.Nsems)) + ", want 3"
+	}
+	vals, err := SemctlGetAll(id)
+	if err != nil {
+		return err.Error()
+	}
+	if len(vals) != 3 || vals[0] != 7 || vals[2] != 9 {
+		return fmt.Sprintf("GETALL read back %v, want [7 8 9]", vals)
+	}
+	return string(pad[:0])
 }

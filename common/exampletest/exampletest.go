@@ -65,6 +65,11 @@ func Main(m *testing.M) {
 			}
 		}
 	}
+	// Programs the test process starts itself (child.Command in a test)
+	// inherit this: a -race binary otherwise sleeps 1 s at exit.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	code := func() int {
 		dir, err := os.MkdirTemp("", "exampletest-bin-")
 		if err != nil {

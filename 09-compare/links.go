@@ -1,0 +1,504 @@
+package main
+
+// The Go links: one peer's end of a two-way channel over each mechanism,
+// the same protocol as struct link in c/ipcbench.c. Each "raw" link makes
+// the system calls C makes, one for one, on a goroutine locked to its
+// thread; the other paths are what a Go program would write with the
+// standard library (*os.File, signal.Notify) or with common/sysv.
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// link is one end of a two-way channel. send sends the first n bytes of
+// sendBuf() as one message; recv receives one message of n bytes (from a
+// byte stream: exactly n bytes) and returns them. connect does what needs
+// the peer to be running (open a FIFO, learn the peer's thread). close
+// gives everything back; a peer process leaves that to exit, as C does,
+// but a benchmark runs many links in one process.
+type link interface {
+	sendBuf() []byte
+	send(n int) error
+	recv(n int) ([]byte, error)
+	connect(peerPID, peerTID int) error
+	close()
+}
+
+// eintr counts the system calls the raw links retried after EINTR
+// (atomically: a test reads it while a link waits).
+var eintr int64
+
+func countEINTR() { atomic.AddInt64(&eintr, 1) }
+
+// pageAligned is n bytes of memory that starts on a page boundary, as
+// posix_memalign gives the C peer, from an anonymous mapping outside the
+// Go heap (so it must never hold a Go pointer). Every page is touched, so
+// that no page fault lands in a timed loop.
+func pageAligned(n int) ([]byte, error) {
+	if n < 8 {
+		n = 8
+	}
+	b, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, syserr.Wrap("mmap", err, nil)
+	}
+	for i := range b {
+		b[i] = 0x5a
+	}
+	return b, nil
+}
+
+// buffers is the pair of page-aligned buffers most links use.
+type buffers struct{ sbuf, rbuf []byte }
+
+func newBuffers(size int) (buffers, error) {
+	s, err := pageAligned(size)
+	if err != nil {
+		return buffers{}, err
+	}
+	r, err := pageAligned(size)
+	return buffers{s, r}, err
+}
+
+func (b *buffers) sendBuf() []byte { return b.sbuf }
+
+func (b *buffers) free() {
+	for _, m := range [][]byte{b.sbuf, b.rbuf} {
+		if m != nil {
+			unix.Munmap(m) //nolint:errcheck
+		}
+	}
+	b.sbuf, b.rbuf = nil, nil
+}
+
+// fdLink is a pipe, FIFO or socket through raw read(2) and write(2) on a
+// blocking descriptor: exactly the C peer's loop.
+type fdLink struct {
+	buffers
+	rfd, wfd int
+	fifo     *fifoPaths // for a FIFO: opened by connect
+}
+
+type fifoPaths struct {
+	ab, ba string
+	a      bool
+}
+
+func (l *fdLink) send(n int) error {
+	b := l.sbuf[:n]
+	for len(b) > 0 {
+		w, err := unix.Write(l.wfd, b)
+		if err == unix.EINTR {
+			countEINTR()
+			continue
+		}
+		if err != nil {
+			return syserr.Wrap("write", err, nil)
+		}
+		b = b[w:]
+	}
+	return nil
+}
+
+func (l *fdLink) recv(n int) ([]byte, error) {
+	b := l.rbuf[:n]
+	for len(b) > 0 {
+		r, err := unix.Read(l.rfd, b)
+		if err == unix.EINTR {
+			countEINTR()
+			continue
+		}
+		if err != nil {
+			return nil, syserr.Wrap("read", err, nil)
+		}
+		if r == 0 {
+			return nil, fmt.Errorf("read: end of file: the peer is gone")
+		}
+		b = b[r:]
+	}
+	return l.rbuf[:n], nil
+}
+
+func (l *fdLink) close() {
+	unix.Close(l.rfd)
+	if l.wfd != l.rfd {
+		unix.Close(l.wfd)
+	}
+	l.free()
+}
+
+func (l *fdLink) connect(int, int) error {
+	if l.fifo == nil {
+		return nil
+	}
+	// Both peers open a-to-b first: open(2) of a FIFO blocks until the
+	// other end is opened too.
+	open := func(path string, write bool) (int, error) {
+		flags := unix.O_RDONLY
+		if write {
+			flags = unix.O_WRONLY
+		}
+		for {
+			fd, err := unix.Open(path, flags|unix.O_CLOEXEC, 0)
+			if err == unix.EINTR {
+				countEINTR()
+				continue
+			}
+			return fd, syserr.Wrap("open("+path+")", err, nil)
+		}
+	}
+	var err error
+	if l.fifo.a {
+		if l.wfd, err = open(l.fifo.ab, true); err == nil {
+			l.rfd, err = open(l.fifo.ba, false)
+		}
+	} else {
+		if l.rfd, err = open(l.fifo.ab, false); err == nil {
+			l.wfd, err = open(l.fifo.ba, true)
+		}
+	}
+	return err
+}
+
+// fileLink is the same through *os.File, as a Go program usually holds a
+// pipe, a FIFO or a socket: the descriptor is non-blocking and registered
+// with the runtime's poller (epoll). A read that finds nothing returns
+// EAGAIN inside os, the goroutine parks, and the poller wakes it when
+// data arrives; EINTR is retried inside os and cannot be counted.
+type fileLink struct {
+	buffers
+	r, w *os.File
+	fifo *fifoPaths
+}
+
+// pollable wraps a descriptor the peer inherited, blocking, in an *os.File
+// that uses the poller: os.NewFile does so for a non-blocking descriptor.
+func pollable(fd int, name string) (*os.File, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return nil, syserr.Wrap("fcntl(F_SETFL, O_NONBLOCK)", err, nil)
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+func (l *fileLink) send(n int) error {
+	_, err := l.w.Write(l.sbuf[:n])
+	return err
+}
+
+func (l *fileLink) recv(n int) ([]byte, error) {
+	if _, err := io.ReadFull(l.r, l.rbuf[:n]); err != nil {
+		return nil, err
+	}
+	return l.rbuf[:n], nil
+}
+
+func (l *fileLink) close() {
+	l.r.Close()
+	if l.w != l.r {
+		l.w.Close()
+	}
+	l.free()
+}
+
+func (l *fileLink) connect(int, int) error {
+	if l.fifo == nil {
+		return nil
+	}
+	var err error
+	if l.fifo.a {
+		if l.w, err = os.OpenFile(l.fifo.ab, os.O_WRONLY, 0); err == nil {
+			l.r, err = os.Open(l.fifo.ba)
+		}
+	} else {
+		if l.r, err = os.Open(l.fifo.ab); err == nil {
+			l.w, err = os.OpenFile(l.fifo.ba, os.O_WRONLY, 0)
+		}
+	}
+	return err
+}
+
+// msgLink is a System V message queue through raw msgsnd(2)/msgrcv(2)
+// with one reusable struct msgbuf each way (long mtype, then the text),
+// built in place: no allocation and no copy per message, as in C. a sends
+// type 1 and receives type 2, b the other way round.
+type msgLink struct {
+	id           int
+	stype, rtype int64
+	smsg, rmsg   []byte // struct msgbuf: 8 bytes of mtype, then the text
+}
+
+const mtypeSize = 8 // sizeof(long) in front of the text
+
+func newMsgLink(id, size int, a bool) (*msgLink, error) {
+	l := &msgLink{id: id, stype: 1, rtype: 2}
+	if !a {
+		l.stype, l.rtype = 2, 1
+	}
+	var err error
+	if l.smsg, err = pageAligned(mtypeSize + size); err != nil {
+		return nil, err
+	}
+	if l.rmsg, err = pageAligned(mtypeSize + size); err != nil {
+		return nil, err
+	}
+	*(*int64)(unsafe.Pointer(&l.smsg[0])) = l.stype
+	return l, nil
+}
+
+func (l *msgLink) sendBuf() []byte { return l.smsg[mtypeSize:] }
+
+func (l *msgLink) send(n int) error {
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_MSGSND, uintptr(l.id), uintptr(unsafe.Pointer(&l.smsg[0])), uintptr(n), 0, 0, 0)
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR: // never restarted by the kernel; nothing was sent
+			countEINTR()
+			continue
+		}
+		return syserr.Wrap("msgsnd", e, nil)
+	}
+}
+
+func (l *msgLink) recv(n int) ([]byte, error) {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_MSGRCV, uintptr(l.id), uintptr(unsafe.Pointer(&l.rmsg[0])), uintptr(n), uintptr(l.rtype), 0, 0)
+		switch e {
+		case 0:
+			if int(r) != n {
+				return nil, fmt.Errorf("msgrcv: a message of %d bytes, want %d", r, n)
+			}
+			return l.rmsg[mtypeSize : mtypeSize+n], nil
+		case unix.EINTR: // never restarted by the kernel; nothing was taken
+			countEINTR()
+			continue
+		}
+		return nil, syserr.Wrap("msgrcv", e, nil)
+	}
+}
+
+func (l *msgLink) connect(int, int) error { return nil }
+
+func (l *msgLink) close() {
+	unix.Munmap(l.smsg) //nolint:errcheck
+	unix.Munmap(l.rmsg) //nolint:errcheck
+}
+
+// sysvMsgLink is the same queue through common/sysv's Msgsnd and Msgrcv,
+// the wrappers the examples use: they take the text as a slice and build
+// the struct msgbuf themselves, so each call allocates a buffer of
+// mtype+text and copies the text once more (into it, or out of it).
+// EINTR is retried inside them and not counted.
+type sysvMsgLink struct {
+	buffers
+	id           int
+	stype, rtype int64
+}
+
+func (l *sysvMsgLink) send(n int) error { return sysv.Msgsnd(l.id, l.stype, l.sbuf[:n], 0) }
+
+func (l *sysvMsgLink) recv(n int) ([]byte, error) {
+	_, got, err := sysv.Msgrcv(l.id, l.rbuf[:n], l.rtype, 0)
+	if err != nil {
+		return nil, err
+	}
+	if got != n {
+		return nil, fmt.Errorf("msgrcv: a message of %d bytes, want %d", got, n)
+	}
+	return l.rbuf[:n], nil
+}
+
+func (l *sysvMsgLink) connect(int, int) error { return nil }
+
+func (l *sysvMsgLink) close() { l.free() }
+
+// shmLink is System V shared memory guarded by System V semaphores: a ring
+// of slots each way; semaphore 2d counts the full slots of direction d, 2d+1
+// the empty ones (d = 0 is a to b). send waits for an empty slot, copies the
+// message in and posts "full"; recv waits for a full slot, copies the
+// message out and posts "empty". Two copies, as a pipe makes.
+type shmLink struct {
+	buffers
+	semid          int
+	seg            []byte
+	ring           [2][]byte // the ring I send on, the ring I receive from
+	sdir, rdir     int
+	sidx, ridx     int
+	slots, slotLen int
+}
+
+func newShmLink(shmid, semid, slots, slotLen, size int, a bool) (*shmLink, error) {
+	if slotLen < size {
+		return nil, fmt.Errorf("slotsize %d is smaller than the message (%d)", slotLen, size)
+	}
+	seg, err := unix.SysvShmAttach(shmid, 0, 0)
+	if err != nil {
+		return nil, syserr.Wrap("shmat", err, nil)
+	}
+	l := &shmLink{semid: semid, seg: seg, slots: slots, slotLen: slotLen, sdir: 0, rdir: 1}
+	if !a {
+		l.sdir, l.rdir = 1, 0
+	}
+	ringLen := slots * slotLen
+	if len(seg) < 2*ringLen {
+		return nil, fmt.Errorf("the segment has %d bytes, want %d", len(seg), 2*ringLen)
+	}
+	l.ring[0] = seg[l.sdir*ringLen : (l.sdir+1)*ringLen]
+	l.ring[1] = seg[l.rdir*ringLen : (l.rdir+1)*ringLen]
+	l.buffers, err = newBuffers(size)
+	return l, err
+}
+
+// sem is semop(semid, {num, op, 0}, 1), retried after EINTR: the kernel
+// never restarts semop after a signal handler.
+func (l *shmLink) sem(num, op int) error {
+	b := sysv.Sembuf{Num: uint16(num), Op: int16(op)}
+	for {
+		_, _, e := unix.Syscall(unix.SYS_SEMOP, uintptr(l.semid), uintptr(unsafe.Pointer(&b)), 1)
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR:
+			countEINTR()
+			continue
+		}
+		return syserr.Wrap("semop", e, nil)
+	}
+}
+
+func (l *shmLink) send(n int) error {
+	if err := l.sem(2*l.sdir+1, -1); err != nil { // P(empty)
+		return err
+	}
+	off := (l.sidx % l.slots) * l.slotLen
+	copy(l.ring[0][off:off+n], l.sbuf[:n])
+	l.sidx++
+	return l.sem(2*l.sdir, 1) // V(full)
+}
+
+func (l *shmLink) recv(n int) ([]byte, error) {
+	if err := l.sem(2*l.rdir, -1); err != nil { // P(full)
+		return nil, err
+	}
+	off := (l.ridx % l.slots) * l.slotLen
+	copy(l.rbuf[:n], l.ring[1][off:off+n])
+	l.ridx++
+	return l.rbuf[:n], l.sem(2*l.rdir+1, 1) // V(empty)
+}
+
+func (l *shmLink) connect(int, int) error { return nil }
+
+func (l *shmLink) close() {
+	unix.SysvShmDetach(l.seg) //nolint:errcheck
+	l.free()
+}
+
+// sigwaitLink sends SIGUSR1 to the peer's thread with tgkill(2) and takes
+// it with rt_sigtimedwait(2) (sigwaitinfo) on a locked thread that blocks
+// SIGUSR1: the signal stays pending on that thread and is taken by the
+// system call, no handler runs, nothing wakes a goroutine. A plain kill()
+// would not do: the kernel gives a process-directed signal to any thread
+// that does not block it, and every other thread of a Go process takes it
+// into the runtime's handler.
+type sigwaitLink struct {
+	set              unix.Sigset_t
+	peerPID, peerTID int
+}
+
+func sigbit(set *unix.Sigset_t, sig unix.Signal) {
+	set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+}
+
+func newSigwaitLink() (*sigwaitLink, error) {
+	l := &sigwaitLink{}
+	sigbit(&l.set, unix.SIGUSR1)
+	// Only this thread: the caller has locked its goroutine to it.
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &l.set, nil); err != nil {
+		return nil, syserr.Wrap("pthread_sigmask(SIG_BLOCK, SIGUSR1)", err, nil)
+	}
+	return l, nil
+}
+
+func (l *sigwaitLink) sendBuf() []byte { return nil }
+
+func (l *sigwaitLink) send(int) error {
+	for {
+		err := unix.Tgkill(l.peerPID, l.peerTID, unix.SIGUSR1)
+		if err == unix.EINTR {
+			countEINTR()
+			continue
+		}
+		return syserr.Wrap("tgkill", err, nil)
+	}
+}
+
+func (l *sigwaitLink) recv(int) ([]byte, error) {
+	for {
+		// sigwaitinfo(&set, NULL) is rt_sigtimedwait(&set, NULL, NULL,
+		// sizeof(kernel sigset_t) = 8).
+		_, _, e := unix.Syscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&l.set)), 0, 0, 8, 0, 0)
+		switch e {
+		case 0:
+			return nil, nil
+		case unix.EINTR:
+			countEINTR()
+			continue
+		}
+		return nil, syserr.Wrap("rt_sigtimedwait", e, nil)
+	}
+}
+
+func (l *sigwaitLink) connect(pid, tid int) error {
+	l.peerPID, l.peerTID = pid, tid
+	return nil
+}
+
+func (l *sigwaitLink) close() {
+	unix.PthreadSigmask(unix.SIG_UNBLOCK, &l.set, nil) //nolint:errcheck
+}
+
+// notifyLink is the signal path of the os/signal package: kill() to the
+// peer process, and signal.Notify on this side. The kernel runs the
+// runtime's handler on whichever thread it picks; the handler queues the
+// signal, the runtime's signal goroutine wakes and sends it on the channel,
+// and the goroutine waiting on the channel is woken in turn: two goroutine
+// hand-offs, often two threads, where C has one system call.
+type notifyLink struct {
+	c       chan os.Signal
+	peerPID int
+}
+
+func newNotifyLink() *notifyLink {
+	l := &notifyLink{c: make(chan os.Signal, 1)}
+	signal.Notify(l.c, unix.SIGUSR1)
+	return l
+}
+
+func (l *notifyLink) sendBuf() []byte { return nil }
+
+func (l *notifyLink) send(int) error {
+	return syserr.Wrap("kill", unix.Kill(l.peerPID, unix.SIGUSR1), nil)
+}
+
+func (l *notifyLink) recv(int) ([]byte, error) {
+	<-l.c
+	return nil, nil
+}
+
+func (l *notifyLink) connect(pid, _ int) error {
+	l.peerPID = pid
+	return nil
+}
+
+func (l *notifyLink) close() { signal.Stop(l.c) }

@@ -1,0 +1,686 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/exampletest"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// The test binary plays the Go peer itself, for the interop test and the
+// benchmarks, as the example's main() does.
+func TestMain(m *testing.M) {
+	child.Dispatch(map[string]func([]string){"peer": peer})
+	exampletest.Main(m)
+}
+
+// ---- the statistics ----
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		in   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{7}, 7},
+		{[]float64{3, 1, 2}, 2},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{10, 10, 1, 1000, 10}, 10}, // one outlier does not move it
+	} {
+		in := append([]float64(nil), tc.in...)
+		if got := median(tc.in); got != tc.want {
+			t.Errorf("median(%v) = %v, want %v", in, got, tc.want)
+		}
+		if !reflect.DeepEqual(in, tc.in) {
+			t.Errorf("median reordered its input: %v, was %v", tc.in, in)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	seq := func(n int) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = float64(n - i) // descending: the function must sort
+		}
+		return xs
+	}
+	for _, tc := range []struct {
+		in   []float64
+		p    float64
+		want float64
+	}{
+		{nil, 99, 0},
+		{seq(1), 99, 1},
+		{seq(100), 99, 99},
+		{seq(1000), 99, 990},
+		{seq(50), 99, 50}, // too few for a 99th: the largest
+		{seq(200), 50, 100},
+		{seq(10), 0, 1},
+	} {
+		if got := percentile(tc.in, tc.p); got != tc.want {
+			t.Errorf("percentile(%d values, %v) = %v, want %v", len(tc.in), tc.p, got, tc.want)
+		}
+	}
+	if got := p99(seq(1000)); got != 990 {
+		t.Errorf("p99 of 1..1000 = %v, want 990", got)
+	}
+}
+
+func TestRatio(t *testing.T) {
+	for _, tc := range []struct {
+		goV, cV float64
+		want    float64
+		ok      bool
+	}{
+		{2, 1, 2, true},
+		{95, 100, 0.95, true},
+		{1, 0, 0, false},          // no C value
+		{0, 1, 0, false},          // no Go value
+		{math.NaN(), 1, 0, false}, // never print NaN
+	} {
+		got, ok := ratio(tc.goV, tc.cV)
+		if ok != tc.ok || math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("ratio(%v, %v) = %v, %v; want %v, %v", tc.goV, tc.cV, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := summarize([]float64{30, 10, 20})
+	if s != (summary{Median: 20, Min: 10, Max: 30, Runs: 3}) {
+		t.Errorf("summarize = %+v", s)
+	}
+	if summarize(nil).valid() {
+		t.Error("no runs must not be a valid summary")
+	}
+	if got := mbps(1e9, 1e9); got != 1000 {
+		t.Errorf("1e9 bytes in 1 s = %v MB/s, want 1000", got)
+	}
+	if got := mbps(1, 0); got != 0 {
+		t.Errorf("mbps with no time = %v, want 0", got)
+	}
+}
+
+func TestParseOutput(t *testing.T) {
+	o, err := parseOutput("rtt 3\n100\n200\n300\neintr 2\n")
+	if err != nil || !reflect.DeepEqual(o.samples, []float64{100, 200, 300}) || o.eintr != 2 {
+		t.Errorf("rtt output: %+v, %v", o, err)
+	}
+	o, err = parseOutput("tput 1048576 2000000\neintr 0\n")
+	if err != nil || o.bytes != 1<<20 || o.ns != 2e6 {
+		t.Errorf("tput output: %+v, %v", o, err)
+	}
+	for _, bad := range []string{"rtt 3\n1\n2\n", "tput x 1\n", "hello\n", "rtt 1\nabc\n"} {
+		if _, err := parseOutput(bad); err == nil {
+			t.Errorf("parseOutput(%q) accepted it", bad)
+		}
+	}
+}
+
+// The conductor writes a peer's command line, the peer parses it back.
+func TestPeerArgs(t *testing.T) {
+	p := newPeerArgs()
+	p.mech, p.role, p.metric, p.path, p.size, p.count, p.warm = "shm", "b", "rtt", "raw", 100, 10, 0
+	p.cpu, p.ctl, p.ready, p.shmid, p.semid, p.slots, p.slotsize = 1, 3, 4, 7, 0, 4, 65536
+	got, err := parsePeerArgs(p.list(true))
+	if err != nil || got != p {
+		t.Errorf("round trip of %q: %+v, %v", p.list(true), got, err)
+	}
+	for _, a := range p.list(false) {
+		if strings.HasPrefix(a, "path=") {
+			t.Errorf("the C peer's command line has %q", a)
+		}
+	}
+	for _, bad := range [][]string{{"role=c"}, {"role=a", "size=x"}, {"role=a", "nokey"}, {"role=a", "color=red"}} {
+		if _, err := parsePeerArgs(bad); err == nil {
+			t.Errorf("parsePeerArgs(%q) accepted it", bad)
+		}
+	}
+}
+
+// fakeResults is a finished comparison with known numbers: every Go path
+// and C of every mechanism, Go 10% slower on round trips.
+func fakeResults(withC bool) *results {
+	r := newResults()
+	for _, m := range mechanisms {
+		for _, j := range m.jobs() {
+			sides := []side{}
+			if withC {
+				sides = append(sides, side{lang: "c"})
+			}
+			for _, p := range m.goPaths {
+				sides = append(sides, side{lang: "go", path: p})
+			}
+			for run := 0; run < 3; run++ {
+				for _, s := range sides {
+					o := outcome{samples: []float64{20000, 20000, 20000, 90000}, bytes: 1e9, ns: 1e9}
+					if s.lang == "go" {
+						o.samples = []float64{22000, 22000, 22000, 99000}
+						o.ns = 2e9
+					}
+					r.record(m, j, s, o)
+				}
+			}
+		}
+	}
+	return r
+}
+
+// The JSON document: one object per (mechanism, Go path, metric, size),
+// with the Go value, the C value and their ratio, in ns or MB/s.
+func TestJSONShape(t *testing.T) {
+	for _, withC := range []bool{true, false} {
+		rows := fakeResults(withC).rows()
+		var buf bytes.Buffer
+		doc := document{Machine: machine{CPU: "x"}, Placement: placement{Mode: "cross-cpu", CPUA: 0, CPUB: 1},
+			Mode: "quick", Runs: 3, Results: rows, Targets: targets(rows)}
+		if err := writeJSON(&buf, doc); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Machine   map[string]interface{}   `json:"machine"`
+			Placement map[string]interface{}   `json:"placement"`
+			Results   []map[string]interface{} `json:"results"`
+			Targets   []map[string]interface{} `json:"targets"`
+			EINTR     map[string]interface{}   `json:"eintr"`
+		}
+		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"cpu", "cpus", "kernel", "go", "gcc", "load", "pipe_buffer"} {
+			if _, ok := got.Machine[k]; !ok {
+				t.Errorf("machine lacks %q", k)
+			}
+		}
+		if got.Placement["mode"] != "cross-cpu" || got.Placement["cpu_b"] != 1.0 {
+			t.Errorf("placement %v", got.Placement)
+		}
+		if _, ok := got.EINTR["go"]; !ok {
+			t.Errorf("eintr %v", got.EINTR)
+		}
+		seen := map[string]bool{}
+		for _, r := range got.Results {
+			for _, k := range []string{"mechanism", "go_path", "metric", "size", "unit", "go", "c", "ratio"} {
+				if _, ok := r[k]; !ok {
+					t.Errorf("result %v lacks %q", r, k)
+				}
+			}
+			id := r["mechanism"].(string) + "/" + r["go_path"].(string) + "/" + r["metric"].(string) + "/" + jsonNum(r["size"])
+			if seen[id] {
+				t.Errorf("two results for %s", id)
+			}
+			seen[id] = true
+			unit := map[string]string{"rtt_median": "ns", "rtt_p99": "ns", "throughput": "MB/s", "fraction_of_memcpy": "ratio"}[r["metric"].(string)]
+			if r["unit"] != unit {
+				t.Errorf("%s: unit %v, want %q", id, r["unit"], unit)
+			}
+			if !withC {
+				if r["c"] != nil || r["ratio"] != nil {
+					t.Errorf("%s without C: c %v, ratio %v, want null", id, r["c"], r["ratio"])
+				}
+				continue
+			}
+			if r["metric"] == "fraction_of_memcpy" {
+				continue
+			}
+			g, c, q := r["go"].(float64), r["c"].(float64), r["ratio"].(float64)
+			if math.Abs(q-g/c) > 1e-9 {
+				t.Errorf("%s: ratio %v, want go/c = %v", id, q, g/c)
+			}
+		}
+		// Every mechanism and Go path, every metric and size.
+		for _, m := range mechanisms {
+			for _, p := range m.goPaths {
+				for _, j := range m.jobs() {
+					metrics := []string{"throughput"}
+					if j.metric == "rtt" {
+						metrics = []string{"rtt_median", "rtt_p99"}
+					}
+					for _, metric := range metrics {
+						if id := m.name + "/" + p + "/" + metric + "/" + jsonNum(float64(j.size)); !seen[id] {
+							t.Errorf("no result for %s", id)
+						}
+					}
+				}
+			}
+		}
+		if !seen["shm/raw/fraction_of_memcpy/65536"] {
+			t.Error("no shm fraction of memcpy")
+		}
+	}
+}
+
+func jsonNum(v interface{}) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func TestRowsValues(t *testing.T) {
+	rows := fakeResults(true).rows()
+	w := find(rows, "pipe", "raw", "rtt_median", 100)
+	if w == nil || *w.Go != 22000 || *w.C != 20000 || math.Abs(*w.Ratio-1.1) > 1e-9 {
+		t.Fatalf("pipe raw median row: %+v", w)
+	}
+	if w := find(rows, "pipe", "raw", "rtt_p99", 100); w == nil || *w.Go != 99000 || *w.C != 90000 {
+		t.Errorf("pipe raw p99 row: %+v", w)
+	}
+	if w := find(rows, "msg", "sysv", "throughput", msgChunk); w == nil || *w.Go != 500 || *w.C != 1000 || *w.Ratio != 0.5 {
+		t.Errorf("msgqueue sysv throughput row: %+v", w)
+	}
+	if w := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); w == nil || *w.Go != 1 || *w.C != 1 {
+		t.Errorf("shm fraction: %+v", w)
+	}
+}
+
+func TestTargets(t *testing.T) {
+	ts := targets(fakeResults(true).rows())
+	if len(ts) != 13 {
+		t.Fatalf("%d targets, want 13", len(ts))
+	}
+	for _, tg := range ts {
+		if !tg.Judged {
+			t.Errorf("%s: not judged", tg.What)
+			continue
+		}
+		// Go is 10% slower on round trips and half as fast on streams
+		// in fakeResults: every target is missed but the signal's,
+		// which allows 1.5 times C.
+		if want := strings.HasPrefix(tg.What, "signal"); tg.Met != want {
+			t.Errorf("%s: met is %v with ratio %v, want %v", tg.What, tg.Met, *tg.Ratio, want)
+		}
+	}
+	if ts := targets(fakeResults(false).rows()); ts[0].Judged {
+		t.Errorf("judged without C: %+v", ts[0])
+	}
+}
+
+// C and Go take turns to go first.
+func TestRunOrder(t *testing.T) {
+	sides := []side{{lang: "c"}, {lang: "go", path: "raw"}, {lang: "go", path: "file"}}
+	for r, want := range [][]string{{"c", "raw", "file"}, {"file", "raw", "c"}, {"c", "raw", "file"}} {
+		var got []string
+		for _, s := range runOrder(sides, r) {
+			if s.lang == "c" {
+				got = append(got, "c")
+			} else {
+				got = append(got, s.path)
+			}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("run %d: %v, want %v", r, got, want)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	for _, tc := range []struct {
+		v, top float64
+		want   string
+	}{
+		{1, 1, "████"},
+		{0.5, 1, "██"},
+		{1.0 / 32, 1, "▏"},
+		{0.001, 1, "▏"}, // never invisible
+		{0, 1, ""},
+		{1, 0, ""},
+	} {
+		if got := bar(tc.v, tc.top, 4); got != tc.want {
+			t.Errorf("bar(%v, %v, 4) = %q, want %q", tc.v, tc.top, got, tc.want)
+		}
+	}
+}
+
+// ---- the program, run for real ----
+
+// smokeRun runs the program with tiny counts in a private IPC namespace;
+// the harness fails the test if a process, a file in its TMPDIR or a
+// System V object is left.
+func smokeRun(t *testing.T, args ...string) *exampletest.Result {
+	t.Helper()
+	ns := exampletest.NewIPCNamespace(t)
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: append([]string{"-smoke"}, args...), IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", res.Code(), res.Stderr, res.Out)
+	}
+	return res
+}
+
+func haveGCC(t *testing.T) bool {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Log("gcc not found: the C side is not checked (apt-get install gcc)")
+		return false
+	}
+	return true
+}
+
+// Every mechanism reports a Go value for each of its Go paths and a C
+// value, for every metric and size.
+func TestSmokeJSON(t *testing.T) {
+	res := smokeRun(t, "-json", "-runs", "2")
+	var doc document
+	if err := json.Unmarshal([]byte(res.Out), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, res.Out)
+	}
+	withC := haveGCC(t)
+	n := 0
+	for _, m := range mechanisms {
+		for _, p := range m.goPaths {
+			for _, j := range m.jobs() {
+				metric := "throughput"
+				if j.metric == "rtt" {
+					metric = "rtt_median"
+				}
+				w := find(doc.Results, m.name, p, metric, j.size)
+				switch {
+				case w == nil:
+					t.Errorf("%s %s %s %d: no result", m.name, p, metric, j.size)
+				case w.Go == nil || *w.Go <= 0:
+					t.Errorf("%s %s %s %d: no Go value", m.name, p, metric, j.size)
+				case withC && (w.C == nil || *w.C <= 0 || w.Ratio == nil):
+					t.Errorf("%s %s %s %d: no C value or ratio", m.name, p, metric, j.size)
+				case w.Runs != 2:
+					t.Errorf("%s %s %s %d: %d runs, want 2", m.name, p, metric, j.size, w.Runs)
+				}
+				n++
+			}
+		}
+	}
+	if n < 25 {
+		t.Errorf("only %d measurements checked", n)
+	}
+	if doc.Mode != "smoke" || doc.Placement.Mode == "" || doc.Machine.Go != runtime.Version() || doc.Machine.CPUs < 1 {
+		t.Errorf("header: mode %q placement %+v machine %+v", doc.Mode, doc.Placement, doc.Machine)
+	}
+	if withC && doc.Machine.GCC == "" {
+		t.Error("no gcc version")
+	}
+	if !strings.Contains(res.Stderr, "== Step 3: measure") {
+		t.Errorf("with -json the progress goes to stderr; it was:\n%s", res.Stderr)
+	}
+}
+
+// The text a person reads: the machine and placement on top, a table per
+// metric, the bars, the targets, and nothing left open.
+func TestSmokeText(t *testing.T) {
+	res := smokeRun(t, "-runs", "1")
+	exampletest.Contains(t, res.Out,
+		"machine    ", "placement  ", "method     smoke run",
+		"Round trip of a 100-byte message", "Round trip of a 4096-byte message", "Round trip of a signal",
+		"Throughput, ", "shm+sem moves data at ",
+		"pipe         unix.Read/Write", "FIFO ", "msgqueue     raw, reused buf", "common/sysv", "shm+sem      raw semop",
+		"signal       sigwaitinfo", "signal.Notify", "unix socket  unix.Read/Write", "memcpy       copy()",
+		"EINTR, retried and counted: Go ",
+		"== Step 6: the targets", "want Go/C <= 1.05",
+		"open descriptors: 0 1 2, and the Go runtime's poller")
+	if haveGCC(t) && !strings.Contains(res.Out, "\nmet    ") && !strings.Contains(res.Out, "\nMISSED ") {
+		t.Errorf("no target was judged:\n%s", res.Out)
+	}
+	same := smokeRun(t, "-runs", "1", "-same-cpu", "-only", "pipe", "-keep-awake", "-locked")
+	exampletest.Contains(t, same.Out, "placement  same CPU: both peers pinned to CPU", "Round trip of a 100-byte message, same CPU",
+		"-keep-awake: a ticker process on each CPU", "LockOSThread")
+	if strings.Contains(same.Out, "msgqueue     raw") {
+		t.Errorf("-only pipe measured the queue:\n%s", same.Out)
+	}
+}
+
+// Ctrl-C in the middle of a pair: the peers end, the queue, the semaphore
+// set, the segment and the FIFOs go, and the exit status says SIGINT. The
+// harness checks that no process, file or System V object is left.
+func TestInterruptCleansUp(t *testing.T) {
+	for _, mech := range []string{"msg", "shm", "fifo"} {
+		t.Run(mech, func(t *testing.T) {
+			ns := exampletest.NewIPCNamespace(t)
+			p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-smoke", "-hold", mech, "-only", mech}, IPC: ns})
+			p.WaitFor("holding: the first")
+			if ns != nil {
+				kind := map[string]string{"msg": "msg", "shm": "shm", "fifo": ""}[mech]
+				if rows, _ := ns.Rows(kind); kind != "" && len(rows) == 0 {
+					t.Errorf("no /proc/sysvipc/%s row while holding: the test proves nothing", kind)
+				}
+			}
+			if mech == "fifo" {
+				if ents, _ := os.ReadDir(p.TmpDir()); len(ents) == 0 {
+					t.Error("no temporary directory while holding: the test proves nothing")
+				}
+			}
+			p.Signal(unix.SIGINT)
+			res := p.Wait()
+			if res.Code() != 128+int(unix.SIGINT) {
+				t.Errorf("exit status %d, want %d", res.Code(), 128+int(unix.SIGINT))
+			}
+			exampletest.Contains(t, res.Out, "interrupted by interrupt: ended the peers and removed the kernel objects")
+		})
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	exampletest.CheckBad(t, "usage: 09-compare",
+		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
+		exampletest.Bad{Args: []string{"-runs", "0"}, Why: "-runs must be 1 or more"},
+		exampletest.Bad{Args: []string{"-only", "pipe,carrier-pigeon"}, Why: `no mechanism "carrier-pigeon"`},
+		exampletest.Bad{Args: []string{"-quick", "-full"}, Why: "choose one of"},
+		exampletest.Bad{Args: []string{"-hold", "nope"}, Why: `-hold: no mechanism "nope"`},
+		exampletest.Bad{Args: []string{"-nosuchflag"}, Why: "flag provided but not defined"},
+	)
+}
+
+// The C peer compiles without a warning, and refuses a bad command line
+// with status 2.
+func TestCPeer(t *testing.T) {
+	bin := exampletest.BuildC(t, "c/ipcbench.c")
+	for _, args := range [][]string{{"role=x"}, {"role=a", "size=-1"}, {"nokey"}, {"role=a", "colour=red"}} {
+		res := exampletest.Run(t, bin, exampletest.Opts{Args: args, Split: true})
+		if res.Code() != 2 || !strings.Contains(res.Stderr, "usage: ipcbench") {
+			t.Errorf("%q: status %d, stderr %q; want 2 and the usage", args, res.Code(), res.Stderr)
+		}
+	}
+}
+
+// A Go peer and a C peer in one pair, both ways round, over every
+// mechanism: the two speak the same protocol, so the comparison compares
+// like with like. Every object of every pair is gone afterwards.
+func TestGoCInterop(t *testing.T) {
+	cbin := exampletest.BuildC(t, "c/ipcbench.c")
+	t.Setenv("GORACE", "atexit_sleep_ms=0") // a -race peer otherwise sleeps 1 s at exit
+	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 20 * time.Second}
+	var made []peerArgs
+	b.onObjects = func(a peerArgs) { made = append(made, a) }
+	for _, m := range mechanisms {
+		if m.name == "memcpy" {
+			continue
+		}
+		for _, p := range m.goPaths {
+			for _, cAs := range []string{"a", "b"} {
+				for _, j := range m.jobs() {
+					o, err := b.runPair(m, j, side{lang: "go", path: p, cAs: cAs})
+					if err != nil {
+						// A pair that disagrees hangs until the guard: stop at the first.
+						t.Fatalf("%s, Go %s with C as %s, %s %d: %v", m.label, p, cAs, j.metric, j.size, err)
+					}
+					if j.metric == "rtt" && len(o.samples) != b.plan.rtts || j.metric == "tput" && o.bytes != int64(b.plan.total) {
+						t.Errorf("%s, Go %s with C as %s, %s %d: %+v", m.label, p, cAs, j.metric, j.size, o)
+					}
+				}
+			}
+		}
+	}
+	for _, a := range made {
+		for kind, id := range map[string]int{"msg": a.msqid, "sem": a.semid, "shm": a.shmid} {
+			if id < 0 {
+				continue
+			}
+			if _, ok, _ := peek.SysVRow(kind, id); ok {
+				t.Errorf("%s id %d is still there", kind, id)
+			}
+		}
+		for _, f := range []string{a.ab, a.ba} {
+			if _, err := os.Lstat(f); f != "" && err == nil {
+				t.Errorf("FIFO %s is still there", f)
+			}
+		}
+	}
+}
+
+// A signal that interrupts msgrcv makes it fail with EINTR (the kernel
+// never restarts it, and Go always has handlers): the raw link retries it
+// and counts it.
+func TestEINTRCounted(t *testing.T) {
+	id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck
+	rx, err := newMsgLink(id, 100, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.close()
+	tx, err := newMsgLink(id, 100, false) // sends type 2, which a receives
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.close()
+	tids := make(chan int)
+	done := make(chan error)
+	before := atomic.LoadInt64(&eintr)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- unix.Gettid()
+		_, err := rx.recv(100)
+		done <- err
+	}()
+	tid := <-tids
+	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// SIGURG: the runtime's own preemption signal, handled and harmless.
+	if err := unix.Tgkill(os.Getpid(), tid, unix.SIGURG); err != nil {
+		t.Fatal(err)
+	}
+	// The message goes only once the EINTR is counted: sent earlier, the
+	// kernel could hand it straight to the waiting msgrcv, signal or not.
+	for deadline := time.Now().Add(time.Minute); atomic.LoadInt64(&eintr) == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("msgrcv was not interrupted, or the EINTR was not counted")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
+		t.Fatal(err) // blocked again: the call was retried
+	}
+	if err := tx.send(100); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := atomic.LoadInt64(&eintr) - before; n != 1 {
+		t.Errorf("EINTR counted %d times, want 1", n)
+	}
+}
+
+// The raw paths make no allocation per message (the garbage collector has
+// nothing to do while they run); common/sysv's wrappers make one per call.
+func TestRawLinksDoNotAllocate(t *testing.T) {
+	msqid, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer sysv.Msgctl(msqid, unix.IPC_RMID, nil) //nolint:errcheck
+	semid, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sysv.SemctlRmid(semid) //nolint:errcheck
+	if err := initSems(semid); err != nil {
+		t.Fatal(err)
+	}
+	shmid, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) //nolint:errcheck
+	var ab, ba [2]int
+	if err := unix.Pipe2(ab[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Pipe2(ba[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+
+	pair := func(name string, mk func(a bool) (link, error)) (link, link) {
+		la, err := mk(true)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		lb, err := mk(false)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return la, lb
+	}
+	for _, tc := range []struct {
+		name string
+		mk   func(a bool) (link, error)
+		want float64 // allocations per round trip
+	}{
+		{"pipe raw", func(a bool) (link, error) {
+			bufs, err := newBuffers(100)
+			if a {
+				return &fdLink{buffers: bufs, rfd: ba[0], wfd: ab[1]}, err
+			}
+			return &fdLink{buffers: bufs, rfd: ab[0], wfd: ba[1]}, err
+		}, 0},
+		{"msgqueue raw", func(a bool) (link, error) { return newMsgLink(msqid, 100, a) }, 0},
+		{"shm+sem raw", func(a bool) (link, error) { return newShmLink(shmid, semid, shmSlots, chunk64K, 100, a) }, 0},
+		{"msgqueue common/sysv", func(a bool) (link, error) {
+			bufs, err := newBuffers(100)
+			l := &sysvMsgLink{buffers: bufs, id: msqid, stype: 1, rtype: 2}
+			if !a {
+				l.stype, l.rtype = 2, 1
+			}
+			return l, err
+		}, 4},
+	} {
+		la, lb := pair(tc.name, tc.mk)
+		got := testing.AllocsPerRun(200, func() {
+			for _, step := range []func() error{
+				func() error { return la.send(100) },
+				func() error { _, err := lb.recv(100); return err },
+				func() error { return lb.send(100) },
+				func() error { _, err := la.recv(100); return err },
+			} {
+				if err := step(); err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+			}
+			pace()
+		})
+		if got != tc.want {
+			t.Errorf("%s: %v allocations per round trip, want %v", tc.name, got, tc.want)
+		}
+		if tc.name != "pipe raw" { // the pipes' ends are closed last
+			la.close()
+			lb.close()
+		} else {
+			defer la.close()
+			defer lb.close()
+		}
+	}
+}

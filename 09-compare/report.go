@@ -1,0 +1,416 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+)
+
+// cell names one quantity: a mechanism, a side (C, or Go by one path), a
+// metric ("rtt_median", "rtt_p99", "throughput") and a size in bytes.
+type cell struct {
+	mech, lang, path, metric string
+	size                     int
+}
+
+// results gathers the per-run values of every cell.
+type results struct {
+	runs  map[cell][]float64
+	eintr map[string]int64 // by lang
+}
+
+func newResults() *results {
+	return &results{runs: map[cell][]float64{}, eintr: map[string]int64{}}
+}
+
+// record files one pair's outcome.
+func (r *results) record(m *mechanism, j job, s side, o outcome) {
+	c := cell{mech: m.name, lang: s.lang, path: s.path, size: j.size}
+	if s.lang == "c" {
+		c.path = ""
+	}
+	switch j.metric {
+	case "rtt":
+		c.metric = "rtt_median"
+		r.runs[c] = append(r.runs[c], median(o.samples))
+		c.metric = "rtt_p99"
+		r.runs[c] = append(r.runs[c], p99(o.samples))
+	case "tput":
+		c.metric = "throughput"
+		r.runs[c] = append(r.runs[c], mbps(o.bytes, o.ns))
+	}
+	r.eintr[s.lang] += o.eintr
+}
+
+func (r *results) get(c cell) summary { return summarize(r.runs[c]) }
+
+// row is one line of the JSON output and of the tables: a Go path against
+// C for one (mechanism, metric, size).
+type row struct {
+	Mechanism string      `json:"mechanism"`
+	GoPath    string      `json:"go_path"`
+	Metric    string      `json:"metric"`
+	Size      int         `json:"size"`
+	Unit      string      `json:"unit"`
+	Go        *float64    `json:"go"`
+	C         *float64    `json:"c"`
+	Ratio     *float64    `json:"ratio"`
+	GoRange   *[2]float64 `json:"go_range,omitempty"`
+	CRange    *[2]float64 `json:"c_range,omitempty"`
+	Runs      int         `json:"runs"`
+
+	label, pathLabel string
+}
+
+func num(v float64) *float64 { return &v }
+
+// rows lists every Go path against C, in the tables' order.
+func (r *results) rows() []row {
+	var rows []row
+	for _, m := range mechanisms {
+		for _, j := range m.jobs() {
+			metrics := []string{"throughput"}
+			if j.metric == "rtt" {
+				metrics = []string{"rtt_median", "rtt_p99"}
+			}
+			for _, metric := range metrics {
+				cs := r.get(cell{m.name, "c", "", metric, j.size})
+				for _, p := range m.goPaths {
+					gs := r.get(cell{m.name, "go", p, metric, j.size})
+					if !gs.valid() && !cs.valid() {
+						continue
+					}
+					w := row{Mechanism: m.name, GoPath: p, Metric: metric, Size: j.size, Unit: "ns",
+						label: m.label, pathLabel: pathLabel(m.name, p)}
+					if metric == "throughput" {
+						w.Unit = "MB/s"
+					}
+					if gs.valid() {
+						w.Go, w.GoRange, w.Runs = num(gs.Median), &[2]float64{gs.Min, gs.Max}, gs.Runs
+					}
+					if cs.valid() {
+						w.C, w.CRange = num(cs.Median), &[2]float64{cs.Min, cs.Max}
+					}
+					if w.Go != nil && w.C != nil {
+						if q, ok := ratio(*w.Go, *w.C); ok {
+							w.Ratio = num(q)
+						}
+					}
+					rows = append(rows, w)
+				}
+			}
+		}
+	}
+	// Shared memory against the hardware: the stream's rate as a fraction
+	// of one memcpy's, each language against its own.
+	shmGo, shmC := r.get(cell{"shm", "go", "raw", "throughput", chunk64K}), r.get(cell{"shm", "c", "", "throughput", chunk64K})
+	memGo, memC := r.get(cell{"memcpy", "go", "copy", "throughput", chunk64K}), r.get(cell{"memcpy", "c", "", "throughput", chunk64K})
+	if shmGo.valid() && memGo.valid() {
+		w := row{Mechanism: "shm", GoPath: "raw", Metric: "fraction_of_memcpy", Size: chunk64K, Unit: "ratio",
+			Go: num(shmGo.Median / memGo.Median), Runs: shmGo.Runs, label: "shm+sem", pathLabel: pathLabel("shm", "raw")}
+		if shmC.valid() && memC.valid() {
+			w.C = num(shmC.Median / memC.Median)
+		}
+		rows = append(rows, w)
+	}
+	return rows
+}
+
+// find returns the row for (mech, path, metric, size), or nil.
+func find(rows []row, mech, path, metric string, size int) *row {
+	for i := range rows {
+		w := &rows[i]
+		if w.Mechanism == mech && w.GoPath == path && w.Metric == metric && w.Size == size {
+			return w
+		}
+	}
+	return nil
+}
+
+// target is one goal of issue 6, judged on this run's numbers.
+type target struct {
+	What   string   `json:"what"`
+	Want   string   `json:"want"`
+	Ratio  *float64 `json:"ratio"`
+	Met    bool     `json:"met"`
+	Judged bool     `json:"judged"` // false when a side is missing
+}
+
+func targets(rows []row) []target {
+	var ts []target
+	add := func(what, want string, w *row, ok func(float64) bool) {
+		t := target{What: what, Want: want}
+		if w != nil && w.Ratio != nil {
+			t.Ratio, t.Judged, t.Met = w.Ratio, true, ok(*w.Ratio)
+		}
+		ts = append(ts, t)
+	}
+	for _, m := range []string{"pipe", "fifo", "msg", "shm"} {
+		for _, size := range []int{100, 4096} {
+			add(fmt.Sprintf("%s, Go raw path, median round trip of %d B", mechanismNamed(m).label, size), "Go/C <= 1.05",
+				find(rows, m, "raw", "rtt_median", size), func(q float64) bool { return q <= 1.05 })
+		}
+	}
+	for _, m := range []string{"pipe", "fifo", "shm"} {
+		add(fmt.Sprintf("%s, Go raw path, throughput", mechanismNamed(m).label), "Go/C >= 0.95",
+			find(rows, m, "raw", "throughput", mechanismNamed(m).chunk), func(q float64) bool { return q >= 0.95 })
+	}
+	add("msgqueue, Go raw path, throughput", "Go/C >= 0.9",
+		find(rows, "msg", "raw", "throughput", msgChunk), func(q float64) bool { return q >= 0.9 })
+	// Signals: the best Go path.
+	best := find(rows, "signal", "sigwait", "rtt_median", 0)
+	if n := find(rows, "signal", "notify", "rtt_median", 0); best == nil || best.Ratio == nil ||
+		(n != nil && n.Ratio != nil && *n.Ratio < *best.Ratio) {
+		best = n
+	}
+	what := "signal, best Go path, median round trip"
+	if best != nil {
+		what = fmt.Sprintf("signal, best Go path (%s), median round trip", best.pathLabel)
+	}
+	add(what, "Go/C <= 1.5", best, func(q float64) bool { return q <= 1.5 })
+	return ts
+}
+
+// ---- text output ----
+
+func fmtValue(v float64, unit string) string {
+	switch unit {
+	case "ns":
+		us := v / 1000
+		if us >= 100 {
+			return fmt.Sprintf("%.0f", us)
+		}
+		return fmt.Sprintf("%.1f", us)
+	case "ratio":
+		return fmt.Sprintf("%.2f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+// withRange is "48.3 [47.9-50.1]", the median and the range of the runs.
+func withRange(v *float64, rg *[2]float64, unit string) string {
+	if v == nil {
+		return "-"
+	}
+	s := fmtValue(*v, unit)
+	if rg != nil {
+		s += " [" + fmtValue(rg[0], unit) + "-" + fmtValue(rg[1], unit) + "]"
+	}
+	return s
+}
+
+func fmtRatio(q *float64) string {
+	if q == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", *q)
+}
+
+// printTables prints the latency tables (one per message size) and the
+// throughput table.
+func printTables(w io.Writer, rows []row, where string, runs int) {
+	for _, size := range []int{100, 4096, 0} {
+		title := fmt.Sprintf("Round trip of a %d-byte message, %s, µs: median of %d run medians [their range]; p99", size, where, runs)
+		if size == 0 {
+			title = fmt.Sprintf("Round trip of a signal (SIGUSR1 there and back, no data), %s, µs: median of %d run medians [their range]; p99", where, runs)
+		}
+		if runs == 1 {
+			title = strings.Replace(title, "median of 1 run medians [their range]", "median of 1 run", 1)
+		}
+		var body [][]string
+		last := ""
+		for _, r := range rows {
+			if r.Metric != "rtt_median" || r.Size != size {
+				continue
+			}
+			p := find(rows, r.Mechanism, r.GoPath, "rtt_p99", size)
+			name := r.label
+			if name == last {
+				name = ""
+			}
+			last = r.label
+			var pg, pc *float64
+			if p != nil {
+				pg, pc = p.Go, p.C
+			}
+			body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, "ns"), withRange(r.C, r.CRange, "ns"),
+				fmtRatio(r.Ratio), withRange(pg, nil, "ns"), withRange(pc, nil, "ns")})
+		}
+		if len(body) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s\n", title)
+		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C", "p99 Go", "p99 C"}, body)
+	}
+	var body [][]string
+	last := ""
+	for _, r := range rows {
+		if r.Metric != "throughput" {
+			continue
+		}
+		name := r.label
+		if name == last {
+			name = ""
+		}
+		last = r.label
+		body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, "MB/s"), withRange(r.C, r.CRange, "MB/s"), fmtRatio(r.Ratio)})
+	}
+	if len(body) > 0 {
+		fmt.Fprintf(w, "\nThroughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages): median of %s [their range]\n", where, runsText(runs))
+		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C"}, body)
+	}
+	if f := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); f != nil {
+		c := "-"
+		if f.C != nil {
+			c = fmt.Sprintf("%.2f", *f.C)
+		}
+		fmt.Fprintf(w, "shm+sem moves data at %.2f (Go) and %s (C) of the speed of one memcpy of the same chunks.\n", *f.Go, c)
+	}
+}
+
+// table prints left-aligned columns, numbers right-aligned.
+func table(w io.Writer, head []string, body [][]string) {
+	width := make([]int, len(head))
+	width[0], width[1] = len("unix socket"), len("raw, reused buf") // the same in every table
+	for _, r := range append([][]string{head}, body...) {
+		for i, c := range r {
+			if n := len([]rune(c)); n > width[i] {
+				width[i] = n
+			}
+		}
+	}
+	line := func(r []string) {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
+			if i < 2 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+			if i < len(r)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	line(head)
+	for _, r := range body {
+		line(r)
+	}
+}
+
+// bar is v as a bar of eighth blocks, full scale (width cells) at top.
+func bar(v, top float64, width int) string {
+	if top <= 0 || v <= 0 || math.IsNaN(v) {
+		return ""
+	}
+	eighths := int(math.Round(v / top * float64(width*8)))
+	if eighths < 1 {
+		eighths = 1
+	}
+	s := strings.Repeat("█", eighths/8)
+	if r := eighths % 8; r > 0 {
+		s += string([]rune("▏▎▍▌▋▊▉")[r-1])
+	}
+	return s
+}
+
+// printBars draws the 100-byte round trips, the signal round trip and the
+// throughputs as bars, C and each Go path one under the other.
+func printBars(w io.Writer, rows []row) {
+	chart := func(title, metric string, size int, unit string) {
+		type b struct {
+			name, who string
+			v         float64
+		}
+		var bars []b
+		top := 0.0
+		lastMech := ""
+		for _, r := range rows {
+			if r.Metric != metric || r.Size != size || r.Mechanism == "memcpy" {
+				continue
+			}
+			if r.Mechanism != lastMech && r.C != nil {
+				bars = append(bars, b{r.label, "C", *r.C})
+			}
+			name := ""
+			if r.Mechanism != lastMech && r.C == nil {
+				name = r.label
+			}
+			lastMech = r.Mechanism
+			if r.Go != nil {
+				bars = append(bars, b{name, "Go " + r.pathLabel, *r.Go})
+			}
+		}
+		for _, x := range bars {
+			if x.v > top {
+				top = x.v
+			}
+		}
+		if len(bars) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n%s\n", title)
+		for _, x := range bars {
+			fmt.Fprintf(w, "%-12s %-19s %s %s\n", x.name, x.who, bar(x.v, top, 40), fmtValue(x.v, unit))
+		}
+	}
+	chart("Round trip of 100 bytes, median µs (shorter is faster)", "rtt_median", 100, "ns")
+	chart("Round trip of a signal, median µs (shorter is faster)", "rtt_median", 0, "ns")
+	chart("Throughput in 64 KiB chunks, MB/s (longer is faster; memcpy, far beyond, is in the table)", "throughput", chunk64K, "MB/s")
+	chart("Throughput of 8 KiB messages, MB/s (longer is faster)", "throughput", msgChunk, "MB/s")
+}
+
+func printTargets(w io.Writer, ts []target, crossCPU bool) {
+	fmt.Fprintln(w)
+	if !crossCPU {
+		fmt.Fprintln(w, "(the round-trip targets are set for cross-CPU placement; this run is same-CPU)")
+	}
+	for _, t := range ts {
+		mark, q := "MISSED", "-"
+		switch {
+		case !t.Judged:
+			mark = "n/a   "
+		case t.Met:
+			mark = "met   "
+		}
+		if t.Ratio != nil {
+			q = fmt.Sprintf("%.2f", *t.Ratio)
+		}
+		fmt.Fprintf(w, "%s %-62s want %-13s got %s\n", mark, t.What, t.Want, q)
+	}
+}
+
+// ---- JSON ----
+
+type document struct {
+	Machine   machine   `json:"machine"`
+	Placement placement `json:"placement"`
+	Mode      string    `json:"mode"`
+	Runs      int       `json:"runs"`
+	Results   []row     `json:"results"`
+	Targets   []target  `json:"targets"`
+	EINTR     eintrs    `json:"eintr"`
+}
+
+// placement is where the two peers ran.
+type placement struct {
+	Mode      string `json:"mode"` // "cross-cpu" or "same-cpu"
+	CPUA      int    `json:"cpu_a"`
+	CPUB      int    `json:"cpu_b"`
+	KeepAwake bool   `json:"keep_awake"` // -keep-awake: a ticker on each CPU
+}
+
+type eintrs struct {
+	Go int64 `json:"go"`
+	C  int64 `json:"c"`
+}
+
+func writeJSON(w io.Writer, d document) error {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	return e.Encode(d)
+}

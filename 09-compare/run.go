@@ -1,0 +1,550 @@
+package main
+
+// The conductor: it makes the kernel objects of each measurement, starts
+// the two peers (Go or C), starts them together, and reads their results.
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// mechanism is one IPC mechanism of the comparison.
+type mechanism struct {
+	name    string   // as the peers know it
+	label   string   // as the tables show it
+	goPaths []string // the Go paths measured against the C peer
+	sizes   []int    // round-trip message sizes; nil: no round trip
+	chunk   int      // throughput chunk (message) size; 0: no throughput
+}
+
+const (
+	chunk64K = 64 << 10
+	// msgChunk is the message size of the queue's stream: msgmax, the
+	// largest message the kernel takes (/proc/sys/kernel/msgmax, 8192 by
+	// default); the queue holds msgmnb (16384) bytes, two such messages.
+	msgChunk = 8 << 10
+	// shmSlots is the ring of 64 KiB slots each way of the shared memory
+	// link, and of the memcpy measurement.
+	shmSlots = 4
+)
+
+var mechanisms = []*mechanism{
+	{name: "pipe", label: "pipe", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
+	{name: "fifo", label: "FIFO", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
+	{name: "msg", label: "msgqueue", goPaths: []string{"raw", "sysv"}, sizes: []int{100, 4096}, chunk: msgChunk},
+	{name: "shm", label: "shm+sem", goPaths: []string{"raw"}, sizes: []int{100, 4096}, chunk: chunk64K},
+	{name: "signal", label: "signal", goPaths: []string{"sigwait", "notify"}, sizes: []int{0}},
+	{name: "unix", label: "unix socket", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
+	{name: "memcpy", label: "memcpy", goPaths: []string{"copy"}, chunk: chunk64K},
+}
+
+func mechanismNamed(name string) *mechanism {
+	for _, m := range mechanisms {
+		if m.name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// pathLabel is how the tables name a Go path of a mechanism.
+func pathLabel(mech, path string) string {
+	switch mech + "/" + path {
+	case "pipe/raw", "fifo/raw", "unix/raw":
+		return "unix.Read/Write"
+	case "pipe/file", "fifo/file", "unix/file":
+		return "*os.File"
+	case "pipe/locked", "fifo/locked", "unix/locked", "msg/locked", "shm/locked":
+		return "LockOSThread"
+	case "msg/raw":
+		return "raw, reused buf"
+	case "msg/sysv":
+		return "common/sysv"
+	case "shm/raw":
+		return "raw semop"
+	case "signal/sigwait":
+		return "sigwaitinfo"
+	case "signal/notify":
+		return "signal.Notify"
+	case "memcpy/copy":
+		return "copy()"
+	}
+	return path
+}
+
+// job is one kind of measurement: a round trip of size bytes, or a stream
+// in chunks of size.
+type job struct {
+	metric string // "rtt" or "tput"
+	size   int
+}
+
+// plan is how much to measure.
+type plan struct {
+	name       string // quick, full, smoke
+	warm, rtts int    // round trips: untimed, then timed
+	total      int    // stream bytes
+	copied     int    // memcpy bytes: more, a copy is fast and a short one is noise
+	runs       int
+}
+
+var plans = map[string]plan{
+	"smoke": {name: "smoke", warm: 5, rtts: 20, total: 1 << 20, copied: 1 << 20, runs: 3},
+	"quick": {name: "quick", warm: 200, rtts: 1000, total: 128 << 20, copied: 1 << 30, runs: 3},
+	"full":  {name: "full", warm: 1000, rtts: 10000, total: 1 << 30, copied: 4 << 30, runs: 3},
+}
+
+func (m *mechanism) jobs() []job {
+	var js []job
+	for _, s := range m.sizes {
+		js = append(js, job{"rtt", s})
+	}
+	if m.chunk > 0 {
+		js = append(js, job{"tput", m.chunk})
+	}
+	return js
+}
+
+// side is who plays a pair: C, or Go by one path.
+type side struct {
+	lang string // "go" or "c"
+	path string // the Go path
+	// cAs, in a Go pair, makes the peer of this role ("a" or "b") the C
+	// one: a mixed pair proves that both speak the same protocol (tests).
+	cAs string
+}
+
+// outcome is what one pair reports.
+type outcome struct {
+	samples []float64 // rtt: nanoseconds per round trip
+	bytes   int64     // tput: bytes moved in ns
+	ns      int64
+	eintr   int64
+}
+
+// bench is one run of the whole comparison.
+type bench struct {
+	plan   plan
+	cbin   string // the C peer; "" without gcc
+	tmp    string // FIFOs and the C build
+	cpuA   int
+	cpuB   int
+	hold   string // -hold: stop in this mechanism's first pair, for the interrupt test
+	nfifo  int
+	guard  time.Duration
+	onHold func()
+	// onObjects, if set, is shown the ids and paths of each pair's
+	// objects (tests check that they are gone afterwards).
+	onObjects func(peerArgs)
+}
+
+// objects are the kernel objects of one pair, and what each peer is handed.
+type objects struct {
+	handles []*handle
+	files   map[string][]*os.File // by role: fd 4 (and 5)
+	args    peerArgs              // the ids and paths both peers get
+}
+
+func (o *objects) closeFiles() {
+	for _, fs := range o.files {
+		for _, f := range fs {
+			f.Close()
+		}
+	}
+	o.files = nil
+}
+
+func (o *objects) release() {
+	o.closeFiles()
+	for i := len(o.handles) - 1; i >= 0; i-- {
+		o.handles[i].release()
+	}
+}
+
+// makeObjects makes what the mechanism needs, each object registered for
+// removal on Ctrl-C, and says which peer gets what.
+func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
+	o := &objects{files: map[string][]*os.File{}, args: newPeerArgs()}
+	keep := func(h *handle, err error) error {
+		if err == nil {
+			o.handles = append(o.handles, h)
+		}
+		return err
+	}
+	var err error
+	switch m.name {
+	case "pipe":
+		// Two pipes, one each way: a reads b-to-a (fd 4) and writes
+		// a-to-b (fd 5); b the other way round.
+		var ab, ba [2]*os.File
+		if err = pipe(&ab); err == nil {
+			if err = pipe(&ba); err != nil {
+				ab[0].Close()
+				ab[1].Close()
+			}
+		}
+		if err == nil {
+			o.files["a"] = []*os.File{ba[0], ab[1]}
+			o.files["b"] = []*os.File{ab[0], ba[1]}
+		}
+	case "unix":
+		var fds [2]int
+		fds, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			err = syserr.Wrap("socketpair(AF_UNIX, SOCK_STREAM)", err, nil)
+			break
+		}
+		o.files["a"] = []*os.File{os.NewFile(uintptr(fds[0]), "socket a")}
+		o.files["b"] = []*os.File{os.NewFile(uintptr(fds[1]), "socket b")}
+	case "fifo":
+		b.nfifo++
+		o.args.ab = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ab", b.nfifo))
+		o.args.ba = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ba", b.nfifo))
+		for _, p := range []string{o.args.ab, o.args.ba} {
+			p := p
+			if err = keep(reg.make(func() (func(), error) {
+				if err := unix.Mkfifo(p, 0o600); err != nil {
+					return nil, syserr.Wrap("mkfifo("+p+")", err, nil)
+				}
+				return func() { os.Remove(p) }, nil
+			})); err != nil {
+				break
+			}
+		}
+	case "msg":
+		err = keep(reg.make(func() (func(), error) {
+			id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
+			if err != nil {
+				return nil, err
+			}
+			o.args.msqid = id
+			return func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil //nolint:errcheck
+		}))
+	case "shm":
+		o.args.slots, o.args.slotsize = shmSlots, chunk64K
+		err = keep(reg.make(func() (func(), error) {
+			// Attached here and marked for removal at once: the kernel
+			// frees the segment at its last detach, even after kill -9.
+			// Linux lets the peers attach a segment so marked by its id.
+			id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
+			if err != nil {
+				return nil, syserr.Wrap("shmget", err, nil)
+			}
+			mem, err := unix.SysvShmAttach(id, 0, 0)
+			if err != nil {
+				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
+				return nil, syserr.Wrap("shmat", err, nil)
+			}
+			if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+				unix.SysvShmDetach(mem) //nolint:errcheck
+				return nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
+			}
+			o.args.shmid = id
+			return func() { unix.SysvShmDetach(mem) }, nil //nolint:errcheck
+		}))
+		if err == nil {
+			err = keep(reg.make(func() (func(), error) {
+				id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
+				if err != nil {
+					return nil, err
+				}
+				// full and empty for each direction: no slot full, all
+				// empty. SETVAL, not SETALL: common/sysv's SemctlSetAll
+				// hands the kernel a stack address that can move under it
+				// (see the report of issue 6).
+				if err := initSems(id); err != nil {
+					sysv.SemctlRmid(id) //nolint:errcheck
+					return nil, err
+				}
+				o.args.semid = id
+				return func() { sysv.SemctlRmid(id) }, nil //nolint:errcheck
+			}))
+		}
+	case "memcpy":
+		o.args.slots = shmSlots
+	}
+	if err != nil {
+		o.release()
+		return nil, err
+	}
+	return o, nil
+}
+
+// initSems sets the shared memory link's semaphores: for each direction,
+// "full" (2d) to 0 and "empty" (2d+1) to the number of slots.
+func initSems(semid int) error {
+	for num, val := range []int{0, shmSlots, 0, shmSlots} {
+		if err := sysv.SemctlSetVal(semid, num, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pipe makes a pipe as two blocking *os.File (read end, write end). A
+// descriptor needs no registry: it goes with the process.
+func pipe(p *[2]*os.File) error {
+	var fd [2]int
+	if err := unix.Pipe2(fd[:], unix.O_CLOEXEC); err != nil {
+		return syserr.Wrap("pipe", err, nil)
+	}
+	p[0], p[1] = os.NewFile(uintptr(fd[0]), "pipe read end"), os.NewFile(uintptr(fd[1]), "pipe write end")
+	return nil
+}
+
+// peerProc is a started peer.
+type peerProc struct {
+	cmd      *child.Cmd
+	out      bytes.Buffer
+	ctl      *os.File // write end of its control pipe
+	pid, tid int      // what it said when ready
+	pidfd    int
+	h        *handle // kills it on Ctrl-C
+}
+
+// end forgets the peer once it has been waited for.
+func (p *peerProc) end() {
+	p.h.forget()
+	unix.Close(p.pidfd)
+}
+
+// kill kills a peer still running (after an error) and reaps it.
+func (p *peerProc) kill() {
+	p.ctl.Close()
+	p.h.release()
+	p.cmd.Wait() //nolint:errcheck // the error was reported already
+}
+
+// startPeer starts one peer with its control pipe as fd 3 and the
+// mechanism's descriptors as fd 4 and 5, and waits until it is set up.
+func (b *bench) startPeer(s side, pa peerArgs, files []*os.File) (*peerProc, error) {
+	if s.cAs == pa.role {
+		s.lang = "c"
+	}
+	var ctl [2]*os.File
+	if err := pipe(&ctl); err != nil {
+		return nil, err
+	}
+	pa.ctl = 3
+	if len(files) > 0 {
+		pa.rfd = 4
+	}
+	if len(files) > 1 {
+		pa.wfd = 5
+	}
+	extra := append([]*os.File{ctl[0]}, files...)
+	pa.ready = 3 + len(extra) // common/child appends the readiness pipe
+	p := &peerProc{ctl: ctl[1]}
+	if s.lang == "go" {
+		pa.path = s.path
+		p.cmd = child.Command("peer", pa.list(true)...)
+	} else {
+		p.cmd = child.Program(b.cbin, pa.list(false)...)
+	}
+	p.cmd.ExtraFiles = extra
+	p.cmd.Stdout = &p.out
+	var err error
+	p.h, err = reg.make(func() (func(), error) {
+		if err := p.cmd.Start(); err != nil {
+			return nil, syserr.Wrap("start peer", err, nil)
+		}
+		pidfd, err := unix.PidfdOpen(p.cmd.Process.Pid, 0)
+		if err != nil {
+			p.cmd.Process.Kill() //nolint:errcheck
+			p.cmd.Wait()         //nolint:errcheck
+			return nil, syserr.Wrap("pidfd_open", err, nil)
+		}
+		p.pidfd = pidfd
+		return func() { killAndWait(pidfd) }, nil
+	})
+	ctl[0].Close()
+	if err != nil {
+		ctl[1].Close()
+		return nil, err
+	}
+	msg, err := p.cmd.WaitReady()
+	if err == nil {
+		if _, serr := fmt.Sscanf(msg, "%d %d", &p.pid, &p.tid); serr != nil {
+			err = fmt.Errorf("peer %d said %q when ready, want its PID and TID", p.cmd.Process.Pid, msg)
+		}
+	}
+	if err != nil {
+		ctl[1].Close()
+		p.kill()
+		return nil, err
+	}
+	return p, nil
+}
+
+// runPair measures one job once with one side: it starts b (the pong or
+// receiver) and a (the ping or sender), starts them together, and reads
+// a's results.
+func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
+	var res outcome
+	o, err := b.makeObjects(m, j)
+	if err != nil {
+		return res, err
+	}
+	defer o.release()
+	if b.onObjects != nil {
+		b.onObjects(o.args)
+	}
+	roles := []string{"b", "a"}
+	if m.name == "memcpy" {
+		roles = []string{"a"}
+	}
+	procs := map[string]*peerProc{}
+	defer func() {
+		for _, p := range procs {
+			p.kill() // a peer still running after an error
+		}
+	}()
+	for _, role := range roles {
+		pa := o.args
+		pa.mech, pa.role, pa.metric, pa.size = m.name, role, j.metric, j.size
+		pa.count, pa.warm = b.plan.total, 0
+		switch {
+		case j.metric == "rtt":
+			pa.count, pa.warm = b.plan.rtts, b.plan.warm
+		case m.name == "memcpy":
+			pa.count = b.plan.copied
+		}
+		pa.cpu = b.cpuA
+		if role == "b" {
+			pa.cpu = b.cpuB
+		}
+		p, err := b.startPeer(s, pa, o.files[role])
+		if err != nil {
+			return res, fmt.Errorf("%s peer %s: %v", m.label, role, err)
+		}
+		procs[role] = p
+	}
+	o.closeFiles() // the peers hold the ends now
+	if b.hold == m.name && b.onHold != nil {
+		b.onHold()
+	}
+	// The start line: each peer learns the other's PID and TID.
+	for role, p := range procs {
+		other := procs["a"]
+		if role == "a" {
+			other = procs["b"]
+		}
+		line := "go 0 0\n"
+		if other != nil {
+			line = fmt.Sprintf("go %d %d\n", other.pid, other.tid)
+		}
+		if _, err := p.ctl.WriteString(line); err != nil {
+			return res, syserr.Wrap("write(ctl)", err, nil)
+		}
+		p.ctl.Close()
+	}
+	// A guard, not a measurement: a peer that hangs is killed.
+	guard := time.AfterFunc(b.guard, func() {
+		for _, p := range procs {
+			p.cmd.Process.Kill() //nolint:errcheck
+		}
+	})
+	defer guard.Stop()
+	var firstErr error
+	for _, role := range roles {
+		p := procs[role]
+		err := p.cmd.Wait()
+		p.end()
+		delete(procs, role)
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s %s peer %s (pid %d) %s", m.label, s.lang, role, p.cmd.Process.Pid, child.Describe(p.cmd.ProcessState))
+		}
+		r, perr := parseOutput(p.out.String())
+		if perr != nil && firstErr == nil && err == nil {
+			firstErr = fmt.Errorf("%s %s peer %s: %v", m.label, s.lang, role, perr)
+		}
+		res.eintr += r.eintr
+		if role == "a" {
+			res.samples, res.bytes, res.ns = r.samples, r.bytes, r.ns
+		}
+	}
+	return res, firstErr
+}
+
+// parseOutput reads a peer's lines: "rtt N" and N times, "tput BYTES NS",
+// "eintr N".
+func parseOutput(s string) (outcome, error) {
+	var o outcome
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := 0; i < len(lines); i++ {
+		f := strings.Fields(lines[i])
+		if len(f) == 0 {
+			continue
+		}
+		switch {
+		case f[0] == "rtt" && len(f) == 2:
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n < 0 || i+n >= len(lines) {
+				return o, fmt.Errorf("bad line %q", lines[i])
+			}
+			o.samples = make([]float64, n)
+			for k := 0; k < n; k++ {
+				v, err := strconv.ParseInt(lines[i+1+k], 10, 64)
+				if err != nil {
+					return o, fmt.Errorf("bad sample %q", lines[i+1+k])
+				}
+				o.samples[k] = float64(v)
+			}
+			i += n
+		case f[0] == "tput" && len(f) == 3:
+			var err1, err2 error
+			o.bytes, err1 = strconv.ParseInt(f[1], 10, 64)
+			o.ns, err2 = strconv.ParseInt(f[2], 10, 64)
+			if err1 != nil || err2 != nil {
+				return o, fmt.Errorf("bad line %q", lines[i])
+			}
+		case f[0] == "eintr" && len(f) == 2:
+			n, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return o, fmt.Errorf("bad line %q", lines[i])
+			}
+			o.eintr = n
+		default:
+			return o, fmt.Errorf("unexpected line %q", lines[i])
+		}
+	}
+	return o, nil
+}
+
+// startTicker starts this program in the role "ticker" on cpu, for
+// -keep-awake. It runs until its handle is released (or Ctrl-C, or the
+// death of this program: PR_SET_PDEATHSIG).
+func startTicker(cpu int) (*handle, error) {
+	c := child.Command("ticker", strconv.Itoa(cpu))
+	h, err := reg.make(func() (func(), error) {
+		if err := c.Start(); err != nil {
+			return nil, syserr.Wrap("start ticker", err, nil)
+		}
+		pidfd, err := unix.PidfdOpen(c.Process.Pid, 0)
+		if err != nil {
+			c.Process.Kill() //nolint:errcheck
+			c.Wait()         //nolint:errcheck
+			return nil, syserr.Wrap("pidfd_open", err, nil)
+		}
+		return func() { killAndWait(pidfd); c.Wait() }, nil //nolint:errcheck // killed
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.WaitReady(); err != nil {
+		h.release()
+		return nil, err
+	}
+	return h, nil
+}

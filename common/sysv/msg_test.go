@@ -85,23 +85,7 @@ func TestMsqidDsLayout(t *testing.T) {
 		"msg_lspid":       unsafe.Offsetof(ds.Lspid),
 		"msg_lrpid":       unsafe.Offsetof(ds.Lrpid),
 	}
-	seen := 0
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(l)
-		c, _ := strconv.Atoi(f[1])
-		g, ok := goVals[f[0]]
-		if !ok {
-			t.Errorf("C printed %q, which the test does not know", l)
-			continue
-		}
-		seen++
-		if uintptr(c) != g {
-			t.Errorf("%s: C says %d, Go has %d", f[0], c, g)
-		}
-	}
-	if seen != len(goVals) {
-		t.Errorf("C printed %d of %d values:\n%s", seen, len(goVals), out)
-	}
+	compareWithC(t, string(out), goVals)
 	// The numbers the design notes rely on.
 	if unsafe.Sizeof(ds) != 120 || unsafe.Offsetof(ds.Qbytes) != 88 || unsafe.Offsetof(ds.Lspid) != 96 {
 		t.Errorf("sizeof %d, qbytes@%d, lspid@%d; want 120, 88, 96", unsafe.Sizeof(ds), unsafe.Offsetof(ds.Qbytes), unsafe.Offsetof(ds.Lspid))
@@ -432,5 +416,33 @@ func TestMsgFlags(t *testing.T) {
 	}
 	if got := IPC_PRIVATE.String(); got != "0x00000000" {
 		t.Errorf("IPC_PRIVATE = %s", got)
+	}
+}
+
+// compareWithC checks the "name value" lines a C program printed (sizes,
+// offsets, constants) against the Go values of the same names: every line
+// must be known, equal, and none missing.
+func compareWithC(t *testing.T, out string, goVals map[string]uintptr) {
+	t.Helper()
+	seen := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			t.Errorf("C printed %q, not \"name value\"", l)
+			continue
+		}
+		c, _ := strconv.Atoi(f[1])
+		g, ok := goVals[f[0]]
+		if !ok {
+			t.Errorf("C printed %q, which the test does not know", l)
+			continue
+		}
+		seen++
+		if uintptr(c) != g {
+			t.Errorf("%s: C says %d, Go has %d", f[0], c, g)
+		}
+	}
+	if seen != len(goVals) {
+		t.Errorf("C printed %d of %d values:\n%s", seen, len(goVals), out)
 	}
 }

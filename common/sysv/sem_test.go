@@ -134,23 +134,7 @@ func TestSemLayout(t *testing.T) {
 		"SEM_STAT_ANY":    SEM_STAT_ANY,
 	}
 	out := cSem(t, "layout")
-	seen := 0
-	for _, l := range strings.Split(out, "\n") {
-		f := strings.Fields(l)
-		c, _ := strconv.Atoi(f[1])
-		g, ok := goVals[f[0]]
-		if !ok {
-			t.Errorf("C printed %q, which the test does not know", l)
-			continue
-		}
-		seen++
-		if uintptr(c) != g {
-			t.Errorf("%s: C says %d, Go has %d", f[0], c, g)
-		}
-	}
-	if seen != len(goVals) {
-		t.Errorf("C printed %d of %d values:\n%s", seen, len(goVals), out)
-	}
+	compareWithC(t, out, goVals)
 	// The numbers the design notes rely on (amd64; arm64 has no padding
 	// after the times: 88 bytes, nsems@64).
 	want := map[string][3]uintptr{"amd64": {104, 48, 80}, "arm64": {88, 48, 64}}[runtime.GOARCH]

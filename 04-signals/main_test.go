@@ -16,15 +16,6 @@ import (
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
 
-func run(t *testing.T, args ...string) *exampletest.Result {
-	t.Helper()
-	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args})
-	if res.Code() != 0 {
-		t.Fatalf("%q: exit status %d (%v), want 0; output:\n%s", args, res.Code(), res.Status, res.Out)
-	}
-	return res
-}
-
 // Each part, run for real and compared with its golden output.
 func TestDemos(t *testing.T) {
 	for _, demo := range []string{"all", "kill", "raise", "alarm", "signal", "table"} {
@@ -36,7 +27,7 @@ func TestDemos(t *testing.T) {
 				// output differs, and BuildC skips, saying why.
 				exampletest.BuildC(t, "c/kill.c")
 			}
-			exampletest.Golden(t, "demo-"+demo, run(t, "-demo", demo), exampletest.TIDRule)
+			exampletest.Golden(t, "demo-"+demo, exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", demo}}), exampletest.TIDRule)
 		})
 	}
 }
@@ -44,7 +35,7 @@ func TestDemos(t *testing.T) {
 // What wait() reports for each child of the kill part.
 func TestKillStatuses(t *testing.T) {
 	t.Parallel()
-	res := run(t, "-demo", "kill")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "kill"}})
 	exampletest.Contains(t, res.Out,
 		"was stopped by signal 19 (SIGSTOP)",
 		"caught SIGTERM on my channel: exiting normally",
@@ -81,13 +72,13 @@ func TestKillSignalFlag(t *testing.T) {
 		{"2", "exited with status 0", "was killed by signal 2 (SIGINT)"},
 		{"KILL", "was killed by signal 9 (SIGKILL)", "was killed by signal 9 (SIGKILL)"},
 	} {
-		res := run(t, "-demo", "kill", "-signal", tc.sig)
+		res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "kill", "-signal", tc.sig}})
 		waits := regexp.MustCompile(`waitpid: child \d+ (.*)`).FindAllStringSubmatch(res.Out, -1)
 		if len(waits) != 4 || waits[1][1] != tc.catcher || waits[2][1] != tc.plan {
 			t.Errorf("-signal %s: want catcher %q and plain child %q; output:\n%s", tc.sig, tc.catcher, tc.plan, res.Out)
 		}
 	}
-	exampletest.Golden(t, "kill-usr1", run(t, "-demo", "kill", "-signal", "SIGUSR1"), exampletest.TIDRule)
+	exampletest.Golden(t, "kill-usr1", exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "kill", "-signal", "SIGUSR1"}}), exampletest.TIDRule)
 }
 
 var tableRe = regexp.MustCompile(`(?m)^parent \d+: (kill -[A-Z0-9]+|write to a broken pipe on fd \d) +(killed by SIG[A-Z0-9]+|survived[^ ]*(?: write\(\) got EPIPE)?|exited \d+) +(.*)$`)
@@ -96,7 +87,7 @@ var tableRe = regexp.MustCompile(`(?m)^parent \d+: (kill -[A-Z0-9]+|write to a b
 func TestDefaultActionsTable(t *testing.T) {
 	t.Parallel()
 	exampletest.BuildC(t, "c/kill.c") // skips without gcc, as the C column would be empty
-	res := run(t, "-demo", "table")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "table"}})
 	got := map[string][2]string{}
 	for _, m := range tableRe.FindAllStringSubmatch(res.Out, -1) {
 		got[m[1]] = [2]string{m[2], m[3]}
@@ -195,7 +186,7 @@ func TestAlarm(t *testing.T) {
 func TestAlarmFlag(t *testing.T) {
 	t.Parallel()
 	began := time.Now()
-	res := run(t, "-demo", "alarm", "-alarm", "2")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "alarm", "-alarm", "2"}})
 	exampletest.Contains(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM, 2 s after alarm(2)")
 	if d := time.Since(began); d < 2*time.Second { // a guaranteed lower bound, as above
 		t.Errorf("alarm(2) rang after %v", d)
@@ -206,7 +197,7 @@ func TestAlarmFlag(t *testing.T) {
 // kernel shows after signal.Reset.
 func TestSignalUnattended(t *testing.T) {
 	t.Parallel()
-	res := run(t, "-demo", "signal")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "signal"}})
 	exampletest.Contains(t, res.Out,
 		"standard input is not a terminal",
 		"I have get SIGINT\n",
@@ -262,7 +253,7 @@ func openPTY(t *testing.T) *os.File {
 // the channel.
 func TestRaise(t *testing.T) {
 	t.Parallel()
-	res := run(t, "-demo", "raise")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "raise"}})
 	if n := strings.Count(res.Out, "received SIGUSR1 from the channel"); n != 2 {
 		t.Errorf("%d SIGUSR1 received, want 2:\n%s", n, res.Out)
 	}

@@ -10,15 +10,6 @@ import (
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
 
-func run(t *testing.T, args ...string) *exampletest.Result {
-	t.Helper()
-	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args})
-	if res.Code() != 0 {
-		t.Fatalf("%q: exit status %d (%v), want 0; output:\n%s", args, res.Code(), res.Status, res.Out)
-	}
-	return res
-}
-
 // lines returns the output lines that contain substr, in order.
 func lines(out, substr string) []string {
 	var got []string
@@ -46,7 +37,7 @@ func TestParts(t *testing.T) {
 		part := part
 		t.Run(part, func(t *testing.T) {
 			t.Parallel()
-			exampletest.Golden(t, "part-"+part, run(t, "-part", part), exampletest.TIDRule)
+			exampletest.Golden(t, "part-"+part, exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", part}}), exampletest.TIDRule)
 		})
 	}
 }
@@ -62,7 +53,7 @@ func TestMaskPendingDelivered(t *testing.T) {
 		{nil, "SIGINT SIGQUIT"},
 		{[]string{"-block", "USR1,15,sigchld"}, "SIGUSR1 SIGTERM SIGCHLD"},
 	} {
-		res := run(t, append([]string{"-part", "mask"}, tc.block...)...)
+		res := exampletest.RunOK(t, exampletest.Opts{Args: append([]string{"-part", "mask"}, tc.block...)})
 		want := []string{
 			"SigBlk none, SigPnd none; process: ShdPnd none",                     // before
 			"SigBlk " + tc.set + ", SigPnd none; process: ShdPnd none",           // blocked
@@ -90,7 +81,7 @@ func TestMaskPendingDelivered(t *testing.T) {
 // blocks the signal; a stopped child holds it in ShdPnd until SIGCONT.
 func TestProcessWide(t *testing.T) {
 	t.Parallel()
-	res := run(t, "-part", "process")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", "process"}})
 	for _, l := range []string{
 		"received SIGUSR1 from the channel, although thread tid",
 		"SigBlk SIGUSR1, SigPnd none; process: ShdPnd none",
@@ -114,7 +105,7 @@ func TestProcessWide(t *testing.T) {
 // own sigaction; inheritance by a Go child and by a C program (cat).
 func TestActions(t *testing.T) {
 	t.Parallel()
-	res := run(t, "-part", "actions")
+	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", "actions"}})
 	views := lines(res.Out, "; SigCgt ")
 	want := []string{
 		"SigIgn none; SigCgt has SIGUSR2; signal.Ignored(SIGUSR2) = false",     // start
@@ -235,7 +226,7 @@ func TestCSigaction(t *testing.T) {
 func TestSameKernelView(t *testing.T) {
 	t.Parallel()
 	c := exampletest.Run(t, exampletest.BuildC(t, "c/sigaction.c"), exampletest.Opts{Args: []string{"pending"}})
-	g := run(t, "-part", "mask")
+	g := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", "mask"}})
 	if !strings.Contains(c.Out, "[kernel] SigBlk 0000000000000006 = SIGINT SIGQUIT") ||
 		!strings.Contains(g.Out, "SigBlk SIGINT SIGQUIT, SigPnd SIGINT SIGQUIT") {
 		t.Errorf("C and Go should both block SIGINT SIGQUIT:\nC:\n%s\nGo:\n%s", c.Out, g.Out)

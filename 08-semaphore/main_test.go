@@ -39,11 +39,7 @@ func runNS(t *testing.T, args ...string) *exampletest.Result {
 
 func runOK(t *testing.T, args ...string) *exampletest.Result {
 	t.Helper()
-	res := runNS(t, args...)
-	if res.Code() != 0 {
-		t.Fatalf("%q: exit status %d, want 0:\n%s", args, res.Code(), res.Out)
-	}
-	return res
+	return exampletest.RunOK(t, exampletest.Opts{Args: args, IPC: exampletest.NewIPCNamespace(t)})
 }
 
 // Each part alone, and the demo with all of them, compared with its golden

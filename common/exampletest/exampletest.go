@@ -212,6 +212,17 @@ func (r *Result) Code() int {
 	return -1
 }
 
+// RunOK runs the example under test (Binary) with o to its end, and fails
+// the test unless it exits with status 0.
+func RunOK(t testing.TB, o Opts) *Result {
+	t.Helper()
+	res := Run(t, Binary(t), o)
+	if res.Code() != 0 {
+		t.Fatalf("%q: exit status %d (%v), want 0; output:\n%s", o.Args, res.Code(), res.Status, res.Out)
+	}
+	return res
+}
+
 // Run runs the program to its end.
 func Run(t testing.TB, bin string, o Opts) *Result {
 	t.Helper()

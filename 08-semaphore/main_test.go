@@ -28,15 +28,6 @@ var rules = []exampletest.Rule{
 	{Re: regexp.MustCompile(`counter = \S+, expected \d+: (\d+) updates lost`), Fixed: "M"},
 }
 
-// runNS runs the example in a private IPC namespace of the test's own, so
-// that its sets meet no other test's and anything left behind fails the
-// test (the namespace checks itself at the end).
-func runNS(t *testing.T, args ...string) *exampletest.Result {
-	t.Helper()
-	ns := exampletest.NewIPCNamespace(t)
-	return exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, IPC: ns})
-}
-
 func runOK(t *testing.T, args ...string) *exampletest.Result {
 	t.Helper()
 	return exampletest.RunOK(t, exampletest.Opts{Args: args, IPC: exampletest.NewIPCNamespace(t)})

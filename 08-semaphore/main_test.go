@@ -28,6 +28,9 @@ var rules = []exampletest.Rule{
 	{Re: regexp.MustCompile(`counter = \S+, expected \d+: (\d+) updates lost`), Fixed: "M"},
 }
 
+// runOK runs the example in a private IPC namespace of the test's own, so
+// that its sets meet no other test's and anything left behind fails the
+// test (the namespace checks itself at the end), and wants exit status 0.
 func runOK(t *testing.T, args ...string) *exampletest.Result {
 	t.Helper()
 	return exampletest.RunOK(t, exampletest.Opts{Args: args, IPC: exampletest.NewIPCNamespace(t)})

@@ -39,6 +39,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/cleanup"
 )
 
 const (
@@ -82,8 +84,15 @@ func Dispatch(roles map[string]func(args []string)) {
 // and so on on the embedded exec.Cmd before Start, as usual.
 type Cmd struct {
 	*exec.Cmd
-	Role  string
-	ready *os.File // read end of the readiness pipe, parent side
+	Role string
+	// Cleans says the child registers objects of its own with
+	// common/cleanup (a server role that makes the queue). If this program
+	// is interrupted, such a child is sent SIGTERM and waited for, so it
+	// can remove them; any other child is killed with SIGKILL, since it
+	// holds nothing that outlives it.
+	Cleans bool
+	ready  *os.File        // read end of the readiness pipe, parent side
+	reg    *cleanup.Handle // ends the child if this program is interrupted
 }
 
 // Command prepares this program to run again in role with args as its
@@ -131,7 +140,16 @@ func (c *Cmd) Start() error {
 	}
 	c.ExtraFiles = append(c.ExtraFiles, w)
 	c.Env = append(c.Env, envReady+"="+strconv.Itoa(2+len(c.ExtraFiles)))
-	onLongLivedThread(func() { err = c.Cmd.Start() })
+	// Started and registered under one lock: an interrupt cannot come
+	// between the two and leave a child that nobody ends.
+	c.reg, err = cleanup.Make(func() (string, func() error, error) {
+		var err error
+		onLongLivedThread(func() { err = c.Cmd.Start() })
+		if err != nil {
+			return "", nil, err
+		}
+		return "", endChild(c.Process.Pid, c.Cleans), nil
+	})
 	c.ExtraFiles = c.ExtraFiles[:len(c.ExtraFiles)-1]
 	w.Close() // the child has its copy; ours would hide the child's death
 	if err != nil {
@@ -174,7 +192,45 @@ func (c *Cmd) Wait() error {
 		c.ready.Close()
 		c.ready = nil
 	}
-	return c.Cmd.Wait()
+	err := c.Cmd.Wait()
+	c.reg.Release() //nolint:errcheck // the child is gone: this only closes its pidfd
+	return err
+}
+
+// endChild returns how to end a child when this program is interrupted:
+// through a pidfd, so that a reused PID is never hit, SIGKILL (or SIGTERM
+// for a child that cleans up after itself), and then wait until the child
+// is dead (its pidfd turns readable), so that no child outlives the
+// cleanup even for an instant. Reaping it is left to Wait, or to init.
+func endChild(pid int, cleans bool) func() error {
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil { // before Linux 5.3: a plain kill, no wait
+		return func() error {
+			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck // it may be gone
+			return nil
+		}
+	}
+	return func() error {
+		defer unix.Close(pidfd)
+		sig, guard := unix.SIGKILL, -1
+		if cleans {
+			sig, guard = unix.SIGTERM, 5000 // a guard against a child that hangs
+		}
+		unix.PidfdSendSignal(pidfd, sig, nil, 0) //nolint:errcheck // it may be dead already
+		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+		for {
+			n, err := unix.Poll(fds, guard)
+			if err == unix.EINTR {
+				continue
+			}
+			if n == 0 && sig != unix.SIGKILL {
+				sig, guard = unix.SIGKILL, -1
+				unix.PidfdSendSignal(pidfd, sig, nil, 0) //nolint:errcheck // as above
+				continue
+			}
+			return nil
+		}
+	}
 }
 
 // Run starts the child and waits for it to end, for a child that needs no

@@ -36,10 +36,34 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// Guard is how long one example run may take before the harness kills it.
-// It is a guard against a hang, never a way to order events: no test
-// waits for a duration to pass.
+// Guard is the longest one example run may take before the harness kills
+// its whole process group and fails the test with the output so far. It
+// is a guard against a hang, never a way to order events: no test waits
+// for a duration to pass. A run also ends 10 s before the test binary's
+// own deadline (go test -timeout), so that a hang is reported as this
+// run's, with its output, rather than as a panic with every goroutine's
+// stack. Opts.Guard shortens it for one run.
 const Guard = 2 * time.Minute
+
+// guardFor is the guard of one run: Guard, or o.Guard, cut to the test's
+// deadline.
+func guardFor(t testing.TB, o Opts) time.Duration {
+	g := Guard
+	if o.Guard > 0 {
+		g = o.Guard
+	}
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if end, ok := d.Deadline(); ok {
+			if left := time.Until(end) - 10*time.Second; left < g {
+				g = left
+			}
+		}
+	}
+	if g < time.Second {
+		g = time.Second
+	}
+	return g
+}
 
 var (
 	binDir  string
@@ -171,6 +195,8 @@ type Opts struct {
 	// Survivors allows processes of the run to outlive its first process
 	// (a test that kills it on purpose); they are killed and reaped.
 	Survivors bool
+	// Guard, if not zero, is a shorter guard than Guard for this run.
+	Guard time.Duration
 	// IPC, if not nil, runs the program in that private IPC namespace
 	// (see NewIPCNamespace). Programs that must share a queue, a segment
 	// or a semaphore set are given the same one.
@@ -242,7 +268,8 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), Guard)
+	guard := guardFor(t, o)
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
 	p.cancel = cancel
 	cmd := exec.CommandContext(ctx, bin, o.Args...)
 	// GORACE: a -race binary otherwise sleeps 1 s at exit.
@@ -250,7 +277,13 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdin = o.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
+	cmd.Cancel = func() error {
+		// The guard fired: the run hangs. Say so, with what it printed and
+		// where each of its processes sleeps, then kill the whole group.
+		t.Errorf("%s %q still running after the %v guard; killing its process group.\n%s\noutput so far:\n%s",
+			filepath.Base(bin), o.Args, guard, groupMembers(cmd.Process.Pid), p.Output())
+		return unix.Kill(-cmd.Process.Pid, unix.SIGKILL)
+	}
 	cmd.WaitDelay = 10 * time.Second
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -448,7 +481,9 @@ func groupMembers(pgid int) string {
 		f := strings.Fields(s[i+1:])
 		if len(f) > 2 && f[2] == fmt.Sprint(pgid) {
 			cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-			fmt.Fprintf(&b, "  pid %s state %s: %s\n", e.Name(), f[0], strings.ReplaceAll(string(cmdline), "\x00", " "))
+			wchan, _ := os.ReadFile("/proc/" + e.Name() + "/wchan")
+			fmt.Fprintf(&b, "  pid %s state %s (sleeping in %s): %s\n", e.Name(), f[0], wchan,
+				strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
 	return b.String()

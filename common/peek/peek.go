@@ -213,13 +213,39 @@ func SysVLine(kind string, id int, cols ...string) string {
 }
 
 // Format prints the named columns of a row in the given order as
-// "key=value" pairs, for a one-line view.
+// "key=value" pairs, for a one-line view. A PID column (lspid, lrpid,
+// lpid) that holds 0 is printed as "none": no process has done that yet.
 func (r SysV) Format(cols ...string) string {
 	parts := make([]string, 0, len(cols))
 	for _, c := range cols {
-		parts = append(parts, c+"="+r[c])
+		v := r[c]
+		if strings.HasSuffix(c, "pid") {
+			n, _ := strconv.Atoi(v)
+			v = PID(n)
+		}
+		parts = append(parts, c+"="+v)
 	}
 	return strings.Join(parts, " ")
+}
+
+// PID prints a PID field of a System V object (shm_lpid, msg_lspid,
+// sempid, ...), which the kernel leaves 0 until a process sets it:
+// "none" for 0.
+func PID(pid int) string {
+	if pid == 0 {
+		return "none"
+	}
+	return strconv.Itoa(pid)
+}
+
+// When prints a System V time field (seconds since 1970: shm_atime,
+// msg_stime, sem_otime, ...) as a clock time, or "never" for 0: the
+// event has not happened yet.
+func When(t int64) string {
+	if t == 0 {
+		return "never"
+	}
+	return time.Unix(t, 0).Format("15:04:05")
 }
 
 // FileFD is the descriptor number behind f. Unlike f.Fd(), it does not

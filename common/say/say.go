@@ -12,13 +12,17 @@
 package say
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/fatih/color"
+
+	"github.com/goipc/ipc-examples/common/cleanup"
 )
 
 func init() {
@@ -80,6 +84,11 @@ func (s *Speaker) Warnf(format string, args ...interface{}) {
 
 func (s *Speaker) line(mark string, c *color.Color, text string) {
 	var b strings.Builder
+	s.format(&b, mark, c, text)
+	write(s.out, b.String())
+}
+
+func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text string) {
 	for i, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 		if i > 0 {
 			mark = strings.Repeat(" ", len(mark))
@@ -90,20 +99,48 @@ func (s *Speaker) line(mark string, c *color.Color, text string) {
 		}
 		b.WriteString(s.tag.Sprint(s.Tag()) + ": " + body + "\n")
 	}
-	io.WriteString(s.out, b.String()) //nolint:errcheck // nothing sensible to do if stdout is gone
+}
+
+// write writes one piece of output with one write(2), unless the program
+// is going down (common/cleanup), when a late line from another goroutine
+// would be a lie. A write that fails is not ignored: EPIPE (standard
+// output is a pipe whose reader is gone, as in "| head") ends the program
+// as SIGPIPE would, after cleaning up; any other error (ENOSPC on
+// /dev/full) is a failure, exit status 1. Either way what the program made
+// is removed first.
+func write(w io.Writer, text string) {
+	if cleanup.Stopping() {
+		return
+	}
+	_, err := io.WriteString(w, text)
+	if err == nil {
+		return
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		cleanup.Die(syscall.SIGPIPE)
+	}
+	cleanup.Fail(func() {
+		fmt.Fprintf(os.Stderr, "%s: writing the output: %v\n", progName(), err) //nolint:errcheck // nobody left to tell
+	})
 }
 
 // Step prints a step header. Only the process that tells the story (the
 // parent) prints steps, so they are not tagged.
 func Step(n int, title string) {
-	fmt.Fprintf(os.Stdout, "\n%s\n", color.New(color.Bold).Sprintf("== Step %d: %s", n, title))
+	write(os.Stdout, fmt.Sprintf("\n%s\n", color.New(color.Bold).Sprintf("== Step %d: %s", n, title)))
 }
 
-// Fatal prints err to standard error, tagged, and exits with status 1: the
-// exit status for "a call failed".
+// Fatal prints err to standard error, tagged, removes what the program
+// made (common/cleanup) and exits with status 1: the exit status for "a
+// call failed". If a signal is already ending the program, the signal
+// wins and err is not printed: it is most likely the signal's doing.
 func (s *Speaker) Fatal(err error) {
-	s.To(os.Stderr).line("error: ", color.New(color.FgRed, color.Bold), err.Error())
-	os.Exit(1)
+	e := s.To(os.Stderr)
+	cleanup.Fail(func() {
+		var b strings.Builder
+		e.format(&b, "error: ", color.New(color.FgRed, color.Bold), err.Error())
+		io.WriteString(os.Stderr, b.String()) //nolint:errcheck // nobody left to tell
+	})
 }
 
 // Usage prints a usage message (and an optional reason) to standard error

@@ -1,0 +1,53 @@
+package child
+
+import (
+	"os"
+
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// The steps every fork example repeats, each one line in the port and
+// one place here: start the child, wait until it is ready, reap it and
+// say how it ended, make a pipe. A failure ends the program through
+// say.Fatal, which removes what it made first (common/cleanup).
+
+// StartOrFail starts c, or ends the program saying why.
+func (c *Cmd) StartOrFail(p *say.Speaker) {
+	if err := c.Start(); err != nil {
+		p.Fatal(syserr.Wrap("start child "+c.Role, err, nil))
+	}
+}
+
+// ReadyOrFail waits until c says it is ready and returns what it said, or
+// ends the program saying how the child ended instead.
+func (c *Cmd) ReadyOrFail(p *say.Speaker) string {
+	msg, err := c.WaitReady()
+	if err != nil {
+		p.Fatal(err)
+	}
+	return msg
+}
+
+// Reap is waitpid(pid, &status, 0), with the status spelled out:
+// "waitpid: child 4243 exited with status 0".
+func (c *Cmd) Reap(p *say.Speaker) {
+	c.Wait() //nolint:errcheck // the status is what we report
+	p.Printf("waitpid: child %d %s", c.Process.Pid, Describe(c.ProcessState))
+}
+
+// Pipe is pipe(fd), or the end of the program saying why. With show, it
+// prints both ends as the kernel sees them: their descriptors and the one
+// pipe inode they share.
+func Pipe(p *say.Speaker, show bool) (r, w *os.File) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		p.Fatal(syserr.Wrap("pipe", err, nil))
+	}
+	if show {
+		p.Kernel("pipe: read end fd %d -> %s, write end fd %d -> %s",
+			peek.FileFD(r), peek.FDLink(peek.FileFD(r)), peek.FileFD(w), peek.FDLink(peek.FileFD(w)))
+	}
+	return r, w
+}

@@ -1,0 +1,288 @@
+// Package cleanup removes what a program made, whatever ends it.
+//
+// A System V queue, a semaphore set, a FIFO or a socket file outlives the
+// process that made it. In C one removes it at the end of main, in an
+// atexit() handler, or in a signal handler; in Go a deferred call runs on
+// none of Ctrl-C, SIGTERM, SIGHUP, os.Exit or log.Fatal. So every object
+// is registered here the moment it exists, and every way out goes through
+// one path that removes what is registered:
+//
+//	cleanup.Catch("server")            // first thing in main (and in a role)
+//	q, err := cleanup.Make("message queue", func() (string, func() error, error) {
+//		id, err := sysv.Msgget(key, sysv.IPC_CREAT|sysv.IPC_EXCL|0o600)
+//		if err != nil {
+//			return "", nil, err
+//		}
+//		return fmt.Sprintf("message queue %d", id), func() error { return sysv.MsgctlRmid(id) }, nil
+//	})
+//	...
+//	q.ReleaseThen(func(err error) { s.Printf("removed the queue") })
+//
+// The ways out:
+//
+//   - a signal: Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed) and
+//     SIGPIPE (standard output or error is a pipe nobody reads: "| head");
+//     Catch handles them. What is registered is undone, newest first, a
+//     line on standard error says what was removed, and the program then
+//     dies of that same signal, as it would have without the handler, so
+//     its parent sees "killed by signal 2" and a shell prints $? = 130;
+//   - a failure: Fail prints the error and exits 1 after undoing;
+//   - a normal end: Exit(0), which undoes whatever is left.
+//
+// One mutex orders all of it. Make runs the call that creates an object and
+// registers its undo under the lock, and the signal path takes the same
+// lock and never gives it back, so an interrupt cannot fall between
+// "created" and "registered", or between "removed" and "said so"
+// (ReleaseThen). Once the program is going down, Stopping reports true and
+// common/say drops the lines that would otherwise still come out of other
+// goroutines. kill -9 cannot be caught: what it leaves is what the kernel
+// keeps (a queue or a semaphore set; a segment already marked IPC_RMID
+// goes with its last attachment), and each example says so.
+package cleanup
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Signals are the signals Catch handles: the ways a terminal, a shell or a
+// pipe ends a program.
+var Signals = []syscall.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGPIPE}
+
+var (
+	mu       sync.Mutex // held for good once the program is going down
+	next     int
+	undos    = map[int]entry{}
+	stopping atomic.Bool
+
+	tag      string // "server 4242" in the report line
+	channels = map[syscall.Signal]chan os.Signal{}
+	ignored  = map[syscall.Signal]bool{} // ignored when the program started
+)
+
+type entry struct {
+	what string
+	undo func() error
+}
+
+// Handle is one registered object.
+type Handle struct{ id int }
+
+// Catch makes SIGINT, SIGTERM, SIGHUP and SIGPIPE undo everything that is
+// registered and then end the program as the signal would have. role names
+// the process in the line that reports what was removed. A signal that
+// was ignored when the program started (SIGHUP under nohup, SIGINT for a
+// job started with & by a script) stays ignored, as the user asked.
+func Catch(role string) {
+	mu.Lock()
+	defer mu.Unlock()
+	tag = fmt.Sprintf("%s %d", role, os.Getpid())
+	for _, sig := range Signals {
+		if _, ok := channels[sig]; ok {
+			continue
+		}
+		if signal.Ignored(sig) {
+			ignored[sig] = true
+			continue
+		}
+		c := make(chan os.Signal, 1) // Notify never blocks: a buffer of one is enough
+		channels[sig] = c
+		signal.Notify(c, sig)
+		go func() { Die((<-c).(syscall.Signal)) }()
+	}
+}
+
+// Uncatch stops handling sig, for an example that shows what sig does
+// itself (a Ctrl-C handler of its own, the default action of SIGINT). Call
+// Catch again to take it back.
+func Uncatch(sig syscall.Signal) {
+	mu.Lock()
+	defer mu.Unlock()
+	if c, ok := channels[sig]; ok {
+		signal.Stop(c)
+		delete(channels, sig)
+	}
+}
+
+// Make calls mk, which creates one object and returns what it is (for the
+// report: "FIFO /tmp/x/myfifo") and how to remove it, and registers the
+// removal if mk succeeded. The lock is held during mk, so an interrupt
+// waits until the object is both made and registered.
+func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	what, undo, err := mk()
+	if err != nil {
+		return nil, err
+	}
+	next++
+	undos[next] = entry{what, undo}
+	return &Handle{next}, nil
+}
+
+// Release removes the object now and forgets it.
+func (h *Handle) Release() error {
+	var err error
+	h.ReleaseThen(func(e error) { err = e })
+	return err
+}
+
+// ReleaseThen removes the object and calls then with the result, both
+// under the lock: a line that says "removed" is printed if and only if
+// the object is gone.
+func (h *Handle) ReleaseThen(then func(err error)) {
+	if h == nil {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	e, ok := undos[h.id]
+	if !ok {
+		return
+	}
+	delete(undos, h.id)
+	err := e.undo()
+	if then != nil {
+		then(err)
+	}
+}
+
+// Forget drops the registration without removing the object: someone else
+// removed it, or it is handed on on purpose (a demo that leaves a segment
+// to show the leak).
+func (h *Handle) Forget() {
+	if h == nil {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	delete(undos, h.id)
+}
+
+// Locked runs f under the lock, so that no interrupt is handled while it
+// runs: for a step whose effect and whose report must not be separated.
+func Locked(f func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	f()
+}
+
+// Stopping reports whether the program is going down: a signal or a
+// failure is being handled. Output after that point would be a lie or a
+// duplicate; common/say drops it.
+func Stopping() bool { return stopping.Load() }
+
+// Die undoes everything registered, reports it on standard error, and ends
+// the process by sig, as if sig had never been caught. It does not return.
+// common/say calls it with SIGPIPE when a write to standard output fails
+// with EPIPE.
+func Die(sig syscall.Signal) {
+	mu.Lock() // never unlocked
+	stopping.Store(true)
+	report(unix.SignalName(sig), undoAll())
+	raise(sig)
+}
+
+// Fail prints the message that says what went wrong (say prints the error
+// this way), undoes everything and exits with status 1. If the program is
+// already going down (a signal came first), it waits for that instead, so
+// a Ctrl-C is never reported as a failure.
+func Fail(print func()) {
+	mu.Lock() // never unlocked
+	stopping.Store(true)
+	if print != nil {
+		print()
+	}
+	report("", undoAll())
+	os.Exit(1)
+}
+
+// Exit undoes what is still registered and exits with code. Every example
+// ends this way rather than returning from main, so that nothing depends
+// on a defer.
+func Exit(code int) {
+	mu.Lock() // never unlocked
+	stopping.Store(true)
+	report("", undoAll())
+	os.Exit(code)
+}
+
+// undoAll removes everything, newest first, and returns what it did.
+func undoAll() []string {
+	var done []string
+	for id := next; id > 0; id-- {
+		e, ok := undos[id]
+		if !ok {
+			continue
+		}
+		delete(undos, id)
+		err := e.undo()
+		switch {
+		case e.what == "":
+		case err != nil:
+			done = append(done, fmt.Sprintf("could not remove %s: %v", e.what, err))
+		default:
+			done = append(done, "removed "+e.what)
+		}
+	}
+	return done
+}
+
+// report writes one line to standard error about what undoAll did, if it
+// did anything that is worth saying. A broken standard error is ignored:
+// there is nobody left to tell.
+func report(sig string, done []string) {
+	if len(done) == 0 {
+		return
+	}
+	t := tag
+	if t == "" {
+		t = fmt.Sprintf("%s %d", progName(), os.Getpid())
+	}
+	why := "cleaning up"
+	if sig != "" {
+		why = sig
+	}
+	fmt.Fprintf(os.Stderr, "%s: %s: %s\n", t, why, strings.Join(done, "; ")) //nolint:errcheck // see above
+}
+
+// raise ends the process by sig: the default action is put back (the Go
+// runtime's handler would otherwise catch it again), the signal is
+// unblocked on this thread and sent to it. A signal that was ignored at
+// start would not end the program, so it exits with the shell's number
+// for that signal instead.
+func raise(sig syscall.Signal) {
+	if !ignored[sig] {
+		runtime.LockOSThread()
+		signal.Reset(sig)
+		// rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no
+		// sigaction wrapper. The kernel's struct sigaction on amd64 and
+		// arm64 is handler, flags, restorer, mask.
+		var dfl struct {
+			handler, flags, restorer, mask uint64
+		}
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		var set unix.Sigset_t
+		set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) //nolint:errcheck // it cannot fail with a valid set
+		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)     //nolint:errcheck // neither can this
+	}
+	os.Exit(128 + int(sig))
+}
+
+func progName() string {
+	p := os.Args[0]
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		p = p[i+1:]
+	}
+	return p
+}

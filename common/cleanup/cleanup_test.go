@@ -1,0 +1,133 @@
+package cleanup_test
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/say"
+)
+
+func TestMain(m *testing.M) {
+	child.Dispatch(map[string]func([]string){"holder": holder})
+	os.Exit(m.Run())
+}
+
+// holder makes the file args[0], registers its removal, says "made" on
+// stdout and then does what args[1] says: wait (for a signal), fail, print
+// (forever, until stdout breaks), exit.
+func holder(args []string) {
+	cleanup.Catch("holder")
+	s := say.New("holder")
+	path := args[0]
+	_, err := cleanup.Make(func() (string, func() error, error) {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return "", nil, err
+		}
+		f.Close()
+		return "file " + path, func() error { return os.Remove(path) }, nil
+	})
+	if err != nil {
+		s.Fatal(err)
+	}
+	s.Printf("made")
+	switch args[1] {
+	case "wait":
+		select {}
+	case "fail":
+		s.Fatal(errors.New("it failed"))
+	case "print":
+		for {
+			s.Printf("more")
+		}
+	case "exit":
+		cleanup.Exit(0)
+	}
+}
+
+func runHolder(t *testing.T, how string, act func(*exec.Cmd, io.Closer)) (string, syscall.WaitStatus, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "obj")
+	c := child.Command("holder", path, how)
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	c.Stdout = nil
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(out)
+	line, _ := br.ReadString('\n')
+	if !strings.Contains(line, "made") {
+		t.Fatalf("first line %q", line)
+	}
+	if _, err := os.Stat(path); err != nil && (how == "wait" || how == "print") {
+		t.Fatalf("the file is not there while the holder runs: %v", err)
+	}
+	act(c.Cmd, out)
+	c.Wait() //nolint:errcheck // the status is checked below
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("%s: the file is still there (%v)", how, err)
+	}
+	return path, c.ProcessState.Sys().(syscall.WaitStatus), stderr.String()
+}
+
+func TestSignalsRemoveAndDieOfTheSignal(t *testing.T) {
+	for _, sig := range cleanup.Signals {
+		t.Run(unix.SignalName(sig), func(t *testing.T) {
+			path, ws, stderr := runHolder(t, "wait", func(c *exec.Cmd, _ io.Closer) {
+				c.Process.Signal(sig) //nolint:errcheck
+			})
+			if !ws.Signaled() || ws.Signal() != sig {
+				t.Errorf("wait status %v, want killed by %v", ws, sig)
+			}
+			want := unix.SignalName(sig) + ": removed file " + path
+			if !strings.Contains(stderr, want) {
+				t.Errorf("stderr %q lacks %q", stderr, want)
+			}
+		})
+	}
+}
+
+func TestFailRemovesAndExits1(t *testing.T) {
+	_, ws, stderr := runHolder(t, "fail", func(*exec.Cmd, io.Closer) {})
+	if !ws.Exited() || ws.ExitStatus() != 1 {
+		t.Errorf("wait status %v, want exit 1", ws)
+	}
+	if !strings.Contains(stderr, "error: it failed") || !strings.Contains(stderr, "cleaning up: removed file") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+func TestClosedStdoutRemovesAndDiesOfSIGPIPE(t *testing.T) {
+	path, ws, stderr := runHolder(t, "print", func(_ *exec.Cmd, out io.Closer) {
+		out.Close() // the reader is gone, as when head has read its lines
+	})
+	if !ws.Signaled() || ws.Signal() != unix.SIGPIPE {
+		t.Errorf("wait status %v, want killed by SIGPIPE", ws)
+	}
+	if want := "SIGPIPE: removed file " + path; !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q lacks %q", stderr, want)
+	}
+}
+
+func TestExitRemoves(t *testing.T) {
+	_, ws, _ := runHolder(t, "exit", func(*exec.Cmd, io.Closer) {})
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("wait status %v, want exit 0", ws)
+	}
+}

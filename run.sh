@@ -4,13 +4,16 @@
 # reader would type, the live output, and what the kernel still holds after it.
 #
 #   ./run.sh            run the whole tour
-#   ./run.sh 01 03      run 01-pipe and 03-fifo only
+#   ./run.sh 01 03      run 01-pipe and 03-fifo only (01, 01-pipe and 01-pipe/ all work)
 #   ./run.sh --list     list the examples
 #
 # All examples are built once into a temporary directory first. Each runs with
 # standard input from /dev/null (nothing waits for the keyboard) and a TMPDIR of
 # its own, so two tours at once do not meet. Colour follows NO_COLOR and the
 # terminal; the exit status is non-zero if any example failed.
+#
+# The title and the "Watch for" line of each example come from the first lines
+# of its README.md ("# NN-name: title" and "**Watch for:** ...").
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -19,10 +22,26 @@ usage() {
 	exit 2
 }
 
-if [[ -t 1 && -z "${NO_COLOR:-}" && "${TERM:-dumb}" != dumb ]] || [[ -n "${FORCE_COLOR:-}" && "${FORCE_COLOR}" != 0 && -z "${NO_COLOR:-}" ]]; then
+# want_colour: a terminal that is not dumb, unless NO_COLOR is set; or
+# FORCE_COLOR set to anything but 0 (NO_COLOR still wins).
+want_colour() {
+	[[ -n "${NO_COLOR:-}" ]] && return 1
+	[[ -n "${FORCE_COLOR:-}" && "${FORCE_COLOR}" != 0 ]] && return 0
+	[[ -t 1 && "${TERM:-dumb}" != dumb ]]
+}
+
+if want_colour; then
 	bold=$'\e[1m' dim=$'\e[2m' green=$'\e[32m' red=$'\e[31m' reset=$'\e[0m'
+	colour=1
 else
 	bold='' dim='' green='' red='' reset=''
+	colour=0
+fi
+
+if [[ "$(uname -s)" != Linux ]]; then
+	echo "run.sh: these examples need Linux (System V IPC, /proc, Linux system calls)." >&2
+	echo "On macOS or Windows, run them in a container: see 'On macOS or Windows' in README.md." >&2
+	exit 1
 fi
 
 all=()
@@ -41,12 +60,15 @@ for arg in "$@"; do
 	-h | --help) usage ;;
 	-*) echo "run.sh: unknown option $arg" >&2; usage ;;
 	*)
+		arg=${arg%/} # tab completion types 01-pipe/
 		found=''
 		for d in "${all[@]}"; do
 			if [[ "$d" == "$arg" || "$d" == "$arg"-* ]]; then found=$d; fi
 		done
 		[[ -n "$found" ]] || { echo "run.sh: no example folder matches '$arg' (try --list)" >&2; exit 2; }
-		picked+=("$found")
+		dup=0
+		for d in "${picked[@]}"; do [[ "$d" == "$found" ]] && dup=1; done
+		((dup)) || picked+=("$found")
 		;;
 	esac
 done
@@ -61,17 +83,40 @@ command -v go >/dev/null || { echo "run.sh: 'go' is not on PATH; install Go (see
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ipc-tour.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-trap 'echo; echo "run.sh: interrupted"; exit 130' INT TERM
+trap 'echo; echo "run.sh: interrupted"; exit 130' INT TERM HUP
 
 printf '%sBuilding %d example(s) once...%s\n' "$dim" "${#picked[@]}" "$reset"
 go build -o "$work/bin/" "${picked[@]/#/./}"
 
-# sysv_ids lists "kind:id" for every System V object in this IPC namespace.
+me=$(id -u)
+
+# sysv_ids lists "kind:id" for every System V object of this user in this
+# IPC namespace.
 sysv_ids() {
 	local kind
 	for kind in msg sem shm; do
-		[[ -r /proc/sysvipc/$kind ]] && awk -v k="$kind" 'NR > 1 { print k ":" $2 }' "/proc/sysvipc/$kind"
+		[[ -r /proc/sysvipc/$kind ]] || continue
+		awk -v k="$kind" -v me="$me" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			$col["cuid"] == me { print k ":" $2 }' "/proc/sysvipc/$kind"
 	done
+	return 0
+}
+
+# sysv_pids prints the PIDs the kernel records for one object: the creator
+# and last user of a segment (cpid, lpid), the last sender and receiver of
+# a queue (lspid, lrpid), the last process to operate on each semaphore
+# of a set (sempid, from ipcs: /proc/sysvipc/sem has no PID column).
+sysv_pids() {
+	local kind=${1%%:*} id=${1#*:}
+	case $kind in
+	shm | msg)
+		awk -v id="$id" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			$2 == id { for (c in col) if (c ~ /pid$/) print $col[c] }' "/proc/sysvipc/$kind"
+		;;
+	sem)
+		command -v ipcs >/dev/null && ipcs -s -i "$id" 2>/dev/null | awk 'f && NF == 5 { print $5 } /^semnum/ { f = 1 }'
+		;;
+	esac
 	return 0
 }
 
@@ -84,32 +129,55 @@ for d in "${picked[@]}"; do
 	printf '\n%s$ go run ./%s%s\n' "$dim" "$d" "$reset"
 
 	tmp="$work/tmp-$d"
+	log="$work/log-$d"
 	mkdir -m 700 "$tmp"
 	before=$(sysv_ids | sort)
-	rc=0
 	# The example gets descriptors 0, 1 and 2 only, whatever this shell
 	# inherited, so its /proc/self/fd listing shows just what it opened.
+	# Its standard error joins its standard output (in the order written)
+	# through tee, which keeps a copy to find the PIDs of its processes.
+	set +e
 	(
-		for f in /proc/$BASHPID/fd/*; do
+		fds=("/proc/$BASHPID/fd"/*)
+		for f in "${fds[@]}"; do
 			n=${f##*/}
-			if ((n > 2)); then eval "exec $n>&-"; fi
-		done 2>/dev/null
-		TMPDIR="$tmp" exec "$work/bin/$d" </dev/null
-	) || rc=$?
+			if ((n > 2)) && [[ -e $f ]]; then exec {n}>&-; fi
+		done
+		echo "$BASHPID" >"$work/pid-$d"
+		if ((colour)); then export FORCE_COLOR=1; fi
+		TMPDIR="$tmp" exec "$work/bin/$d" </dev/null 2>&1
+	) | tee "$log"
+	status=("${PIPESTATUS[@]}")
+	set -e
+	rc=${status[0]}
 
-	# What the kernel still holds: files (FIFOs) in the example's TMPDIR, and
-	# System V objects that appeared while it ran.
+	# What the kernel still holds: files (FIFOs) in the example's TMPDIR,
+	# and System V objects of this user that appeared while it ran and that
+	# one of its processes made or used last: its first process, or a PID
+	# one of its lines is tagged with ("server 4242: ..."). Another tour's
+	# objects, running at the same time, are not this example's.
+	pids=" $(cat "$work/pid-$d") $(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -oE '^[A-Za-z][A-Za-z0-9_-]*( [A-Za-z0-9_-]+)? [0-9]+:' | grep -oE '[0-9]+:$' | tr -d : | sort -u | tr '\n' ' ') "
+	new=''
+	for obj in $(comm -13 <(echo "$before") <(sysv_ids | sort)); do
+		for pid in $(sysv_pids "$obj"); do
+			if [[ "$pid" != 0 && "$pids" == *" $pid "* ]]; then
+				new+="$obj (PID $pid)"$'\n'
+				break
+			fi
+		done
+	done
 	left=$(find "$tmp" -mindepth 1 -printf '%M %p\n' 2>/dev/null || true)
-	new=$(comm -13 <(echo "$before") <(sysv_ids | sort) | grep . || true)
 	echo
 	if [[ -z "$left$new" ]]; then
 		printf '%s[after %s] the kernel holds nothing of it: no FIFO, no System V object%s\n' "$dim" "$d" "$reset"
 	else
 		[[ -n "$left" ]] && printf '%s[after %s] left in its TMPDIR:%s\n%s\n' "$red" "$d" "$reset" "$left"
-		[[ -n "$new" ]] && printf '%s[after %s] System V objects created while it ran and still there (ipcs -a; maybe another user'"'"'s):%s\n%s\n' "$red" "$d" "$reset" "$new"
+		[[ -n "$new" ]] && printf '%s[after %s] System V objects its processes made or used, still there (ipcs -a):%s\n%s' "$red" "$d" "$reset" "$new"
 	fi
 	if [[ $rc -ne 0 ]]; then
 		printf '%s[after %s] it exited with status %d%s\n' "$red" "$d" "$rc" "$reset"
+		failed+=("$d")
+	elif [[ -n "$left$new" ]]; then
 		failed+=("$d")
 	fi
 	rm -rf "$tmp"

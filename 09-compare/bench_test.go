@@ -151,7 +151,6 @@ func benchPair(b *testing.B, m *mechanism, path string, j job) {
 		b.ReportMetric(mbps(int64(b.N*j.size), ns), "MB/s")
 	}
 	err = peerB.cmd.Wait()
-	peerB.end()
 	if err != nil {
 		b.Fatalf("peer b: %v", err)
 	}

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -137,28 +138,30 @@ func main() {
 		step = func(n int, title string) { fmt.Fprintf(os.Stderr, "== Step %d: %s\n", n, title) }
 	}
 
-	// Ctrl-C ends the peers and removes every kernel object and file.
-	cleanOnSignal()
+	// Ctrl-C (SIGINT), SIGTERM, SIGHUP and a closed standard output
+	// (SIGPIPE, "09-compare | head") end the peers and remove every kernel
+	// object and file before the program dies of that signal. kill -9
+	// cannot be caught: the peers then die with this process
+	// (PR_SET_PDEATHSIG, set by common/child), the shared memory segment
+	// goes with its last attachment (it is marked IPC_RMID at once), and
+	// only a queue or a semaphore set of the pair in progress is left for
+	// ipcrm.
+	cleanup.Catch("09-compare")
 
 	b := &bench{plan: pl, hold: *hold, guard: time.Minute}
 	b.onHold = func() {
 		fmt.Fprintf(progress, "holding: the first %s pair is set up; waiting for a signal\n", *hold)
 		select {}
 	}
-	var tmpH *handle
-	tmpH, err := reg.make(func() (func(), error) {
+	tmpH, err := cleanup.Make(func() (string, func() error, error) {
 		dir, err := os.MkdirTemp("", "09-compare-")
 		b.tmp = dir
-		return func() { os.RemoveAll(dir) }, err
+		return "directory " + dir, func() error { return os.RemoveAll(dir) }, err
 	})
 	if err != nil {
 		p.Fatal(err)
 	}
-	defer tmpH.release()
-	fail := func(err error) {
-		reg.undoAll() // peers, tickers, objects, the directory; never unlocked: we exit
-		p.Fatal(err)
-	}
+	fail := p.Fatal // removes the peers, tickers, objects and the directory first
 
 	step(1, "the machine, and where the two peers run")
 	mach := describeMachine(gccVersion())
@@ -172,7 +175,7 @@ func main() {
 			p.Warnf("only one CPU is allowed to this process: both peers share CPU %d", cpus[0])
 		}
 	}
-	var tickers []*handle
+	var tickers []*child.Cmd
 	if *keepAwake {
 		for i, cpu := range []int{where.CPUA, where.CPUB} {
 			if i == 1 && where.CPUB == where.CPUA {
@@ -205,8 +208,8 @@ func main() {
 	if err := b.measure(mechs, res, progress, where); err != nil {
 		fail(err)
 	}
-	for _, h := range tickers {
-		h.release()
+	for _, c := range tickers {
+		stopTicker(c)
 	}
 
 	rows := res.rows()
@@ -217,7 +220,7 @@ func main() {
 		if err := writeJSON(os.Stdout, doc); err != nil {
 			fail(err)
 		}
-		return
+		cleanup.Exit(0)
 	}
 
 	step(4, "the results")
@@ -240,8 +243,9 @@ func main() {
 	}
 
 	step(7, "what this process still holds")
-	tmpH.release()
+	tmpH.Release() //nolint:errcheck // a directory of our own: nothing to report
 	p.Kernel("open descriptors: %s", peek.FDSummary())
+	cleanup.Exit(0)
 }
 
 // describe prints the machine, the placement and the method.

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/syserr"
 	"github.com/goipc/ipc-examples/common/sysv"
 )
@@ -151,7 +152,7 @@ type bench struct {
 
 // objects are the kernel objects of one pair, and what each peer is handed.
 type objects struct {
-	handles []*handle
+	handles []*cleanup.Handle
 	files   map[string][]*os.File // by role: fd 4 (and 5)
 	args    peerArgs              // the ids and paths both peers get
 }
@@ -168,7 +169,7 @@ func (o *objects) closeFiles() {
 func (o *objects) release() {
 	o.closeFiles()
 	for i := len(o.handles) - 1; i >= 0; i-- {
-		o.handles[i].release()
+		o.handles[i].Release() //nolint:errcheck // best effort, as on Ctrl-C
 	}
 }
 
@@ -176,7 +177,7 @@ func (o *objects) release() {
 // removal on Ctrl-C, and says which peer gets what.
 func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 	o := &objects{files: map[string][]*os.File{}, args: newPeerArgs()}
-	keep := func(h *handle, err error) error {
+	keep := func(h *cleanup.Handle, err error) error {
 		if err == nil {
 			o.handles = append(o.handles, h)
 		}
@@ -213,51 +214,51 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 		o.args.ba = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ba", b.nfifo))
 		for _, p := range []string{o.args.ab, o.args.ba} {
 			p := p
-			if err = keep(reg.make(func() (func(), error) {
+			if err = keep(cleanup.Make(func() (string, func() error, error) {
 				if err := unix.Mkfifo(p, 0o600); err != nil {
-					return nil, syserr.Wrap("mkfifo("+p+")", err, nil)
+					return "", nil, syserr.Wrap("mkfifo("+p+")", err, nil)
 				}
-				return func() { os.Remove(p) }, nil
+				return "", func() error { return os.Remove(p) }, nil // the directory's removal reports it
 			})); err != nil {
 				break
 			}
 		}
 	case "msg":
-		err = keep(reg.make(func() (func(), error) {
+		err = keep(cleanup.Make(func() (string, func() error, error) {
 			id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 			if err != nil {
-				return nil, err
+				return "", nil, err
 			}
 			o.args.msqid = id
-			return func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil //nolint:errcheck
+			return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
 		}))
 	case "shm":
 		o.args.slots, o.args.slotsize = shmSlots, chunk64K
-		err = keep(reg.make(func() (func(), error) {
+		err = keep(cleanup.Make(func() (string, func() error, error) {
 			// Attached here and marked for removal at once: the kernel
 			// frees the segment at its last detach, even after kill -9.
 			// Linux lets the peers attach a segment so marked by its id.
 			id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
 			if err != nil {
-				return nil, syserr.Wrap("shmget", err, nil)
+				return "", nil, syserr.Wrap("shmget", err, nil)
 			}
 			mem, err := unix.SysvShmAttach(id, 0, 0)
 			if err != nil {
 				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
-				return nil, syserr.Wrap("shmat", err, nil)
+				return "", nil, syserr.Wrap("shmat", err, nil)
 			}
 			if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
 				unix.SysvShmDetach(mem) //nolint:errcheck
-				return nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
+				return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
 			}
 			o.args.shmid = id
-			return func() { unix.SysvShmDetach(mem) }, nil //nolint:errcheck
+			return fmt.Sprintf("shared memory segment %d (detached; marked IPC_RMID)", id), func() error { return unix.SysvShmDetach(mem) }, nil
 		}))
 		if err == nil {
-			err = keep(reg.make(func() (func(), error) {
+			err = keep(cleanup.Make(func() (string, func() error, error) {
 				id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
 				if err != nil {
-					return nil, err
+					return "", nil, err
 				}
 				// full and empty for each direction: no slot full, all
 				// empty. SETVAL, not SETALL: common/sysv's SemctlSetAll
@@ -265,10 +266,10 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 				// (see the report of issue 6).
 				if err := initSems(id); err != nil {
 					sysv.SemctlRmid(id) //nolint:errcheck
-					return nil, err
+					return "", nil, err
 				}
 				o.args.semid = id
-				return func() { sysv.SemctlRmid(id) }, nil //nolint:errcheck
+				return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
 			}))
 		}
 	case "memcpy":
@@ -309,21 +310,14 @@ type peerProc struct {
 	out      bytes.Buffer
 	ctl      *os.File // write end of its control pipe
 	pid, tid int      // what it said when ready
-	pidfd    int
-	h        *handle // kills it on Ctrl-C
 }
 
-// end forgets the peer once it has been waited for.
-func (p *peerProc) end() {
-	p.h.forget()
-	unix.Close(p.pidfd)
-}
-
-// kill kills a peer still running (after an error) and reaps it.
+// kill kills a peer still running (after an error) and reaps it. (On
+// Ctrl-C, common/child kills it: Start registered it with common/cleanup.)
 func (p *peerProc) kill() {
 	p.ctl.Close()
-	p.h.release()
-	p.cmd.Wait() //nolint:errcheck // the error was reported already
+	p.cmd.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
+	p.cmd.Wait()         //nolint:errcheck // the error was reported already
 }
 
 // startPeer starts one peer with its control pipe as fd 3 and the
@@ -354,22 +348,10 @@ func (b *bench) startPeer(s side, pa peerArgs, files []*os.File) (*peerProc, err
 	}
 	p.cmd.ExtraFiles = extra
 	p.cmd.Stdout = &p.out
-	var err error
-	p.h, err = reg.make(func() (func(), error) {
-		if err := p.cmd.Start(); err != nil {
-			return nil, syserr.Wrap("start peer", err, nil)
-		}
-		pidfd, err := unix.PidfdOpen(p.cmd.Process.Pid, 0)
-		if err != nil {
-			p.cmd.Process.Kill() //nolint:errcheck
-			p.cmd.Wait()         //nolint:errcheck
-			return nil, syserr.Wrap("pidfd_open", err, nil)
-		}
-		p.pidfd = pidfd
-		return func() { killAndWait(pidfd) }, nil
-	})
+	err := p.cmd.Start()
 	ctl[0].Close()
 	if err != nil {
+		err = syserr.Wrap("start peer", err, nil)
 		ctl[1].Close()
 		return nil, err
 	}
@@ -460,7 +442,6 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 	for _, role := range roles {
 		p := procs[role]
 		err := p.cmd.Wait()
-		p.end()
 		delete(procs, role)
 		if err != nil && firstErr == nil {
 			firstErr = fmt.Errorf("%s %s peer %s (pid %d) %s", m.label, s.lang, role, p.cmd.Process.Pid, child.Describe(p.cmd.ProcessState))
@@ -525,26 +506,19 @@ func parseOutput(s string) (outcome, error) {
 // startTicker starts this program in the role "ticker" on cpu, for
 // -keep-awake. It runs until its handle is released (or Ctrl-C, or the
 // death of this program: PR_SET_PDEATHSIG).
-func startTicker(cpu int) (*handle, error) {
+func startTicker(cpu int) (*child.Cmd, error) {
 	c := child.Command("ticker", strconv.Itoa(cpu))
-	h, err := reg.make(func() (func(), error) {
-		if err := c.Start(); err != nil {
-			return nil, syserr.Wrap("start ticker", err, nil)
-		}
-		pidfd, err := unix.PidfdOpen(c.Process.Pid, 0)
-		if err != nil {
-			c.Process.Kill() //nolint:errcheck
-			c.Wait()         //nolint:errcheck
-			return nil, syserr.Wrap("pidfd_open", err, nil)
-		}
-		return func() { killAndWait(pidfd); c.Wait() }, nil //nolint:errcheck // killed
-	})
-	if err != nil {
-		return nil, err
+	if err := c.Start(); err != nil {
+		return nil, syserr.Wrap("start ticker", err, nil)
 	}
 	if _, err := c.WaitReady(); err != nil {
-		h.release()
 		return nil, err
 	}
-	return h, nil
+	return c, nil
+}
+
+// stopTicker ends a ticker and reaps it.
+func stopTicker(c *child.Cmd) {
+	c.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
+	c.Wait()         //nolint:errcheck // killed
 }

@@ -116,7 +116,9 @@ func Uncatch(sig syscall.Signal) {
 // Make calls mk, which creates one object and returns what it is (for the
 // report: "FIFO /tmp/x/myfifo") and how to remove it, and registers the
 // removal if mk succeeded. The lock is held during mk, so an interrupt
-// waits until the object is both made and registered.
+// waits until the object is both made and registered. The lock is not
+// reentrant: mk must not call Make, Release or Locked, nor start a
+// common/child command (Start registers the child itself).
 func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
 	mu.Lock()
 	defer mu.Unlock()

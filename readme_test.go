@@ -1,0 +1,208 @@
+package ipcexamples
+
+import (
+	"bufio"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// block is one fenced code block of a README.
+type block struct {
+	file string
+	line int    // of the opening fence
+	info string // "sh", "console", ...
+	text string
+}
+
+func readmes(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != "." || d.Name() == "testdata" || d.Name() == "bin") {
+			return filepath.SkipDir
+		}
+		if d.Name() == "README.md" {
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func blocks(t *testing.T, file string) []block {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []block
+	var cur *block
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		l := sc.Text()
+		switch {
+		case cur == nil && strings.HasPrefix(l, "```"):
+			cur = &block{file: file, line: n, info: strings.TrimSpace(strings.TrimPrefix(l, "```"))}
+		case cur != nil && strings.HasPrefix(l, "```"):
+			out = append(out, *cur)
+			cur = nil
+		case cur != nil:
+			cur.text += l + "\n"
+		}
+	}
+	if cur != nil {
+		t.Errorf("%s:%d: code block never closed", file, cur.line)
+	}
+	return out
+}
+
+// commands are the lines of a shell block that run something: comments,
+// blank lines and continuation lines are folded away, "$ " prompts
+// dropped.
+func commands(text string) []string {
+	var cmds []string
+	var acc string
+	for _, l := range strings.Split(text, "\n") {
+		l = strings.TrimPrefix(strings.TrimSpace(l), "$ ")
+		if acc == "" && (l == "" || strings.HasPrefix(l, "#")) {
+			continue
+		}
+		if strings.HasSuffix(l, "\\") {
+			acc += strings.TrimSuffix(l, "\\") + " "
+			continue
+		}
+		cmds = append(cmds, acc+l)
+		acc = ""
+	}
+	return cmds
+}
+
+// freshTree copies the repository (without .git and bin/) into a new
+// directory: the commands run there as they would in a fresh clone.
+func freshTree(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path == "." {
+			return nil
+		}
+		if d.IsDir() && (path == ".git" || path == "bin") {
+			return filepath.SkipDir
+		}
+		to := filepath.Join(dst, path)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+var (
+	goRunRe = regexp.MustCompile(`\bgo (?:run|test(?: -[a-z]+(?: [^ ]+)?)*) (\./[^ ]+)`)
+	gccRe   = regexp.MustCompile(`(?:^|&& |; )(gcc [^;&|]+)`)
+)
+
+// TestReadmeCommands: every command a README prints works when typed from
+// the repository root of a fresh clone. Blocks marked sh are run, in
+// order, with bash -e, standard input from /dev/null and a private TMPDIR,
+// and must succeed within a minute. In every other shell block (console:
+// interactive, a second terminal, Ctrl-C) each gcc line is still compiled
+// and each go run names a folder that exists.
+func TestReadmeCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the README commands build and run every example")
+	}
+	_, gccErr := exec.LookPath("gcc")
+	root := freshTree(t)
+	for _, file := range readmes(t) {
+		for _, b := range blocks(t, file) {
+			if b.info != "sh" && b.info != "console" {
+				continue
+			}
+			where := b.file + ":" + strconv.Itoa(b.line)
+			for _, c := range commands(b.text) {
+				for _, m := range goRunRe.FindAllStringSubmatch(c, -1) {
+					dir := strings.TrimSuffix(m[1], "/...")
+					if fi, err := os.Stat(filepath.Join(root, dir)); err != nil || !fi.IsDir() {
+						t.Errorf("%s: %q names %s, which is no folder of the repository", where, c, dir)
+					}
+				}
+				if b.info == "sh" {
+					continue // run whole, below
+				}
+				for _, m := range gccRe.FindAllStringSubmatch(c, -1) {
+					if gccErr != nil {
+						t.Logf("%s: gcc not found, %q not checked", where, m[1])
+						continue
+					}
+					run(t, root, where, "mkdir -p bin && "+m[1], time.Minute)
+				}
+			}
+			if b.info == "sh" {
+				if gccErr != nil && strings.Contains(b.text, "gcc ") {
+					t.Logf("%s: gcc not found, block not run", where)
+					continue
+				}
+				run(t, root, where, b.text, time.Minute)
+			}
+		}
+	}
+}
+
+func run(t *testing.T, root, where, script string, guard time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), guard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-e", "-o", "pipefail", "-c", script)
+	cmd.Dir = root
+	// A process group of its own: when the guard fires, the whole tree
+	// (bash, go run, the example and its children) is killed, and none
+	// keeps the output pipe open.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	tmp := t.TempDir()
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // nothing of it may outlive the block
+	}
+	if ctx.Err() != nil {
+		t.Errorf("%s: still running after %v:\n%s\noutput:\n%s", where, guard, script, out)
+		return
+	}
+	if err != nil {
+		t.Errorf("%s: %v:\n%s\noutput:\n%s", where, err, script, out)
+	}
+}

@@ -36,6 +36,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/syserr"
 )
 
 // NSIG is the number of signals Linux has: 1 to 64. 1-31 are the classic
@@ -148,8 +150,8 @@ func (s Set) Sigset() unix.Sigset_t {
 	return ss
 }
 
-// FromSigset converts a sigset_t to a Set, keeping signals 1 to 64.
-func FromSigset(ss *unix.Sigset_t) Set {
+// fromSigset converts a sigset_t to a Set, keeping signals 1 to 64.
+func fromSigset(ss *unix.Sigset_t) Set {
 	var s Set
 	w := uint(unsafe.Sizeof(ss.Val[0]) * 8)
 	for n := uint(0); n < NSIG; n++ {
@@ -311,7 +313,7 @@ func SetThreadMask(how int, set Set) (old Set, err error) {
 	if err := unix.PthreadSigmask(how, &ss, &prev); err != nil {
 		return 0, err
 	}
-	return FromSigset(&prev), nil
+	return fromSigset(&prev), nil
 }
 
 // Handler values of Action, as in <signal.h>.
@@ -332,32 +334,14 @@ const (
 	SA_RESETHAND = 0x80000000 // back to SIG_DFL once the handler is entered
 )
 
-var flagNames = []struct {
-	bit  uint64
-	name string
-}{
-	{SA_NOCLDSTOP, "SA_NOCLDSTOP"}, {SA_NOCLDWAIT, "SA_NOCLDWAIT"}, {SA_SIGINFO, "SA_SIGINFO"},
-	{SA_RESTORER, "SA_RESTORER"}, {SA_ONSTACK, "SA_ONSTACK"}, {SA_RESTART, "SA_RESTART"},
-	{SA_NODEFER, "SA_NODEFER"}, {SA_RESETHAND, "SA_RESETHAND"},
+var flagNames = []syserr.Flag{
+	{Bit: SA_NOCLDSTOP, Name: "SA_NOCLDSTOP"}, {Bit: SA_NOCLDWAIT, Name: "SA_NOCLDWAIT"}, {Bit: SA_SIGINFO, Name: "SA_SIGINFO"},
+	{Bit: SA_RESTORER, Name: "SA_RESTORER"}, {Bit: SA_ONSTACK, Name: "SA_ONSTACK"}, {Bit: SA_RESTART, Name: "SA_RESTART"},
+	{Bit: SA_NODEFER, Name: "SA_NODEFER"}, {Bit: SA_RESETHAND, Name: "SA_RESETHAND"},
 }
 
 // FlagNames spells out sa_flags: "SA_SIGINFO|SA_RESTART", or "0".
-func FlagNames(flags uint64) string {
-	var b []string
-	for _, f := range flagNames {
-		if flags&f.bit != 0 {
-			b = append(b, f.name)
-			flags &^= f.bit
-		}
-	}
-	if flags != 0 {
-		b = append(b, fmt.Sprintf("%#x", flags))
-	}
-	if len(b) == 0 {
-		return "0"
-	}
-	return strings.Join(b, "|")
-}
+func FlagNames(flags uint64) string { return syserr.FlagNames(flags, flagNames, 16) }
 
 // Action is the kernel's struct sigaction on amd64 and arm64, the layout
 // rt_sigaction(2) reads and writes (not the C library's, whose sa_mask is

@@ -76,7 +76,7 @@ func TestSigsetRoundTrip(t *testing.T) {
 	if ss.Val[0] != uint64(s) {
 		t.Errorf("Val[0] = %#x, want %#x", ss.Val[0], uint64(s))
 	}
-	if got := FromSigset(&ss); got != s {
+	if got := fromSigset(&ss); got != s {
 		t.Errorf("round trip: %s, want %s", got, s)
 	}
 }

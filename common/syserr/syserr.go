@@ -14,6 +14,7 @@ package syserr
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -88,4 +89,34 @@ func Explain(err error, m Meanings) error {
 		}
 	}
 	return err
+}
+
+// Flag is one named bit of a flags argument: {unix.IPC_CREAT, "IPC_CREAT"}.
+type Flag struct {
+	Bit  uint64
+	Name string
+}
+
+// FlagNames spells a flags argument the way a C programmer writes it: the
+// named bits joined by "|", in the order of names, then any other bits as
+// one number in base 8 (permission bits: "IPC_CREAT|0600") or 16; "0" when
+// no bit is set. Every call an example prints is spelled from the value it
+// passes, through this one function.
+func FlagNames(v uint64, names []Flag, base int) string {
+	var parts []string
+	for _, f := range names {
+		if v&f.Bit != 0 {
+			parts = append(parts, f.Name)
+			v &^= f.Bit
+		}
+	}
+	switch {
+	case v != 0 && base == 16:
+		parts = append(parts, fmt.Sprintf("%#x", v))
+	case v != 0:
+		parts = append(parts, fmt.Sprintf("%#o", v))
+	case len(parts) == 0:
+		parts = append(parts, "0")
+	}
+	return strings.Join(parts, "|")
 }

@@ -66,3 +66,22 @@ func TestExplain(t *testing.T) {
 		t.Error("a foreign error must be returned as it is")
 	}
 }
+
+func TestFlagNames(t *testing.T) {
+	names := []syserr.Flag{{Bit: 0o1000, Name: "IPC_CREAT"}, {Bit: 0o2000, Name: "IPC_EXCL"}}
+	for _, c := range []struct {
+		v    uint64
+		base int
+		want string
+	}{
+		{0, 8, "0"},
+		{0o1600, 8, "IPC_CREAT|0600"},
+		{0o3000, 8, "IPC_CREAT|IPC_EXCL"},
+		{0o600, 8, "0600"},
+		{0x10000 | 0o1000, 16, "IPC_CREAT|0x10000"},
+	} {
+		if got := syserr.FlagNames(c.v, names, c.base); got != c.want {
+			t.Errorf("FlagNames(%#o, %d) = %q, want %q", c.v, c.base, got, c.want)
+		}
+	}
+}

@@ -100,22 +100,10 @@ var semNow = time.Now
 // SemFlags spells sem_flg the way a C programmer writes it:
 // "IPC_NOWAIT|SEM_UNDO", "0".
 func SemFlags(flg int16) string {
-	f := int(uint16(flg))
-	var parts []string
-	for _, n := range []struct {
-		bit  int
-		name string
-	}{{unix.IPC_NOWAIT, "IPC_NOWAIT"}, {SEM_UNDO, "SEM_UNDO"}} {
-		if f&n.bit != 0 {
-			parts = append(parts, n.name)
-			f &^= n.bit
-		}
-	}
-	if f != 0 || len(parts) == 0 {
-		parts = append(parts, fmt.Sprintf("%#o", f))
-	}
-	return strings.Join(parts, "|")
+	return syserr.FlagNames(uint64(uint16(flg)), semFlagNames, 8)
 }
+
+var semFlagNames = []syserr.Flag{{Bit: unix.IPC_NOWAIT, Name: "IPC_NOWAIT"}, {Bit: SEM_UNDO, Name: "SEM_UNDO"}}
 
 // Semget is semget(2): it returns the id (semid) of the set of semaphores
 // with this key, creating a set of nsems semaphores when flags has
@@ -171,19 +159,14 @@ var semopMeanings = syserr.Meanings{
 // EINTR comes back. Removing the set (SemctlRmid) wakes it with EIDRM.
 func Semop(semid int, ops []Sembuf) error {
 	p := opsPointer(ops)
-	for {
+	_, e := ignoringEINTR("semop", func() (uintptr, unix.Errno) {
 		_, _, e := unix.Syscall(unix.SYS_SEMOP, uintptr(semid), uintptr(p), uintptr(len(ops)))
-		switch e {
-		case 0:
-			return nil
-		case unix.EINTR: // never restarted by the kernel; nothing was done
-			if testHookEINTR != nil {
-				testHookEINTR("semop")
-			}
-			continue
-		}
-		return syserr.Wrap(opsCall("semop", ops, ""), e, semopMeanings)
+		return 0, e
+	})
+	if e == 0 {
+		return nil
 	}
+	return syserr.Wrap(opsCall("semop", ops, ""), e, semopMeanings)
 }
 
 // Semtimedop is semtimedop(2): Semop that gives up with EAGAIN when it has
@@ -197,42 +180,42 @@ func Semtimedop(semid int, ops []Sembuf, timeout time.Duration) error {
 	p := opsPointer(ops)
 	deadline := semNow().Add(timeout)
 	left := timeout
-	for {
+	first := true
+	_, e := ignoringEINTR("semtimedop", func() (uintptr, unix.Errno) {
+		if !first {
+			// Called again after EINTR: wait only for what is left. Once
+			// it is used up, one more call with 0 still succeeds if the
+			// operations can be done now, and fails with EAGAIN
+			// otherwise, as the timeout would have.
+			left = deadline.Sub(semNow())
+			if left < 0 {
+				left = 0
+			}
+		}
+		first = false
 		if testHookSemtimedop != nil {
 			testHookSemtimedop(left)
 		}
 		ts := unix.NsecToTimespec(int64(left))
 		_, _, e := unix.Syscall6(unix.SYS_SEMTIMEDOP, uintptr(semid), uintptr(p), uintptr(len(ops)),
 			uintptr(unsafe.Pointer(&ts)), 0, 0)
-		switch e {
-		case 0:
-			return nil
-		case unix.EINTR: // never restarted by the kernel; nothing was done
-			if testHookEINTR != nil {
-				testHookEINTR("semtimedop")
-			}
-			// What is left of the wait. Once it is used up, one more call
-			// with 0 still succeeds if the operations can be done now, and
-			// fails with EAGAIN otherwise, as the timeout would have.
-			left = deadline.Sub(semNow())
-			if left < 0 {
-				left = 0
-			}
-			continue
-		}
-		m := syserr.Meanings{}
-		for k, v := range semopMeanings {
-			m[k] = v
-		}
-		m[unix.EAGAIN] = "the timeout expired before the operations could be done"
-		for _, o := range ops {
-			if o.Flg&unix.IPC_NOWAIT != 0 {
-				m[unix.EAGAIN] = semopMeanings[unix.EAGAIN]
-			}
-		}
-		m[unix.EINVAL] = "no such set (removed?), no operations, or an invalid timeout"
-		return syserr.Wrap(opsCall("semtimedop", ops, ", "+timeout.String()), e, m)
+		return 0, e
+	})
+	if e == 0 {
+		return nil
 	}
+	m := syserr.Meanings{}
+	for k, v := range semopMeanings {
+		m[k] = v
+	}
+	m[unix.EAGAIN] = "the timeout expired before the operations could be done"
+	for _, o := range ops {
+		if o.Flg&unix.IPC_NOWAIT != 0 {
+			m[unix.EAGAIN] = semopMeanings[unix.EAGAIN]
+		}
+	}
+	m[unix.EINVAL] = "no such set (removed?), no operations, or an invalid timeout"
+	return syserr.Wrap(opsCall("semtimedop", ops, ", "+timeout.String()), e, m)
 }
 
 // opsPointer is &ops[0], or nil for no operations (the kernel then fails

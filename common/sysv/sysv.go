@@ -44,9 +44,10 @@ package sysv
 
 import (
 	"fmt"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/syserr"
 )
 
 // Key is a System V IPC key (key_t): a signed 32-bit number that names an
@@ -84,25 +85,30 @@ var testHookEINTR func(call string)
 // programmer writes them: "IPC_CREAT|IPC_EXCL|0600", "IPC_NOWAIT|MSG_NOERROR",
 // "0". Permission bits and unknown bits are shown in octal.
 func MsgFlags(flags int) string {
-	var parts []string
-	for _, f := range msgFlagNames {
-		if flags&f.bit != 0 {
-			parts = append(parts, f.name)
-			flags &^= f.bit
-		}
-	}
-	if flags != 0 || len(parts) == 0 {
-		parts = append(parts, fmt.Sprintf("%#o", flags))
-	}
-	return strings.Join(parts, "|")
+	return syserr.FlagNames(uint64(uint32(flags)), msgFlagNames, 8)
 }
 
-var msgFlagNames = []struct {
-	bit  int
-	name string
-}{
-	{unix.IPC_CREAT, "IPC_CREAT"}, {unix.IPC_EXCL, "IPC_EXCL"}, {unix.IPC_NOWAIT, "IPC_NOWAIT"},
-	{MSG_NOERROR, "MSG_NOERROR"}, {MSG_EXCEPT, "MSG_EXCEPT"}, {MSG_COPY, "MSG_COPY"},
+var msgFlagNames = []syserr.Flag{
+	{Bit: unix.IPC_CREAT, Name: "IPC_CREAT"}, {Bit: unix.IPC_EXCL, Name: "IPC_EXCL"}, {Bit: unix.IPC_NOWAIT, Name: "IPC_NOWAIT"},
+	{Bit: MSG_NOERROR, Name: "MSG_NOERROR"}, {Bit: MSG_EXCEPT, Name: "MSG_EXCEPT"}, {Bit: MSG_COPY, Name: "MSG_COPY"},
+}
+
+// ignoringEINTR calls sys until it returns anything but EINTR, as the
+// standard library's os package does with its ignoringEINTR: msgsnd,
+// msgrcv, semop and semtimedop are never restarted after a signal handler
+// (signal(7)), and a Go process takes signals at any time (SIGURG for
+// preemption, SIGCHLD from every child). Nothing was sent, taken or done
+// when EINTR comes back, so calling again is exact.
+func ignoringEINTR(call string, sys func() (uintptr, unix.Errno)) (uintptr, unix.Errno) {
+	for {
+		r, e := sys()
+		if e != unix.EINTR {
+			return r, e
+		}
+		if testHookEINTR != nil {
+			testHookEINTR(call)
+		}
+	}
 }
 
 // withFlags is "call" or "call(FLAGS)" when flags has bits set.

@@ -206,3 +206,60 @@ func run(t *testing.T, root, where, script string, guard time.Duration) {
 		t.Errorf("%s: %v:\n%s\noutput:\n%s", where, err, script, out)
 	}
 }
+
+// TestContainerRunsTheReadmeCommands: the Dockerfile, the devcontainer and
+// the README's "On macOS or Windows" section run the README's two commands,
+// and nothing else.
+func TestContainerRunsTheReadmeCommands(t *testing.T) {
+	var two, docker []string
+	for _, b := range blocks(t, "README.md") {
+		for _, c := range commands(b.text) {
+			c = strings.TrimSpace(strings.SplitN(c, "#", 2)[0])
+			switch {
+			case strings.HasPrefix(c, "docker run "):
+				docker = append(docker, c)
+			case c == "./run.sh" || c == "go test ./...":
+				two = append(two, c)
+			}
+		}
+	}
+	if strings.Join(two, "; ") != "./run.sh; go test ./..." {
+		t.Fatalf("README's two commands: %q, want ./run.sh and go test ./...", two)
+	}
+	df, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := regexp.MustCompile(`(?m)^CMD \["([^"]+)"\]$`).FindSubmatch(df)
+	if cmd == nil {
+		t.Fatal("Dockerfile: no CMD [\"...\"] line")
+	}
+	var ran []string
+	for _, d := range docker {
+		f := strings.Fields(d)
+		i := 0
+		for i < len(f) && f[i] != "ipc-examples" {
+			i++
+		}
+		if rest := strings.Join(f[i+1:], " "); rest == "" {
+			ran = append(ran, string(cmd[1]))
+		} else {
+			ran = append(ran, rest)
+		}
+	}
+	if strings.Join(ran, "; ") != strings.Join(two, "; ") {
+		t.Errorf("README's docker run lines run %q, want the two commands %q", ran, two)
+	}
+	dc, err := os.ReadFile(".devcontainer/devcontainer.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`"postCreateCommand":\s*"([^"]*)"`).FindSubmatch(dc)
+	if m == nil {
+		t.Fatal("devcontainer.json: no postCreateCommand")
+	}
+	got := strings.Split(string(m[1]), " && ")
+	if len(got) != 2 || got[0] != two[1] || got[1] != two[0] {
+		t.Errorf("devcontainer runs %q, want %q and %q", got, two[1], two[0])
+	}
+}

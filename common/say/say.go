@@ -9,6 +9,26 @@
 // Colour comes from github.com/fatih/color. It is off when NO_COLOR is set,
 // when TERM=dumb, and when standard output is not a terminal; FORCE_COLOR=1
 // turns it on anyway (NO_COLOR wins if both are set).
+//
+// The palette. Colour only ever marks; the text itself stays in the
+// terminal's own colours, and every coloured piece is a foreground on a
+// background of its own, so it reads the same on a dark and on a light
+// terminal. Each pair has a contrast ratio of at least 4.5:1 (WCAG 2's
+// formula, with the standard xterm 16-colour palette: red 205,0,0, green
+// 0,205,0, yellow 205,205,0, blue 0,0,238, magenta 205,0,205, cyan
+// 0,205,205, white 229,229,229, bright black 127,127,127, bright magenta
+// 255,0,255, bright cyan 0,255,255, bright white 255,255,255):
+//
+//	[kernel]            bright white on blue      9.4:1
+//	[Go vs C]           black on green            9.7:1
+//	error: (a failure)  bright white on red       5.8:1, bold
+//	an expected error   black on yellow           12.3:1 (Warnf: the lesson, not a crash)
+//	parent/server/reader tag   black on cyan      10.6:1
+//	child/client/writer tag    black on white     16.7:1
+//	other role tags     black on bright magenta 6.7:1, black on bright cyan 16.8:1,
+//	                    black on bright black 5.2:1, bright white on magenta 4.7:1
+//
+// Blue, green, red and yellow mean something; no role is given them.
 package say
 
 import (
@@ -69,17 +89,17 @@ func (s *Speaker) Printf(format string, args ...interface{}) {
 // Kernel prints what the kernel holds at this moment (a /proc link, a file
 // type, a /proc/sysvipc row), marked so it stands apart from the story.
 func (s *Speaker) Kernel(format string, args ...interface{}) {
-	s.line("[kernel] ", color.New(color.FgBlue), fmt.Sprintf(format, args...))
+	s.line("[kernel]", color.New(color.FgHiWhite, color.BgBlue), fmt.Sprintf(format, args...))
 }
 
 // GoNote prints where Go differs from C, at the place it happens.
 func (s *Speaker) GoNote(format string, args ...interface{}) {
-	s.line("[Go vs C] ", color.New(color.FgGreen), fmt.Sprintf(format, args...))
+	s.line("[Go vs C]", color.New(color.FgBlack, color.BgGreen), fmt.Sprintf(format, args...))
 }
 
 // Warnf prints an expected failure or a warning: the lesson, not a crash.
 func (s *Speaker) Warnf(format string, args ...interface{}) {
-	s.line("", color.New(color.FgRed), fmt.Sprintf(format, args...))
+	s.line("", color.New(color.FgBlack, color.BgYellow), fmt.Sprintf(format, args...))
 }
 
 func (s *Speaker) line(mark string, c *color.Color, text string) {
@@ -90,12 +110,20 @@ func (s *Speaker) line(mark string, c *color.Color, text string) {
 
 func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text string) {
 	for i, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		m := mark
 		if i > 0 {
-			mark = strings.Repeat(" ", len(mark))
+			m = strings.Repeat(" ", len(mark))
 		}
-		body := mark + l
-		if c != nil {
-			body = c.Sprint(body)
+		var body string
+		switch {
+		case mark == "" && c != nil: // the whole line is marked (Warnf)
+			body = c.Sprint(l)
+		case mark == "":
+			body = l
+		case i == 0 && c != nil: // the mark is coloured, the text is not
+			body = c.Sprint(m) + " " + l
+		default:
+			body = m + " " + l
 		}
 		b.WriteString(s.tag.Sprint(s.Tag()) + ": " + body + "\n")
 	}
@@ -138,7 +166,7 @@ func (s *Speaker) Fatal(err error) {
 	e := s.To(os.Stderr)
 	cleanup.Fail(func() {
 		var b strings.Builder
-		e.format(&b, "error: ", color.New(color.FgRed, color.Bold), err.Error())
+		e.format(&b, "error:", color.New(color.FgHiWhite, color.BgRed, color.Bold), err.Error())
 		io.WriteString(os.Stderr, b.String()) //nolint:errcheck // nobody left to tell
 	})
 }
@@ -163,14 +191,21 @@ func progName() string {
 
 // roleColor gives the common roles fixed colours, so "parent" looks the
 // same in every example, and any other role a colour derived from its name.
+// The tag is a badge: black (or bright white) on the role's colour, never
+// one of the colours that mean something (see the package documentation).
 func roleColor(role string) *color.Color {
 	switch role {
 	case "parent", "server", "reader":
-		return color.New(color.FgCyan, color.Bold)
+		return color.New(color.FgBlack, color.BgCyan)
 	case "child", "client", "writer":
-		return color.New(color.FgYellow, color.Bold)
+		return color.New(color.FgBlack, color.BgWhite)
 	}
-	palette := []color.Attribute{color.FgMagenta, color.FgGreen, color.FgHiBlue, color.FgHiRed, color.FgHiCyan}
+	palette := [][]color.Attribute{
+		{color.FgBlack, color.BgHiMagenta},
+		{color.FgBlack, color.BgHiCyan},
+		{color.FgBlack, color.BgHiBlack},
+		{color.FgHiWhite, color.BgMagenta},
+	}
 	h := 0
 	for _, r := range role {
 		h = h*31 + int(r)
@@ -178,7 +213,7 @@ func roleColor(role string) *color.Color {
 	if h < 0 {
 		h = -h
 	}
-	return color.New(palette[h%len(palette)], color.Bold)
+	return color.New(palette[h%len(palette)]...)
 }
 
 // Parse parses args (os.Args[1:] or a subcommand's rest) with fs and

@@ -354,8 +354,10 @@ func notes(p *say.Speaker) {
 		"sysmon wakes its CPU now and then where a C peer's CPU just sleeps: -keep-awake evens that.")
 	p.GoNote("*os.File makes the descriptor non-blocking and parks the goroutine in the runtime's poller:\n" +
 		"read() says EAGAIN, epoll_wait wakes it, read() again: more system calls and a wake-up per message.")
-	p.GoNote("common/sysv's Msgsnd and Msgrcv build struct msgbuf in a new buffer on every call: an\n" +
-		"allocation and one more copy of the text per message.")
+	p.GoNote("common/sysv: the path measured is its MsgBuf API (MsgsndBuf, MsgrcvBuf): one buffer kept\n" +
+		"each way, no allocation and no copy per message, so it differs from the raw path only by the\n" +
+		"wrapper's EINTR retry and error naming. Its Msgsnd and Msgrcv, which take plain slices, build\n" +
+		"struct msgbuf in a new buffer on every call (go test -bench Msg -benchmem ./common/sysv).")
 	p.GoNote("signal.Notify: the runtime's handler queues the signal, a runtime goroutine forwards it to\n" +
 		"the channel, and the receiving goroutine is woken: hand-offs C does not have. sigwaitinfo on\n" +
 		"a locked thread that blocks the signal, sent there by tgkill, skips them all.")

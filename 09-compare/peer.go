@@ -239,12 +239,7 @@ func (p *peerArgs) newLink() (link, error) {
 	case "msg/raw":
 		return newMsgLink(p.msqid, size, a)
 	case "msg/sysv":
-		b, err := newBuffers(size)
-		l := &sysvMsgLink{buffers: b, id: p.msqid, stype: 1, rtype: 2}
-		if !a {
-			l.stype, l.rtype = 2, 1
-		}
-		return l, err
+		return newSysvMsgLink(p.msqid, size, a), nil
 	case "shm/raw":
 		return newShmLink(p.shmid, p.semid, p.slots, p.slotsize, size, a)
 	case "signal/sigwait":

@@ -159,6 +159,22 @@ func targets(rows []row) []target {
 	}
 	add("msgqueue, Go raw path, throughput", "Go/C >= 0.9",
 		find(rows, "msg", "raw", "throughput", msgChunk), func(q float64) bool { return q >= 0.9 })
+	// common/sysv's buffer API against the raw path, both Go, in this run:
+	// what the wrapper itself costs. As a speed (raw time / wrapper time
+	// for a round trip, wrapper / raw for a stream), 1 is "free".
+	wrapper := func(metric string, size int, faster func(raw, sv float64) float64) *row {
+		raw, sv := find(rows, "msg", "raw", metric, size), find(rows, "msg", "sysv", metric, size)
+		if raw == nil || sv == nil || raw.Go == nil || sv.Go == nil || *raw.Go == 0 || *sv.Go == 0 {
+			return nil
+		}
+		return &row{Ratio: num(faster(*raw.Go, *sv.Go))}
+	}
+	for _, size := range []int{100, 4096} {
+		add(fmt.Sprintf("msgqueue, common/sysv MsgBuf against Go raw, round trip of %d B", size), "raw/sysv >= 0.95",
+			wrapper("rtt_median", size, func(raw, sv float64) float64 { return raw / sv }), func(q float64) bool { return q >= 0.95 })
+	}
+	add("msgqueue, common/sysv MsgBuf against Go raw, throughput", "sysv/raw >= 0.95",
+		wrapper("throughput", msgChunk, func(raw, sv float64) float64 { return sv / raw }), func(q float64) bool { return q >= 0.95 })
 	// Signals: the best Go path.
 	best := find(rows, "signal", "sigwait", "rtt_median", 0)
 	if n := find(rows, "signal", "notify", "rtt_median", 0); best == nil || best.Ratio == nil ||

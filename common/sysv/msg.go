@@ -65,23 +65,9 @@ func Msgget(key Key, flags int) (int, error) {
 // IPC_NOWAIT. It retries on EINTR, see the package documentation.
 func Msgsnd(msqid int, mtype int64, text []byte, flags int) error {
 	// struct msgbuf { long mtype; char mtext[len]; }, in Go memory.
-	buf := make([]byte, mtypeSize+len(text))
-	*(*int64)(unsafe.Pointer(&buf[0])) = mtype
-	copy(buf[mtypeSize:], text)
-	_, e := ignoringEINTR("msgsnd", func() (uintptr, unix.Errno) {
-		_, _, e := unix.Syscall6(unix.SYS_MSGSND, uintptr(msqid), uintptr(unsafe.Pointer(&buf[0])),
-			uintptr(len(text)), uintptr(flags), 0, 0)
-		return 0, e
-	})
-	if e == 0 {
-		return nil
-	}
-	return syserr.Wrap(withFlags("msgsnd", flags), e, syserr.Meanings{
-		unix.EAGAIN: "the queue is full (msg_qbytes) and IPC_NOWAIT was given",
-		unix.EINVAL: "no such queue, a type below 1, or a text longer than msgmax",
-		unix.EIDRM:  "the queue was removed while this call waited for room",
-		unix.EACCES: "no write permission on the queue",
-	})
+	b := NewMsgBuf(len(text))
+	b.SetType(mtype)
+	return MsgsndBuf(msqid, b, copy(b.Space(), text), flags)
 }
 
 // Msgrcv is msgrcv(2): it takes a message off the queue, copies its text
@@ -98,22 +84,11 @@ func Msgsnd(msqid int, mtype int64, text []byte, flags int) error {
 // It retries on EINTR, see the package documentation; removing the queue
 // wakes it with EIDRM.
 func Msgrcv(msqid int, buf []byte, msgtyp int64, flags int) (mtype int64, n int, err error) {
-	raw := make([]byte, mtypeSize+len(buf))
-	r, e := ignoringEINTR("msgrcv", func() (uintptr, unix.Errno) {
-		r, _, e := unix.Syscall6(unix.SYS_MSGRCV, uintptr(msqid), uintptr(unsafe.Pointer(&raw[0])),
-			uintptr(len(buf)), uintptr(msgtyp), uintptr(flags), 0)
-		return r, e
-	})
-	if e == 0 {
-		return *(*int64)(unsafe.Pointer(&raw[0])), copy(buf, raw[mtypeSize:mtypeSize+int(r)]), nil
+	b := NewMsgBuf(len(buf))
+	if _, err := MsgrcvBuf(msqid, b, msgtyp, flags); err != nil {
+		return 0, 0, err
 	}
-	return 0, 0, syserr.Wrap(withFlags("msgrcv", flags), e, syserr.Meanings{
-		unix.ENOMSG: "no message of the wanted type is in the queue, and IPC_NOWAIT was given",
-		unix.E2BIG:  "the message is longer than the buffer and MSG_NOERROR was not given; it stays in the queue",
-		unix.EIDRM:  "the queue was removed while this call waited",
-		unix.EINVAL: "no such queue (removed?), or a buffer size below 0",
-		unix.EACCES: "no read permission on the queue",
-	})
+	return b.Type(), copy(buf, b.Text()), nil
 }
 
 // Msgctl is msgctl(2) with IPC_STAT (fill buf), IPC_SET (apply buf's

@@ -25,7 +25,7 @@ import (
 
 // newQueue makes a private queue (mode 0600) that is removed when the test
 // ends, whatever happens.
-func newQueue(t *testing.T) int {
+func newQueue(t testing.TB) int {
 	t.Helper()
 	id, err := Msgget(IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if errors.Is(err, unix.ENOSYS) {

@@ -102,7 +102,9 @@ func Main(m *testing.M) {
 		}
 		binDir = dir
 		defer os.RemoveAll(dir)
-		return m.Run()
+		code := m.Run()
+		printSkipSummary()
+		return code
 	}()
 	os.Exit(code)
 }
@@ -117,6 +119,7 @@ func Binary(t testing.TB) string {
 	if binDir == "" {
 		t.Fatal("exampletest: call exampletest.Main from TestMain")
 	}
+	countSkip(t)
 	buildOnce.Do(func() {
 		wd, _ := os.Getwd()
 		binPath = filepath.Join(binDir, filepath.Base(wd))
@@ -155,7 +158,7 @@ func BuildC(t testing.TB, src string, more ...string) string {
 	t.Helper()
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
-		t.Skip("gcc not found: the C twins cannot be built (apt-get install gcc)")
+		Skip(t, "gcc not found: the C twins cannot be built (apt-get install gcc)")
 	}
 	var srcs []string
 	for _, f := range append([]string{src}, more...) {

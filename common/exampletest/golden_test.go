@@ -40,3 +40,14 @@ func TestPidsIn(t *testing.T) {
 		t.Errorf("13 and 0 are no PIDs: %v", got)
 	}
 }
+
+func TestSkipSummary(t *testing.T) {
+	t.Run("a", func(t *testing.T) { noteSkip(t, "gcc not found") })
+	t.Run("b", func(t *testing.T) { noteSkip(t, "gcc not found"); noteSkip(t, "gcc not found") })
+	t.Run("c", func(t *testing.T) { noteSkip(t, "no IPC namespace") })
+	got := skipSummary()
+	want := "exampletest: exampletest: 3 tests skipped: gcc not found (2); no IPC namespace (1)\n"
+	if got != want {
+		t.Errorf("summary %q, want %q", got, want)
+	}
+}

@@ -43,7 +43,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // own deadline (go test -timeout), so that a hang is reported as this
 // run's, with its output, rather than as a panic with every goroutine's
 // stack. Opts.Guard shortens it for one run.
-const Guard = 2 * time.Minute
+const Guard = 30 * time.Second
 
 // guardFor is the guard of one run: Guard, or o.Guard, cut to the test's
 // deadline.

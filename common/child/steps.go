@@ -2,7 +2,9 @@ package child
 
 import (
 	"os"
+	"syscall"
 
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -22,9 +24,23 @@ func (c *Cmd) StartOrFail(p *say.Speaker) {
 
 // ReadyOrFail waits until c says it is ready and returns what it said, or
 // ends the program saying how the child ended instead.
+//
+// A child killed before it was ready by one of the signals that end a run
+// (common/cleanup.Signals: Ctrl-C and SIGHUP reach the whole process group,
+// a closed standard output sends SIGPIPE to whoever writes next) means
+// the run is being ended, not that something failed: this program then
+// ends by the same signal, after its cleanup, instead of reporting an
+// error, even when the child's death is seen before its own signal is.
 func (c *Cmd) ReadyOrFail(p *say.Speaker) string {
 	msg, err := c.WaitReady()
 	if err != nil {
+		if ws, ok := processStatus(c); ok && ws.Signaled() {
+			for _, sig := range cleanup.Signals {
+				if ws.Signal() == sig {
+					cleanup.Die(sig)
+				}
+			}
+		}
 		p.Fatal(err)
 	}
 	return msg
@@ -50,4 +66,12 @@ func Pipe(p *say.Speaker, show bool) (r, w *os.File) {
 			peek.FileFD(r), peek.FDLink(peek.FileFD(r)), peek.FileFD(w), peek.FDLink(peek.FileFD(w)))
 	}
 	return r, w
+}
+
+func processStatus(c *Cmd) (syscall.WaitStatus, bool) {
+	if c.ProcessState == nil {
+		return 0, false
+	}
+	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
+	return ws, ok
 }

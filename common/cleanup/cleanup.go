@@ -63,6 +63,8 @@ var (
 	next     int
 	undos    = map[int]entry{}
 	stopping atomic.Bool
+	pending  atomic.Int32 // a signal (or -1: a failure) that Later queued
+	failMsg  atomic.Value // string: what Later's failure prints
 
 	tag      string // "server 4242" in the report line
 	channels = map[syscall.Signal]chan os.Signal{}
@@ -183,13 +185,52 @@ func Locked(f func()) {
 // duplicate; common/say drops it.
 func Stopping() bool { return stopping.Load() }
 
+// Later queues Die(sig) (or, with sig 0, Fail printing msg) on a goroutine
+// of its own and returns at once. It is for code that may run while the
+// lock is held, in a Make or ReleaseThen callback: common/say calls it
+// when a write to standard output fails, and a line printed from a
+// ReleaseThen callback is exactly such a write. From the call on,
+// Stopping is true, and an Exit or Fail that comes first ends the program
+// as Later asked, not with its own status.
+func Later(sig syscall.Signal, msg string) {
+	v := int32(sig)
+	if sig == 0 {
+		v = -1
+		failMsg.Store(msg)
+	}
+	if !pending.CompareAndSwap(0, v) {
+		return
+	}
+	stopping.Store(true)
+	go func() {
+		mu.Lock()
+		endPending()
+	}()
+}
+
+// endPending ends the program as Later asked, with the lock held; it
+// returns if nothing is pending.
+func endPending() {
+	switch v := pending.Load(); {
+	case v > 0:
+		report(unix.SignalName(syscall.Signal(v)), undoAll())
+		raise(syscall.Signal(v))
+	case v < 0:
+		msg, _ := failMsg.Load().(string)
+		fmt.Fprint(os.Stderr, msg) //nolint:errcheck // nobody left to tell
+		report("", undoAll())
+		os.Exit(1)
+	}
+}
+
 // Die undoes everything registered, reports it on standard error, and ends
 // the process by sig, as if sig had never been caught. It does not return.
-// common/say calls it with SIGPIPE when a write to standard output fails
-// with EPIPE.
+// It must not be called with the lock held (from a Make or ReleaseThen
+// callback): use Later there.
 func Die(sig syscall.Signal) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
+	endPending()
 	report(unix.SignalName(sig), undoAll())
 	raise(sig)
 }
@@ -201,6 +242,7 @@ func Die(sig syscall.Signal) {
 func Fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
+	endPending()
 	if print != nil {
 		print()
 	}
@@ -214,6 +256,7 @@ func Fail(print func()) {
 func Exit(code int) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
+	endPending()
 	report("", undoAll())
 	os.Exit(code)
 }

@@ -53,6 +53,19 @@ func holder(args []string) {
 		}
 	case "exit":
 		cleanup.Exit(0)
+	case "release-print":
+		// Make and remove a second file again and again, saying so from
+		// inside ReleaseThen, that is with the lock held: a broken
+		// stdout there must not deadlock.
+		for {
+			h, err := cleanup.Make(func() (string, func() error, error) {
+				return "file " + path + "2", func() error { return os.Remove(path + "2") }, os.WriteFile(path+"2", nil, 0o600)
+			})
+			if err != nil {
+				s.Fatal(err)
+			}
+			h.ReleaseThen(func(error) { s.Printf("removed it") })
+		}
 	}
 }
 
@@ -129,5 +142,39 @@ func TestExitRemoves(t *testing.T) {
 	_, ws, _ := runHolder(t, "exit", func(*exec.Cmd, io.Closer) {})
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		t.Errorf("wait status %v, want exit 0", ws)
+	}
+}
+
+func TestClosedStdoutInsideReleaseThen(t *testing.T) {
+	path, ws, _ := runHolder(t, "release-print", func(_ *exec.Cmd, out io.Closer) { out.Close() })
+	if !ws.Signaled() || ws.Signal() != unix.SIGPIPE {
+		t.Errorf("wait status %v, want killed by SIGPIPE", ws)
+	}
+	if _, err := os.Stat(path + "2"); !os.IsNotExist(err) {
+		t.Errorf("the second file is still there (%v)", err)
+	}
+}
+
+func TestFullDiskIsAFailure(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer full.Close()
+	path := filepath.Join(t.TempDir(), "obj")
+	c := child.Command("holder", path, "print")
+	c.Stdout = full
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	c.Run() //nolint:errcheck // the status is checked below
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	if !ws.Exited() || ws.ExitStatus() != 1 {
+		t.Errorf("wait status %v, want exit status 1", ws)
+	}
+	if !strings.Contains(stderr.String(), "no space left on device") || !strings.Contains(stderr.String(), "removed file "+path) {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the file is still there (%v)", err)
 	}
 }

@@ -198,6 +198,9 @@ type Opts struct {
 	// Survivors allows processes of the run to outlive its first process
 	// (a test that kills it on purpose); they are killed and reaped.
 	Survivors bool
+	// Rules are extra normalisation rules (keys, ids, clock times), used
+	// by Interrupts to tell a run that got to its end.
+	Rules []Rule
 	// Guard, if not zero, is a shorter guard than Guard for this run.
 	Guard time.Duration
 	// IPC, if not nil, runs the program in that private IPC namespace

@@ -144,12 +144,13 @@ func write(w io.Writer, text string) {
 	if err == nil {
 		return
 	}
+	// Later, not Die or Fail: this write may come from a callback that
+	// holds common/cleanup's lock ("removed ..." printed by ReleaseThen).
 	if errors.Is(err, syscall.EPIPE) {
-		cleanup.Die(syscall.SIGPIPE)
+		cleanup.Later(syscall.SIGPIPE, "")
+		return
 	}
-	cleanup.Fail(func() {
-		fmt.Fprintf(os.Stderr, "%s: writing the output: %v\n", progName(), err) //nolint:errcheck // nobody left to tell
-	})
+	cleanup.Later(0, fmt.Sprintf("%s: writing the output: %v\n", progName(), err))
 }
 
 // Step prints a step header. Only the process that tells the story (the

@@ -20,10 +20,12 @@ import (
 	"flag"
 	"io"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -44,6 +46,10 @@ func main() {
 		"quitter":       quitter,
 		"stdout-writer": stdoutWriter,
 	})
+
+	// Ctrl-C, SIGTERM, SIGHUP and a closed standard output end this
+	// program as the signal would, after ending its children.
+	cleanup.Catch("parent")
 
 	fs := flag.NewFlagSet("01-pipe", flag.ContinueOnError)
 	ending := fs.String("ending", "eof", "eof, epipe or sigpipe")
@@ -71,6 +77,7 @@ func main() {
 
 	say.Step(3, "what this process still holds")
 	p.Kernel("open descriptors: %s", peek.FDSummary())
+	cleanup.Exit(0)
 }
 
 // createAndClose is pipe_create: pipe(), show both ends, close() both.
@@ -104,18 +111,18 @@ func createAndClose(p *say.Speaker) {
 // writeThenClose is pipe_rw.c: the parent writes, the child reads.
 func writeThenClose(p *say.Speaker) {
 	// pipe(pipe_fd): os.Pipe wraps the two ends in *os.File.
-	r, w := newPipe(p)
+	r, w := child.Pipe(p, true)
 
 	// fork(): start this program again as the reader, with the read end
 	// as its descriptor 3.
 	c := child.Command("reader")
 	c.ExtraFiles = []*os.File{r}
-	start(p, c)
+	c.StartOrFail(p)
 
 	// The C child sleeps two seconds to let the parent write first. Here
 	// the child shows its end of the pipe and says it is ready; it will
 	// then read until end of file, which no timing can break.
-	ready(p, c)
+	readyOrEnd(p, c)
 	p.GoNote("there is no fork: the child is this program run again, and it holds only\n" +
 		"what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits\n" +
 		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")
@@ -139,11 +146,12 @@ func writeThenClose(p *say.Speaker) {
 
 	// waitpid(pid, NULL, 0). The C parent first sleeps three seconds, for
 	// nothing: waitpid already blocks until the child has ended.
-	end(p, c)
+	c.Reap(p)
 }
 
 // reader is the child of pipe_rw.c. It holds the read end as fd 3.
 func reader(args []string) {
+	cleanup.Catch("child")
 	me := say.New("child")
 	pipe := child.File(0, "pipe read end")
 	me.Kernel("fd 3 -> %s  (the same inode as the parent's pipe)", peek.FDLink(3))
@@ -168,21 +176,27 @@ func reader(args []string) {
 		"only end of file says the data is complete")
 	// close(pipe_fd[0]); exit(0);
 	pipe.Close()
+	cleanup.Exit(0)
 }
 
 // readerLeaves shows EPIPE: a write to a pipe nobody can read any more.
 func readerLeaves(p *say.Speaker) {
-	r, w := newPipe(p)
+	r, w := child.Pipe(p, true)
 	c := child.Command("quitter")
 	c.ExtraFiles = []*os.File{r}
-	start(p, c)
-	ready(p, c)
+	c.StartOrFail(p)
+	readyOrEnd(p, c)
 	r.Close()
 	p.Printf("closed my copy of the read end")
 	// wait() makes sure the last read end is gone before we write.
-	end(p, c)
+	c.Reap(p)
 
+	// With SIGPIPE caught (cleanup.Catch), the kernel's SIGPIPE for this
+	// write would end the program: it is the lesson, so it is let through
+	// to the runtime's own handling for this one write.
+	cleanup.Uncatch(unix.SIGPIPE)
 	_, err := w.WriteString("Hello")
+	cleanup.Catch("parent")
 	p.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
 		unix.EPIPE: "no process has the pipe open for reading any more",
 	}))
@@ -197,24 +211,29 @@ func readerLeaves(p *say.Speaker) {
 
 // quitter is a reader that leaves without reading.
 func quitter(args []string) {
+	cleanup.Catch("child")
 	me := say.New("child")
 	me.Printf("closing fd 3, the read end, without reading, and exiting")
 	child.Ready("")
 	child.File(0, "pipe read end").Close()
+	cleanup.Exit(0)
 }
 
 // readerLeavesStdout shows SIGPIPE: the same broken pipe, on fd 1.
 func readerLeavesStdout(p *say.Speaker) {
-	r, w := newPipe(p)
+	r, w := child.Pipe(p, true)
 	// The reader is gone before the writer even starts.
 	r.Close()
 	p.Printf("closed the read end: this pipe has no reader")
 
 	c := child.Command("stdout-writer")
 	c.Stdout = w // the child's standard output is the pipe
-	start(p, c)
+	// It tells its story on its standard error, which is our standard
+	// output, so the story stays one stream, in order, wherever it goes.
+	c.Stderr = os.Stdout
+	c.StartOrFail(p)
 	w.Close()
-	end(p, c)
+	c.Reap(p)
 	p.Printf("a write to a broken pipe raises SIGPIPE; its default action ends the process")
 	p.GoNote("Go lets SIGPIPE kill the process only for writes to fd 1 and 2, so that\n" +
 		"\"prog | head\" behaves as in C; on any other descriptor write() returns EPIPE.")
@@ -222,6 +241,10 @@ func readerLeavesStdout(p *say.Speaker) {
 
 // stdoutWriter writes to its standard output, which is a pipe nobody reads.
 func stdoutWriter(args []string) {
+	// SIGPIPE is left to the Go runtime: how it ends this process is the
+	// lesson. The other signals end it as everywhere else.
+	cleanup.Catch("child")
+	cleanup.Uncatch(unix.SIGPIPE)
 	me := say.New("child").To(os.Stderr) // stdout is the pipe under study
 	me.Printf("my fd 1 -> %s; writing \"Hello\" to it", peek.FDLink(1))
 	_, err := os.Stdout.WriteString("Hello")
@@ -229,31 +252,20 @@ func stdoutWriter(args []string) {
 	me.Printf("still alive after write: %v", err)
 }
 
-// newPipe is pipe(pipe_fd) with both ends shown.
-func newPipe(p *say.Speaker) (r, w *os.File) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		p.Fatal(syserr.Wrap("pipe", err, nil))
-	}
-	p.Kernel("pipe: read end fd %d -> %s, write end fd %d -> %s",
-		peek.FileFD(r), peek.FDLink(peek.FileFD(r)), peek.FileFD(w), peek.FDLink(peek.FileFD(w)))
-	return r, w
-}
-
-func start(p *say.Speaker, c *child.Cmd) {
-	if err := c.Start(); err != nil {
-		p.Fatal(syserr.Wrap("start child", err, nil))
-	}
-}
-
-func ready(p *say.Speaker, c *child.Cmd) {
+// readyOrEnd is c.ReadyOrFail(p), except for a child that a signal of
+// cleanup.Signals killed before it was ready: that is the user ending the
+// run (Ctrl-C to the group, a closed standard output that the child wrote
+// to first), not a failure, so this program ends the same way.
+// TODO(common/child): ReadyOrFail could do this itself.
+func readyOrEnd(p *say.Speaker, c *child.Cmd) {
 	if _, err := c.WaitReady(); err != nil {
+		if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			for _, sig := range cleanup.Signals {
+				if ws.Signal() == sig {
+					cleanup.Die(sig)
+				}
+			}
+		}
 		p.Fatal(err)
 	}
-}
-
-// end is waitpid(pid, &status, 0), with the status spelled out.
-func end(p *say.Speaker, c *child.Cmd) {
-	c.Wait() //nolint:errcheck // the status is what we report
-	p.Printf("waitpid: child %d %s", c.Process.Pid, child.Describe(c.ProcessState))
 }

@@ -84,3 +84,35 @@ func TestCTwins(t *testing.T) {
 		t.Errorf("pipe_create: both ends should name one pipe:\n%s", cc.Out)
 	}
 }
+
+// Every ending, interrupted at every step header and after every line a
+// child prints on standard output and every waitpid line (the
+// conversation's own boundaries), by each of Ctrl-C, SIGHUP, SIGTERM and a
+// closed standard output: it dies of that signal, says no error, and
+// leaves no process behind.
+func TestInterrupts(t *testing.T) {
+	at := func(l string) bool {
+		return exampletest.StepHeader(l) || strings.HasPrefix(l, "child ") || strings.Contains(l, ": waitpid: ")
+	}
+	total := 0
+	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
+		n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-ending", ending}}, at)
+		t.Logf("-ending %s: %d interrupted runs", ending, n)
+		total += n
+	}
+	t.Logf("%d interrupted runs in all", total)
+}
+
+// A full disk is a failure, not silence: with standard output on
+// /dev/full, every ending exits 1 and says why on standard error.
+func TestFullDisk(t *testing.T) {
+	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
+		res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
+			Args:  []string{"-c", `exec "$0" -ending "$1" >/dev/full`, exampletest.Binary(t), ending},
+			Split: true,
+		})
+		if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+			t.Errorf("-ending %s >/dev/full: exit status %d, want 1 and ENOSPC on stderr; stderr:\n%s", ending, res.Code(), res.Stderr)
+		}
+	}
+}

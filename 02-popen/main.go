@@ -34,6 +34,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -57,6 +58,11 @@ const shell = "/bin/sh"
 var fruit = []string{"pear", "apple", "fig"}
 
 func main() {
+	// Ctrl-C, SIGTERM, SIGHUP and a closed standard output end this
+	// program as the signal would, after ending every command it started.
+	cleanup.Catch("parent")
+	endCommandsOnInterrupt()
+
 	fs := flag.NewFlagSet("02-popen", flag.ContinueOnError)
 	readCmd := fs.String("r", "ps -ef", "the command to read from")
 	all := fs.Bool("all", false, "print every line of ps -ef")
@@ -82,6 +88,7 @@ func main() {
 
 	say.Step(5, "what this process still holds")
 	p.Kernel("open descriptors: %s", peek.FDSummary())
+	cleanup.Exit(0)
 }
 
 // readFrom is the article's program: popen(cmd, "r"), fgets() until NULL,
@@ -167,7 +174,14 @@ func writeTo(p *say.Speaker, command string) {
 // feed writes lines to a "w" stream, one write(2) each.
 func feed(p *say.Speaker, s *stream, lines []string) {
 	for _, l := range lines {
-		if _, err := s.f.WriteString(l + "\n"); err != nil {
+		// A write to a command that has gone makes the kernel send
+		// SIGPIPE, which cleanup.Catch would take for the user's "| head"
+		// and end the program; here it is the lesson, so for this one
+		// write it is left to the Go runtime, which drops it.
+		cleanup.Uncatch(unix.SIGPIPE)
+		_, err := s.f.WriteString(l + "\n")
+		cleanup.Catch("parent")
+		if err != nil {
 			// A command that does not read (true, or one that has
 			// already exited) closes the pipe's only read end.
 			p.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
@@ -338,8 +352,10 @@ func start(c *exec.Cmd, mode string) (*stream, error) {
 		ours, theirs = w, r
 		c.Stdin = r
 	}
-	// fork() + exec(): Start returns once the exec has succeeded.
-	err = c.Start()
+	// fork() + exec(): Start returns once the exec has succeeded. Under
+	// the cleanup lock, so that an interrupt never misses a command that
+	// is being started (endCommandsOnInterrupt).
+	cleanup.Locked(func() { err = c.Start() })
 	// The child has its copy of its end. Ours must go: for "r", an open
 	// write end here would keep us from ever reading end of file.
 	theirs.Close()
@@ -360,7 +376,14 @@ func start(c *exec.Cmd, mode string) (*stream, error) {
 // failed), this program stops with a named error.
 func (s *stream) pclose(p *say.Speaker) syscall.WaitStatus {
 	s.f.Close()
-	err := s.cmd.Wait()
+	// Wait until the command has ended without reaping it (WNOWAIT), then
+	// reap it under the cleanup lock: so an interrupt never signals a PID
+	// that was reaped meanwhile and given to another process.
+	var info unix.Siginfo
+	for unix.Waitid(unix.P_PID, s.cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+	}
+	var err error
+	cleanup.Locked(func() { err = s.cmd.Wait() })
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		p.Fatal(syserr.Wrap("pclose: wait4", err, syserr.Meanings{
@@ -437,4 +460,69 @@ func descendants(procs []psLine, root int) []psLine {
 
 func isShell(cmd string) bool {
 	return strings.HasPrefix(cmd, "sh -c ") || strings.HasPrefix(cmd, shell+" -c ")
+}
+
+// endCommandsOnInterrupt makes sure that no command outlives this program,
+// however it ends. The commands are its children, and a shell's command is
+// the shell's child: killing the shell alone would orphan it. So this
+// process becomes a child subreaper (prctl(2) PR_SET_CHILD_SUBREAPER): a
+// process whose parent dies is handed to us rather than to init, and
+// killing our children generation after generation reaches them all.
+func endCommandsOnInterrupt() {
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) //nolint:errcheck // without it, only our own children are ended
+	cleanup.Make(func() (string, func() error, error) { //nolint:errcheck // mk cannot fail
+		return "", killDescendants, nil
+	})
+}
+
+// killDescendants sends SIGKILL to every child of this process, waits
+// until each is dead (its pidfd turns readable), and starts again with the
+// children their deaths handed to us, until no new one appears. It runs
+// under the cleanup lock, which start and pclose also take to fork and to
+// reap, so no PID it reads can be reaped and reused meanwhile.
+func killDescendants() error {
+	done := map[int]bool{}
+	for {
+		var fds []int
+		for _, pid := range children() {
+			if done[pid] {
+				continue
+			}
+			done[pid] = true
+			fd, err := unix.PidfdOpen(pid, 0)
+			if err != nil {
+				continue
+			}
+			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) //nolint:errcheck // it may be dead already
+			fds = append(fds, fd)
+		}
+		if len(fds) == 0 {
+			return nil
+		}
+		for _, fd := range fds {
+			poll := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			for {
+				if _, err := unix.Poll(poll, -1); err != unix.EINTR {
+					break
+				}
+			}
+			unix.Close(fd)
+		}
+	}
+}
+
+// children are the PIDs of this process's children, from
+// /proc/self/task/*/children (each thread has its own list).
+func children() []int {
+	var pids []int
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		b, _ := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
 }

@@ -5,6 +5,8 @@ package main
 
 import (
 	"os/exec"
+	"strconv"
+	"strings"
 
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -22,19 +24,21 @@ func injection(p *say.Speaker) {
 	s := mustPopen(p, command, "r")
 	printAll(p, s)
 	p.Warnf("the shell split the text at \";\" and ran a second command, chosen by whoever\n" +
-		"wrote the input. Quoting it yourself is a trap: the input can close any quote.")
+		"wrote the input. Quoting it yourself is easy to get wrong: the input can close the\n" +
+		"quote you put around it.")
 
 	// No shell: execve() gets the input as one argument, as it is.
-	p.Printf("safe: exec.Command(\"echo\", \"hello\", input) runs no shell; execve() gets three\n" +
-		"arguments, the input one of them, and nobody parses it")
-	s = mustStart(p, exec.Command("echo", "hello", untrusted), "r")
+	c := exec.Command("echo", "hello", untrusted)
+	p.Printf("safe: exec.Command(%s) runs no shell; execve() gets %d\n"+
+		"arguments, the input one of them, and nobody parses it", quoted(c.Args), len(c.Args))
+	s = mustStart(p, c, "r")
 	printAll(p, s)
 
 	// If a pipeline or redirection is needed, the script stays a constant
 	// and the input travels as an argument: "$1" is expanded, not parsed.
 	script := `echo hello "$1"`
 	p.Printf("safe with a shell: a constant script, the input as $1: %s -c %q sh INPUT", shell, script)
-	c := exec.Command(shell, "-c", script, "sh", untrusted)
+	c = exec.Command(shell, "-c", script, "sh", untrusted)
 	c.Args[0] = "sh"
 	s = mustStart(p, c, "r")
 	printAll(p, s)
@@ -51,4 +55,13 @@ func printAll(p *say.Speaker, s *stream) {
 		p.Printf("read: %s", l)
 	}
 	status(p, s, s.pclose(p))
+}
+
+// quoted is argv as Go literals: "echo", "hello", "x; echo ..."
+func quoted(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, ", ")
 }

@@ -30,8 +30,8 @@ func failing(p *say.Speaker) {
 	// grep -c counts the matching lines, prints the count, and exits with
 	// status 1 when there is none.
 	s := mustPopen(p, "grep -c zebra", "w")
-	p.Printf("popen(\"grep -c zebra\", \"w\"), pid %d: grep counts the lines with zebra in them\n"+
-		"and exits with status 1 if there are none. There are none:", s.cmd.Process.Pid)
+	p.Printf("%s, pid %d: grep counts the lines with zebra in them\n"+
+		"and exits with status 1 if there are none. There are none:", s, s.cmd.Process.Pid)
 	feed(p, s, fruit)
 	p.Printf("closing my end; grep prints its count, 0, itself:")
 	ws := s.pclose(p)
@@ -40,15 +40,15 @@ func failing(p *say.Speaker) {
 
 	// The shell sends itself SIGTERM ($$ is the shell's own PID).
 	s = mustPopen(p, "kill -TERM $$", "r")
-	p.Printf("popen(\"kill -TERM $$\", \"r\"), pid %d: the shell sends itself SIGTERM", s.cmd.Process.Pid)
+	p.Printf("%s, pid %d: the shell sends itself SIGTERM", s, s.cmd.Process.Pid)
 	readLines(p, s.f)
 	ws = s.pclose(p)
 	status(p, s, ws)
 	explain(p, s, ws)
 
-	p.Printf("pclose() returns -1 only when wait4() itself fails: ECHILD if the command was\n" +
-		"already reaped (SIGCHLD ignored, a second pclose). Then Wait() returns an error\n" +
-		"that is not an *exec.ExitError, and this program stops with a named error.")
+	p.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command\n" +
+		"was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it). Then Wait()\n" +
+		"returns an error that is not an *exec.ExitError, and this program stops with a named error.")
 }
 
 // explain spells out a wait status the way C and Go each report it.

@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -28,8 +29,18 @@ const shell = "/bin/sh"
 // the other end. C's FILE* hides the process: glibc keeps its PID in a list
 // of popen streams, where pclose() finds it again.
 type stream struct {
-	f   *os.File // our end: the read end for "r", the write end for "w"
-	cmd *exec.Cmd
+	f    *os.File // our end: the read end for "r", the write end for "w"
+	cmd  *exec.Cmd
+	mode string
+}
+
+// String is the call that made s, from the values it was given:
+// popen("grep -c zebra", "w").
+func (s *stream) String() string {
+	if len(s.cmd.Args) == 3 && s.cmd.Args[1] == "-c" {
+		return fmt.Sprintf("popen(%q, %q)", s.cmd.Args[2], s.mode)
+	}
+	return fmt.Sprintf("exec.Command(%q...), %q", s.cmd.Args, s.mode)
 }
 
 // popen is popen(command, mode): /bin/sh -c command, with a pipe to its
@@ -82,7 +93,7 @@ func start(c *exec.Cmd, mode string) (*stream, error) {
 			unix.EACCES: "the program is not executable",
 		})
 	}
-	return &stream{f: ours, cmd: c}, nil
+	return &stream{f: ours, cmd: c, mode: mode}, nil
 }
 
 // pclose is pclose(stream): close our end, then wait4() for the command

@@ -16,9 +16,11 @@ func readFrom(p *say.Speaker, command string, all bool) {
 	s := mustPopen(p, command, "r")
 	p.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
 	p.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
-	p.GoNote("Go has no popen. popen() is pipe() + fork() + exec of /bin/sh -c COMMAND with the\n" +
-		"pipe as the command's standard output; exec.Command(\"/bin/sh\", \"-c\", COMMAND) with\n" +
-		"an os.Pipe end as its Stdout is the same thing, and Wait() is pclose()'s wait4().")
+	p.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn:\n" +
+		"clone(CLONE_VM|CLONE_VFORK)) and exec of /bin/sh -c COMMAND, the pipe as its standard\n" +
+		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout\n" +
+		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a\n" +
+		"pidfd from Go 1.23.")
 
 	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);
 	// ReadString has no BUFSIZE: a line of any length comes back whole.
@@ -32,6 +34,6 @@ func readFrom(p *say.Speaker, command string, all bool) {
 		p.Printf("read %d lines, then end of file: the command has closed its standard output", len(lines))
 	}
 
-	// pclose(fp), and this time its result is looked at.
+	// pclose(fp); exit(0);  and this time its result is looked at.
 	status(p, s, s.pclose(p))
 }

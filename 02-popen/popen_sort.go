@@ -30,8 +30,8 @@ func writeTo(p *say.Speaker, command string) {
 	// fputs("pear\n", fp); ...
 	feed(p, s, fruit)
 	p.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before\n" +
-		"fflush() or pclose(). An *os.File has no buffer: each WriteString is one write(2)\n" +
-		"into the pipe (wrap it in a bufio.Writer to batch them as C does).")
+		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString\n" +
+		"goes straight to write(2) (wrap it in a bufio.Writer to batch them as C does).")
 
 	// pclose(fp): close our end first. The command reads end of file, and
 	// only then can sort print anything: it must have seen every line.

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
@@ -162,6 +167,15 @@ func TestPopenFails(t *testing.T) {
 	if strings.Contains(res.Out, "parent") {
 		t.Errorf("nothing but the step header should reach stdout:\n%s", res.Out)
 	}
+	// The C twin stops too (erratum 2: the article went on to
+	// fgets(buf, BUFSIZE, NULL) and crashed).
+	c := exampletest.Run(t, "/bin/sh", exampletest.Opts{
+		Args:  []string{"-c", `ulimit -n 4 && exec "$0"`, exampletest.BuildC(t, "c/popen_ps.c")},
+		Split: true,
+	})
+	if c.Code() != 1 || !strings.Contains(c.Stderr, "popen: Too many open files") {
+		t.Errorf("popen_ps: %v, want exit status 1 and \"popen: Too many open files\"; stderr:\n%s", c.Status, c.Stderr)
+	}
 }
 
 func TestBadInput(t *testing.T) {
@@ -295,4 +309,91 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Each mode, interrupted at every step header and after every popen line
+// by each of Ctrl-C, SIGHUP, SIGTERM and a closed standard output: it dies
+// of that signal, says no error, and leaves no process behind (neither the
+// shell nor the command under it). Where the output changes from run to
+// run (the number of lines ps -ef prints, or all of them; whether a write
+// to "true" fails), a run that beats the signal to its end cannot be told
+// from the full run, so there the points stop before step 3's second
+// command: the rest of the run is then long enough for the signal to win.
+func TestInterrupts(t *testing.T) {
+	total := 0
+	for _, tc := range []struct {
+		args   []string
+		stable bool
+	}{
+		{nil, false},
+		{[]string{"-all"}, false},
+		{[]string{"-r", `printf "b\na\n"`, "-w", "sort -r"}, true},
+		{[]string{"-w", "true"}, false}, // the command goes without reading: EPIPE, or not
+	} {
+		tc := tc
+		n := exampletest.Interrupts(t, exampletest.Opts{Args: tc.args}, func(l string) bool {
+			if !tc.stable && (strings.HasPrefix(l, "== Step 4:") || strings.HasPrefix(l, "== Step 5:") ||
+				strings.Contains(l, "kill -TERM") || strings.Contains(l, "echo hello")) {
+				return false // too near the end: the run may beat the signal to it
+			}
+			return exampletest.StepHeader(l) || strings.Contains(l, ": popen")
+		})
+		t.Logf("%q: %d interrupted runs", tc.args, n)
+		total += n
+	}
+	t.Logf("%d interrupted runs in all", total)
+}
+
+// A command that would run for long (sleep 30) is ended with the program:
+// SIGTERM to this program alone, not to its process group, leaves neither
+// the shell nor the sleep behind, and the program dies of SIGTERM. The
+// check is made the moment the program has died (waitid WNOWAIT), before
+// the sleep could have ended by itself.
+func TestCommandEndsWithIt(t *testing.T) {
+	for _, args := range [][]string{{"-r", "sleep 30"}, {"-w", "sleep 30"}} {
+		p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: args, Guard: 20 * time.Second})
+		p.WaitFor("sleep 30\" started as pid")
+		p.Signal(syscall.SIGTERM)
+		var info unix.Siginfo
+		for unix.Waitid(unix.P_PID, p.Pid(), &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+		}
+		if live := liveInGroup(p.Pid()); len(live) > 0 {
+			t.Errorf("%q: still running after the program died: %q", args, live)
+		}
+		res := p.Wait()
+		if !res.Status.Signaled() || res.Status.Signal() != syscall.SIGTERM {
+			t.Errorf("%q: %v, want killed by SIGTERM:\n%s", args, res.Status, res.Out)
+		}
+	}
+}
+
+// liveInGroup lists the processes of process group pgid that are not
+// zombies, as "pid comm".
+func liveInGroup(pgid int) []string {
+	var live []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b) // pid (comm) state ppid pgrp ...
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+1:])
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
+			live = append(live, s[:i+1])
+		}
+	}
+	return live
+}
+
+// A full disk is a failure, not silence.
+func TestFullDisk(t *testing.T) {
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
+		Args:  []string{"-c", `exec "$0" >/dev/full`, exampletest.Binary(t)},
+		Split: true,
+	})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+		t.Errorf(">/dev/full: exit status %d, want 1 and ENOSPC on stderr; stderr:\n%s", res.Code(), res.Stderr)
+	}
 }

@@ -5,7 +5,9 @@
  * Corrections against the article (see ../README.md, errata):
  *   - "/n" -> "\n" in every printf;
  *   - the error path prints errno's text with perror() instead of a bare message;
- *   - main() returns 0 on success (it fell off the end);
+ *   - a failed pipe() exits with status 1 (the article: return -1, which
+ *     is exit status 255), and main() returns 0 explicitly on success
+ *     (falling off its end, as the article does, also gives 0 since C99);
  *   - the descriptors and their /proc/self/fd links are printed.
  */
 #include <stdio.h>

@@ -5,13 +5,16 @@
  * From the article "进程间IPC机制" (Linux IPC), section 2 "管道读写".
  * Corrections against the article (see ../README.md, errata):
  *   - "/n" -> "\n" in every printf;
- *   - <string.h> is included for memset();
+ *   - <string.h> is included for memset(), <sys/wait.h> for waitpid()
+ *     (implicit declarations, errors by default from gcc 14);
+ *   - the article's annotations beside the code are comments now;
  *   - the child's sleep(2) and the parent's sleep(3) are gone: the child
  *     reads until read() returns 0 (end of file, once the parent has closed
  *     the write end), and the parent waits with waitpid(). The article's
  *     single read() after sleep(2) only usually got both writes;
  *   - the buffer keeps one byte for the terminating NUL (read 99, not 100);
- *   - fork() failing is reported instead of being taken for the parent;
+ *   - fork() failing is reported: with the article's "else if (pid > 0)" it
+ *     matched neither branch and main fell off its end, exit status 0;
  *   - write() errors are reported, and the child's status is printed.
  */
 #include <errno.h>

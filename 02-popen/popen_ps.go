@@ -1,0 +1,39 @@
+// popen_ps.go is the Go port of c/popen_ps.c, the article's program:
+// popen(COMMAND, "r") (the article's "ps -ef"), print what it writes line
+// by line, pclose(). Step 1 of 02-popen. What it shows of ps -ef by
+// default, only this program's processes, is in ps_mine.go.
+package main
+
+import (
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+)
+
+// readFrom is the article's program: popen(cmd, "r"), fgets() until NULL,
+// pclose().
+func readFrom(p *say.Speaker, command string, all bool) {
+	// if ((fp = popen(cmd, "r")) == NULL) { perror("popen"); exit(1); }
+	s := mustPopen(p, command, "r")
+	p.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
+	p.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
+	p.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn:\n" +
+		"clone(CLONE_VM|CLONE_VFORK)) and exec of /bin/sh -c COMMAND, the pipe as its standard\n" +
+		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout\n" +
+		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a\n" +
+		"pidfd from Go 1.23.")
+
+	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);
+	// ReadString has no BUFSIZE: a line of any length comes back whole.
+	lines := readLines(p, s.f)
+	if !all && len(lines) > 0 && isPSHeader(lines[0]) {
+		showMine(p, lines, s.cmd.Process.Pid)
+	} else {
+		for _, l := range lines {
+			p.Printf("read: %s", l)
+		}
+		p.Printf("read %d lines, then end of file: the command has closed its standard output", len(lines))
+	}
+
+	// pclose(fp); exit(0);  and this time its result is looked at.
+	status(p, s, s.pclose(p))
+}

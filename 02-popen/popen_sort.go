@@ -1,0 +1,65 @@
+// popen_sort.go is the Go port of c/popen_sort.c: popen(COMMAND, "w")
+// (default "sort"), write three lines to the command's standard input,
+// pclose(). Step 2 of 02-popen. The article shows only the "r" direction;
+// the C twin is written in its style.
+package main
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// fruit is what step 2 writes to its command, in this order.
+var fruit = []string{"pear", "apple", "fig"}
+
+// writeTo is popen(cmd, "w"): what we write becomes the command's standard
+// input; its standard output is ours.
+func writeTo(p *say.Speaker, command string) {
+	// fp = popen("sort", "w");
+	s := mustPopen(p, command, "w")
+	pid := s.cmd.Process.Pid
+	p.Printf("popen: %s -c %q started as pid %d; its standard input is a pipe from me,\n"+
+		"its standard output is mine", shell, command, pid)
+	p.Kernel("my fd %d -> %s, pid %d's fd 0 -> %s  (one pipe: I write, it reads)",
+		peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)), pid, peek.FDLinkOf(pid, 0))
+
+	// fputs("pear\n", fp); ...
+	feed(p, s, fruit)
+	p.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before\n" +
+		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString\n" +
+		"goes straight to write(2) (wrap it in a bufio.Writer to batch them as C does).")
+
+	// pclose(fp): close our end first. The command reads end of file, and
+	// only then can sort print anything: it must have seen every line.
+	p.Printf("closing my end, as pclose() does first: the command reads end of file.\n" +
+		"The lines without a tag that follow are the command's own, written to our\n" +
+		"shared standard output, not read or printed by me")
+	status(p, s, s.pclose(p))
+}
+
+// feed writes lines to a "w" stream, one write(2) each.
+func feed(p *say.Speaker, s *stream, lines []string) {
+	for _, l := range lines {
+		// A write to a command that has gone makes the kernel send
+		// SIGPIPE, which cleanup.Catch would take for the user's "| head"
+		// and end the program; here it is the lesson, so for this one
+		// write it is left to the Go runtime, which drops it.
+		cleanup.Uncatch(unix.SIGPIPE)
+		_, err := s.f.WriteString(l + "\n")
+		cleanup.Catch("parent")
+		if err != nil {
+			// A command that does not read (true, or one that has
+			// already exited) closes the pipe's only read end.
+			p.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
+				unix.EPIPE: "the command has closed its standard input or exited without reading it all;\n" +
+					"in C, SIGPIPE would kill this program",
+			}))
+			return
+		}
+		p.Printf("write: %s", l)
+	}
+}

@@ -25,9 +25,8 @@ const survivorTimeout = 100 * time.Millisecond
 func (r *run) die() {
 	p := r.p
 	r.Step("killed inside the critical section, holding the lock with SEM_UNDO")
-	id := r.newSet(1)
-	r.setVal(id, 0, 1)
-	p.Printf("semget(IPC_PRIVATE, 1, IPC_CREAT|0600) = semid %d, SETVAL 1: the lock is free", id)
+	id, call := r.newSet(1)
+	p.Printf("%s = semid %d, %s: the lock is free", call, id, r.setVal(id, 0, 1))
 	r.killHolder(id, true)
 	showSet(p, id, true, "lock")
 	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and\n" +
@@ -75,7 +74,7 @@ func (r *run) killHolder(id int, undo bool) {
 	// the critical section, until it is killed.
 	in, hold, err := os.Pipe()
 	if err != nil {
-		r.fatal(syserr.Wrap("pipe", err, nil))
+		r.p.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	h.Stdin = in
 	r.start(h)
@@ -84,7 +83,7 @@ func (r *run) killHolder(id int, undo bool) {
 	showSet(p, id, true, "lock")
 	p.Printf("kill(pid %d, SIGKILL) while it holds the lock", h.Process.Pid)
 	if err := h.Process.Signal(unix.SIGKILL); err != nil {
-		r.fatal(syserr.Wrap("kill", err, nil))
+		r.p.Fatal(syserr.Wrap("kill", err, nil))
 	}
 	how := r.wait(h)
 	hold.Close()
@@ -103,9 +102,8 @@ func holder(args []string) {
 	if args[1] == "undo" {
 		flg = sysv.SEM_UNDO
 	}
-	b := pOp(flg)
-	semop(me, id, b)
-	me.Printf("P: semop(%v): the lock is mine, value %d; working inside the critical section", b, getVal(me, id, 0))
+	call := semopSaid(me, id, pOp(flg))
+	me.Printf("P: %s: the lock is mine, value %d; working inside the critical section", call, getVal(me, id, 0))
 	child.Ready("")
 	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // only its end matters
 	semop(me, id, vOp(flg))
@@ -136,13 +134,13 @@ func survivor(args []string) {
 	if args[1] == "nowait" {
 		b.Flg |= unix.IPC_NOWAIT
 	}
-	me.Printf("P: semop(%v)", b)
+	me.Printf("P: %s", semopCall([]sysv.Sembuf{b}))
 	child.Ready("")
 	err := sysv.Semop(id, []sysv.Sembuf{b})
 	switch syserr.Errno(err) {
 	case 0:
-		me.Printf("the lock is mine at once, value %d; V: semop({0, 1, SEM_UNDO})", getVal(me, id, 0))
-		semop(me, id, vOp(sysv.SEM_UNDO))
+		v := getVal(me, id, 0)
+		me.Printf("the lock is mine at once, value %d; V: %s", v, semopSaid(me, id, vOp(sysv.SEM_UNDO)))
 	case unix.EIDRM:
 		me.Warnf("%v", err)
 	default:

@@ -2,8 +2,11 @@
 // inter-process communication) calls the most important mechanism (信号量,
 // "最重要"): System V semaphores, with the P and V operations, mutual
 // exclusion between processes, producer-consumer and the dining
-// philosophers. The article lists them without code; the C twin in c/ is
-// written in the style of its other programs.
+// philosophers. The article lists them in one line and prints no code for
+// them: the C twins in c/ are reconstructed from that line, in the style of
+// its other programs. c/sem.c is ported in sem.go, c/sem_peer.c in
+// sem_peer.go; pv.go, prodcons.go, philo.go and die.go are the other parts,
+// run.go what every part's parent does the same way.
 //
 // Usage:
 //
@@ -14,13 +17,16 @@
 //	go run ./08-semaphore philosophers [-meals K] [-deadlock [-hold]]
 //	go run ./08-semaphore die              killed inside the critical section, with and without SEM_UNDO
 //
-// Every set is made with IPC_PRIVATE and mode 0600; children are this
-// program run again in a role, with the semid and the shmid in their argv.
+// Every set is made with IPC_PRIVATE and mode 0600 (pv's with a key of the
+// run's own); children are this program run again in a role, with the
+// semid and the shmid in their argv.
 // Each step shows what the kernel holds: the set's row of
 // /proc/sysvipc/sem and, per semaphore, its value, GETNCNT and GETZCNT (how
-// many processes wait for it to grow, or to be 0) and GETPID. The sets are
-// removed at the end, also on Ctrl-C; only SIGKILL of the parent leaves one
-// behind (ipcs -s lists it, ipcrm -s removes it).
+// many processes wait for it to grow, or to be 0) and GETPID. Only the
+// parent makes sets and segments, each registered with common/cleanup as
+// it is made: the end, a failing call, Ctrl-C, SIGTERM, SIGHUP and a
+// closed output remove them. Only SIGKILL of the parent leaves the set it
+// held (ipcs -s lists it, ipcrm -s removes it).
 package main
 
 import (

@@ -1,3 +1,6 @@
+// die.go is the "die" part, beyond the article (no C twin): a process
+// killed with SIGKILL inside the critical section, with SEM_UNDO and
+// without, and what the survivors see. Its roles: holder, survivor.
 package main
 
 import (
@@ -33,7 +36,7 @@ func (r *run) die() {
 		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit;\n" +
 		"SEM_UNDO is done by the kernel, so it survives even that")
 	s := child.Command("survivor", strconv.Itoa(id), "nowait")
-	r.start(s)
+	s.StartOrFail(r.p)
 	r.ready(s)
 	r.end(s, "survivor")
 
@@ -42,11 +45,11 @@ func (r *run) die() {
 	showSet(p, id, true, "lock")
 	p.Printf("nothing gave the lock back: the value stays 0, for good")
 	t := child.Command("survivor", strconv.Itoa(id), "timed")
-	r.start(t)
+	t.StartOrFail(r.p)
 	r.ready(t)
 	r.end(t, "survivor")
 	w := child.Command("survivor", strconv.Itoa(id), "wait")
-	r.start(w)
+	w.StartOrFail(r.p)
 	r.ready(w)
 	r.waitCount(id, 0, false, 1)
 	showSet(p, id, true, "lock")
@@ -77,7 +80,7 @@ func (r *run) killHolder(id int, undo bool) {
 		r.p.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	h.Stdin = in
-	r.start(h)
+	h.StartOrFail(r.p)
 	in.Close()
 	r.ready(h)
 	showSet(p, id, true, "lock")

@@ -1,3 +1,6 @@
+// philo.go is the dining philosophers the article names (哲学家进餐), with
+// no C twin: both forks in one semop (no deadlock), or one fork at a time
+// (-deadlock), ended by IPC_RMID. Its role: philosopher.
 package main
 
 import (
@@ -103,7 +106,7 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	}
 	for i := range kids {
 		kids[i] = child.Command("philosopher", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(i), strconv.Itoa(meals), mode)
-		r.start(kids[i])
+		kids[i].StartOrFail(r.p)
 		r.ready(kids[i])
 	}
 	r.waitCount(id, semTable, false, diners)

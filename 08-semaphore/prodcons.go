@@ -1,3 +1,6 @@
+// prodcons.go is the producer-consumer part the article names
+// (生产者-消费者), with no C twin: a ring of K slots in a segment, guarded by
+// the semaphores mutex, empty and full. Its roles: producer, consumer.
 package main
 
 import (
@@ -64,7 +67,7 @@ func (r *run) prodcons(items, slots int) {
 		"other is behind, and the mutex keeps them out of the buffer's indices together")
 
 	prod := child.Command("producer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	r.start(prod)
+	prod.StartOrFail(r.p)
 	r.ready(prod)
 	if items > slots {
 		// The producer fills every slot, then sleeps in P(empty).
@@ -78,7 +81,7 @@ func (r *run) prodcons(items, slots int) {
 		prod = nil
 	}
 	cons := child.Command("consumer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	r.start(cons)
+	cons.StartOrFail(r.p)
 	r.ready(cons)
 	// The consumer first: it prints until its last item, and the
 	// producer has put that item before, so it is done by then too.

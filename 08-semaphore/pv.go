@@ -1,3 +1,7 @@
+// pv.go is the "pv" part, beyond the article's one line (no C twin): a set
+// made with a key, the initialisation race and sem_otime (TLPI 47.5), P and
+// V with a waiter in GETNCNT, wait-for-zero with one in GETZCNT, and
+// SEM_UNDO at exit. Its roles: opener, waiter, undoer.
 package main
 
 import (
@@ -42,7 +46,7 @@ func (r *run) pv() {
 	// A second program opens the set by its key while the creator is
 	// between semget and SETVAL.
 	op := child.Command("opener", key.String())
-	r.start(op)
+	op.StartOrFail(r.p)
 	r.ready(op)
 	p.Printf("the opener found the set before I initialised it. Had it used the semaphore\n" +
 		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\"\n" +
@@ -85,7 +89,7 @@ func (r *run) pv() {
 
 	r.Step("SEM_UNDO: the kernel reverts the operations of a process that ends")
 	u := child.Command("undoer", strconv.Itoa(id))
-	r.start(u)
+	u.StartOrFail(r.p)
 	r.end(u, "undoer")
 	showSet(p, id, true, "lock")
 	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the\n" +
@@ -106,7 +110,7 @@ func (r *run) pv() {
 // GETNCNT for -1, in GETZCNT for 0. Then it shows the set.
 func (r *run) asleep(id, op int) *child.Cmd {
 	w := child.Command("waiter", strconv.Itoa(id), strconv.Itoa(op))
-	r.start(w)
+	w.StartOrFail(r.p)
 	r.ready(w)
 	r.waitCount(id, 0, op == 0, 1)
 	showSet(r.p, id, true, "lock")

@@ -157,9 +157,11 @@ func (r *run) setAll(id int, vals []uint16) string {
 	return "semctl(semid, 0, SETALL, arg) with arg.array = {" + strings.Join(s, ", ") + "}"
 }
 
-// start starts a child; common/child registers it with common/cleanup, so
-// an interrupt kills it (and waits until it is dead) before the sets go.
-func (r *run) start(c *child.Cmd) { c.StartOrFail(r.p) }
+// Children: c.StartOrFail(r.p) starts one, and common/child registers it
+// with common/cleanup, so an interrupt kills it (and waits until it is
+// dead) before the sets go. ready and wait are child's ReadyOrFail and
+// Reap, but for a child killed by the signal that is ending the whole
+// process group (endedAsGroup), and for names like "worker #2 (C)".
 
 // ready waits for a child's readiness message.
 func (r *run) ready(c *child.Cmd) string {

@@ -28,16 +28,18 @@ func (r *run) mutex(procs, loops int, peer string) {
 	r.Step(fmt.Sprintf("%d processes add 1 to one counter in shared memory, %d times each, unprotected", procs, loops))
 	// semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
 	id, call := r.newSet(2)
+	// arg.val = 1; semctl(semid, MUTEX, SETVAL, arg);
+	setval := r.setVal(id, semMutex, 1)
 	// shmid = shmget(IPC_PRIVATE, sizeof(long), IPC_CREAT | 0600);
 	// counter = shmat(shmid, NULL, 0); shmctl(shmid, IPC_RMID, NULL);
 	shmid, mem, shmCall := r.newShm(4096)
 	// The counter is a C long at the start of the segment. The segment is
 	// not Go memory: a plain pointer into it, no Go pointer stored in it.
 	cnt := (*int64)(unsafe.Pointer(&mem[0]))
+	// printf("semget(IPC_PRIVATE, 2, IPC_CREAT|0600) = semid %d; SETVAL #0 to 1\n", ...);
 	p.Printf("%s = semid %d: #0 the mutex, #1 a start gate", call, id)
 	p.Printf("%s = shmid %d: the counter is its first 8 bytes (a C long)", shmCall, shmid)
-	// arg.val = 1; semctl(semid, MUTEX, SETVAL, arg);
-	p.Printf("%s: the mutex is free; the gate (#1) stays 0: closed", r.setVal(id, semMutex, 1))
+	p.Printf("%s: the mutex is free; the gate (#1) stays 0: closed", setval)
 	showSet(p, id, false, "mutex", "gate")
 	p.Printf("each worker does, %d times:  v = *counter; sched_yield(); *counter = v + 1;\n"+
 		"the yield gives the CPU away between the read and the write, as a timer\n"+
@@ -90,7 +92,7 @@ func (r *run) race(id, shmid int, cnt *int64, procs, loops int, mode, peer strin
 		} else {
 			workers[i] = child.Command("worker", args...)
 		}
-		r.start(workers[i])
+		workers[i].StartOrFail(r.p)
 		r.ready(workers[i])
 	}
 	// while ((ncnt = semctl(semid, GATE, GETNCNT)) != procs) nanosleep(&ms, NULL);

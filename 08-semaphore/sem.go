@@ -32,6 +32,7 @@ func (r *run) mutex(procs, loops int, peer string) {
 	setval := r.setVal(id, semMutex, 1)
 	// shmid = shmget(IPC_PRIVATE, sizeof(long), IPC_CREAT | 0600);
 	// counter = shmat(shmid, NULL, 0); shmctl(shmid, IPC_RMID, NULL);
+	// (A page here; any size of at least 8 bytes would do.)
 	shmid, mem, shmCall := r.newShm(4096)
 	// The counter is a C long at the start of the segment. The segment is
 	// not Go memory: a plain pointer into it, no Go pointer stored in it.

@@ -525,15 +525,23 @@ func stopped(pid int) bool {
 	return true
 }
 
-// startWorker runs a mutex worker on the test's objects: the Go role
-// (sem_peer.go) or the C peer (c/sem_peer.c), with the same arguments.
-func startWorker(t *testing.T, ns *exampletest.IPCNamespace, lang string, semid, shmid, loops int) *exampletest.Proc {
+// workerAtGate runs a mutex worker on objects of the test's own, in a
+// namespace of its own: the Go role (sem_peer.go) or the C peer
+// (c/sem_peer.c), with the same arguments, and returns once it waits at
+// the gate.
+func workerAtGate(t *testing.T, lang string, loops int) (*exampletest.IPCNamespace, int, *int64, *exampletest.Proc) {
 	t.Helper()
+	ns := needNS(t)
+	semid, shmid, cnt := mutexObjects(t, ns)
 	args := []string{strconv.Itoa(semid), strconv.Itoa(shmid), strconv.Itoa(loops), "lock"}
+	var w *exampletest.Proc
 	if lang == "C" {
-		return exampletest.Start(t, exampletest.BuildC(t, "c/sem_peer.c"), exampletest.Opts{Args: args, IPC: ns})
+		w = exampletest.Start(t, exampletest.BuildC(t, "c/sem_peer.c"), exampletest.Opts{Args: args, IPC: ns})
+	} else {
+		w = exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: args, IPC: ns, Env: []string{child.RoleEnv("worker")}})
 	}
-	return exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: args, IPC: ns, Env: []string{child.RoleEnv("worker")}})
+	until(t, "at the gate", func() bool { return semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate) == 1 })
+	return ns, semid, cnt, w
 }
 
 // A worker killed with SIGKILL between its P and its V gives the lock
@@ -545,10 +553,7 @@ func startWorker(t *testing.T, ns *exampletest.IPCNamespace, lang string, semid,
 func TestMutexWorkerUndo(t *testing.T) {
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
-			ns := needNS(t)
-			semid, shmid, cnt := mutexObjects(t, ns)
-			w := startWorker(t, ns, lang, semid, shmid, 100000000)
-			until(t, "at the gate", func() bool { return semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate) == 1 })
+			ns, semid, cnt, w := workerAtGate(t, lang, 100000000)
 			ns.Do(func() { sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) //nolint:errcheck // checked below
 			pid := w.Pid()
 			caught := false
@@ -587,10 +592,7 @@ func TestMutexWorkerUndo(t *testing.T) {
 func TestWorkerRetriesEINTR(t *testing.T) {
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
-			ns := needNS(t)
-			semid, shmid, cnt := mutexObjects(t, ns)
-			w := startWorker(t, ns, lang, semid, shmid, 100)
-			until(t, "at the gate", func() bool { return semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate) == 1 })
+			ns, semid, cnt, w := workerAtGate(t, lang, 100)
 			unix.Kill(w.Pid(), unix.SIGSTOP) //nolint:errcheck
 			until(t, "stopped", func() bool { return stopped(w.Pid()) })
 			if n := semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate); n != 0 {
@@ -624,16 +626,9 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 // leaves sem_otime at 0. The poll hook plays the creator: nothing at the
 // first poll, SETVAL at the second, the V at the third.
 func TestOpenerWaitsForOtime(t *testing.T) {
-	ns := needNS(t)
 	var polls int
 	var ds sysv.SemidDs
-	var err error
-	ns.Do(func() {
-		var id int
-		if id, err = sysv.Semget(sysv.IPC_PRIVATE, 1, unix.IPC_CREAT|0o600); err != nil {
-			return
-		}
-		defer sysv.SemctlRmid(id) //nolint:errcheck
+	withSet(t, 1, func(id int) (err error) {
 		ds, err = awaitInit(id, func() error {
 			polls++
 			switch polls {
@@ -646,10 +641,8 @@ func TestOpenerWaitsForOtime(t *testing.T) {
 			}
 			return nil
 		})
+		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if polls != 3 || ds.Otime == 0 {
 		t.Errorf("awaitInit returned after %d polls with sem_otime %d; want 3 polls (after the V) and sem_otime set", polls, ds.Otime)
 	}
@@ -667,28 +660,38 @@ func TestSetallSempid(t *testing.T) {
 	var major, minor int
 	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor) //nolint:errcheck
 	from46 := major > 4 || major == 4 && minor >= 6
-	ns := needNS(t)
 	var pid int
-	var err error
-	ns.Do(func() {
-		var id int
-		if id, err = sysv.Semget(sysv.IPC_PRIVATE, 2, unix.IPC_CREAT|0o600); err != nil {
-			return
+	withSet(t, 2, func(id int) (err error) {
+		if err = sysv.SemctlSetAll(id, []uint16{1, 2}); err == nil {
+			pid, err = sysv.SemctlGetPid(id, 1)
 		}
-		defer sysv.SemctlRmid(id) //nolint:errcheck
-		if err = sysv.SemctlSetAll(id, []uint16{1, 2}); err != nil {
-			return
-		}
-		pid, err = sysv.SemctlGetPid(id, 1)
+		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := 0
 	if from46 {
 		want = os.Getpid()
 	}
 	if pid != want {
 		t.Errorf("kernel %d.%d: GETPID after SETALL = %d, want %d", major, minor, pid, want)
+	}
+}
+
+// withSet runs f with a new set of nsems semaphores in a namespace of the
+// test's own, on the namespace's thread, then removes the set; an error of
+// f fails the test.
+func withSet(t *testing.T, nsems int, f func(id int) error) {
+	t.Helper()
+	ns := needNS(t)
+	var err error
+	ns.Do(func() {
+		var id int
+		if id, err = sysv.Semget(sysv.IPC_PRIVATE, nsems, unix.IPC_CREAT|0o600); err != nil {
+			return
+		}
+		defer sysv.SemctlRmid(id) //nolint:errcheck // the namespace checks at the end
+		err = f(id)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

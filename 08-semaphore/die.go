@@ -1,3 +1,6 @@
+// die.go is the "die" part, beyond the article (no C twin): a process
+// killed with SIGKILL inside the critical section, with SEM_UNDO and
+// without, and what the survivors see. Its roles: holder, survivor.
 package main
 
 import (
@@ -25,16 +28,15 @@ const survivorTimeout = 100 * time.Millisecond
 func (r *run) die() {
 	p := r.p
 	r.Step("killed inside the critical section, holding the lock with SEM_UNDO")
-	id := r.newSet(1)
-	r.setVal(id, 0, 1)
-	p.Printf("semget(IPC_PRIVATE, 1, IPC_CREAT|0600) = semid %d, SETVAL 1: the lock is free", id)
+	id, call := r.newSet(1)
+	p.Printf("%s = semid %d, %s: the lock is free", call, id, r.setVal(id, 0, 1))
 	r.killHolder(id, true)
 	showSet(p, id, true, "lock")
 	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and\n" +
 		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit;\n" +
 		"SEM_UNDO is done by the kernel, so it survives even that")
 	s := child.Command("survivor", strconv.Itoa(id), "nowait")
-	r.start(s)
+	s.StartOrFail(r.p)
 	r.ready(s)
 	r.end(s, "survivor")
 
@@ -43,11 +45,11 @@ func (r *run) die() {
 	showSet(p, id, true, "lock")
 	p.Printf("nothing gave the lock back: the value stays 0, for good")
 	t := child.Command("survivor", strconv.Itoa(id), "timed")
-	r.start(t)
+	t.StartOrFail(r.p)
 	r.ready(t)
 	r.end(t, "survivor")
 	w := child.Command("survivor", strconv.Itoa(id), "wait")
-	r.start(w)
+	w.StartOrFail(r.p)
 	r.ready(w)
 	r.waitCount(id, 0, false, 1)
 	showSet(p, id, true, "lock")
@@ -75,16 +77,16 @@ func (r *run) killHolder(id int, undo bool) {
 	// the critical section, until it is killed.
 	in, hold, err := os.Pipe()
 	if err != nil {
-		r.fatal(syserr.Wrap("pipe", err, nil))
+		r.p.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	h.Stdin = in
-	r.start(h)
+	h.StartOrFail(r.p)
 	in.Close()
 	r.ready(h)
 	showSet(p, id, true, "lock")
 	p.Printf("kill(pid %d, SIGKILL) while it holds the lock", h.Process.Pid)
 	if err := h.Process.Signal(unix.SIGKILL); err != nil {
-		r.fatal(syserr.Wrap("kill", err, nil))
+		r.p.Fatal(syserr.Wrap("kill", err, nil))
 	}
 	how := r.wait(h)
 	hold.Close()
@@ -103,9 +105,8 @@ func holder(args []string) {
 	if args[1] == "undo" {
 		flg = sysv.SEM_UNDO
 	}
-	b := pOp(flg)
-	semop(me, id, b)
-	me.Printf("P: semop(%v): the lock is mine, value %d; working inside the critical section", b, getVal(me, id, 0))
+	call := semopSaid(me, id, pOp(flg))
+	me.Printf("P: %s: the lock is mine, value %d; working inside the critical section", call, getVal(me, id, 0))
 	child.Ready("")
 	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // only its end matters
 	semop(me, id, vOp(flg))
@@ -136,13 +137,13 @@ func survivor(args []string) {
 	if args[1] == "nowait" {
 		b.Flg |= unix.IPC_NOWAIT
 	}
-	me.Printf("P: semop(%v)", b)
+	me.Printf("P: %s", semopCall([]sysv.Sembuf{b}))
 	child.Ready("")
 	err := sysv.Semop(id, []sysv.Sembuf{b})
 	switch syserr.Errno(err) {
 	case 0:
-		me.Printf("the lock is mine at once, value %d; V: semop({0, 1, SEM_UNDO})", getVal(me, id, 0))
-		semop(me, id, vOp(sysv.SEM_UNDO))
+		v := getVal(me, id, 0)
+		me.Printf("the lock is mine at once, value %d; V: %s", v, semopSaid(me, id, vOp(sysv.SEM_UNDO)))
 	case unix.EIDRM:
 		me.Warnf("%v", err)
 	default:

@@ -1,3 +1,6 @@
+// philo.go is the dining philosophers the article names (哲学家进餐), with
+// no C twin: both forks in one semop (no deadlock), or one fork at a time
+// (-deadlock), ended by IPC_RMID. Its role: philosopher.
 package main
 
 import (
@@ -23,6 +26,7 @@ const (
 	diners    = 5
 	semTable  = diners // the gate
 	exitEIDRM = 3      // a philosopher's exit status when the set is removed under it
+	exitFreed = 4      // ... when its right fork came back after all: its neighbour died
 )
 
 // table is the shared segment: per philosopher the meals eaten and whether
@@ -39,6 +43,25 @@ func newTable(mem []byte) table {
 func (t table) meals(i int) *int64  { return &t.w[i] }
 func (t table) eating(i int) *int64 { return &t.w[diners+i] }
 func (t table) clashes() *int64     { return &t.w[2*diners] }
+
+// The forks of philosopher i, as the operations it passes to semop: both
+// at once, or (-deadlock) the left one, then the right one.
+func bothForks(i int) []sysv.Sembuf { return append(leftFork(i), rightFork(i)...) }
+func leftFork(i int) []sysv.Sembuf {
+	return []sysv.Sembuf{{Num: uint16(i), Op: -1, Flg: sysv.SEM_UNDO}}
+}
+func rightFork(i int) []sysv.Sembuf {
+	return []sysv.Sembuf{{Num: uint16((i + 1) % diners), Op: -1, Flg: sysv.SEM_UNDO}}
+}
+
+// putBoth gives both forks back.
+func putBoth(i int) []sysv.Sembuf {
+	ops := bothForks(i)
+	for k := range ops {
+		ops[k].Op = 1
+	}
+	return ops
+}
 
 func forkNames() []string {
 	n := make([]string, diners+1)
@@ -57,23 +80,24 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	} else {
 		r.Step(fmt.Sprintf("five philosophers, five forks, both forks in one semop: %d meals each", meals))
 	}
-	id := r.newSet(diners + 1)
-	shmid, mem := r.newShm(tableWords * 8)
+	id, call := r.newSet(diners + 1)
+	shmid, mem, _ := r.newShm(tableWords * 8)
 	tab := newTable(mem)
 	// Every fork on the table (1), the gate closed (0).
-	if err := sysv.SemctlSetAll(id, []uint16{1, 1, 1, 1, 1, 0}); err != nil {
-		r.fatal(err)
-	}
-	p.Printf("semget(IPC_PRIVATE, 6, IPC_CREAT|0600) = semid %d; SETALL {1, 1, 1, 1, 1, 0}:\n"+
-		"#0 to #4 are the forks, all on the table; #5 is a gate that starts everyone at once", id)
+	p.Printf("%s = semid %d; %s:\n"+
+		"#0 to #4 are the forks, all on the table; #5 is a gate that starts everyone at once",
+		call, id, r.setAll(id, []uint16{1, 1, 1, 1, 1, 0}))
 	if deadlock {
-		p.Printf("philosopher i:  P(fork i); P(fork i+1);  two semops, one fork at a time.\n" +
-			"To make the bad timing certain, each waits at the gate between the two")
+		p.Printf("philosopher i:  P(fork i); P(fork i+1);  two semops, one fork at a time,\n"+
+			"philosopher 4: %s then %s.\n"+
+			"To make the bad timing certain, each waits at the gate between the two",
+			semopCall(leftFork(4)), semopCall(rightFork(4)))
 	} else {
-		p.Printf("philosopher i:  semop({i, -1, SEM_UNDO}, {i+1 mod 5, -1, SEM_UNDO})\n" +
-			"one call, two operations: the kernel takes both forks or none, so nobody\n" +
-			"ever holds one fork while waiting for the other. POSIX semaphores have no\n" +
-			"such call: sem_wait takes one semaphore at a time")
+		p.Printf("philosopher i takes both forks in one semop; philosopher 0: %s,\n"+
+			"philosopher 4: %s:\n"+
+			"one call, two operations: the kernel takes both forks or none, so nobody\n"+
+			"ever holds one fork while waiting for the other. POSIX semaphores have no\n"+
+			"such call: sem_wait takes one semaphore at a time", semopCall(bothForks(0)), semopCall(bothForks(4)))
 	}
 	kids := make([]*child.Cmd, diners)
 	mode := "both"
@@ -82,7 +106,7 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	}
 	for i := range kids {
 		kids[i] = child.Command("philosopher", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(i), strconv.Itoa(meals), mode)
-		r.start(kids[i])
+		kids[i].StartOrFail(r.p)
 		r.ready(kids[i])
 	}
 	r.waitCount(id, semTable, false, diners)
@@ -92,8 +116,7 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	} else {
 		p.Kernel("GETNCNT(#5 gate) = 5: all five are seated")
 	}
-	r.semop(id, sysv.Sembuf{Num: semTable, Op: diners})
-	p.Printf("semop({5, 5, 0}) opens the gate")
+	p.Printf("%s opens the gate", r.semop(id, sysv.Sembuf{Num: semTable, Op: diners}))
 	if deadlock {
 		r.deadlocked(id, kids)
 		r.detach(mem)
@@ -103,7 +126,7 @@ func (r *run) philosophers(meals int, deadlock bool) {
 		how := r.wait(k)
 		p.Printf("waitpid: philosopher #%d (pid %d) %s, after %d meals", i, k.Process.Pid, how, *tab.meals(i))
 		if how != "exited with status 0" || *tab.meals(i) != int64(meals) {
-			r.fatal(fmt.Errorf("philosopher #%d %s after %d of %d meals", i, how, *tab.meals(i), meals))
+			r.p.Fatal(fmt.Errorf("philosopher #%d %s after %d of %d meals", i, how, *tab.meals(i), meals))
 		}
 	}
 	p.Printf("everyone ate %d times; neighbours seen eating at the same time: %d", meals, *tab.clashes())
@@ -131,7 +154,7 @@ func (r *run) deadlocked(id int, kids []*child.Cmd) {
 		how := r.wait(k)
 		p.Printf("waitpid: philosopher #%d (pid %d) %s", i, k.Process.Pid, how)
 		if how != fmt.Sprintf("exited with status %d", exitEIDRM) {
-			r.fatal(fmt.Errorf("philosopher #%d %s, want status %d (EIDRM)", i, how, exitEIDRM))
+			r.p.Fatal(fmt.Errorf("philosopher #%d %s, want status %d (EIDRM)", i, how, exitEIDRM))
 		}
 	}
 	p.Printf("status %d: the philosopher's semop failed with EIDRM. A real program avoids\n"+
@@ -144,17 +167,16 @@ func philosopher(args []string) {
 	me := say.New("philosopher")
 	a := intArgs(me, "philosopher", args, 4)
 	id, shmid, i, meals := a[0], a[1], a[2], a[3]
-	left, right := uint16(i), uint16((i+1)%diners)
 	mem := attach(me, shmid)
 	tab := newTable(mem)
 	child.Ready("")
 	if len(args) > 4 && args[4] == "left-then-right" {
-		philosopherNaive(me, id, left, right)
+		philosopherNaive(me, id, i)
 	}
 	semop(me, id, sysv.Sembuf{Num: semTable, Op: -1})
 	for m := 0; m < meals; m++ {
 		schedYield() // think
-		semop(me, id, sysv.Sembuf{Num: left, Op: -1, Flg: sysv.SEM_UNDO}, sysv.Sembuf{Num: right, Op: -1, Flg: sysv.SEM_UNDO})
+		semop(me, id, bothForks(i)...)
 		atomic.StoreInt64(tab.eating(i), 1)
 		if atomic.LoadInt64(tab.eating((i+diners-1)%diners)) != 0 || atomic.LoadInt64(tab.eating((i+1)%diners)) != 0 {
 			atomic.AddInt64(tab.clashes(), 1)
@@ -162,7 +184,7 @@ func philosopher(args []string) {
 		atomic.AddInt64(tab.meals(i), 1)
 		schedYield() // eat
 		atomic.StoreInt64(tab.eating(i), 0)
-		semop(me, id, sysv.Sembuf{Num: left, Op: 1, Flg: sysv.SEM_UNDO}, sysv.Sembuf{Num: right, Op: 1, Flg: sysv.SEM_UNDO})
+		semop(me, id, putBoth(i)...)
 	}
 	detachChild(me, mem)
 }
@@ -171,20 +193,29 @@ func philosopher(args []string) {
 // has done the same, then asks for the right fork, which never comes. It
 // ends when the set is removed, silently (five such lines would come in
 // any order), with exit status exitEIDRM.
-func philosopherNaive(me *say.Speaker, id int, left, right uint16) {
-	semop(me, id, sysv.Sembuf{Num: left, Op: -1, Flg: sysv.SEM_UNDO})
+func philosopherNaive(me *say.Speaker, id, i int) {
+	semop(me, id, leftFork(i)...)
 	semop(me, id, sysv.Sembuf{Num: semTable, Op: -1})
-	err := sysv.Semop(id, []sysv.Sembuf{{Num: right, Op: -1, Flg: sysv.SEM_UNDO}})
-	if syserr.Errno(err) == unix.EIDRM {
+	err := sysv.Semop(id, rightFork(i))
+	switch syserr.Errno(err) {
+	case unix.EIDRM:
 		os.Exit(exitEIDRM)
+	case 0:
+		// Nobody puts a fork down in this mode, but a process that dies
+		// does: the kernel undoes its P (SEM_UNDO). That happens when the
+		// neighbour is killed, by kill -9 or by the parent's cleanup on
+		// Ctrl-C, which ends the philosophers one after the other.
+		me.Printf("%s returned after all: my neighbour died, and the kernel gave its fork back (SEM_UNDO)",
+			semopCall(rightFork(i)))
+		os.Exit(exitFreed)
 	}
 	me.Fatal(fmt.Errorf("expected EIDRM: %v", err))
 }
 
 // holdOn stops until Enter (a line or end of file on standard input), so
 // that a learner can look at the deadlocked set from another terminal.
-// Ctrl-C and SIGTERM end the run cleanly (see newRun); kill -9 leaves the
-// set behind.
+// Ctrl-C, SIGTERM and SIGHUP end the run cleanly (common/cleanup); kill
+// -9 leaves the set behind.
 func (r *run) holdOn(id int) {
 	r.p.Printf("holding (-hold): the five are deadlocked.\n"+
 		"  look at it:  ipcs -s -i %d   (semncnt per semaphore)\n"+

@@ -1,3 +1,6 @@
+// prodcons.go is the producer-consumer part the article names
+// (生产者-消费者), with no C twin: a ring of K slots in a segment, guarded by
+// the semaphores mutex, empty and full. Its roles: producer, consumer.
 package main
 
 import (
@@ -49,16 +52,14 @@ func (b ring) logged(i int64) *int64 { return &b.w[3+maxSlots+i] }
 func (r *run) prodcons(items, slots int) {
 	p := r.p
 	r.Step(fmt.Sprintf("producer and consumer: a buffer of %d slots in shared memory, semaphores empty, full, mutex", slots))
-	id := r.newSet(3)
-	shmid, mem := r.newShm(int(ringWords * 8))
+	id, call := r.newSet(3)
+	shmid, mem, shmCall := r.newShm(int(ringWords * 8))
 	buf := newRing(mem)
-	p.Printf("semget(IPC_PRIVATE, 3, IPC_CREAT|0600) = semid %d; shmget(IPC_PRIVATE) = shmid %d", id, shmid)
+	p.Printf("%s = semid %d; %s = shmid %d", call, id, shmCall, shmid)
 	// unsigned short init[3] = {1, K, 0}; arg.array = init;
 	// semctl(semid, 0, SETALL, arg);
-	if err := sysv.SemctlSetAll(id, []uint16{1, uint16(slots), 0}); err != nil {
-		r.fatal(err)
-	}
-	p.Printf("semctl(SETALL) with {1, %d, 0}: mutex free, %d empty slots, no full one", slots, slots)
+	call = r.setAll(id, []uint16{1, uint16(slots), 0})
+	p.Printf("%s: mutex free, %d empty slots, no full one", call, slots)
 	showSet(p, id, false, "mutex", "empty", "full")
 	p.Printf("producer, per item:  P(empty); P(mutex); put; V(mutex); V(full);\n" +
 		"consumer, per item:  P(full);  P(mutex); take; V(mutex); V(empty);\n" +
@@ -66,7 +67,7 @@ func (r *run) prodcons(items, slots int) {
 		"other is behind, and the mutex keeps them out of the buffer's indices together")
 
 	prod := child.Command("producer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	r.start(prod)
+	prod.StartOrFail(r.p)
 	r.ready(prod)
 	if items > slots {
 		// The producer fills every slot, then sleeps in P(empty).
@@ -80,7 +81,7 @@ func (r *run) prodcons(items, slots int) {
 		prod = nil
 	}
 	cons := child.Command("consumer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	r.start(cons)
+	cons.StartOrFail(r.p)
 	r.ready(cons)
 	// The consumer first: it prints until its last item, and the
 	// producer has put that item before, so it is done by then too.
@@ -100,7 +101,7 @@ func (r *run) prodcons(items, slots int) {
 		got = append(got, strconv.FormatInt(v, 10))
 	}
 	if !ok {
-		r.fatal(fmt.Errorf("the consumer took %d items: %s; want 1 to %d once each, in order", *buf.taken(), strings.Join(got, " "), items))
+		r.p.Fatal(fmt.Errorf("the consumer took %d items: %s; want 1 to %d once each, in order", *buf.taken(), strings.Join(got, " "), items))
 	}
 	p.Printf("the consumer's log in the segment: %d items, 1 to %d, each exactly once, in order", items, items)
 	showSet(p, id, false, "mutex", "empty", "full")

@@ -1,3 +1,7 @@
+// pv.go is the "pv" part, beyond the article's one line (no C twin): a set
+// made with a key, the initialisation race and sem_otime (TLPI 47.5), P and
+// V with a waiter in GETNCNT, wait-for-zero with one in GETZCNT, and
+// SEM_UNDO at exit. Its roles: opener, waiter, undoer.
 package main
 
 import (
@@ -9,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 	"github.com/goipc/ipc-examples/common/sysv"
@@ -26,10 +31,10 @@ func vOp(flg int16) sysv.Sembuf { return sysv.Sembuf{Num: 0, Op: 1, Flg: flg} }
 func (r *run) pv() {
 	p := r.p
 
-	r.Step("semget(key, 1, IPC_CREAT|IPC_EXCL|0600): a new set is not initialised yet")
+	r.Step(fmt.Sprintf("semget(key, 1, %s): a new set is not initialised yet", sysv.MsgFlags(keyedFlags)))
 	// int semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
-	key, id := r.keyedSet()
-	p.Printf("semget(%v, 1, IPC_CREAT|IPC_EXCL|0600) = semid %d: IPC_EXCL says I made it", key, id)
+	key, id, call := r.keyedSet()
+	p.Printf("%s = semid %d: IPC_EXCL says I made it", call, id)
 	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one\n" +
 		"with ftok(path, proj), see 07-msgqueue. Every other set here is IPC_PRIVATE.)")
 	showSet(p, id, true, "lock")
@@ -41,49 +46,50 @@ func (r *run) pv() {
 	// A second program opens the set by its key while the creator is
 	// between semget and SETVAL.
 	op := child.Command("opener", key.String())
-	r.start(op)
+	op.StartOrFail(r.p)
 	r.ready(op)
 	p.Printf("the opener found the set before I initialised it. Had it used the semaphore\n" +
 		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\"\n" +
 		"except sem_otime, the time of the last semop, which SETVAL leaves at 0")
 	// union semun arg; arg.val = 0; semctl(semid, 0, SETVAL, arg);
-	r.setVal(id, 0, 0)
-	p.Printf("semctl(semid, 0, SETVAL, arg) with arg.val = 0")
-	p.Kernel("GETVAL=0, IPC_STAT: %s: SETVAL did not stamp it", otime(id))
+	p.Printf("%s", r.setVal(id, 0, 0))
+	p.Kernel("GETVAL=%d, IPC_STAT: %s: SETVAL did not stamp it", getVal(p, id, 0), otime(id))
 	p.GoNote("C passes union semun by value: for SETVAL the int itself travels in the\n" +
 		"fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does. Go has\n" +
 		"no unions: sysv.SemctlSetVal(id, 0, v) passes the value, SemctlGetAll and\n" +
 		"SemctlStat a pointer.")
-	p.Printf("V: semop({0, 1, 0}) makes the value 1 and stamps sem_otime: the set is ready")
-	r.semop(id, vOp(0))
+	// The opener prints once it sees the stamp: say it before the call.
+	v := vOp(0)
+	p.Printf("V: %s makes the value 1 and stamps sem_otime: the set is ready", semopCall([]sysv.Sembuf{v}))
+	r.semop(id, v)
 	r.end(op, "opener")
 	showSet(p, id, true, "lock")
 	p.Kernel("IPC_STAT: %s", otime(id))
 
 	r.Step("P and V: semop -1 and +1; a process waiting in P shows in GETNCNT")
 	// struct sembuf p = {0, -1, SEM_UNDO}; semop(semid, &p, 1);
-	r.semop(id, pOp(sysv.SEM_UNDO))
-	p.Printf("P: semop({0, -1, SEM_UNDO}): 1 -> 0, the lock is mine")
+	p.Printf("P: %s: 1 -> 0, the lock is mine", r.semop(id, pOp(sysv.SEM_UNDO)))
 	w := r.asleep(id, -1)
 	p.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A\n" +
 		"process asleep cannot say so itself; GETNCNT is how the others know")
-	p.Printf("V: semop({0, 1, SEM_UNDO}): 0 -> 1, and the kernel wakes the waiter")
-	r.semop(id, vOp(sysv.SEM_UNDO))
+	v = vOp(sysv.SEM_UNDO)
+	p.Printf("V: %s: 0 -> 1, and the kernel wakes the waiter", semopCall([]sysv.Sembuf{v}))
+	r.semop(id, v)
 	r.end(w, "waiter")
 	showSet(p, id, true, "lock")
 
 	r.Step("wait for zero: semop 0; a process waiting for 0 shows in GETZCNT")
 	z := r.asleep(id, 0)
 	p.Printf("sem_op 0 waits until the value is 0: semzcnt=1")
-	p.Printf("P: semop({0, -1, SEM_UNDO}): 1 -> 0, which lets the waiter through")
-	r.semop(id, pOp(sysv.SEM_UNDO))
+	P := pOp(sysv.SEM_UNDO)
+	p.Printf("P: %s: 1 -> 0, which lets the waiter through", semopCall([]sysv.Sembuf{P}))
+	r.semop(id, P)
 	r.end(z, "waiter")
-	r.semop(id, vOp(sysv.SEM_UNDO))
-	p.Printf("V: semop({0, 1, SEM_UNDO}): 0 -> 1")
+	p.Printf("V: %s: 0 -> 1", r.semop(id, vOp(sysv.SEM_UNDO)))
 
 	r.Step("SEM_UNDO: the kernel reverts the operations of a process that ends")
 	u := child.Command("undoer", strconv.Itoa(id))
-	r.start(u)
+	u.StartOrFail(r.p)
 	r.end(u, "undoer")
 	showSet(p, id, true, "lock")
 	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the\n" +
@@ -104,25 +110,28 @@ func (r *run) pv() {
 // GETNCNT for -1, in GETZCNT for 0. Then it shows the set.
 func (r *run) asleep(id, op int) *child.Cmd {
 	w := child.Command("waiter", strconv.Itoa(id), strconv.Itoa(op))
-	r.start(w)
+	w.StartOrFail(r.p)
 	r.ready(w)
 	r.waitCount(id, 0, op == 0, 1)
 	showSet(r.p, id, true, "lock")
 	return w
 }
 
+// keyedFlags are the flags of pv's set, and of the opener's first try.
+const keyedFlags = unix.IPC_CREAT | unix.IPC_EXCL | 0o600
+
 // keyedSet makes a set of one semaphore with a key of this run's own: the
-// PID in the low 24 bits, and the next key if one is taken.
-func (r *run) keyedSet() (sysv.Key, int) {
+// PID in the low 24 bits, and the next key if one is taken. It returns the
+// call that made it.
+func (r *run) keyedSet() (sysv.Key, int, string) {
 	key := sysv.Key(0x08000000 | os.Getpid()&0xffffff)
 	for try := 0; ; try++ {
-		id, err := sysv.Semget(key, 1, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		id, call, err := r.semget(key, 1, keyedFlags)
 		if err == nil {
-			r.track(id)
-			return key, id
+			return key, id, call
 		}
 		if syserr.Errno(err) != unix.EEXIST || try == 100 {
-			r.fatal(err)
+			r.p.Fatal(err)
 		}
 		key++
 	}
@@ -135,7 +144,7 @@ func expect(r *run, err error, want unix.Errno) {
 		if err == nil {
 			err = fmt.Errorf("the call succeeded")
 		}
-		r.fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
+		r.p.Fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
 	}
 	r.p.Warnf("%v", err)
 }
@@ -155,7 +164,7 @@ func opener(args []string) {
 	key := sysv.Key(int32(uint32(k)))
 	// Both processes run the same code: try to create, and whoever gets
 	// EEXIST must not initialise.
-	_, err = sysv.Semget(key, 1, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+	_, err = sysv.Semget(key, 1, keyedFlags)
 	if syserr.Errno(err) != unix.EEXIST {
 		me.Fatal(fmt.Errorf("expected EEXIST: %v", err))
 	}
@@ -164,34 +173,43 @@ func opener(args []string) {
 	if err != nil {
 		me.Fatal(err)
 	}
-	me.Printf("semget(%v, 0, 0) = semid %d: not mine to initialise", key, id)
+	me.Printf("%s = semid %d: not mine to initialise", semgetCall(key, 0, 0), id)
 	me.Kernel("IPC_STAT: %s: not initialised yet", otime(id))
 	child.Ready("")
-	// while (ds.sem_otime == 0) { IPC_STAT again }: polling, as TLPI's
-	// svsem_good_init.c does; the minute is only a guard.
+	// The minute is only a guard.
 	deadline := time.Now().Add(time.Minute)
+	ds, err := awaitInit(id, func() error {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("semid %d: sem_otime still 0 after a minute", id)
+		}
+		time.Sleep(time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		me.Fatal(err)
+	}
+	me.Kernel("IPC_STAT: sem_otime=%s: the creator has initialised the set", peek.When(ds.Otime))
+	me.Printf("P: %s passed at once, the value is %d", semopSaid(me, id, pOp(sysv.SEM_UNDO)), getVal(me, id, 0))
+	me.Printf("V: %s, the value is %d", semopSaid(me, id, vOp(sysv.SEM_UNDO)), getVal(me, id, 0))
+}
+
+// awaitInit is TLPI's svsem_good_init.c loop, while (ds.sem_otime == 0)
+// { IPC_STAT again }: a set is ready once a semop has stamped sem_otime,
+// which SETVAL and SETALL do not. poll is called before each look but the
+// first, and ends the wait with its error.
+func awaitInit(id int, poll func() error) (sysv.SemidDs, error) {
 	var ds sysv.SemidDs
 	for {
 		if err := sysv.SemctlStat(id, &ds); err != nil {
-			me.Fatal(err)
+			return ds, err
 		}
 		if ds.Otime != 0 {
-			break
+			return ds, nil
 		}
-		if time.Now().After(deadline) {
-			me.Fatal(fmt.Errorf("semid %d: sem_otime still 0 after a minute", id))
+		if err := poll(); err != nil {
+			return ds, err
 		}
-		time.Sleep(time.Millisecond)
 	}
-	me.Kernel("IPC_STAT: sem_otime is set: the creator has initialised the set")
-	if err := sysv.Semop(id, []sysv.Sembuf{pOp(sysv.SEM_UNDO)}); err != nil {
-		me.Fatal(err)
-	}
-	me.Printf("P: semop({0, -1, SEM_UNDO}) passed at once, the value is %d", getVal(me, id, 0))
-	if err := sysv.Semop(id, []sysv.Sembuf{vOp(sysv.SEM_UNDO)}); err != nil {
-		me.Fatal(err)
-	}
-	me.Printf("V: semop({0, 1, SEM_UNDO}), the value is %d", getVal(me, id, 0))
 }
 
 // waiter does one semop with sem_op -1 (then gives it back) or 0, which
@@ -201,29 +219,22 @@ func waiter(args []string) {
 	a := intArgs(me, "waiter", args, 2)
 	id, op := a[0], int16(a[1])
 	b := sysv.Sembuf{Num: 0, Op: op, Flg: sysv.SEM_UNDO}
-	me.Printf("semop(%v): waiting", b)
+	me.Printf("%s: waiting", semopCall([]sysv.Sembuf{b}))
 	child.Ready("")
-	if err := sysv.Semop(id, []sysv.Sembuf{b}); err != nil {
-		me.Fatal(err)
-	}
+	semop(me, id, b)
 	if op == 0 {
 		me.Printf("semop returned: the value is 0")
 		return
 	}
-	me.Printf("semop returned: the lock is mine; V: semop({0, 1, SEM_UNDO})")
-	if err := sysv.Semop(id, []sysv.Sembuf{vOp(sysv.SEM_UNDO)}); err != nil {
-		me.Fatal(err)
-	}
+	me.Printf("semop returned: the lock is mine; V: %s", semopSaid(me, id, vOp(sysv.SEM_UNDO)))
 }
 
 // undoer takes the lock with SEM_UNDO and exits without giving it back.
 func undoer(args []string) {
 	me := say.New("undoer")
 	id := intArgs(me, "undoer", args, 1)[0]
-	if err := sysv.Semop(id, []sysv.Sembuf{pOp(sysv.SEM_UNDO)}); err != nil {
-		me.Fatal(err)
-	}
-	me.Printf("P: semop({0, -1, SEM_UNDO}): the value is %d; exiting without V", getVal(me, id, 0))
+	call := semopSaid(me, id, pOp(sysv.SEM_UNDO))
+	me.Printf("P: %s: the value is %d; exiting without V", call, getVal(me, id, 0))
 }
 
 // getVal is GETVAL for a child.

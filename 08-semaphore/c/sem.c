@@ -1,7 +1,8 @@
 /*
  * sem.c - System V semaphores in the style of the article "进程间IPC机制"
  * (Linux IPC), which calls them the most important mechanism (信号量,
- * 最重要: PV操作, 进程间同步互斥) but gives no code: P and V with semop(),
+ * 最重要: PV操作, 进程间同步互斥) but prints no code for them, so this
+ * program is reconstructed from that one line, not corrected from it: P and V with semop(),
  * SETVAL, and a counter in shared memory that forked children increment,
  * first without the semaphore (updates are lost), then with P and V
  * around each increment (the total is exact).
@@ -24,7 +25,9 @@
  *     the set with semctl(IPC_RMID) at the end, also when a call fails;
  *   - fork() failing and the children's statuses are checked.
  *
- *   gcc -Wall -Wextra -Werror -o sem sem.c
+ * From the repository root:
+ *
+ *   gcc -Wall -Wextra -o bin/sem 08-semaphore/c/sem.c && ./bin/sem 8 1000
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -12,8 +12,10 @@
  * P = semop({0, -1, SEM_UNDO}) and V = semop({0, 1, SEM_UNDO}). It prints
  * nothing unless a call fails (exit 1); bad arguments exit 2.
  *
- *   gcc -Wall -Wextra -Werror -o sem_peer sem_peer.c
- *   go run ./08-semaphore mutex -peer ./sem_peer
+ * From the repository root:
+ *
+ *   gcc -Wall -Wextra -o bin/sem_peer 08-semaphore/c/sem_peer.c
+ *   go run ./08-semaphore mutex -peer ./bin/sem_peer
  */
 #include <errno.h>
 #include <sched.h>

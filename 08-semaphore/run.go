@@ -1,0 +1,358 @@
+package main
+
+// What every part's parent does the same way: make a set or a segment and
+// register it with common/cleanup in the same breath, start and reap the
+// children, print a call from the values it passes.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+// The flags of every set and segment the parent makes: IPC_PRIVATE (the
+// children get the ids in their argv), only this user.
+const (
+	setFlags = unix.IPC_CREAT | 0o600
+	shmMode  = 0o600
+)
+
+// run is the parent of one run: its speaker, its step count, and the sets
+// it holds. Every set and every segment not yet marked for removal is
+// registered with common/cleanup the moment it exists, so that Ctrl-C,
+// SIGTERM, SIGHUP, a closed output or a failing call (say.Fatal) removes
+// it; sets remembers the handles, so that the part can remove a set
+// itself, when the lesson says so.
+type run struct {
+	p    *say.Speaker
+	step int
+	hold bool // philosophers -deadlock -hold: stop at the deadlock until Enter
+	sets map[int]*cleanup.Handle
+}
+
+func newRun() *run { return &run{p: say.New("parent"), sets: map[int]*cleanup.Handle{}} }
+
+// Step prints the next step header.
+func (r *run) Step(title string) {
+	r.step++
+	say.Step(r.step, title)
+}
+
+// semget is semget(2), the set registered under common/cleanup's lock
+// together with its creation: an interrupt cannot fall between the two.
+// It returns the call as C would write it, from the values passed.
+func (r *run) semget(key sysv.Key, nsems, flags int) (int, string, error) {
+	var id int
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		var err error
+		if id, err = sysv.Semget(key, nsems, flags); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
+	})
+	if err != nil {
+		return -1, "", err
+	}
+	r.sets[id] = h
+	return id, semgetCall(key, nsems, flags), nil
+}
+
+// newSet is semget(IPC_PRIVATE, nsems, IPC_CREAT|0600).
+func (r *run) newSet(nsems int) (int, string) {
+	id, call, err := r.semget(sysv.IPC_PRIVATE, nsems, setFlags)
+	if err != nil {
+		r.p.Fatal(syserr.Explain(err, syserr.Meanings{unix.ENOSYS: "this kernel has no System V IPC"}))
+	}
+	return id, call
+}
+
+// rmSet is semctl(id, 0, IPC_RMID): every process asleep in semop on the
+// set wakes with EIDRM.
+func (r *run) rmSet(id int) {
+	h := r.sets[id]
+	delete(r.sets, id)
+	if err := h.Release(); err != nil {
+		r.p.Fatal(err)
+	}
+}
+
+// newShm makes a segment of size bytes, attaches it and marks it for
+// removal at once: from then on the kernel frees it at the last detach,
+// however the processes end (06-shm shows why). Linux lets the children
+// attach a marked segment by its id. Until it is marked, it is registered
+// with common/cleanup like a set. It returns the shmget call, from the
+// values passed.
+func (r *run) newShm(size int) (int, []byte, string) {
+	var id int
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		var err error
+		if id, err = unix.SysvShmGet(unix.IPC_PRIVATE, size, shmMode); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("shared memory segment %d", id), func() error {
+			_, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil)
+			return err
+		}, nil
+	})
+	call := fmt.Sprintf("shmget(IPC_PRIVATE, %d, %#o)", size, shmMode)
+	if err != nil {
+		r.p.Fatal(syserr.Wrap(call, err, nil))
+	}
+	mem, err := unix.SysvShmAttach(id, 0, 0)
+	if err != nil {
+		r.p.Fatal(syserr.Wrap("shmat", err, nil)) // removes the segment first
+	}
+	if err := h.Release(); err != nil { // shmctl(IPC_RMID): marked, not yet freed
+		r.p.Fatal(syserr.Wrap("shmctl(IPC_RMID)", err, nil))
+	}
+	return id, mem, call
+}
+
+// detach is shmdt; the slice must not be touched afterwards.
+func (r *run) detach(mem []byte) {
+	if err := unix.SysvShmDetach(mem); err != nil {
+		r.p.Fatal(syserr.Wrap("shmdt", err, nil))
+	}
+}
+
+// semop is semop(2) for the parent; it returns the call, from the
+// operations passed.
+func (r *run) semop(id int, ops ...sysv.Sembuf) string {
+	if err := sysv.Semop(id, ops); err != nil {
+		r.p.Fatal(err)
+	}
+	return semopCall(ops)
+}
+
+// setVal is semctl(id, num, SETVAL, arg) with arg.val = v; it returns the
+// call.
+func (r *run) setVal(id, num, v int) string {
+	if err := sysv.SemctlSetVal(id, num, v); err != nil {
+		r.p.Fatal(err)
+	}
+	return fmt.Sprintf("semctl(semid, %d, SETVAL, arg) with arg.val = %d", num, v)
+}
+
+// setAll is semctl(id, 0, SETALL, arg) with arg.array = vals; it returns
+// the call.
+func (r *run) setAll(id int, vals []uint16) string {
+	if err := sysv.SemctlSetAll(id, vals); err != nil {
+		r.p.Fatal(err)
+	}
+	s := make([]string, len(vals))
+	for i, v := range vals {
+		s[i] = strconv.Itoa(int(v))
+	}
+	return "semctl(semid, 0, SETALL, arg) with arg.array = {" + strings.Join(s, ", ") + "}"
+}
+
+// Children: c.StartOrFail(r.p) starts one, and common/child registers it
+// with common/cleanup, so an interrupt kills it (and waits until it is
+// dead) before the sets go. ready and wait are child's ReadyOrFail and
+// Reap, but for a child killed by the signal that is ending the whole
+// process group (endedAsGroup), and for names like "worker #2 (C)".
+
+// ready waits for a child's readiness message.
+func (r *run) ready(c *child.Cmd) string {
+	msg, err := c.WaitReady()
+	if err != nil {
+		r.endedAsGroup(c)
+		r.p.Fatal(err)
+	}
+	return msg
+}
+
+// wait is waitpid(pid, &status, 0); it returns how the child ended, in
+// words.
+func (r *run) wait(c *child.Cmd) string {
+	c.Wait() //nolint:errcheck // the status is what we report
+	r.endedAsGroup(c)
+	return child.Describe(c.ProcessState)
+}
+
+// endedAsGroup ends the parent as a child was ended, if that was by one
+// of the signals common/cleanup handles. Ctrl-C and SIGHUP reach the whole
+// process group, and a closed standard output breaks every process that
+// writes to it: the child may die of it before the parent's own handler
+// runs, and its death is then no failure to report, but the same ending.
+func (r *run) endedAsGroup(c *child.Cmd) {
+	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return
+	}
+	for _, s := range cleanup.Signals {
+		if ws.Signal() == s {
+			cleanup.Die(s)
+		}
+	}
+}
+
+// end waits for a child that must exit with status 0, and says so.
+func (r *run) end(c *child.Cmd, name string) {
+	how := r.wait(c)
+	r.p.Printf("waitpid: %s (pid %d) %s", name, c.Process.Pid, how)
+	if how != "exited with status 0" {
+		r.p.Fatal(fmt.Errorf("%s %d %s", name, c.Process.Pid, how))
+	}
+}
+
+// waitCount waits until GETNCNT (zero: GETZCNT) of semaphore num is want.
+// A process asleep in semop cannot say so; the kernel's count of waiters
+// can. Looking every millisecond is a wait for a condition, not an
+// ordering by sleep; the minute is only a guard.
+func (r *run) waitCount(id, num int, zero bool, want int) {
+	get, what := sysv.SemctlGetNcnt, "GETNCNT"
+	if zero {
+		get, what = sysv.SemctlGetZcnt, "GETZCNT"
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := get(id, num)
+		if err != nil {
+			r.p.Fatal(err)
+		}
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.p.Fatal(fmt.Errorf("%s of semaphore %d stayed %d, never %d", what, num, n, want))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// finish is the last step: nothing is left.
+func (r *run) finish() {
+	r.Step("what this run leaves behind")
+	if len(r.sets) != 0 {
+		r.p.Fatal(fmt.Errorf("%d semaphore set(s) still held", len(r.sets)))
+	}
+	r.p.Printf("every set was removed with semctl(IPC_RMID), every segment was marked for removal")
+	r.p.Kernel("open descriptors: %s", peek.FDSummary())
+	r.p.Printf("a semaphore set is no file descriptor: it lives in the kernel until IPC_RMID,\n" +
+		"even when no process uses it (ipcs -s lists them, ipcrm -s removes one)")
+}
+
+// semgetCall is a semget call as C writes it: "semget(IPC_PRIVATE, 2,
+// IPC_CREAT|0600)".
+func semgetCall(key sysv.Key, nsems, flags int) string {
+	k := key.String()
+	if key == sysv.IPC_PRIVATE {
+		k = "IPC_PRIVATE"
+	}
+	return fmt.Sprintf("semget(%s, %d, %s)", k, nsems, sysv.MsgFlags(flags))
+}
+
+// semopCall is a semop call as C writes it, its operations printed by
+// sysv.Sembuf.String: "semop({0, -1, SEM_UNDO})".
+func semopCall(ops []sysv.Sembuf) string {
+	s := make([]string, len(ops))
+	for i, o := range ops {
+		s[i] = o.String()
+	}
+	return "semop(" + strings.Join(s, ", ") + ")"
+}
+
+// showSet prints what the kernel holds for the set: its row of
+// /proc/sysvipc/sem, then each semaphore's value, its waiters and, with
+// withPid, the last process to operate on it (left out where several
+// processes race, so that the output is the same on every run).
+func showSet(p *say.Speaker, id int, withPid bool, names ...string) {
+	p.Kernel("%s", peek.SysVLine("sem", id, "key", "semid", "perms", "nsems"))
+	vals, err := sysv.SemctlGetAll(id)
+	if err != nil {
+		return // gone: the row says so
+	}
+	for i, v := range vals {
+		n, _ := sysv.SemctlGetNcnt(id, i)
+		z, _ := sysv.SemctlGetZcnt(id, i)
+		pid, _ := sysv.SemctlGetPid(id, i)
+		name := ""
+		if i < len(names) {
+			name = " " + names[i]
+		}
+		line := fmt.Sprintf("  #%d%s: semval=%d semncnt=%d semzcnt=%d", i, name, v, n, z)
+		if withPid {
+			line += " sempid=" + peek.PID(pid)
+		}
+		p.Kernel("%s", line)
+	}
+}
+
+// otime is IPC_STAT's sem_otime, the time of the last semop: "never"
+// while it is 0.
+func otime(id int) string {
+	var ds sysv.SemidDs
+	if err := sysv.SemctlStat(id, &ds); err != nil {
+		return err.Error()
+	}
+	return "sem_otime=" + peek.When(ds.Otime)
+}
+
+// Child side helpers.
+
+// intArgs parses a child's numeric arguments; a parent that passes
+// anything else has a bug.
+func intArgs(me *say.Speaker, role string, args []string, n int) []int {
+	if len(args) < n {
+		me.Fatal(fmt.Errorf("%s: want %d numbers, got %q", role, n, args))
+	}
+	out := make([]int, n)
+	for i := 0; i < n; i++ {
+		v, err := strconv.Atoi(args[i])
+		if err != nil {
+			me.Fatal(fmt.Errorf("%s: argument %d: %v", role, i+1, err))
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// attach is a child's shmat of the segment whose id it was given.
+func attach(me *say.Speaker, shmid int) []byte {
+	mem, err := unix.SysvShmAttach(shmid, 0, 0)
+	if err != nil {
+		me.Fatal(syserr.Wrap(fmt.Sprintf("shmat(%d)", shmid), err, syserr.Meanings{
+			unix.EINVAL: "no segment has this id (the parent is gone?)",
+		}))
+	}
+	return mem
+}
+
+// semop is semop(2) for a child, fatal on error.
+func semop(me *say.Speaker, id int, ops ...sysv.Sembuf) {
+	if err := sysv.Semop(id, ops); err != nil {
+		me.Fatal(err)
+	}
+}
+
+// semopSaid is semop for a child that prints the call: it returns it.
+func semopSaid(me *say.Speaker, id int, ops ...sysv.Sembuf) string {
+	semop(me, id, ops...)
+	return semopCall(ops)
+}
+
+// detachChild is a child's shmdt.
+func detachChild(me *say.Speaker, mem []byte) {
+	if err := unix.SysvShmDetach(mem); err != nil {
+		me.Fatal(syserr.Wrap("shmdt", err, nil))
+	}
+}
+
+// schedYield is sched_yield(2): give the CPU to another runnable process.
+// x/sys/unix v0.30 has no wrapper. runtime.Gosched would only switch goroutines
+// inside this process.
+func schedYield() {
+	unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) //nolint:errcheck // never fails
+}

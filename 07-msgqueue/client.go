@@ -84,6 +84,10 @@ func client(args []string) {
 				me.Warnf("%v", err)
 				continue
 			}
+			if errors.Is(err, unix.EINVAL) { // msgsnd had just found it: removed in between
+				me.Printf("EINVAL: the queue was removed between my msgsnd and my msgrcv: the server has ended; bye")
+				cleanup.Exit(0)
+			}
 			gone(me, err)
 			// printf("server# %s\n", buf);
 			me.Printf("server# %s", text)
@@ -93,9 +97,9 @@ func client(args []string) {
 }
 
 // gone ends the client when the queue went: EIDRM, removed while this
-// call waited (what a server does when it ends), is a normal end; EINVAL,
-// gone before the call (the server ended, or someone ran ipcrm), is not:
-// the line was not sent, or its reply will not come.
+// call waited (what a server does when it ends), is a normal end; EINVAL
+// at msgsnd, gone while this client read its input (the server ended, or
+// someone ran ipcrm), is not: the line was not sent.
 //
 // A Ctrl-C to the process group reaches the server and this client at
 // once; the server's removal then makes this call fail, and the signal,
@@ -112,10 +116,13 @@ func gone(me *say.Speaker, err error) {
 	}
 	switch {
 	case errors.Is(err, unix.EIDRM):
-		me.Printf("EIDRM: the queue was removed while I waited (a server removes it when it ends); bye")
+		me.Printf("EIDRM: the queue was removed while I waited (a server removes it as it ends): the server has ended; bye")
 		cleanup.Exit(0)
 	case errors.Is(err, unix.EINVAL):
-		me.Fatal(fmt.Errorf("%w: the queue vanished before this call (the server ended, or someone ran ipcrm)", err))
+		// Not a crash, the chat's other end: said on stdout, exit status 1.
+		me.Warnf("%v: the queue vanished while I read my input (the server ended, or someone ran ipcrm); "+
+			"the line was not sent; bye", err)
+		cleanup.Exit(1)
 	}
 	me.Fatal(err)
 }

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -951,4 +953,78 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no difference)"
+}
+
+// A queue leaked by kill -9 in a private IPC namespace dies with the
+// namespace, once nothing refers to it. This one test makes its namespace
+// itself (CLONE_NEWIPC for the server) instead of using exampletest's:
+// that one is held by a thread of the test until the test ends, and the
+// point here is a namespace held by nothing but one descriptor, whose
+// close frees it, queue and all.
+func TestNamespaceFreesLeakedQueue(t *testing.T) {
+	bin := exampletest.Binary(t)
+	dir, _ := keyDir(t)
+	in, _ := heldOpen(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "server", "-path", dir)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	cmd.Stdin, cmd.Stdout = in, w
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWIPC}
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no IPC namespace of our own (CLONE_NEWIPC needs CAP_SYS_ADMIN): %v", err)
+	}
+	w.Close()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck
+	sc := bufio.NewScanner(r)
+	id := -1
+	for sc.Scan() && !strings.Contains(sc.Text(), "waiting for requests") {
+		if m := msqidRe.FindStringSubmatch(sc.Text()); m != nil {
+			id, _ = strconv.Atoi(m[1])
+		}
+	}
+	nsPath := fmt.Sprintf("/proc/%d/ns/ipc", cmd.Process.Pid)
+	link, _ := os.Readlink(nsPath)
+	nsfd, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+	cmd.Wait()                          //nolint:errcheck // killed, as intended
+	// setns moves only the calling thread, and /proc/sysvipc shows the
+	// reader's namespace: look from a locked thread that joins it and
+	// then ends with its goroutine (never unlocked: it stays there).
+	found := make(chan bool)
+	go func() {
+		runtime.LockOSThread()
+		if unix.Setns(nsfd, unix.CLONE_NEWIPC) != nil {
+			found <- false
+			return
+		}
+		_, ok, _ := peek.SysVRow("msg", id)
+		found <- ok
+	}()
+	if !<-found {
+		t.Fatalf("after kill -9, queue %d is not in the server's namespace %s: want it leaked", id, link)
+	}
+	unix.Close(nsfd) // the last reference, once the thread that joined has exited
+	holders := func() (n int) {
+		procs, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/ns/ipc")
+		fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+		for _, p := range append(procs, fds...) {
+			if l, _ := os.Readlink(p); l == link {
+				n++
+			}
+		}
+		return n
+	}
+	// The thread exits after its goroutine has answered: wait until the
+	// kernel shows it gone (a guard, not a timing).
+	for guard := time.Now().Add(time.Minute); holders() != 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(guard) {
+			t.Fatalf("%s is still referred to %d times: its queue would live on", link, holders())
+		}
+	}
 }

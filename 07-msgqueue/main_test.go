@@ -995,21 +995,27 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 	cmd.Wait()                          //nolint:errcheck // killed, as intended
 	// setns moves only the calling thread, and /proc/sysvipc shows the
 	// reader's namespace: look from a locked thread that joins it and
-	// then ends with its goroutine (never unlocked: it stays there).
+	// comes back (a locked goroutine on the main thread cannot end the
+	// thread, so it must leave the namespace itself).
 	found := make(chan bool)
 	go func() {
 		runtime.LockOSThread()
-		if unix.Setns(nsfd, unix.CLONE_NEWIPC) != nil {
+		home, err := unix.Open("/proc/thread-self/ns/ipc", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil || unix.Setns(nsfd, unix.CLONE_NEWIPC) != nil {
 			found <- false
 			return
 		}
 		_, ok, _ := peek.SysVRow("msg", id)
+		if unix.Setns(home, unix.CLONE_NEWIPC) == nil {
+			runtime.UnlockOSThread()
+		} // else: stays locked, and its thread ends with the goroutine
+		unix.Close(home)
 		found <- ok
 	}()
 	if !<-found {
 		t.Fatalf("after kill -9, queue %d is not in the server's namespace %s: want it leaked", id, link)
 	}
-	unix.Close(nsfd) // the last reference, once the thread that joined has exited
+	unix.Close(nsfd) // the last reference
 	holders := func() (n int) {
 		procs, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/ns/ipc")
 		fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
@@ -1020,8 +1026,8 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 		}
 		return n
 	}
-	// The thread exits after its goroutine has answered: wait until the
-	// kernel shows it gone (a guard, not a timing).
+	// A thread that could not come back exits after its goroutine has
+	// answered: wait until the kernel shows it gone (a guard, not a timing).
 	for guard := time.Now().Add(time.Minute); holders() != 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(guard) {
 			t.Fatalf("%s is still referred to %d times: its queue would live on", link, holders())

@@ -52,7 +52,7 @@ func msgtyp(p *say.Speaker, id int) {
 	msgs := []struct {
 		t    int64
 		text string
-	}{{3, "c1"}, {1, "a1"}, {2, "b1"}, {1, "a2"}, {3, "c2"}, {2, "b2"}}
+	}{{3, "c1"}, {1, "a1"}, {2, "b1"}, {1, "a2"}, {2, "b2"}, {3, "c2"}}
 	var sent []string
 	for _, m := range msgs {
 		if err := sysv.Msgsnd(id, m.t, []byte(m.text), unix.IPC_NOWAIT); err != nil {
@@ -76,14 +76,14 @@ func msgtyp(p *say.Speaker, id int) {
 		{-3, unix.IPC_NOWAIT, "the lowest type <= 3 first: type 1 before 2 and 3"},
 		{1, unix.IPC_NOWAIT | sysv.MSG_EXCEPT, "the first message NOT of type 1"},
 		{-3, unix.IPC_NOWAIT, "again: the lowest type left"},
-		{-3, unix.IPC_NOWAIT, "and the last one"},
+		{-3, unix.IPC_NOWAIT, "and type 3 itself: <= |msgtyp|, not <"},
 	} {
 		mt, n, err := sysv.Msgrcv(id, buf, rq.typ, rq.flags)
 		if err != nil {
 			p.Fatal(err)
 		}
 		call := fmt.Sprintf("msgrcv(msgtyp %d, %s)", rq.typ, sysv.MsgFlags(rq.flags))
-		p.Printf("%-40s -> %d:%s  %s", call, mt, buf[:n], rq.why)
+		p.Printf("%-39s -> %d:%s  %s", call, mt, buf[:n], rq.why)
 	}
 	p.Printf("MSG_EXCEPT is a Linux extension (C needs _GNU_SOURCE); msgtyp 0, > 0 and < 0 are POSIX.\n" +
 		"Server and client share one queue this way: each asks only for the type meant for it")

@@ -1,155 +1,126 @@
 package main
 
-// This file is server.c of the article: make the queue, then answer the
-// client, line by line, until the input ends.
+// This file is c/server.c: make the queue, then answer each client's
+// request, line by line, until the input ends.
 
 import (
 	"bufio"
-	"io"
+	"errors"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
-	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/say"
-	"github.com/goipc/ipc-examples/common/syserr"
+	"github.com/goipc/ipc-examples/common/sysv"
 )
 
 // server is server.c's main: createMsgQueue, then recvMsg(CLIENT_TYPE),
-// print, read a line, sendMsg(SERVER_TYPE), and again. It ends on end of
-// input or "quit" at its turn to answer, or on SIGINT, SIGTERM or SIGHUP
-// at any moment, and always removes the queue first.
+// print, read a line, sendMsg to the client that asked, and again. It ends
+// on end of input or "quit" at its turn to answer; a signal (Ctrl-C,
+// SIGTERM, SIGHUP, a closed standard output) ends it at any moment. The
+// queue goes either way: common/cleanup removes it, then the program dies
+// of the signal. The article's server looped for ever and never reached
+// destroyMsgQueue: every run, ended with Ctrl-C, left its queue behind.
 func server(args []string) {
 	path, proj := keyFlags("server", args)
+	cleanup.Catch("server") // before the queue exists: no moment without a guard
 	me := say.New("server")
 
-	// Catch the signals that end a server before the queue exists, so
-	// that no moment is left in which Ctrl-C would leak it. The article's
-	// server loops forever and never reaches destroyMsgQueue: every run
-	// ended with Ctrl-C left its queue in the kernel.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM, unix.SIGHUP)
-
 	// int msgid = createMsgQueue();
-	id := createMsgQueue(me, path, proj)
-	showRow(me, id)
-
-	// The queue goes exactly once, either here on a signal or at the end
-	// of the conversation; ending holds whoever does it.
-	var ending sync.Mutex
-	var signalled atomic.Bool
-	go func() {
-		s := <-sigs
-		ending.Lock()
-		signalled.Store(true)
-		me.Printf("caught %s: removing the queue, then exiting", unix.SignalName(s.(syscall.Signal)))
-		if err := destroyMsgQueue(id); err != nil {
-			me.Fatal(err)
-		}
-		os.Exit(0)
-	}()
-	// fail ends the server on an unexpected error, queue removed first.
-	fail := func(err error) {
-		ending.Lock()
-		destroyMsgQueue(id) //nolint:errcheck // err is the story
-		me.Fatal(err)
-	}
+	id, q := createMsgQueue(me, path, proj)
+	sign(me, id)
+	me.Kernel("%s", row(id))
 	me.GoNote("msgrcv is never restarted after a signal handler (signal(7)), and a Go\n" +
-		"process always has handlers: the runtime preempts goroutines with SIGURG,\n" +
-		"and each exiting child brings a SIGCHLD. sysv.Msgrcv retries on EINTR; a\n" +
-		"C server must loop on EINTR itself. Ctrl-C reaches this server through\n" +
-		"signal.Notify, on another goroutine, which removes the queue.")
-	me.Printf("waiting for messages of type %d (CLIENT_TYPE)", clientType)
+		"process can be interrupted at any time: the runtime preempts goroutines\n" +
+		"with SIGURG, and each exiting child brings a SIGCHLD. sysv.Msgrcv retries\n" +
+		"on EINTR; a C server must loop on EINTR itself. Ctrl-C reaches this server\n" +
+		"through signal.Notify (common/cleanup), which removes the queue first.")
+	me.Printf("waiting for requests: messages of type %d (CLIENT_TYPE)", clientType)
 	child.Ready(strconv.Itoa(id)) // in the demo: the client may start now
 
 	in := bufio.NewReader(os.Stdin)
 	for {
 		// recvMsg(msgid, CLIENT_TYPE, buf);
-		text, err := recvMsg(id, clientType)
-		if err != nil {
-			if signalled.Load() {
-				select {} // the signal goroutine removed the queue and exits
-			}
-			fail(err)
+		_, text, err := recvMsg(id, clientType)
+		pid, line, ok := strings.Cut(text, " ")
+		n, perr := strconv.Atoi(pid)
+		switch {
+		case errors.Is(err, errForeign):
+			me.Warnf("%v", err)
+			continue
+		case err != nil:
+			me.Fatal(err)
+		case !ok || perr != nil || n <= clientType:
+			me.Warnf("a request without the asking client's PID in front (%q): not from this chat; discarded", text)
+			continue
 		}
 		// printf("client# %s\n", buf);
-		me.Printf("client# %s", text)
+		me.Printf("client %d# %s", n, line)
 
 		// read(0, buf, sizeof(buf)): one line of our own input.
-		prompt()
-		line, ok, err := readLine(in)
-		if err != nil {
-			fail(err)
-		}
-		if !ok || line == "quit" {
-			// Nothing may be printed after the removal: the client, which
-			// waits for a reply, wakes with EIDRM and prints at once.
-			ending.Lock()
-			if ok {
-				me.Printf(`"quit": removing the queue; a client waiting for a reply wakes with EIDRM`)
-			} else {
-				me.Printf("end of input: removing the queue; a client waiting for a reply wakes with EIDRM")
-			}
-			if err := destroyMsgQueue(id); err != nil {
+		reply, ok := answer(me, in)
+		if !ok {
+			// answer said so before: the client that waits for a reply
+			// wakes with EIDRM and prints at once, so a line printed after
+			// the removal could come before or after the client's.
+			if err := q.Release(); err != nil {
 				me.Fatal(err)
 			}
-			return
+			cleanup.Exit(0)
 		}
-		// sendMsg(msgid, SERVER_TYPE, buf);
-		if err := checkSize(line); err != nil {
-			fail(err)
+		// sendMsg(msgid, SERVER_TYPE, buf): to the client that asked.
+		if unix.Kill(n, 0) == unix.ESRCH {
+			me.Warnf("client %d is gone: no reply (nobody would ever take it off the queue)", n)
+			continue
 		}
-		me.Printf("sending %q as type %d (SERVER_TYPE)", line, serverType)
-		if err := sendMsg(id, serverType, line); err != nil {
-			fail(err)
+		me.Printf("sending %q as type %d (the PID of the client that asked)", reply, n)
+		if err := sendMsg(id, int64(n), reply); err != nil {
+			me.Fatal(err)
 		}
 	}
 }
 
-// readLine reads one line of input without its line end. ok is false at
-// end of input; a last line without a newline still counts.
-func readLine(in *bufio.Reader) (line string, ok bool, err error) {
-	line, err = in.ReadString('\n')
-	if err == io.EOF && line == "" {
-		return "", false, nil
-	}
-	if err != nil && err != io.EOF {
-		return "", false, syserr.Wrap("read(stdin)", err, nil)
-	}
-	return strings.TrimRight(line, "\r\n"), true, nil
-}
-
-// prompt prints the article's "Please Enter# " when a person types the
-// lines, not when a script pipes them in.
-func prompt() {
-	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		os.Stdout.WriteString("Please Enter# ") //nolint:errcheck
-	}
-}
-
-// showRow prints the queue's line of /proc/sysvipc/msg, or that it has
-// none.
-func showRow(me *say.Speaker, id int) {
-	r, ok, err := peek.SysVRow("msg", id)
-	switch {
-	case err != nil:
-		me.Kernel("/proc/sysvipc/msg: %v", err)
-	case !ok:
-		me.Kernel("/proc/sysvipc/msg: no row with msqid %d: the queue is gone", id)
-	default:
-		// PID 0 in lspid or lrpid: no process has sent or received yet.
-		for _, col := range []string{"lspid", "lrpid"} {
-			if r[col] == "0" {
-				r[col] = "none"
-			}
+// answer reads the reply: a line that fits, or the end ("quit" or end of
+// input, said before the queue goes). A line that does not fit is refused
+// and read again: the chat goes on.
+func answer(me *say.Speaker, in *bufio.Reader) (string, bool) {
+	for {
+		prompt(me)
+		line, ok, err := readLine(in)
+		switch {
+		case err != nil:
+			me.Fatal(err)
+		case !ok:
+			me.Printf("end of input: removing the queue; a client waiting for a reply wakes with EIDRM")
+			return "", false
+		case line == "quit":
+			me.Printf(`"quit": removing the queue; a client waiting for a reply wakes with EIDRM`)
+			return "", false
 		}
-		me.Kernel("/proc/sysvipc/msg: %s", r.Format("key", "msqid", "perms", "cbytes", "qnum", "lspid", "lrpid"))
+		if err := checkText(line, lineSize); err != nil {
+			me.Warnf("the reply: %v; type it again", err)
+			continue
+		}
+		return line, true
 	}
+}
+
+// sign leaves this server's PID in the queue's msg_lspid and msg_lrpid,
+// with an empty message of type SERVER_TYPE sent and taken back at once:
+// the kernel keeps no creator PID for a queue (there is no msg_cpid), and
+// a server started later needs it to tell a queue in use from one left by
+// a killed server (trust.go).
+func sign(me *say.Speaker, id int) {
+	if err := sysv.Msgsnd(id, serverType, nil, unix.IPC_NOWAIT); err != nil {
+		me.Fatal(err)
+	}
+	if _, _, err := sysv.Msgrcv(id, nil, serverType, unix.IPC_NOWAIT); err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("msgsnd and msgrcv of an empty message of type %d (SERVER_TYPE): the kernel keeps no\n"+
+		"creator PID for a queue; msg_lspid and msg_lrpid now name this server", serverType)
 }

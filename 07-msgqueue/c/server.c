@@ -1,117 +1,156 @@
 /*
  * server.c - the message queue server: create the queue, then answer each
- * client message (type CLIENT_TYPE) with a line of standard input (sent as
- * SERVER_TYPE), until the input ends or says "quit".
+ * client's request (type CLIENT_TYPE, "PID text") with a line of standard
+ * input, sent with the asking client's PID as its type, until the input
+ * ends or says "quit".
  *
- *   server [path [proj_id]]      (defaults "." and 0x66, as in comm.h)
+ *   server [path [proj_id]]      (defaults $HOME and 0x66, as in comm.h)
  *
- * From the article "进程间通信（消息队列）", corrected (see comm.h and
- * ../README.md, errata):
+ * From the article "进程间通信（消息队列）", reconstructed from its
+ * screenshots and corrected (see comm.h and ../README.md, errata):
  *   - the article's while(1) never ended, so destroyMsgQueue was never
  *     reached and every Ctrl-C left the queue in the kernel. The server now
- *     ends on end of input or "quit", and SIGINT, SIGTERM and SIGHUP remove
- *     the queue too;
+ *     ends on end of input or "quit", and SIGINT, SIGTERM, SIGHUP and
+ *     SIGPIPE remove the queue, then end it as the signal would have;
+ *   - the signals are not handled in a handler: msgctl is not
+ *     async-signal-safe (signal-safety(7)), and a flag checked by the main
+ *     loop would miss a signal that comes just before msgrcv, which then
+ *     sleeps for ever (04's sigsuspend closes that gap for pause(); there is
+ *     no msgrcv that unblocks signals as it sleeps). They stay blocked in
+ *     every thread, and one thread takes them with sigwait(), an ordinary
+ *     thread where any call is allowed;
  *   - read(0, buf, sizeof(buf)) then buf[s-1] = 0 cut the last character of
- *     a line without a newline and could leave a 1024-byte text without a
- *     NUL; lines are read with fgets, and a line longer than MSGSIZE is an
- *     error, not an overflow;
+ *     a line without a newline; lines are read whole (readLine);
  *   - errors of recvMsg and sendMsg were ignored, so the loop spun on a
  *     removed queue;
- *   - stdout is line buffered, so the lines appear in order when piped.
+ *   - stdout is line buffered, so the lines appear in order when piped, and
+ *     a write to a closed stdout ends the server as SIGPIPE would, queue
+ *     removed first.
  */
+#define _GNU_SOURCE /* strsignal */
 #include "comm.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t msgid = -1;
-static volatile sig_atomic_t caught;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* guards msgid */
+static int msgid = -1;
+static sigset_t sigs;
 
-/* The handler removes the queue itself: msgctl is a plain system call, and
- * a removal wakes the main loop wherever it waits (msgrcv returns EIDRM, or
- * EINTR and then EINVAL; fgets returns NULL with EINTR). Setting a flag
- * alone would race: a signal just before msgrcv would leave it waiting. */
-static void on_signal(int sig)
+/* The signal thread: remove the queue, say so, die of the signal. */
+static void *onSignals(void *arg)
 {
-	caught = sig;
-	if (msgid >= 0)
-		msgctl(msgid, IPC_RMID, NULL);
+	int sig;
+
+	(void)arg;
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	pthread_mutex_lock(&lock); /* never unlocked: the process ends here */
+	if (msgid >= 0 && msgctl(msgid, IPC_RMID, NULL) == 0)
+		fprintf(stderr, "server %d: %s: removed message queue %d\n", (int)getpid(), strsignal(sig), msgid);
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* say is printf that notices a closed stdout (EPIPE): SIGPIPE is blocked,
+ * so the write fails instead of killing us; the signal thread ends us. */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vprintf(fmt, ap);
+	va_end(ap);
+	if ((r < 0 || fflush(stdout) == EOF) && errno == EPIPE) {
+		kill(getpid(), SIGPIPE);
+		for (;;)
+			pause();
+	}
 }
 
 int main(int argc, char **argv)
 {
 	const char *path;
-	int proj;
-	char line[MSGSIZE + 2], in[MSGSIZE + 1];
-	struct sigaction sa;
-	int status = 0, r;
+	int proj, status = 0, n;
+	long pid;
+	char line[MSGSIZE + 2], in[MSGSIZE + 1], *text;
+	pthread_t t;
 
 	if (parseKeyArgs(argc, argv, &path, &proj) < 0)
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* The handler goes in first, so no signal finds the queue unguarded.
-	 * No SA_RESTART: fgets must return when a signal arrives. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* Blocked before the thread and the queue exist: no gap. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	pthread_create(&t, NULL, onSignals, NULL);
 
+	pthread_mutex_lock(&lock); /* made and known to the thread at once */
 	msgid = createMsgQueue(path, proj);
+	pthread_mutex_unlock(&lock);
 	if (msgid < 0)
 		return 1;
-	if (caught) { /* a signal came before the handler knew the queue */
-		destroyMsgQueue(msgid);
-		return 0;
-	}
-	printf("waiting for messages of type %d (CLIENT_TYPE)\n", CLIENT_TYPE);
+	/* The kernel keeps no creator PID: leave ours in msg_lspid/msg_lrpid. */
+	if (msgsnd(msgid, &(struct chatbuf){ .mtype = SERVER_TYPE }, 0, IPC_NOWAIT) < 0 ||
+	    msgrcv(msgid, &(struct chatbuf){ 0 }, 0, SERVER_TYPE, IPC_NOWAIT) < 0)
+		perror("msgsnd/msgrcv of the server's mark");
+	say("waiting for requests: messages of type %d (CLIENT_TYPE)\n", CLIENT_TYPE);
 
 	for (;;) {
 		if (recvMsg(msgid, CLIENT_TYPE, in, sizeof in) < 0) {
-			if (!caught) {
-				perror("msgrcv");
-				status = 1;
-			}
+			if (errno == EBADMSG)
+				continue;
+			perror("msgrcv");
+			status = 1;
 			break;
 		}
-		printf("client# %s\n", in);
-		if (isatty(0)) {
-			printf("Please Enter# ");
-			fflush(stdout);
+		pid = strtol(in, &text, 10);
+		if (pid <= CLIENT_TYPE || *text != ' ') {
+			fprintf(stderr, "a request without the client's PID in front: discarded\n");
+			continue;
 		}
-		r = readLine(line, sizeof line);
-		if (r < 0 && !caught) {
+		say("client %ld# %s\n", pid, text + 1);
+		if (isatty(0))
+			say("Please Enter# ");
+		n = readLine(line, sizeof line);
+		if (n < 0) {
 			perror("read");
 			status = 1;
 		}
-		if (r <= 0 || strcmp(line, "quit") == 0) {
-			if (r == 0)
-				printf("end of input: removing the queue\n");
-			else if (r > 0)
-				printf("\"quit\": removing the queue\n");
+		if (n <= 0 || strcmp(line, "quit") == 0) {
+			if (n >= 0)
+				say("%s: removing the queue\n", n == 0 ? "end of input" : "\"quit\"");
 			break;
 		}
-		printf("sending \"%s\" as type %d (SERVER_TYPE)\n", line, SERVER_TYPE);
-		if (sendMsg(msgid, SERVER_TYPE, line) < 0) {
-			if (!caught) {
-				perror("msgsnd");
-				status = 1;
-			}
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			fprintf(stderr, "client %ld is gone: no reply\n", pid);
+			continue;
+		}
+		say("sending \"%s\" as type %ld (the PID of the client that asked)\n", line, pid);
+		if (sendMsg(msgid, pid, line) < 0) {
+			perror("msgsnd");
+			status = 1;
 			break;
 		}
 	}
-	if (caught) {
-		printf("caught signal %d (%s): the queue is removed\n", (int)caught, strsignal(caught));
-		return 0;
-	}
+	pthread_mutex_lock(&lock); /* a signal now waits, and finds no queue */
 	if (destroyMsgQueue(msgid) < 0)
 		return 1;
+	msgid = -1;
 	return status;
 }

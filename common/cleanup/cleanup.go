@@ -64,6 +64,7 @@ var (
 	undos    = map[int]entry{}
 	stopping atomic.Bool
 	pending  atomic.Int32 // a signal (or -1: a failure) that Later queued
+	inside   atomic.Int32 // callbacks running under the lock (Make, ReleaseThen, Locked)
 	failMsg  atomic.Value // string: what Later's failure prints
 
 	tag      string // "server 4242" in the report line
@@ -124,7 +125,9 @@ func Uncatch(sig syscall.Signal) {
 func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
 	mu.Lock()
 	defer mu.Unlock()
+	inside.Add(1)
 	what, undo, err := mk()
+	inside.Add(-1)
 	if err != nil {
 		return nil, err
 	}
@@ -156,6 +159,8 @@ func (h *Handle) ReleaseThen(then func(err error)) {
 	delete(undos, h.id)
 	err := e.undo()
 	if then != nil {
+		inside.Add(1)
+		defer inside.Add(-1)
 		then(err)
 	}
 }
@@ -177,8 +182,16 @@ func (h *Handle) Forget() {
 func Locked(f func()) {
 	mu.Lock()
 	defer mu.Unlock()
+	inside.Add(1)
+	defer inside.Add(-1)
 	f()
 }
+
+// InCallback reports whether a Make, ReleaseThen or Locked callback is
+// running, with the lock held. Code that may run there (common/say's
+// writes) must then end the program with Later, not Die or Fail, which
+// would wait for the lock its own caller holds.
+func InCallback() bool { return inside.Load() > 0 }
 
 // Stopping reports whether the program is going down: a signal or a
 // failure is being handled. Output after that point would be a lie or a

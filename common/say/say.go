@@ -144,13 +144,25 @@ func write(w io.Writer, text string) {
 	if err == nil {
 		return
 	}
-	// Later, not Die or Fail: this write may come from a callback that
-	// holds common/cleanup's lock ("removed ..." printed by ReleaseThen).
-	if errors.Is(err, syscall.EPIPE) {
-		cleanup.Later(syscall.SIGPIPE, "")
+	msg := fmt.Sprintf("%s: writing the output: %v\n", progName(), err)
+	if cleanup.InCallback() {
+		// Perhaps from a callback that holds common/cleanup's lock
+		// ("removed ..." printed by ReleaseThen): Die or Fail would wait
+		// for that lock forever. Later ends the program as soon as the
+		// callback returns.
+		if errors.Is(err, syscall.EPIPE) {
+			cleanup.Later(syscall.SIGPIPE, "")
+		} else {
+			cleanup.Later(0, msg)
+		}
 		return
 	}
-	cleanup.Later(0, fmt.Sprintf("%s: writing the output: %v\n", progName(), err))
+	// Otherwise at once: nothing more of the program happens after its
+	// output is lost.
+	if errors.Is(err, syscall.EPIPE) {
+		cleanup.Die(syscall.SIGPIPE)
+	}
+	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) //nolint:errcheck // nobody left to tell
 }
 
 // Step prints a step header. Only the process that tells the story (the

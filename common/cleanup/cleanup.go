@@ -221,6 +221,19 @@ func Later(sig syscall.Signal, msg string) {
 	}()
 }
 
+// caught notes a signal that has arrived on a Catch channel but whose
+// goroutine has not run yet: a failure seen at the same moment is most
+// likely that signal's doing (a child killed by the same Ctrl-C).
+func caught() {
+	for sig, c := range channels {
+		select {
+		case <-c:
+			pending.CompareAndSwap(0, int32(sig))
+		default:
+		}
+	}
+}
+
 // endPending ends the program as Later asked, with the lock held; it
 // returns if nothing is pending.
 func endPending() {
@@ -241,6 +254,10 @@ func endPending() {
 // It must not be called with the lock held (from a Make or ReleaseThen
 // callback): use Later there.
 func Die(sig syscall.Signal) {
+	// Said before waiting for the lock: a Fail or Exit that holds it now
+	// ends the program by this signal rather than by its own status.
+	pending.CompareAndSwap(0, int32(sig))
+	stopping.Store(true)
 	mu.Lock() // never unlocked
 	stopping.Store(true)
 	endPending()
@@ -255,6 +272,7 @@ func Die(sig syscall.Signal) {
 func Fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
+	caught()
 	endPending()
 	if print != nil {
 		print()
@@ -269,6 +287,7 @@ func Fail(print func()) {
 func Exit(code int) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
+	caught()
 	endPending()
 	report("", undoAll())
 	os.Exit(code)

@@ -263,3 +263,46 @@ func TestContainerRunsTheReadmeCommands(t *testing.T) {
 		t.Errorf("devcontainer runs %q, want %q and %q", got, two[1], two[0])
 	}
 }
+
+var excerptRe = regexp.MustCompile(`(?m)^<!-- excerpt of (testdata/[\w.-]+\.golden) -->\n` + "```" + `text\n((?s:.*?))` + "```")
+
+// TestReadmeExcerpts: every example folder's README shows some of its real
+// output, and the excerpt cannot drift: each one sits under the line
+// "<!-- excerpt of testdata/NAME.golden -->" in a text block whose lines
+// must stand, in that order and together, in that golden file (which the
+// tests compare with a real run), and the README links to the whole file.
+// Its tables link the system calls to their man pages and the Go APIs to
+// their documentation.
+func TestReadmeExcerpts(t *testing.T) {
+	dirs, _ := filepath.Glob("[0-9][0-9]-*")
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, "README.md"))
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		readme := string(b)
+		ms := excerptRe.FindAllStringSubmatch(readme, -1)
+		if len(ms) == 0 {
+			t.Errorf("%s/README.md: no output excerpt (<!-- excerpt of testdata/NAME.golden --> and a text block)", dir)
+		}
+		for _, m := range ms {
+			golden, err := os.ReadFile(filepath.Join(dir, m[1]))
+			if err != nil {
+				t.Errorf("%s/README.md: %v", dir, err)
+				continue
+			}
+			if !strings.Contains("\n"+string(golden), "\n"+m[2]) {
+				t.Errorf("%s/README.md: the excerpt of %s is not in it (regenerated since?):\n%s", dir, m[1], m[2])
+			}
+			if !strings.Contains(readme, "]("+m[1]+")") {
+				t.Errorf("%s/README.md: no link to the whole %s", dir, m[1])
+			}
+		}
+		for _, site := range []string{"https://man7.org/linux/man-pages/", "https://pkg.go.dev/"} {
+			if !strings.Contains(readme, site) {
+				t.Errorf("%s/README.md: no link to %s", dir, site)
+			}
+		}
+	}
+}

@@ -33,14 +33,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strconv"
 	"strings"
-	"time"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -48,6 +48,7 @@ import (
 
 const usage = `usage: 06-shm [-peer PROGRAM] [-hold attached|written] [-leak] [MESSAGE]
        06-shm -attach SHMID
+       06-shm -fault [-peer PROGRAM]
 
   MESSAGE          what the parent writes into the segment, at most 1023 bytes
                    (default "hello, shared memory")
@@ -60,11 +61,20 @@ const usage = `usage: 06-shm [-peer PROGRAM] [-hold attached|written] [-leak] [M
   -leak            do as the article: never IPC_RMID; the segment outlives both
                    processes (this run then removes it, as ipcrm -m does)
   -attach SHMID    attach an existing segment read-only and print what it holds
+  -fault           a child touches the segment after shmdt: how a Go program
+                   ends (exit status 2), with GOTRACEBACK=crash (SIGABRT); with
+                   -peer (c/shm_fault.c), how a C program ends (SIGSEGV)
 `
 
 const (
-	// segSize is the article's shmget(IPC_PRIVATE, 1024, PERM).
+	// The article's shmget(IPC_PRIVATE, 1024, PERM), PERM being
+	// S_IRUSR|S_IWUSR: the values passed, and printed (shmgetCall).
+	segKey  = unix.IPC_PRIVATE
 	segSize = 1024
+	segMode = 0o600
+	// shmat's flags: the parent writes, the child only reads.
+	parentAtFlags = 0
+	childAtFlags  = unix.SHM_RDONLY
 	// maxMsg leaves room for the NUL byte that tells the reader where the
 	// message ends.
 	maxMsg = segSize - 1
@@ -82,6 +92,7 @@ func main() {
 	// again in a named role, with the shmid in its argv.
 	child.Dispatch(map[string]func([]string){
 		"client": client,
+		"fault":  fault,
 	})
 
 	fs := flag.NewFlagSet("06-shm", flag.ContinueOnError)
@@ -89,10 +100,12 @@ func main() {
 	hold := fs.String("hold", "", "attached or written")
 	leak := fs.Bool("leak", false, "never IPC_RMID, as the article")
 	attachID := fs.String("attach", "", "a shmid to read")
+	faulty := fs.Bool("fault", false, "touch the segment after shmdt")
 	rest := say.Parse(fs, os.Args[1:], usage, 0, 1)
 
 	if *attachID != "" {
-		if len(rest) > 0 || *peerPath != "" || *hold != "" || *leak {
+		cleanup.Catch("reader")
+		if len(rest) > 0 || *peerPath != "" || *hold != "" || *leak || *faulty {
 			say.Usage(usage, "-attach takes no MESSAGE and no other flag")
 		}
 		id, err := strconv.Atoi(*attachID)
@@ -100,10 +113,13 @@ func main() {
 			say.Usage(usage, "-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", *attachID)
 		}
 		readOnly(id)
-		return
+		cleanup.Exit(0)
 	}
 	if *hold != "" && *hold != "attached" && *hold != "written" {
 		say.Usage(usage, "-hold must be attached or written, not %q", *hold)
+	}
+	if *faulty && (len(rest) > 0 || *hold != "" || *leak) {
+		say.Usage(usage, "-fault takes no MESSAGE, -hold or -leak")
 	}
 	msg := defaultMsg
 	if len(rest) == 1 {
@@ -117,74 +133,89 @@ func main() {
 			len(msg), segSize, maxMsg)
 	}
 
+	// Everything this run makes (the segment, the parent's attachment,
+	// the child) is registered with common/cleanup the moment it exists:
+	// Ctrl-C, SIGTERM, SIGHUP, a closed standard output ("| head") or a
+	// failure removes it, and the program then ends as the signal would
+	// have. Only kill -9 cannot be caught: see holdOn.
+	cleanup.Catch("parent")
 	p := say.New("parent")
-	// Between shmget and IPC_RMID a death leaks the segment. "06-shm | head"
-	// is such a death: once head has gone, the next line written to
-	// standard output raises SIGPIPE, which kills a Go program writing to
-	// fd 1 as it kills a C one. With SIGPIPE notified, that write fails with
-	// EPIPE instead (the lines are lost), and the run goes on to remove
-	// what it made.
-	signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE)
 	if *peerPath != "" {
 		// Checked before the segment exists, so that a typo leaves nothing.
 		path, err := exec.LookPath(*peerPath)
 		if err != nil {
 			p.Fatal(syserr.Wrap("-peer "+*peerPath, err, syserr.Meanings{
-				unix.ENOENT: "no such program (build it: gcc -o shm_reader c/shm_reader.c)",
+				unix.ENOENT: "no such program (build it: gcc -Wall -Wextra -o bin/shm_reader 06-shm/c/shm_reader.c)",
 				unix.EACCES: "not executable",
 			}))
 		}
 		*peerPath = path
+	}
+	if *faulty {
+		faultDemo(p, *peerPath)
 	}
 	r := &run{p: p, leak: *leak}
 	r.demo(msg, *peerPath, *hold)
 
 	say.Step(7, "what this process still holds")
 	p.Kernel("open descriptors: %s", peek.FDSummary())
+	cleanup.Exit(0)
 }
 
-// run is the parent's hold on the segment and on its reader, so that every
-// way out removes what this run made.
+// run is what the parent holds: the segment and its attachment, both
+// registered with common/cleanup, and the reader.
 type run struct {
 	p      *say.Speaker
 	leak   bool
 	id     int
-	mem    []byte     // the attached segment; nil once detached
-	marked bool       // IPC_RMID done
-	reader *child.Cmd // the child, or the -peer program
-	name   string     // what its lines are tagged with: child or reader
-	goW    *os.File   // write end of the "data is written" pipe
+	seg    *cleanup.Handle // the segment, until IPC_RMID
+	att    *cleanup.Handle // the parent's attachment, until shmdt
+	mem    []byte          // the attached segment; nil once detached
+	reader *child.Cmd      // the child, or the -peer program
+	name   string          // what its lines are tagged with: child or reader
+	goW    *os.File        // write end of the "data is written" pipe
 }
 
 // demo is shmadd.c, step by step.
 func (r *run) demo(msg, peerPath, hold string) {
 	p := r.p
 
-	say.Step(1, "shmget(IPC_PRIVATE, 1024, 0600) makes a segment")
+	say.Step(1, shmgetCall()+" makes a segment")
 	// if ((shmid = shmget(IPC_PRIVATE, 1024, PERM)) == -1) ...
 	// IPC_PRIVATE always makes a new segment: no other shmget() can find
 	// it by key, only by the id handed over.
-	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, segSize, 0o600)
+	id, seg, err := makeSegment()
 	if err != nil {
-		p.Fatal(syserr.Wrap("shmget(IPC_PRIVATE, 1024, 0600)", err, syserr.Meanings{
+		p.Fatal(syserr.Wrap(shmgetCall(), err, syserr.Meanings{
 			unix.ENOSYS: "this kernel has no System V IPC",
 			unix.ENOSPC: "all segment ids are taken (kernel.shmmni): see ipcs -m",
 			unix.ENOMEM: "no memory for the segment",
 		}))
 	}
-	r.id = id
-	p.Printf("shmget: shmid %d, %d bytes, mode 0600 (only this user may attach it)", id, segSize)
+	r.id, r.seg = id, seg
+	p.Printf("shmget: shmid %d, %d bytes, mode %#o (only this user may attach it)", id, segSize, segMode)
 	showSegment(p, id)
 	p.Printf("no memory is used yet (rss=0): pages are allocated when first touched")
 
-	say.Step(2, "shmat(shmid, 0, 0): the parent attaches")
+	say.Step(2, shmatCall("shmid", parentAtFlags)+": the parent attaches")
 	// p_addr = shmat(shmid, 0, 0); checked against (void *)-1, which the
 	// article forgets.
-	mem, err := unix.SysvShmAttach(id, 0, 0)
+	att, err := cleanup.Make(func() (string, func() error, error) {
+		mem, err := unix.SysvShmAttach(id, 0, parentAtFlags)
+		if err != nil {
+			return "", nil, err
+		}
+		r.mem = mem
+		// Detached first when the run is cut short, so that the
+		// segment's removal that follows frees it at once. Silent: a
+		// detach is no object left behind.
+		return "", func() error { return unix.SysvShmDetach(mem) }, nil
+	})
 	if err != nil {
-		r.fail(syserr.Wrap("shmat", err, shmatMeanings))
+		p.Fatal(syserr.Wrap("shmat", err, shmatMeanings))
 	}
-	r.mem = mem
+	r.att = att
+	mem := r.mem
 	p.Printf("attached: a []byte of %d bytes over the segment, where C has a char *", len(mem))
 	showMapping(p, id)
 	showSegment(p, id)
@@ -204,7 +235,7 @@ func (r *run) demo(msg, peerPath, hold string) {
 		p.Printf("a C program reads the segment Go made: one kernel object, any language")
 	}
 	if hold == "attached" {
-		r.holdOn("attached", "both are attached and the segment is not marked for removal")
+		r.holdOn("attached", false)
 	}
 
 	if r.leak {
@@ -220,18 +251,19 @@ func (r *run) demo(msg, peerPath, hold string) {
 	// memset(p_addr, '\0', 1024); strncpy(p_addr, argv[1], 1023);
 	// A Go 1.20 loop zeroes the slice (clear() came in Go 1.21), copy()
 	// writes the message; the NUL after it is one of the zeroes.
-	for i := range r.mem {
-		r.mem[i] = 0
-	}
-	n := copy(r.mem, msg)
+	// Under the cleanup lock: an interrupt now waits until the write is
+	// done, so it cannot detach the slice from under this loop.
+	var n int
+	cleanup.Locked(func() {
+		for i := range r.mem {
+			r.mem[i] = 0
+		}
+		n = copy(r.mem, msg)
+	})
 	p.Printf("memset(0) and copy: %d bytes of %q, then a NUL", n, msg)
 	showSegment(p, id)
 	if hold == "written" {
-		state := "the message is in the segment, which is marked for removal"
-		if r.leak {
-			state = "the message is in the segment, which is not marked for removal (-leak)"
-		}
-		r.holdOn("written", state)
+		r.holdOn("written", !r.leak)
 	}
 	// The article's child sleep(1)s and hopes the parent has written by
 	// then. Shared memory carries bytes, not events: a write is visible to
@@ -251,8 +283,8 @@ func (r *run) demo(msg, peerPath, hold string) {
 	say.Step(6, "shmdt(p_addr): the last detach")
 	// The article never calls shmdt; exit() detaches too, but only when
 	// the process ends.
-	if err := unix.SysvShmDetach(r.mem); err != nil {
-		r.fail(syserr.Wrap("shmdt", err, nil))
+	if err := r.att.Release(); err != nil {
+		p.Fatal(syserr.Wrap("shmdt", err, nil))
 	}
 	r.mem = nil // touching the old slice now would be fatal
 	p.Printf("shmdt: detached")
@@ -261,10 +293,9 @@ func (r *run) demo(msg, peerPath, hold string) {
 		p.Warnf("nattch=0 and the segment is still there: the article's program ends here,\n"+
 			"and every run leaves one more %d-byte segment behind until a reboot\n"+
 			"(ipcs -m lists them). Removing it now, as ipcrm -m %d would:", segSize, id)
-		if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
-			r.fail(syserr.Wrap("shmctl(IPC_RMID)", err, nil))
+		if err := r.seg.Release(); err != nil {
+			p.Fatal(syserr.Wrap("shmctl(IPC_RMID)", err, nil))
 		}
-		r.marked = true
 		p.Printf("shmctl(IPC_RMID) on a segment nobody has attached frees it at once")
 	} else {
 		p.Printf("the segment was marked and this was the last attachment: the kernel frees it")
@@ -272,14 +303,48 @@ func (r *run) demo(msg, peerPath, hold string) {
 	showSegment(p, id)
 }
 
+// makeSegment is shmget(IPC_PRIVATE, 1024, 0600), registered with
+// common/cleanup in the same step: from the moment the segment exists,
+// every way this run ends removes it (kill -9 aside).
+func makeSegment() (int, *cleanup.Handle, error) {
+	var id int
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		var err error
+		id, err = unix.SysvShmGet(segKey, segSize, segMode)
+		if err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("shared memory segment %d", id), func() error { return removeSegment(id) }, nil
+	})
+	return id, h, err
+}
+
+// removeSegment is shmctl(shmid, IPC_RMID, NULL). A segment nobody has
+// attached is freed at once; one that is still attached is only marked
+// (SHM_DEST) and freed at its last detach, and removeSegment says so
+// with a stillAttached error, so that nobody prints "removed" too early.
+func removeSegment(id int) error {
+	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+		return err
+	}
+	if ds, err := stat(id); err == nil && ds.Nattch > 0 {
+		return stillAttached(ds.Nattch)
+	}
+	return nil
+}
+
+// stillAttached is the number of attachments that keep a marked segment.
+type stillAttached uint64
+
+func (n stillAttached) Error() string {
+	return fmt.Sprintf("marked for removal (SHM_DEST), but %d attachment(s) keep it until they detach", uint64(n))
+}
+
 // startReader is the fork() of shmadd.c: it starts the child (or the
 // -peer program) with the shmid in its argv and waits until it has
 // attached the segment.
 func (r *run) startReader(peerPath string) {
-	goR, goW, err := os.Pipe()
-	if err != nil {
-		r.fail(syserr.Wrap("pipe", err, nil))
-	}
+	goR, goW := child.Pipe(r.p, false)
 	r.goW = goW
 	id := strconv.Itoa(r.id)
 	if peerPath == "" {
@@ -294,29 +359,44 @@ func (r *run) startReader(peerPath string) {
 	// Its standard input is the read end of a pipe: end of file there
 	// means "the data is written".
 	r.reader.Stdin = goR
-	if err := r.reader.Start(); err != nil {
-		r.reader = nil
-		r.fail(syserr.Wrap("start reader", err, nil))
-	}
-	goR.Close() // the reader has its copy
+	r.reader.StartOrFail(r.p) // registered: an interrupt kills it and waits
+	goR.Close()               // the reader has its copy
 	if _, err := r.reader.WaitReady(); err != nil {
-		if r.reader.ProcessState != nil {
-			r.reader = nil // it exited, and WaitReady has waited for it
-		}
-		r.fail(err)
+		r.lost(err)
 	}
+}
+
+// lost ends the run when the reader ended before its time. The reader
+// shares this program's terminal and standard output: if a Ctrl-C
+// (SIGINT) or a closed terminal (SIGHUP) killed it, the same signal went
+// to this process too, and if it died of SIGPIPE, this process's standard
+// output is broken as well. Then this process ends the same way, after
+// cleaning up, rather than report a failure that is the signal's doing.
+// Any other end (kill -9 of the reader, an error) is a failure: exit 1,
+// after removing the segment.
+func (r *run) lost(err error) {
+	if ps := r.reader.ProcessState; ps != nil {
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			switch ws.Signal() {
+			case unix.SIGINT, unix.SIGHUP, unix.SIGPIPE:
+				cleanup.Die(ws.Signal())
+			}
+		}
+	}
+	r.p.Fatal(err)
 }
 
 // markForRemoval is shmctl(shmid, IPC_RMID, NULL) while both processes
 // are attached.
 func (r *run) markForRemoval() {
 	p := r.p
-	if _, err := unix.SysvShmCtl(r.id, unix.IPC_RMID, nil); err != nil {
-		r.fail(syserr.Wrap("shmctl(IPC_RMID)", err, syserr.Meanings{
-			unix.EPERM: "only the segment's owner or creator may remove it",
-		}))
+	if err := r.seg.Release(); err != nil {
+		if _, ok := err.(stillAttached); !ok {
+			p.Fatal(syserr.Wrap("shmctl(IPC_RMID)", err, syserr.Meanings{
+				unix.EPERM: "only the segment's owner or creator may remove it",
+			}))
+		}
 	}
-	r.marked = true
 	p.Printf("shmctl(IPC_RMID): still attached, so the segment is only marked (SHM_DEST)")
 	showSegment(p, r.id)
 	p.Printf("its key is now IPC_PRIVATE (ours was from the start): no shmget() can find it.\n" +
@@ -330,71 +410,54 @@ func (r *run) markForRemoval() {
 }
 
 // holdOn stops until Enter (a line or end of file on standard input), so
-// a learner can look at the segment from another terminal, or kill -9 the
-// parent. SIGINT and SIGTERM, unlike SIGKILL, can be caught: they end the
-// run cleanly.
-func (r *run) holdOn(point, state string) {
+// a learner can look at the segment from another terminal, or kill a
+// process. Ctrl-C, SIGTERM or SIGHUP there is caught (common/cleanup):
+// the run removes what it made and dies of that signal. kill -9 cannot
+// be caught; what it leaves is what the kernel keeps, and the hold line
+// says what that is at this point.
+func (r *run) holdOn(point string, marked bool) {
 	p := r.p
-	// Catch the signals first, print afterwards: whoever reads the line
-	// below may signal at once.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM)
-	defer signal.Stop(sigs)
+	state := "both are attached and the segment is not marked for removal"
+	if point == "written" {
+		state = "the message is in the segment, which is not marked for removal (-leak)"
+	}
+	// What kill -9 leaves, said for each participant at this point.
+	parent := fmt.Sprintf("the %s dies with it (Pdeathsig) and the segment stays,\n"+
+		"      nattch 0: ipcs -m lists it; ipcrm -m %d removes it", r.name, r.id)
+	if marked {
+		state = "the message is in the segment, which is marked for removal"
+		parent = fmt.Sprintf("the %s dies with it (Pdeathsig); the segment is marked, so\n"+
+			"      their deaths are its last detaches: nothing is left (ipcs -m)", r.name)
+	}
 	p.Printf("holding (-hold %s): %s.\n"+
 		"  look at it:  ipcs -m -i %d   or   go run ./06-shm -attach %d\n"+
-		"  kill -9 %d   ends this parent (then: ipcs -m; ipcrm -m %d removes what is left)\n"+
-		"  Enter goes on", point, state, r.id, r.id, os.Getpid(), r.id)
-	enter := make(chan struct{})
-	go func() {
-		bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // end of file goes on too
-		close(enter)
-	}()
-	select {
-	case <-enter:
-		p.Printf("going on")
-	case sig := <-sigs:
-		r.fail(fmt.Errorf("interrupted by %s while holding", unix.SignalName(sig.(unix.Signal))))
-	}
+		"  kill -9 %d (this parent): %s\n"+
+		"  kill -9 %d (the %s): its attachment goes with it; after Enter this parent\n"+
+		"      finds it dead at waitpid and exits 1, leaving nothing\n"+
+		"  Enter goes on",
+		point, state, r.id, r.id, os.Getpid(), parent, r.reader.Process.Pid, r.name)
+	bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // end of file goes on too
+	p.Printf("going on")
 }
 
 // end is wait(NULL), with the status spelled out.
 func (r *run) end() {
 	err := r.reader.Wait()
 	r.p.Printf("waitpid: %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState))
-	r.reader = nil
 	if err != nil {
-		r.fail(fmt.Errorf("the %s failed: %v", r.name, err))
+		r.lost(fmt.Errorf("the %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState)))
 	}
-}
-
-// fail cleans up what this run made and exits with status 1. It does the
-// work a deferred cleanup would do: p.Fatal calls os.Exit, which runs no
-// deferred call.
-func (r *run) fail(err error) {
-	p := r.p
-	if r.reader != nil {
-		r.reader.Process.Kill() //nolint:errcheck // it may have exited already
-		r.reader.Wait()         //nolint:errcheck // killed on purpose
-		p.Warnf("killed and waited for the reader")
-	}
-	if !r.marked {
-		if _, rmErr := unix.SysvShmCtl(r.id, unix.IPC_RMID, nil); rmErr == nil {
-			p.Warnf("removed shmid %d (IPC_RMID) before leaving: nothing is left behind", r.id)
-		}
-	} else {
-		p.Warnf("shmid %d is marked for removal: exiting detaches, and the kernel frees it", r.id)
-	}
-	p.Fatal(err)
 }
 
 // client is the child of shmadd.c. It attaches the segment whose id is its
 // argument, says it is ready, and reads once its standard input ends: the
 // parent's "the data is written".
 func client(args []string) {
+	// The child makes nothing: its attachment goes with the process, however
+	// it ends. Catch only makes it end as the parent does (130 on Ctrl-C;
+	// SIGPIPE when the shared standard output is closed).
+	cleanup.Catch("child")
 	me := say.New("child")
-	// Its lines go to the parent's standard output: if that reader has
-	// gone, the child carries on too (see main).
-	signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE)
 	if len(args) != 1 {
 		me.Fatal(fmt.Errorf("client: want one shmid, got %q", args))
 	}
@@ -410,6 +473,10 @@ func client(args []string) {
 			me.Fatal(syserr.Wrap("read", err, nil))
 		}
 	})
+	// Through the cleanup lock, not child.Dispatch's plain os.Exit: a
+	// signal being handled keeps the lock, so it ends the child by that
+	// signal rather than racing it with an exit status 0.
+	cleanup.Exit(0)
 }
 
 // readOnly is -attach SHMID: read a segment someone else made and filled
@@ -424,11 +491,11 @@ func readOnly(id int) {
 // printf("Client get %s\n", c_addr). The child only reads, so it attaches
 // read-only: a write through the slice would fault.
 func readSegment(me *say.Speaker, id int, cue func()) {
-	mem, err := unix.SysvShmAttach(id, 0, unix.SHM_RDONLY)
+	mem, err := unix.SysvShmAttach(id, 0, childAtFlags)
 	if err != nil {
-		me.Fatal(syserr.Wrap(fmt.Sprintf("shmat(%d, 0, SHM_RDONLY)", id), err, shmatMeanings))
+		me.Fatal(syserr.Wrap(shmatCall(strconv.Itoa(id), childAtFlags), err, shmatMeanings))
 	}
-	me.Printf("shmat(shmid %d, 0, SHM_RDONLY): attached %d bytes, read-only", id, len(mem))
+	me.Printf("%s: attached %d bytes, read-only", shmatCall("shmid "+strconv.Itoa(id), childAtFlags), len(mem))
 	showMapping(me, id)
 	if ds, err := stat(id); err == nil && ds.Perm.Mode&shmDest != 0 {
 		me.Printf("the segment is marked for removal, and Linux still let me attach it")
@@ -481,18 +548,10 @@ func showSegment(p *say.Speaker, id int) {
 		}
 		p.Kernel("IPC_STAT: size=%d nattch=%d cpid=%d lpid=%s mode=%s\n"+
 			"          atime=%s dtime=%s ctime=%s",
-			ds.Segsz, ds.Nattch, ds.Cpid, pidOrNone(ds.Lpid), mode,
-			clock(ds.Atime), clock(ds.Dtime), clock(ds.Ctime))
+			ds.Segsz, ds.Nattch, ds.Cpid, peek.PID(int(ds.Lpid)), mode,
+			peek.When(ds.Atime), peek.When(ds.Dtime), peek.When(ds.Ctime))
 	}
-	row, ok, rerr := peek.SysVRow("shm", id)
-	switch {
-	case rerr != nil:
-		p.Kernel("/proc/sysvipc/shm: %v", rerr)
-	case !ok:
-		p.Kernel("/proc/sysvipc/shm: no row for shmid %d", id)
-	default:
-		p.Kernel("/proc/sysvipc/shm: %s", row.Format("key", "shmid", "perms", "size", "nattch", "rss"))
-	}
+	p.Kernel("%s", peek.SysVLine("shm", id, "key", "shmid", "perms", "size", "nattch", "rss"))
 }
 
 // showMapping prints this process's mappings of the segment from
@@ -518,21 +577,4 @@ func showMapping(p *say.Speaker, id int) {
 	if !found {
 		p.Kernel("/proc/self/maps: no mapping of shmid %d", id)
 	}
-}
-
-// pidOrNone prints a PID field, which the kernel leaves 0 until a process
-// sets it.
-func pidOrNone(pid int32) string {
-	if pid == 0 {
-		return "none"
-	}
-	return strconv.Itoa(int(pid))
-}
-
-// clock prints a shmid_ds time (seconds since 1970; 0 = never happened).
-func clock(t int64) string {
-	if t == 0 {
-		return "never"
-	}
-	return time.Unix(t, 0).Format("15:04:05")
 }

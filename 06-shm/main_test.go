@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -24,7 +25,7 @@ func TestMain(m *testing.M) { exampletest.Main(m) }
 // Normalising rules for the goldens: shmids (also in the ipcs/ipcrm/-attach
 // hints), the times of shmid_ds, and the PID in the kill -9 hint.
 var rules = []exampletest.Rule{
-	{Re: regexp.MustCompile(`(?:shmid[ =]|-attach |ipcrm -m |ipcs -m -i )(\d+)`), Class: "SHMID"},
+	{Re: regexp.MustCompile(`(?:shmid[ =]|-attach |ipcrm -m |ipcs -m -i |no row for id )(\d+)`), Class: "SHMID"},
 	{Re: regexp.MustCompile(`\b(\d\d:\d\d:\d\d)\b`), Fixed: "HH:MM:SS"},
 	{Re: regexp.MustCompile(`kill -9 (\d+)`), Class: "PID"},
 }
@@ -321,48 +322,84 @@ func TestCToGo(t *testing.T) {
 		"the segment is marked for removal, and Linux still let me attach it", "nattch=2", "nattch=1")
 }
 
-// Killed while holding, in a private IPC namespace: before IPC_RMID the
-// segment is left behind with nattch 0; after it, the kernel frees the
-// segment at the last detach. SIGTERM, which can be caught, cleans up.
+// Killed while holding, in a private IPC namespace. kill -9 of the parent
+// before IPC_RMID leaves the segment behind with nattch 0 (so does -leak,
+// which never marks it); after IPC_RMID the kernel frees it at the last
+// detach. kill -9 of the child: the parent finds it dead at waitpid and
+// exits 1, leaving nothing. SIGTERM, which can be caught, removes the
+// segment and ends the parent as SIGTERM does. What the hold line says
+// about each kill -9 is checked too.
 func TestKilledMidRun(t *testing.T) {
 	for _, tc := range []struct {
-		sig, hold string
-		end       string // how the example ends
-		after     string // the namespace's row once everyone is gone, or "none"
+		name  string
+		sig   syscall.Signal
+		who   string // parent or child
+		args  []string
+		end   string // how the example ends
+		after string // the namespace's row once everyone is gone, or "none"
+		says  string // what the hold line promises for this kill
 	}{
-		{"KILL", "attached", "was killed by signal 9 (SIGKILL)", "perms=600 nattch=0"},
-		{"KILL", "written", "was killed by signal 9 (SIGKILL)", "none"},
-		{"TERM", "attached", "exited with status 1", "none"},
-		{"TERM", "written", "exited with status 1", "none"},
+		{"KILL-parent-attached", syscall.SIGKILL, "parent", []string{"-hold", "attached"}, "was killed by signal 9 (SIGKILL)", "perms=600 nattch=0", "the segment stays"},
+		{"KILL-parent-written", syscall.SIGKILL, "parent", []string{"-hold", "written"}, "was killed by signal 9 (SIGKILL)", "none", "nothing is left (ipcs -m)"},
+		{"KILL-parent-leak-written", syscall.SIGKILL, "parent", []string{"-leak", "-hold", "written"}, "was killed by signal 9 (SIGKILL)", "perms=600 nattch=0", "the segment stays"},
+		{"KILL-child-attached", syscall.SIGKILL, "child", []string{"-hold", "attached"}, "exited with status 1", "none", "exits 1, leaving nothing"},
+		{"KILL-child-written", syscall.SIGKILL, "child", []string{"-hold", "written"}, "exited with status 1", "none", "exits 1, leaving nothing"},
+		{"KILL-child-leak-written", syscall.SIGKILL, "child", []string{"-leak", "-hold", "written"}, "exited with status 1", "none", "exits 1, leaving nothing"},
+		{"TERM-parent-attached", syscall.SIGTERM, "parent", []string{"-hold", "attached"}, "was killed by signal 15 (SIGTERM)", "none", ""},
+		{"TERM-parent-written", syscall.SIGTERM, "parent", []string{"-hold", "written"}, "was killed by signal 15 (SIGTERM)", "none", ""},
 	} {
-		t.Run(tc.sig+"-"+tc.hold, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			// A private IPC namespace: what the killed example leaves
 			// cannot reach the machine, and the rows are only ours.
 			ns := exampletest.NewIPCNamespace(t)
 			if ns == nil {
 				t.Skip("the kill test needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
 			}
-			enter, held := mustPipe(t) // never written: -hold waits for Enter
+			enter, held := mustPipe(t) // written to (closed) only after the kill
 			defer held.Close()
 			p := exampletest.Start(t, bin(t), exampletest.Opts{
-				Args: []string{"-hold", tc.hold}, Stdin: enter, IPC: ns,
+				Args: tc.args, Stdin: enter, IPC: ns, Split: true, Guard: 30 * time.Second,
 				Survivors: true, // the orphaned child is killed with its parent, and reaped
 			})
 			enter.Close()
 			p.WaitFor("holding")
+			line := p.WaitFor("kill -9 ") // the parent's line, then the child's
+			if tc.who == "child" {
+				line = p.WaitFor("kill -9 ")
+			}
+			p.WaitFor("Enter goes on")
+			pid, _ := strconv.Atoi(regexp.MustCompile(`kill -9 (\d+)`).FindStringSubmatch(line)[1])
 
 			// Before the signal: our segment, attached by both, and nothing else.
 			if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=1?600 nattch=2$`).MatchString(got) {
-				t.Errorf("rows before SIG%s: %q, want one segment with nattch=2", tc.sig, got)
+				t.Errorf("rows before %v: %q, want one segment with nattch=2", tc.sig, got)
 			}
-			p.Signal(map[string]syscall.Signal{"KILL": syscall.SIGKILL, "TERM": syscall.SIGTERM}[tc.sig])
+			if err := unix.Kill(pid, tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			if tc.who == "child" {
+				held.Close() // Enter: the parent goes on and finds it dead
+			}
 			res := p.Wait() // also waits for the child, whose exit is its last detach
 			if got := child.DescribeStatus(res.Status); got != tc.end {
-				t.Errorf("the example %s, want %s:\n%s", got, tc.end, res.Out)
+				t.Errorf("the example %s, want %s:\n%s\n%s", got, tc.end, res.Out, res.Stderr)
+			}
+			if tc.says != "" && !strings.Contains(res.Out, tc.says) {
+				t.Errorf("the hold line does not say %q for kill -9 of the %s:\n%s", tc.says, tc.who, res.Out)
 			}
 			after := shmRows(t, ns)
 			if (tc.after == "none") != (after == "none") || !strings.Contains(after, tc.after) {
 				t.Errorf("rows after: %q, want %q", after, tc.after)
+			}
+			switch {
+			case tc.who == "child":
+				exampletest.Contains(t, res.Stderr, "error: the child", "was killed by signal 9 (SIGKILL)")
+			case tc.sig == syscall.SIGTERM && tc.args[1] == "attached":
+				exampletest.Contains(t, res.Stderr, "SIGTERM: removed shared memory segment")
+			case tc.sig == syscall.SIGTERM:
+				if res.Stderr != "" { // marked: nothing to remove, nothing to say
+					t.Errorf("stderr after SIGTERM once marked: %q, want nothing", res.Stderr)
+				}
 			}
 			// SIGKILL before IPC_RMID leaks the segment: that is the
 			// lesson. Remove it, so the namespace's own check still
@@ -402,22 +439,26 @@ func mustPipe(t *testing.T) (r, w *os.File) {
 	return r, w
 }
 
-// "06-shm | head" must not leave the segment behind: when the reader of its
-// output goes away, a write raises SIGPIPE, which would kill the program
-// between shmget and IPC_RMID. Go: the program holds before IPC_RMID, the
-// reader leaves, and Enter lets it go on into the closed pipe. C: the
-// reader is gone before the twin starts; its first printf comes after
-// shmget.
+// "06-shm | head" must not leave the segment behind: once the reader of
+// its output has gone, the next write fails with EPIPE (Go: common/say)
+// or raises SIGPIPE (C), between shmget and IPC_RMID. Go: the program
+// holds before IPC_RMID, the reader leaves, and Enter lets it go on into
+// the closed pipe: it removes the segment and dies of SIGPIPE, as a
+// program without a handler would. C: the reader is gone before the twin
+// starts; the twin ignores SIGPIPE, so its printfs fail and it runs to
+// its end (exit 0), removing the segment as usual.
 func TestOutputReaderGone(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		bin  func(t *testing.T) string
 		args []string
+		end  string
 	}{
-		{"Go", bin, []string{"-hold", "attached"}},
-		{"C", func(t *testing.T) string { return exampletest.BuildC(t, "c/shmadd.c") }, nil},
+		{"Go", bin, []string{"-hold", "attached"}, "was killed by signal 13 (SIGPIPE)"},
+		{"C", func(t *testing.T) string { return exampletest.BuildC(t, "c/shmadd.c") }, nil, "exited with status 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			ns := exampletest.NewIPCNamespace(t)
 			ctx, cancel := context.WithTimeout(context.Background(), exampletest.Guard)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, tc.bin(t), tc.args...)
@@ -438,7 +479,8 @@ func TestOutputReaderGone(t *testing.T) {
 			if tc.args == nil {
 				outR.Close() // no reader at all
 			}
-			if err := cmd.Start(); err != nil {
+			ns.Do(func() { err = cmd.Start() })
+			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone
@@ -459,19 +501,15 @@ func TestOutputReaderGone(t *testing.T) {
 				inW.Close()  // Enter
 			}
 			cmd.Wait() //nolint:errcheck // the status is checked below
-			if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Exited() || ws.ExitStatus() != 0 {
-				t.Errorf("it %s, want exit status 0; stderr %q", child.DescribeStatus(ws), stderr.String())
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if got := child.DescribeStatus(ws); got != tc.end {
+				t.Errorf("it %s, want it %s; stderr %q", got, tc.end, stderr.String())
 			}
-			rows, err := peek.SysVRows("shm")
-			if err != nil {
-				t.Fatal(err)
+			if tc.name == "Go" && !regexp.MustCompile(`^parent \d+: SIGPIPE: removed shared memory segment \d+\n$`).MatchString(stderr.String()) {
+				t.Errorf("stderr %q, want the one line that says what SIGPIPE removed", stderr.String())
 			}
-			for _, r := range rows {
-				if r["cpid"] == strconv.Itoa(cmd.Process.Pid) {
-					t.Errorf("it left a segment behind: %s", r.Format("key", "shmid", "perms", "nattch", "cpid"))
-					id, _ := strconv.Atoi(r["shmid"])
-					unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
-				}
+			if rows := shmRows(t, ns); rows != "none" {
+				t.Errorf("it left a segment behind: %s", rows)
 			}
 		})
 	}
@@ -485,4 +523,64 @@ func TestHoldGoesOn(t *testing.T) {
 		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
 	}
 	exampletest.Contains(t, res.Out, "holding (-hold written)", "going on", "Client get held\n")
+}
+
+// interruptPoint is where TestInterrupts ends a run: after each step
+// header, after each line of the child or the C reader (so the child's
+// role is interrupted at every point of its own), and at a hold.
+func interruptPoint(line string) bool {
+	return exampletest.StepHeader(line) || strings.HasPrefix(line, "child ") ||
+		strings.HasPrefix(line, "reader ") || strings.Contains(line, ": holding (-hold")
+}
+
+// Every mode, ended at every point by Ctrl-C, SIGHUP, SIGTERM and a
+// closed standard output, in a private IPC namespace: it dies of that
+// signal (or had already ended), prints no error, and leaves nothing (the
+// namespace's check at the end, and the rows counted here).
+func TestInterrupts(t *testing.T) {
+	reader := exampletest.BuildC(t, "c/shm_reader.c")
+	total := 0
+	for _, args := range [][]string{
+		nil,
+		{"-leak"},
+		{"-hold", "attached"},
+		{"-hold", "written"},
+		{"-leak", "-hold", "written"},
+		{"-peer", reader},
+	} {
+		ns := exampletest.NewIPCNamespace(t)
+		if ns == nil {
+			t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+		}
+		n := interrupts(t, exampletest.Opts{Args: args, IPC: ns}, interruptPoint)
+		left := ns.Leftovers()
+		t.Logf("%q: %d interrupted runs, %d left anything: %v", args, n, len(left), left)
+		total += n
+	}
+
+	// -attach reads a segment someone else made: made here, in the
+	// namespace, and still there, alone, after every interrupted run.
+	ns := exampletest.NewIPCNamespace(t)
+	var id int
+	var err error
+	ns.Do(func() {
+		if id, err = unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600); err == nil {
+			var mem []byte
+			if mem, err = unix.SysvShmAttach(id, 0, 0); err == nil {
+				copy(mem, "for -attach")
+				err = unix.SysvShmDetach(mem)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := interrupts(t, exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, IPC: ns},
+		func(l string) bool { return strings.HasPrefix(l, "reader ") })
+	total += n
+	if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=600 nattch=0$`).MatchString(got) {
+		t.Errorf("-attach: rows after the interrupts: %q, want the test's own segment only, detached", got)
+	}
+	ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // checked by the namespace's end
+	t.Logf("-attach: %d interrupted runs; %d in all", n, total)
 }

@@ -222,7 +222,9 @@ func (r *run) demo(msg, peerPath, hold string) {
 	p.GoNote("the slice is not Go memory: indexing it is bounds-checked, but the garbage\n" +
 		"collector does not know it. Never store a Go pointer in it (no other process\n" +
 		"could use it, and the collector would not see it), and never touch the slice\n" +
-		"after shmdt: the mapping is gone and the program dies of SIGSEGV.")
+		"after shmdt: the mapping is gone, the access faults (SIGSEGV), and the Go\n" +
+		"runtime ends the program with \"fatal error: fault\" and exit status 2, where\n" +
+		"the kernel kills a C program with SIGSEGV (-fault shows both).")
 
 	say.Step(3, "fork(): the child attaches the same segment by its id")
 	r.startReader(peerPath)

@@ -539,6 +539,7 @@ func interruptPoint(line string) bool {
 // namespace's check at the end, and the rows counted here).
 func TestInterrupts(t *testing.T) {
 	reader := exampletest.BuildC(t, "c/shm_reader.c")
+	faulty := exampletest.BuildC(t, "c/shm_fault.c")
 	total := 0
 	for _, args := range [][]string{
 		nil,
@@ -547,6 +548,8 @@ func TestInterrupts(t *testing.T) {
 		{"-hold", "written"},
 		{"-leak", "-hold", "written"},
 		{"-peer", reader},
+		{"-fault"},
+		{"-fault", "-peer", faulty},
 	} {
 		ns := exampletest.NewIPCNamespace(t)
 		if ns == nil {
@@ -583,4 +586,92 @@ func TestInterrupts(t *testing.T) {
 	}
 	ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // checked by the namespace's end
 	t.Logf("-attach: %d interrupted runs; %d in all", n, total)
+}
+
+// Touching the slice after shmdt: the Go child exits with status 2 after
+// the runtime's "fatal error: fault", GOTRACEBACK=crash makes it die of
+// SIGABRT, and the C twin is killed by SIGSEGV. Nothing is left.
+func TestFault(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-fault"}, IPC: ns})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	if !regexp.MustCompile(`(?s)Step 2.*its standard error: unexpected fault address 0x[0-9a-f]+\n` +
+		`.*its standard error: fatal error: fault\n.*waitpid: child \d+ exited with status 2\n` +
+		`.*Step 3.*waitpid: child \d+ was killed by signal 6 \(SIGABRT\)\n`).MatchString(res.Out) {
+		t.Errorf("the Go child's ends are not exit 2 then SIGABRT:\n%s", res.Out)
+	}
+	c := exampletest.BuildC(t, "c/shm_fault.c")
+	res = runChecked(t, bin(t), exampletest.Opts{Args: []string{"-fault", "-peer", c}, IPC: ns})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
+	}
+	exampletest.Contains(t, res.Out, "reader ", "shmdt: detached; now reading addr[0] again",
+		"was killed by signal 11 (SIGSEGV)", "removed shmid")
+	if rows := shmRows(t, ns); rows != "none" {
+		t.Errorf("left: %s", rows)
+	}
+}
+
+// The calls are printed from the values passed: the formatter names each
+// flag, and the default run shows the article's call.
+func TestCallsPrinted(t *testing.T) {
+	for _, tc := range []struct {
+		flags int
+		names []flagName
+		want  string
+	}{
+		{0o600, shmgetFlagNames, "0600"},
+		{unix.IPC_CREAT | unix.IPC_EXCL | 0o640, shmgetFlagNames, "IPC_CREAT|IPC_EXCL|0640"},
+		{shmHugeTLB | 0o600, shmgetFlagNames, "SHM_HUGETLB|0600"},
+		{0, shmatFlagNames, "0"},
+		{unix.SHM_RDONLY, shmatFlagNames, "SHM_RDONLY"},
+		{unix.SHM_RND | shmRemap, shmatFlagNames, "SHM_RND|SHM_REMAP"},
+	} {
+		if got := shmFlags(tc.flags, tc.names, "%#o"); got != tc.want {
+			t.Errorf("shmFlags(%#o) = %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+	if got := shmgetCall(); got != "shmget(IPC_PRIVATE, 1024, 0600)" {
+		t.Errorf("shmgetCall() = %q: the port no longer passes the article's values", got)
+	}
+	res := runChecked(t, bin(t), exampletest.Opts{})
+	exampletest.Contains(t, res.Out, "== Step 1: shmget(IPC_PRIVATE, 1024, 0600) makes a segment",
+		"== Step 2: shmat(shmid, 0, 0): the parent attaches", ": attached 1024 bytes, read-only",
+		"shmat(shmid ", ", 0, SHM_RDONLY)")
+}
+
+// Erratum 13: the article lists EIDRM among shmget's errors. On Linux
+// since 2.3.30 (shmget(2), "Linux notes"), IPC_RMID makes a still-attached
+// segment's key IPC_PRIVATE, so shmget(key) no longer finds it: ENOENT
+// without IPC_CREAT, a new segment with it. Never EIDRM.
+func TestShmgetOnMarkedKey(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace for a fixed key")
+	}
+	ns.Do(func() {
+		const key = 0x06060606
+		id, err := unix.SysvShmGet(key, 1024, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		mem, err := unix.SysvShmAttach(id, 0, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // checked below
+		if _, err := unix.SysvShmGet(key, 1024, 0o600); err != unix.ENOENT {
+			t.Errorf("shmget(key) of a marked segment: %v, want ENOENT", err)
+		}
+		id2, err := unix.SysvShmGet(key, 1024, unix.IPC_CREAT|0o600)
+		if err != nil || id2 == id {
+			t.Errorf("shmget(key, IPC_CREAT) of a marked segment: id %d (old %d), %v; want a new segment", id2, id, err)
+		}
+		unix.SysvShmCtl(id2, unix.IPC_RMID, nil) //nolint:errcheck // the namespace's end checks
+		unix.SysvShmDetach(mem)                  //nolint:errcheck // frees the marked one
+	})
 }

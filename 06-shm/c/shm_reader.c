@@ -1,7 +1,7 @@
 /*
  * shm_reader.c: a C process that reads a segment someone else made, by its
  * shmid: the child's side of shmadd.c as a program of its own. The Go port
- * runs it with "go run ./06-shm -peer ./shm_reader", to show that C reads
+ * runs it with "go run ./06-shm -peer ./bin/shm_reader", to show that C reads
  * what Go wrote: one kernel object, any language.
  *
  *   usage: shm_reader SHMID [READY_FD]
@@ -13,7 +13,7 @@
  * as one held by "06-shm -hold written"). It prints "Client get MESSAGE",
  * the bytes up to the first NUL and never past the segment, and detaches.
  *
- *   gcc -Wall -Wextra -Werror -o shm_reader shm_reader.c
+ *   gcc -Wall -Wextra -o bin/shm_reader 06-shm/c/shm_reader.c
  */
 #define _GNU_SOURCE /* strerrorname_np: errno by name (glibc 2.32) */
 #include <errno.h>

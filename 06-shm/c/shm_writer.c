@@ -13,7 +13,7 @@
  *
  *   go run ./06-shm -attach SHMID
  *
- *   gcc -Wall -Wextra -Werror -o shm_writer shm_writer.c
+ *   gcc -Wall -Wextra -o bin/shm_writer 06-shm/c/shm_writer.c
  */
 #define _GNU_SOURCE /* strerrorname_np: errno by name (glibc 2.32) */
 #include <errno.h>

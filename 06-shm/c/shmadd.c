@@ -4,11 +4,11 @@
  * The parent makes a 1024-byte System V segment with shmget(IPC_PRIVATE),
  * forks, attaches it and copies MESSAGE into it; the child attaches the same
  * segment and prints "Client get MESSAGE". The corrections (see
- * ../README.md, Errata) are marked "erratum N" below.
+ * 06-shm/README.md, Errata) are marked "erratum N" below.
  *
  *   usage: shmadd [MESSAGE]        (at most 1023 bytes; a default without one)
  *
- *   gcc -Wall -Wextra -Werror -o shmadd shmadd.c && ./shmadd hello
+ *   gcc -Wall -Wextra -o bin/shmadd 06-shm/c/shmadd.c && ./bin/shmadd hello
  *
  * The article's child sleeps one second and hopes the parent has written by
  * then. Shared memory carries bytes, not events, so two pipes order the
@@ -25,11 +25,11 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
+#include <sys/wait.h> /* erratum 14: for waitpid */
 #include <unistd.h>
 
 #define SEGSIZE 1024
-#define PERM (S_IRUSR | S_IWUSR) /* 0600; erratum 11: parenthesised */
+#define PERM (S_IRUSR | S_IWUSR) /* 0600; erratum 12: parenthesised */
 
 static int shmid = -1;
 static int must_remove; /* the segment exists and is not marked yet */
@@ -84,14 +84,14 @@ int main(int argc, char **argv)
 	 * printf to a closed pipe just fails, and the run goes on. */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* erratum 10: MESSAGE is optional; a usage error exits 2. */
+	/* erratum 11: MESSAGE is optional; a usage error exits 2. */
 	if (argc > 2) {
 		fprintf(stderr, "usage: %s [MESSAGE]\n", argv[0]);
 		exit(2);
 	}
 	if (argc == 2)
 		msg = argv[1];
-	/* erratum 9: strncpy(p_addr, argv[1], 1024) leaves no NUL when the
+	/* erratum 10: strncpy(p_addr, argv[1], 1024) leaves no NUL when the
 	 * argument has 1024 bytes or more; refuse it before creating anything. */
 	if (strlen(msg) > SEGSIZE - 1) {
 		fprintf(stderr, "%s: MESSAGE is %zu bytes; at most %d fit with the terminating NUL\nusage: %s [MESSAGE]\n",
@@ -107,18 +107,18 @@ int main(int argc, char **argv)
 	printf("parent %d: shmget: shmid %d, %d bytes\n", (int)getpid(), shmid, SEGSIZE);
 	show("parent");
 
-	/* erratum 8: two pipes replace sleep(1). */
+	/* erratum 9: two pipes replace sleep(1). */
 	if (pipe(ready) == -1 || pipe(go) == -1)
 		die("pipe");
 
 	pid = fork();
-	if (pid == -1) /* erratum 4 */
+	if (pid == -1) /* erratum 5 */
 		die("fork");
-	if (pid == 0) {
+	if (pid == 0) { /* erratum 3: ==, not = */
 		must_remove = 0; /* removing is the parent's job */
 		close(ready[0]);
 		close(go[1]);
-		/* The child only reads: SHM_RDONLY. erratum 5: check for (void *)-1. */
+		/* The child only reads: SHM_RDONLY. erratum 6: check for (void *)-1. */
 		c_addr = shmat(shmid, NULL, SHM_RDONLY);
 		if (c_addr == (void *)-1)
 			die("shmat");
@@ -131,9 +131,9 @@ int main(int argc, char **argv)
 			;
 		if (n == -1)
 			die("read");
-		/* erratum 9: never print past the segment. erratum 3: "\n", not "/n". */
+		/* erratum 10: never print past the segment. erratum 4: "\n", not "/n". */
 		printf("child %d: Client get %.*s\n", (int)getpid(), (int)strnlen(c_addr, SEGSIZE), c_addr);
-		if (shmdt(c_addr) == -1) /* erratum 6 */
+		if (shmdt(c_addr) == -1) /* erratum 7 */
 			die("shmdt");
 		printf("child %d: detached\n", (int)getpid());
 		exit(0);
@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	close(ready[1]);
 	close(go[0]);
 	p_addr = shmat(shmid, NULL, 0);
-	if (p_addr == (void *)-1) /* erratum 5 */
+	if (p_addr == (void *)-1) /* erratum 6 */
 		die("shmat");
 
 	/* Wait until the child has attached too; print only then, so the
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 	printf("parent %d: attached, and so is the child\n", (int)getpid());
 	show("parent");
 
-	/* erratum 7: both are attached, so mark the segment for removal
+	/* erratum 8: both are attached, so mark the segment for removal
 	 * now. The kernel frees it at the last detach, however the two
 	 * processes end, kill -9 included. */
 	if (shmctl(shmid, IPC_RMID, NULL) == -1)
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	must_remove = 0;
 	show("parent");
 
-	/* erratum 12: '\0', not the multi-character constant '/0'. */
+	/* erratum 13: '\0', not the multi-character constant '/0'. */
 	memset(p_addr, '\0', SEGSIZE);
 	strncpy(p_addr, msg, SEGSIZE - 1);
 	printf("parent %d: wrote %zu bytes\n", (int)getpid(), strlen(msg));
@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	show("parent");
 
-	if (shmdt(p_addr) == -1) /* erratum 6 */
+	if (shmdt(p_addr) == -1) /* erratum 7 */
 		die("shmdt");
 	printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid());
 	show("parent");

@@ -1,6 +1,8 @@
 package main
 
-// What goes beyond the article: touching the segment after shmdt(). The
+// shm_fault.go is the Go twin of c/shm_fault.c (the child role fault),
+// and the -fault parent that runs either and shows how it ended: twice
+// the C's length for that reason. What goes beyond the article: touching the segment after shmdt(). The
 // mapping is gone, so the access faults (SIGSEGV) in Go as in C, but the
 // two programs do not end the same way: the kernel kills the C program
 // with SIGSEGV, while the Go runtime catches the signal itself, prints

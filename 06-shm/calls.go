@@ -7,9 +7,10 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/syserr"
 )
 
 // shmgetCall is "shmget(IPC_PRIVATE, 1024, 0600)" for the values this
@@ -19,13 +20,13 @@ func shmgetCall() string {
 	if segKey != unix.IPC_PRIVATE {
 		key = fmt.Sprintf("%#x", segKey)
 	}
-	return fmt.Sprintf("shmget(%s, %d, %s)", key, segSize, shmFlags(segMode, shmgetFlagNames, "%#o"))
+	return fmt.Sprintf("shmget(%s, %d, %s)", key, segSize, shmFlags(segMode, shmgetFlagNames))
 }
 
 // shmatCall is "shmat(ID, 0, FLAGS)", the address being always 0 (the
 // kernel picks it).
 func shmatCall(id string, flags int) string {
-	return fmt.Sprintf("shmat(%s, 0, %s)", id, shmFlags(flags, shmatFlagNames, "%#o"))
+	return fmt.Sprintf("shmat(%s, 0, %s)", id, shmFlags(flags, shmatFlagNames))
 }
 
 // From <linux/shm.h> and <bits/shm.h>; x/sys/unix has only SHM_RDONLY
@@ -37,33 +38,15 @@ const (
 	shmExec      = 0o100000
 )
 
-type flagName struct {
-	bit  int
-	name string
-}
-
 var (
-	shmgetFlagNames = []flagName{{unix.IPC_CREAT, "IPC_CREAT"}, {unix.IPC_EXCL, "IPC_EXCL"},
-		{shmHugeTLB, "SHM_HUGETLB"}, {shmNoReserve, "SHM_NORESERVE"}}
-	shmatFlagNames = []flagName{{unix.SHM_RDONLY, "SHM_RDONLY"}, {unix.SHM_RND, "SHM_RND"},
-		{shmRemap, "SHM_REMAP"}, {shmExec, "SHM_EXEC"}}
+	shmgetFlagNames = []syserr.Flag{{Bit: unix.IPC_CREAT, Name: "IPC_CREAT"}, {Bit: unix.IPC_EXCL, Name: "IPC_EXCL"},
+		{Bit: shmHugeTLB, Name: "SHM_HUGETLB"}, {Bit: shmNoReserve, Name: "SHM_NORESERVE"}}
+	shmatFlagNames = []syserr.Flag{{Bit: unix.SHM_RDONLY, Name: "SHM_RDONLY"}, {Bit: unix.SHM_RND, Name: "SHM_RND"},
+		{Bit: shmRemap, Name: "SHM_REMAP"}, {Bit: shmExec, Name: "SHM_EXEC"}}
 )
 
 // shmFlags names the bits of flags it knows and prints the rest (the
 // mode, for shmget) in octal; "0" for none.
-func shmFlags(flags int, names []flagName, rest string) string {
-	var parts []string
-	for _, n := range names {
-		if flags&n.bit != 0 {
-			parts = append(parts, n.name)
-			flags &^= n.bit
-		}
-	}
-	if flags != 0 {
-		parts = append(parts, fmt.Sprintf(rest, flags))
-	}
-	if len(parts) == 0 {
-		return "0"
-	}
-	return strings.Join(parts, "|")
+func shmFlags(flags int, names []syserr.Flag) string {
+	return syserr.FlagNames(uint64(uint32(flags)), names, 8)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/exampletest"
 	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/syserr"
 )
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
@@ -619,7 +620,7 @@ func TestFault(t *testing.T) {
 func TestCallsPrinted(t *testing.T) {
 	for _, tc := range []struct {
 		flags int
-		names []flagName
+		names []syserr.Flag
 		want  string
 	}{
 		{0o600, shmgetFlagNames, "0600"},
@@ -629,7 +630,7 @@ func TestCallsPrinted(t *testing.T) {
 		{unix.SHM_RDONLY, shmatFlagNames, "SHM_RDONLY"},
 		{unix.SHM_RND | shmRemap, shmatFlagNames, "SHM_RND|SHM_REMAP"},
 	} {
-		if got := shmFlags(tc.flags, tc.names, "%#o"); got != tc.want {
+		if got := shmFlags(tc.flags, tc.names); got != tc.want {
 			t.Errorf("shmFlags(%#o) = %q, want %q", tc.flags, got, tc.want)
 		}
 	}

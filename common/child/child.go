@@ -53,7 +53,8 @@ const (
 func RoleEnv(role string) string { return envRole + "=" + role }
 
 // Dispatch runs the function registered for this process's role and then
-// exits with status 0 (a role that fails calls os.Exit itself). In the
+// exits with status 0 through cleanup.Exit (a role that fails ends through
+// say.Fatal). In the
 // original process, which has no role, it returns at once. An unknown role
 // is a programming error and exits with status 2.
 func Dispatch(roles map[string]func(args []string)) {
@@ -77,7 +78,9 @@ func Dispatch(roles map[string]func(args []string)) {
 		os.Exit(2)
 	}
 	f(os.Args[1:])
-	os.Exit(0)
+	// Not os.Exit: that could beat a signal's cleanup (common/cleanup) on
+	// another goroutine, and would skip removing what the role made.
+	cleanup.Exit(0)
 }
 
 // Cmd is a child in a named role. Set ExtraFiles, Stdin, Stdout, Stderr

@@ -556,7 +556,7 @@ func TestInterrupts(t *testing.T) {
 		if ns == nil {
 			t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
 		}
-		n := interrupts(t, exampletest.Opts{Args: args, IPC: ns}, interruptPoint)
+		n := exampletest.Interrupts(t, exampletest.Opts{Args: args, IPC: ns, Rules: rules}, interruptPoint)
 		left := ns.Leftovers()
 		t.Logf("%q: %d interrupted runs, %d left anything: %v", args, n, len(left), left)
 		total += n
@@ -579,7 +579,7 @@ func TestInterrupts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := interrupts(t, exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, IPC: ns},
+	n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, IPC: ns, Rules: rules},
 		func(l string) bool { return strings.HasPrefix(l, "reader ") })
 	total += n
 	if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=600 nattch=0$`).MatchString(got) {

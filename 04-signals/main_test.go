@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -353,4 +355,38 @@ func TestInterrupts(t *testing.T) {
 		})
 	}
 	t.Logf("all demos: %d interrupted runs", total)
+}
+
+// Issue 10: glibc's signal() keeps the handler (BSD semantics) only with
+// its default feature macros; gcc -std=c99 gives the System V signal(),
+// which puts SIG_DFL back when the signal comes. mysignal.c, built both
+// ways, says which one it got, from sigaction(SIGINT, NULL, &now).
+func TestSignalSemantics(t *testing.T) {
+	t.Parallel()
+	bsd := exampletest.Run(t, exampletest.BuildC(t, "c/mysignal.c"), exampletest.Opts{})
+	exampletest.Contains(t, bsd.Out, "signal() kept the handler after SIGINT: BSD semantics")
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	bin := filepath.Join(t.TempDir(), "mysignal-c99")
+	if out, err := exec.Command(gcc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", bin, "c/mysignal.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc -std=c99: %v\n%s", err, out)
+	}
+	sysv := exampletest.Run(t, bin, exampletest.Opts{})
+	if sysv.Code() != 0 {
+		t.Fatalf("mysignal -std=c99: %v\n%s", sysv.Status, sysv.Out)
+	}
+	exampletest.Contains(t, sysv.Out, "signal() put SIGINT back to SIG_DFL when it came: System V semantics")
+}
+
+// Issue 9: a write to standard output that fails other than with EPIPE
+// (a full disk: /dev/full) is a failure, exit 1, not silence.
+func TestFullDisk(t *testing.T) {
+	t.Parallel()
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Split: true,
+		Args: []string{"-c", `exec "$0" -demo raise >/dev/full`, exampletest.Binary(t)}})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+		t.Errorf(">/dev/full: %v, stderr %q; want exit 1 saying why", res.Status, res.Stderr)
+	}
 }

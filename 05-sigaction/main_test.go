@@ -343,3 +343,14 @@ func stopped(pid int) bool {
 	i := strings.LastIndexByte(string(b), ')')
 	return i >= 0 && i+2 < len(b) && b[i+2] == 'T'
 }
+
+// Issue 9: a write to standard output that fails other than with EPIPE
+// (a full disk: /dev/full) is a failure, exit 1, not silence.
+func TestFullDisk(t *testing.T) {
+	t.Parallel()
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Split: true,
+		Args: []string{"-c", `exec "$0" -part sets >/dev/full`, exampletest.Binary(t)}})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+		t.Errorf(">/dev/full: %v, stderr %q; want exit 1 saying why", res.Status, res.Stderr)
+	}
+}

@@ -334,14 +334,15 @@ func TestMaskCtrlC(t *testing.T) {
 	t.Logf("%d Ctrl-Cs inside the mask part", hits)
 }
 
-// stopped reports whether process pid is stopped (state T).
+// stopped reports whether process pid is stopped (state T), or has
+// ended (Z, or gone): either way there is nothing more to wait for.
 func stopped(pid int) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return true // gone: nothing to wait for
+		return true
 	}
 	i := strings.LastIndexByte(string(b), ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] == 'T'
+	return i < 0 || i+2 >= len(b) || strings.IndexByte("TtZX", b[i+2]) >= 0
 }
 
 // Issue 9: a write to standard output that fails other than with EPIPE

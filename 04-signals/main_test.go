@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -81,7 +83,7 @@ func TestKillSignalFlag(t *testing.T) {
 	exampletest.Golden(t, "kill-usr1", exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "kill", "-signal", "SIGUSR1"}}), exampletest.TIDRule)
 }
 
-var tableRe = regexp.MustCompile(`(?m)^parent \d+: (kill -[A-Z0-9]+|write to a broken pipe on fd \d) +(killed by SIG[A-Z0-9]+|survived[^ ]*(?: write\(\) got EPIPE)?|exited \d+) +(.*)$`)
+var tableRe = regexp.MustCompile(`(?m)^parent \d+: (kill -[A-Z0-9]+|write to a broken pipe on fd \d|the same with unix.Write\(1\)) +(killed by SIG[A-Z0-9]+|survived[^ ]*(?: write\(\) got EPIPE)?|exited \d+) +(.*)$`)
 
 // The default-actions table, cell by cell: what a learner reads off it.
 func TestDefaultActionsTable(t *testing.T) {
@@ -104,6 +106,7 @@ func TestDefaultActionsTable(t *testing.T) {
 		"kill -CHLD":                     {"survived", "survived"},
 		"kill -URG":                      {"survived", "survived"},
 		"write to a broken pipe on fd 1": {"killed by SIGPIPE", "killed by SIGPIPE"},
+		"the same with unix.Write(1)":    {"killed by SIGPIPE", "survived: write() got EPIPE"},
 		"write to a broken pipe on fd 3": {"killed by SIGPIPE", "survived: write() got EPIPE"},
 	}
 	for k, w := range want {
@@ -187,7 +190,7 @@ func TestAlarmFlag(t *testing.T) {
 	t.Parallel()
 	began := time.Now()
 	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "alarm", "-alarm", "2"}})
-	exampletest.Contains(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM, 2 s after alarm(2)")
+	exampletest.Contains(t, res.Out, "alarm(2) returned 5", "I have been waken up by SIGALRM\" (the classic alarm.c's words), 2 s after alarm(2)")
 	if d := time.Since(began); d < 2*time.Second { // a guaranteed lower bound, as above
 		t.Errorf("alarm(2) rang after %v", d)
 	}
@@ -200,8 +203,8 @@ func TestSignalUnattended(t *testing.T) {
 	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-demo", "signal"}})
 	exampletest.Contains(t, res.Out,
 		"standard input is not a terminal",
-		"I have get SIGINT\n",
-		"I have get SIGQUIT\n",
+		`"I have get SIGINT" (the classic mysignal.c's words)`,
+		`"I have get SIGQUIT" (the classic mysignal.c's words)`,
 		"SigCgt still has SIGINT and SIGQUIT: the runtime's own handler, not SIG_DFL")
 	c := exampletest.Run(t, exampletest.BuildC(t, "c/mysignal.c"), exampletest.Opts{})
 	exampletest.Contains(t, c.Out, "standard input is not a terminal", "I have get SIGINT\n", "I have get SIGQUIT\n", "default actions restored")
@@ -324,5 +327,66 @@ func TestTableUnderNohup(t *testing.T) {
 	}
 	if found != 2 {
 		t.Errorf("the table lacks the HUP or TERM row:\n%s", res.Out)
+	}
+}
+
+// Issue 9: every -demo ended at every step header by Ctrl-C, SIGHUP,
+// SIGTERM and a closed standard output, and at the lines after which a
+// child or the C build exists: each run must die of that signal (or have
+// finished) and leave nothing, neither a process nor the table's build
+// directory in its TMPDIR.
+func TestInterrupts(t *testing.T) {
+	exampletest.BuildC(t, "c/kill.c") // the table's C column needs gcc
+	points := func(l string) bool {
+		return exampletest.StepHeader(l) ||
+			strings.Contains(l, "built the C twin") || // the build directory exists
+			strings.Contains(l, "kill -USR1 ") || // mid-table: victims come and go
+			strings.Contains(l, "I catch it; ready") || // a child waits for its signal
+			strings.Contains(l, "sleeps in unix.Pause()") || // a thread asleep in pause()
+			strings.Contains(l, "I send SIGINT and SIGQUIT to myself") // the step that handles SIGINT itself
+	}
+	total := 0
+	for _, demo := range []string{"kill", "raise", "alarm", "signal", "table"} {
+		demo := demo
+		t.Run(demo, func(t *testing.T) {
+			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-demo", demo}}, points)
+			t.Logf("-demo %s: %d interrupted runs", demo, n)
+			total += n
+		})
+	}
+	t.Logf("all demos: %d interrupted runs", total)
+}
+
+// Issue 10: glibc's signal() keeps the handler (BSD semantics) only with
+// its default feature macros; gcc -std=c99 gives the System V signal(),
+// which puts SIG_DFL back when the signal comes. mysignal.c, built both
+// ways, says which one it got, from sigaction(SIGINT, NULL, &now).
+func TestSignalSemantics(t *testing.T) {
+	t.Parallel()
+	bsd := exampletest.Run(t, exampletest.BuildC(t, "c/mysignal.c"), exampletest.Opts{})
+	exampletest.Contains(t, bsd.Out, "signal() kept the handler after SIGINT: BSD semantics")
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("gcc not found")
+	}
+	bin := filepath.Join(t.TempDir(), "mysignal-c99")
+	if out, err := exec.Command(gcc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", bin, "c/mysignal.c").CombinedOutput(); err != nil {
+		t.Fatalf("gcc -std=c99: %v\n%s", err, out)
+	}
+	sysv := exampletest.Run(t, bin, exampletest.Opts{})
+	if sysv.Code() != 0 {
+		t.Fatalf("mysignal -std=c99: %v\n%s", sysv.Status, sysv.Out)
+	}
+	exampletest.Contains(t, sysv.Out, "signal() put SIGINT back to SIG_DFL when it came: System V semantics")
+}
+
+// Issue 9: a write to standard output that fails other than with EPIPE
+// (a full disk: /dev/full) is a failure, exit 1, not silence.
+func TestFullDisk(t *testing.T) {
+	t.Parallel()
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Split: true,
+		Args: []string{"-c", `exec "$0" -demo raise >/dev/full`, exampletest.Binary(t)}})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+		t.Errorf(">/dev/full: %v, stderr %q; want exit 1 saying why", res.Status, res.Stderr)
 	}
 }

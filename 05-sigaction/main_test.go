@@ -1,11 +1,16 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goipc/ipc-examples/common/exampletest"
+	"github.com/goipc/ipc-examples/common/sigset"
 )
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
@@ -25,7 +30,7 @@ func lines(out, substr string) []string {
 // "SigBlk ..., SigPnd ...; process: ShdPnd ...".
 func threadViews(out string) []string {
 	var got []string
-	for _, m := range regexp.MustCompile(`\[kernel\] thread tid \d+: (.*)`).FindAllStringSubmatch(out, -1) {
+	for _, m := range regexp.MustCompile(`\[kernel\] this thread: (.*)`).FindAllStringSubmatch(out, -1) {
 		got = append(got, m[1])
 	}
 	return got
@@ -49,27 +54,40 @@ func TestMaskPendingDelivered(t *testing.T) {
 	for _, tc := range []struct {
 		block []string
 		set   string // as the program prints it
+		own   string // taken with sigtimedwait: the signals that also end the program
+		rest  string // delivered to the channel when unblocked
 	}{
-		{nil, "SIGINT SIGQUIT"},
-		{[]string{"-block", "USR1,15,sigchld"}, "SIGUSR1 SIGTERM SIGCHLD"},
+		{nil, "SIGINT SIGQUIT", "SIGINT", "SIGQUIT"},
+		{[]string{"-block", "USR1,15,sigchld"}, "SIGUSR1 SIGTERM SIGCHLD", "SIGTERM", "SIGUSR1 SIGCHLD"},
+		{[]string{"-block", "USR2"}, "SIGUSR2", "", "SIGUSR2"},
+		{[]string{"-block", "HUP,PIPE"}, "SIGHUP SIGPIPE", "SIGHUP SIGPIPE", ""},
 	} {
 		res := exampletest.RunOK(t, exampletest.Opts{Args: append([]string{"-part", "mask"}, tc.block...)})
 		want := []string{
 			"SigBlk none, SigPnd none; process: ShdPnd none",                     // before
 			"SigBlk " + tc.set + ", SigPnd none; process: ShdPnd none",           // blocked
 			"SigBlk " + tc.set + ", SigPnd " + tc.set + "; process: ShdPnd none", // sent to the thread: pending
-			"SigBlk none, SigPnd none; process: ShdPnd none",                     // unblocked: delivered
+			"SigBlk none, SigPnd none; process: ShdPnd none",                     // taken or delivered
 		}
 		got := threadViews(res.Out)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%v: the thread's signal lines:\n%s\nwant:\n%s", tc.block, strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
-		for _, l := range []string{
+		lines := []string{
 			"sigpending: " + tc.set,
 			"the channel is empty: a blocked signal waits in the kernel",
-			"received from the channel: " + tc.set,
 			"SigBlk was all but SIGKILL SIGSTOP",
-		} {
+		}
+		if tc.rest != "" {
+			lines = append(lines, "received from the channel: "+tc.rest)
+		} else {
+			lines = append(lines, "pthread_sigmask(SIG_UNBLOCK): nothing is left pending to deliver")
+		}
+		for _, s := range strings.Fields(tc.own) {
+			// Its own signal, known by its siginfo: sent by tgkill from this process.
+			lines = append(lines, "sigtimedwait({"+s+"}, timeout 0) returned "+s+", si_code SI_TKILL, sent by pid ")
+		}
+		for _, l := range lines {
 			if !strings.Contains(res.Out, l) {
 				t.Errorf("%v: output lacks %q:\n%s", tc.block, l, res.Out)
 			}
@@ -83,7 +101,7 @@ func TestProcessWide(t *testing.T) {
 	t.Parallel()
 	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", "process"}})
 	for _, l := range []string{
-		"received SIGUSR1 from the channel, although thread tid",
+		"received SIGUSR1 from the channel, although this thread blocks it",
 		"SigBlk SIGUSR1, SigPnd none; process: ShdPnd none",
 		"was stopped by signal 19 (SIGSTOP)",
 		"ShdPnd SIGUSR1, SigPnd none: no thread of a stopped process takes a signal",
@@ -174,6 +192,12 @@ func TestBadInput(t *testing.T) {
 		exampletest.Bad{Args: []string{"-block", "KILL"}, Why: "SIGKILL can never be blocked"},
 		exampletest.Bad{Args: []string{"-block", "19"}, Why: "SIGSTOP can never be blocked"},
 		exampletest.Bad{Args: []string{"-block", "SIGRTMIN"}, Why: "SIGRTMIN is a real-time signal"},
+		exampletest.Bad{Args: []string{"-block", "32"}, Why: "is a real-time signal"},
+		// Issue 9: SIGPROF never reaches a channel (the mask part hung
+		// for ever), SIGURG comes from the runtime itself all the time.
+		exampletest.Bad{Args: []string{"-block", "SIGPROF"}, Why: "SIGPROF never reaches a channel: the Go runtime keeps it for its profiler"},
+		exampletest.Bad{Args: []string{"-block", "INT,27"}, Why: "SIGPROF never reaches a channel"},
+		exampletest.Bad{Args: []string{"-block", "URG"}, Why: "SIGURG is the Go runtime's own"},
 		exampletest.Bad{Args: []string{"-block", "70"}, Why: "no signal has the number 70"},
 		exampletest.Bad{Args: []string{"-part", "nope"}, Why: "-part must be"},
 		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
@@ -233,5 +257,103 @@ func TestSameKernelView(t *testing.T) {
 	}
 	if !strings.Contains(c.Out, "sigpending: SIGINT SIGQUIT") || !strings.Contains(g.Out, "sigpending: SIGINT SIGQUIT") {
 		t.Errorf("sigpending differs:\nC:\n%s\nGo:\n%s", c.Out, g.Out)
+	}
+}
+
+// Issue 9: every -part ended at every step header, and in the mask part
+// after each line of the block-pending-take sequence, by Ctrl-C, SIGHUP,
+// SIGTERM and a closed standard output: each run must die of that signal
+// (or have finished) and leave nothing. A Ctrl-C while the mask part
+// holds its own SIGINT pending used to be swallowed (exit 0).
+func TestInterrupts(t *testing.T) {
+	points := func(l string) bool {
+		return exampletest.StepHeader(l) ||
+			strings.Contains(l, "blocked on this thread") ||
+			strings.Contains(l, "nothing happens yet") ||
+			strings.Contains(l, "the channel is empty") ||
+			strings.Contains(l, ": the one I raised") ||
+			strings.Contains(l, "signal.Notify(c, SIGUSR1); ready") || // the child exists
+			strings.Contains(l, "waitpid(WUNTRACED)") || // the child is stopped
+			strings.Contains(l, "signal.Ignore(SIGHUP, SIGUSR2)") // SIGHUP is ignored by this step
+	}
+	total := 0
+	for _, part := range []string{"sets", "mask", "process", "actions"} {
+		part := part
+		t.Run(part, func(t *testing.T) {
+			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-part", part}}, points)
+			t.Logf("-part %s: %d interrupted runs", part, n)
+			total += n
+		})
+	}
+	t.Logf("all parts: %d interrupted runs", total)
+}
+
+// Issue 9: a Ctrl-C while the mask part blocks SIGINT on its thread (and
+// holds its own SIGINT pending there) used to be taken by another thread,
+// forwarded to the part's channel and swallowed: exit 0. The test stops
+// the program (SIGSTOP) somewhere after "blocked on this thread", and if a
+// thread of it still blocks the part's set (the kernel's SigBlk says so), sends
+// the Ctrl-C and SIGCONT: it must die of SIGINT.
+func TestMaskCtrlC(t *testing.T) {
+	bin := exampletest.Binary(t)
+	hits := 0
+	for round := 0; round < 20 && hits < 5; round++ {
+		p := exampletest.Start(t, bin, exampletest.Opts{Args: []string{"-part", "mask"}})
+		p.WaitFor("blocked on this thread")
+		pid := p.Pid()
+		if unix.Kill(pid, unix.SIGSTOP) != nil {
+			p.Wait()
+			continue
+		}
+		for !stopped(pid) { // a guard loop on the kernel's state, not a timing
+		}
+		inStep := false
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+		for _, task := range tasks {
+			st, err := sigset.ReadStatus(fmt.Sprintf("/proc/%d/task/%s/status", pid, task.Name()))
+			// Exactly the part's set: the runtime blocks every signal
+			// on a thread for a moment now and then (around clone).
+			if err == nil && st.SigBlk == sigset.Of(unix.SIGINT, unix.SIGQUIT) {
+				inStep = true
+			}
+		}
+		if inStep {
+			unix.Kill(-pid, unix.SIGINT) //nolint:errcheck
+		}
+		unix.Kill(pid, unix.SIGCONT) //nolint:errcheck
+		res := p.Wait()
+		if !inStep {
+			continue
+		}
+		hits++
+		if !res.Status.Signaled() || res.Status.Signal() != unix.SIGINT {
+			t.Errorf("Ctrl-C while the mask part blocked SIGINT: %v, want killed by SIGINT:\n%s", res.Status, res.Out)
+		}
+	}
+	if hits == 0 {
+		t.Fatal("never stopped the program inside the mask part")
+	}
+	t.Logf("%d Ctrl-Cs inside the mask part", hits)
+}
+
+// stopped reports whether process pid is stopped (state T), or has
+// ended (Z, or gone): either way there is nothing more to wait for.
+func stopped(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i < 0 || i+2 >= len(b) || strings.IndexByte("TtZX", b[i+2]) >= 0
+}
+
+// Issue 9: a write to standard output that fails other than with EPIPE
+// (a full disk: /dev/full) is a failure, exit 1, not silence.
+func TestFullDisk(t *testing.T) {
+	t.Parallel()
+	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Split: true,
+		Args: []string{"-c", `exec "$0" -part sets >/dev/full`, exampletest.Binary(t)}})
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "no space left on device") {
+		t.Errorf(">/dev/full: %v, stderr %q; want exit 1 saying why", res.Status, res.Stderr)
 	}
 }

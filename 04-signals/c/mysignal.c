@@ -6,10 +6,24 @@
  * /dev/null) nobody can press the keys, so the program sends both signals
  * to itself.
  *
+ * Which signal() you get depends on how it is compiled. glibc's signal()
+ * keeps the handler installed and restarts system calls (BSD semantics)
+ * with its default feature macros (_DEFAULT_SOURCE); compiled with
+ * -std=c99 (or any strict -std, or an explicit _POSIX_C_SOURCE without
+ * _DEFAULT_SOURCE) it is the System V signal(): the action goes back to
+ * SIG_DFL as the handler is entered. The program says which it got.
+ *
  * usage: mysignal
  *
- * gcc -Wall -Wextra -Werror -o mysignal mysignal.c
+ * gcc -Wall -Wextra -o bin/mysignal 04-signals/c/mysignal.c             BSD
+ * gcc -std=c99 -Wall -Wextra -o bin/mysignal-c99 04-signals/c/mysignal.c  System V
  */
+#if defined(__STRICT_ANSI__) && !defined(_POSIX_C_SOURCE)
+/* -std=c99 declares no POSIX function (sigprocmask, isatty): ask for
+ * them. This does not bring _DEFAULT_SOURCE back, so signal() stays the
+ * System V one that -std=c99 chose. */
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,6 +85,20 @@ int main(void)
 		}
 	}
 
+	/* Which signal() was it? Ask the kernel what SIGINT's action is now,
+	 * after one delivery. */
+	{
+		struct sigaction now;
+
+		if (sigaction(SIGINT, NULL, &now) < 0) {
+			perror("sigaction");
+			exit(1);
+		}
+		if (now.sa_handler == my_func)
+			printf("main %d: signal() kept the handler after SIGINT: BSD semantics (glibc's default)\n", getpid());
+		else
+			printf("main %d: signal() put SIGINT back to SIG_DFL when it came: System V semantics (-std=c99)\n", getpid());
+	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -1,0 +1,72 @@
+// alarm.go is the Go port of c/alarm.c: alarm() arms the process's one
+// alarm clock, and when it rings the kernel sends SIGALRM; pause() sleeps
+// until a signal has been caught. In Go the sleep is a receive from the
+// channel that Notify feeds; pause.go shows what the literal port,
+// unix.Pause(), does.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// alarmPause is alarm.c's main.
+func alarmPause(p *say.Speaker, secs uint) {
+	step("alarm() and pause(): wait for SIGALRM (alarm.c)")
+	// signal(SIGALRM, on_alarm): first, so the alarm cannot ring before
+	// we listen. Buffered: the runtime never blocks to deliver.
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, unix.SIGALRM)
+	defer signal.Stop(c)
+	// sigprocmask(SIG_BLOCK, {SIGALRM}): not needed in Go. A signal
+	// that comes before the receive waits in the channel, so the race
+	// that sigsuspend() closes in C cannot happen.
+
+	// left = alarm(5);
+	p.Printf("alarm(5) returned %d: no alarm was set", alarm(p, 5))
+	// left = alarm(1): one alarm per process; the new one replaces the old.
+	start := time.Now()
+	p.Printf("alarm(%d) returned %d: the seconds left of alarm(5), which it replaces", secs, alarm(p, secs))
+	p.GoNote("there is no unix.Alarm on arm64: the kernel has no alarm system call there.\n" +
+		"alarm(n) is setitimer(ITIMER_REAL, n s), as here; the old timer's value, rounded to\n" +
+		"whole seconds, is alarm()'s return value.")
+
+	// while (!rang) sigsuspend(&old): sleep until SIGALRM has been caught.
+	p.Printf("pause(): waiting for SIGALRM on the channel")
+	<-c
+	// printf("... I have been waken up by SIGALRM ...")
+	p.Printf("%q (the classic alarm.c's words), %d s after alarm(%d)",
+		"I have been waken up by SIGALRM", int(time.Since(start)/time.Second), secs)
+
+	// left = alarm(3); left = alarm(0): alarm(0) cancels an alarm and
+	// returns what was left of it.
+	p.Printf("alarm(3) returned %d: no alarm was left", alarm(p, 3))
+	p.Printf("alarm(0) returned %d and cancelled it", alarm(p, 0))
+}
+
+// alarm is alarm(2) for every architecture: setitimer(ITIMER_REAL) with
+// the old timer's value rounded to whole seconds, as the kernel does.
+func alarm(p *say.Speaker, secs uint) uint {
+	old := setAlarm(p, time.Duration(secs)*time.Second)
+	left := uint(old.Value.Sec)
+	if old.Value.Usec >= 500000 || (left == 0 && old.Value.Usec > 0) {
+		left++
+	}
+	return left
+}
+
+// setAlarm is setitimer(ITIMER_REAL, {d}, &old): the timer behind alarm().
+func setAlarm(p *say.Speaker, d time.Duration) unix.Itimerval {
+	it := unix.Itimerval{Value: unix.NsecToTimeval(int64(d))}
+	old, err := unix.Setitimer(unix.ItimerReal, it)
+	if err != nil {
+		p.Fatal(syserr.Wrap("setitimer(ITIMER_REAL)", err, nil))
+	}
+	return old
+}

@@ -1,0 +1,126 @@
+// process.go goes beyond the article: what a signal sent to the whole
+// process does in a Go program, which always has several threads; and
+// ShdPnd, the signals pending for the whole process.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/sigset"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// processWide sends a signal to the whole process while one thread
+// blocks it: another thread takes it.
+func processWide(p *say.Speaker) {
+	step("a signal for the whole process: another thread takes it")
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, unix.SIGUSR1)
+	defer signal.Stop(c)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	old, err := sigset.SetThreadMask(unix.SIG_BLOCK, sigset.Of(unix.SIGUSR1))
+	if err != nil {
+		p.Fatal(syserr.Wrap("pthread_sigmask(SIG_BLOCK)", err, nil))
+	}
+	defer sigset.SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
+	p.Printf("pthread_sigmask(SIG_BLOCK, {SIGUSR1}) on this thread")
+
+	// kill(getpid(), SIGUSR1): for the process, not for a thread.
+	if err := unix.Kill(os.Getpid(), unix.SIGUSR1); err != nil {
+		p.Fatal(syserr.Wrap("kill(getpid(), SIGUSR1)", err, nil))
+	}
+	p.Printf("kill(getpid(), SIGUSR1)")
+	p.Printf("received %s from the channel, although this thread blocks it", sigset.Name((<-c).(syscall.Signal)))
+	threadView(p, tid)
+	p.GoNote("in single-threaded C, sigprocmask() blocks a signal for the whole process, and\n" +
+		"kill() leaves it pending in ShdPnd until it is unblocked (c/sigaction.c shows it).\n" +
+		"A Go program always has other threads that do not block it, and the kernel hands\n" +
+		"a process-wide signal to any thread that will take it: Go cannot block a signal\n" +
+		"for the whole process. What a thread can block is what is sent to that thread.")
+}
+
+// stoppedChild shows ShdPnd: a stopped process takes no signal, so one
+// sent to it waits, pending for the whole process.
+func stoppedChild(p *say.Speaker) {
+	step("ShdPnd: a process-wide signal waits while no thread can take it")
+	c := child.Command("sleeper")
+	c.StartOrFail(p)
+	ready(p, c)
+	pid := c.Process.Pid
+	send(p, pid, unix.SIGSTOP)
+	// waitpid(pid, &status, WUNTRACED): returns once it has stopped.
+	var ws unix.WaitStatus
+	for {
+		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			p.Fatal(syserr.Wrap("waitpid(WUNTRACED)", err, nil))
+		}
+		break
+	}
+	if !ws.Stopped() {
+		endedEarly(p, c, syscall.WaitStatus(ws))
+	}
+	p.Printf("waitpid(WUNTRACED): child %d %s", pid, child.DescribeStatus(syscall.WaitStatus(ws)))
+	send(p, pid, unix.SIGUSR1)
+	st, err := sigset.Process(pid)
+	if err != nil {
+		p.Fatal(err)
+	}
+	p.Kernel("child %d: ShdPnd %s, SigPnd %s: no thread of a stopped process takes a signal,\n"+
+		"so it waits, pending for the whole process", pid, st.ShdPnd, st.SigPnd)
+	send(p, pid, unix.SIGCONT)
+	c.Reap(p)
+}
+
+// sleeper catches SIGUSR1 and ends when it arrives.
+func sleeper(args []string) {
+	me := say.New("child")
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, unix.SIGUSR1)
+	me.Printf("signal.Notify(c, SIGUSR1); ready")
+	child.Ready("")
+	me.Printf("continued: received %s from my channel", sigset.Name((<-c).(syscall.Signal)))
+}
+
+// send is kill(pid, sig).
+func send(p *say.Speaker, pid int, sig syscall.Signal) {
+	p.Printf("kill(child %d, %s)", pid, sigset.Name(sig))
+	if err := unix.Kill(pid, sig); err != nil {
+		p.Fatal(syserr.Wrap("kill", err, syserr.Meanings{unix.ESRCH: "no such process"}))
+	}
+}
+
+// ready waits until c says it is ready. A child that died first of a
+// signal that ends this program too (a Ctrl-C reaches the whole process
+// group; a closed standard output is ours as well) is not a failure to
+// report: this program ends the same way, as it would a moment later.
+func ready(p *say.Speaker, c *child.Cmd) {
+	if _, err := c.WaitReady(); err != nil {
+		if c.ProcessState == nil {
+			p.Fatal(err)
+		}
+		endedEarly(p, c, c.ProcessState.Sys().(syscall.WaitStatus))
+	}
+}
+
+// endedEarly ends the program for a child that ended before its time.
+func endedEarly(p *say.Speaker, c *child.Cmd, ws syscall.WaitStatus) {
+	if ws.Signaled() && isEnding(ws.Signal()) {
+		cleanup.Die(ws.Signal())
+	}
+	p.Fatal(fmt.Errorf("child %s (pid %d) %s before its time", c.Role, c.Process.Pid, child.DescribeStatus(ws)))
+}

@@ -605,8 +605,8 @@ func TestEINTRCounted(t *testing.T) {
 	}
 }
 
-// The raw paths make no allocation per message (the garbage collector has
-// nothing to do while they run); common/sysv's wrappers make one per call.
+// The raw paths and common/sysv's MsgBuf path make no allocation per
+// message: the garbage collector has nothing to do while they run.
 func TestRawLinksDoNotAllocate(t *testing.T) {
 	msqid, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {

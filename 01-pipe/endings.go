@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // endings.go shows the two endings the article does not: the reader
 // leaves first, and the writer's write() fails with EPIPE (-ending epipe)
 // or, on standard output, the writer is killed by SIGPIPE (-ending sigpipe).

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 01-pipe ports the pipe programs of the article "进程间IPC机制"
 // (Linux inter-process communication): pipe_create.c, which makes a pipe
 // and closes it, and pipe_rw.c, where a parent writes "Hello" and " Pipe"

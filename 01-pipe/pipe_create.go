@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // pipe_create.go is the Go port of c/pipe_create.c: make a pipe, show both
 // ends, close them. Step 1 of 01-pipe.
 package main

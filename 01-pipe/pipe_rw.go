@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // pipe_rw.go is the Go port of c/pipe_rw.c: the parent writes "Hello" and
 // " Pipe" into a pipe, its child reads them until end of file. Step 2 of
 // 01-pipe with -ending eof (the default).

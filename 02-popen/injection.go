@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // injection.go shows the shell underneath popen(): text pasted into
 // sh -c is parsed as code, and the forms that keep data data. Step 4 of
 // 02-popen; not in the article.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 02-popen ports the popen program of the article "进程间IPC机制" (Linux
 // inter-process communication), section 4 "标准流管道": popen("ps -ef", "r")
 // starts a command and reads its output line by line, pclose() waits for it.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // pclose_status.go is the Go twin of c/pclose_status.h: what pclose()
 // returned, the command's wait status, said in words (status). Step 3 of
 // 02-popen (failing, explain) goes beyond the header: it makes a command

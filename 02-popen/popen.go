@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // popen.go is popen() and pclose() for Go, which has neither: the pipe,
 // the /bin/sh -c child, the wait, and the guarantee that no command
 // outlives this program, however it ends.

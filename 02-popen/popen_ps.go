@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // popen_ps.go is the Go port of c/popen_ps.c, the article's program:
 // popen(COMMAND, "r") (the article's "ps -ef"), print what it writes line
 // by line, pclose(). Step 1 of 02-popen. What it shows of ps -ef by

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // popen_sort.go is the Go port of c/popen_sort.c: popen(COMMAND, "w")
 // (default "sort"), write three lines to the command's standard input,
 // pclose(). Step 2 of 02-popen. The article shows only the "r" direction;

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // ps_mine.go picks, out of all the lines ps -ef prints, the processes this
 // program started: the shell popen runs and the command under it. Not in
 // the article, which prints every line (-all does the same).

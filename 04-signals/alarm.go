@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // alarm.go is the Go port of c/alarm.c: alarm() arms the process's one
 // alarm clock, and when it rings the kernel sends SIGALRM; pause() sleeps
 // until a signal has been caught. In Go the sleep is a receive from the

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // defaults.go goes beyond the article: what each signal's default action
 // does to a C process and to a Go process, observed. The C column is the
 // C twin c/kill.c in its -victim mode, built with gcc at run time; the Go

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // kill.go is the Go port of c/kill.c: kill() sends a signal to another
 // process, raise() to yourself. In kill.c's order: (1) the child stops
 // itself and the parent kills it, (2) a signal to a child with the default

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 04-signals ports the signal programs of the article "进程间IPC机制"
 // (Linux inter-process communication), section 信号机制 (signals): kill.c
 // (kill() and raise()), alarm.c (alarm() and pause()) and mysignal.c

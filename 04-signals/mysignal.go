@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // mysignal.go is the Go port of c/mysignal.c: signal() installs a handler
 // for SIGINT (Ctrl-C) and SIGQUIT (Ctrl-\); the program says which arrived,
 // then restores the default actions. When standard input is not a

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // pause.go goes beyond the article: the literal port of alarm.c's
 // alarm() then pause(), with unix.Pause(). Whether pause() wakes depends on
 // the thread it sleeps on. The kernel gives a signal sent to the process

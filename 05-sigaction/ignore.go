@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // ignore.go goes beyond the article: SIG_IGN and SIG_DFL in Go
 // (signal.Ignore, Reset, Notify and Stop, Ignored), the open upstream bug
 // between them, and how an ignored signal is inherited across exec.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 05-sigaction ports sigaction.c of the article "进程间IPC机制" (Linux
 // inter-process communication), section 信号集函数组 (signal sets): build a
 // signal set, block it with sigprocmask, see the blocked signals pending

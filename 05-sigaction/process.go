@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // process.go goes beyond the article: what a signal sent to the whole
 // process does in a Go program, which always has several threads; and
 // ShdPnd, the signals pending for the whole process.

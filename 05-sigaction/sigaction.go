@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // sigaction.go is the Go port of c/sigaction.c: the five set functions,
 // then the article's program (block a set, raise its signals, see them
 // pending, unblock, see them delivered), then the fields of struct

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // The calls as they are printed: formatted from the values passed, so

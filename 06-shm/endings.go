@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // endings.go goes beyond the article: every way a run can end, and what

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // kernel.go shows what the kernel holds for a segment at each step:

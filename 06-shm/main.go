@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 06-shm ports shmadd.c, the System V shared memory program of the articles
 // "Inter-process communication in Linux: shared memory" and "进程间IPC机制"
 // (Linux inter-process communication): a parent makes a 1024-byte segment

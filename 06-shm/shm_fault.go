@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // shm_fault.go is the Go twin of c/shm_fault.c (the child role fault),

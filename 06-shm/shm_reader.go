@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // shm_reader.go is the child's side of shmadd.c, as c/shm_reader.c is in

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // shmadd.go is the Go port of c/shmadd.c, the article's program: the

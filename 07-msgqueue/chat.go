@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Steps 1 and 2 of the demo: where the key comes from, and server.c and

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // This file is c/client.c: open the server's queue, then send a line and

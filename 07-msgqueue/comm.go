@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // This file is c/comm.h and c/comm.c: the constants both sides share and

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Steps 3 to 9 of the demo: what the article "004" explains about msgrcv

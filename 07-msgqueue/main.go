@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 07-msgqueue ports the message queue programs of the article
 // "进程间通信（消息队列）" (interprocess communication: message queuing):
 // comm.h and comm.c (comm.go), which wrap ftok, msgget, msgsnd, msgrcv and

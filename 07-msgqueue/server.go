@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // This file is c/server.c: make the queue, then answer each client's

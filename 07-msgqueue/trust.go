@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Beyond the article: whose queue is this? A key is a guessable number

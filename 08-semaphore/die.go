@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // die.go is the "die" part, beyond the article (no C twin): a process
 // killed with SIGKILL inside the critical section, with SEM_UNDO and
 // without, and what the survivors see. Its roles: holder, survivor.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 08-semaphore ports what the article "进程间IPC机制" (Linux
 // inter-process communication) calls the most important mechanism (信号量,
 // "最重要"): System V semaphores, with the P and V operations, mutual

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // philo.go is the dining philosophers the article names (哲学家进餐), with
 // no C twin: both forks in one semop (no deadlock), or one fork at a time
 // (-deadlock), ended by IPC_RMID. Its role: philosopher.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // prodcons.go is the producer-consumer part the article names
 // (生产者-消费者), with no C twin: a ring of K slots in a segment, guarded by
 // the semaphores mutex, empty and full. Its roles: producer, consumer.

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // pv.go is the "pv" part, beyond the article's one line (no C twin): a set
 // made with a key, the initialisation race and sem_otime (TLPI 47.5), P and
 // V with a waiter in GETNCNT, wait-for-zero with one in GETZCNT, and

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // What every part's parent does the same way: make a set or a segment and

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // sem.go is the Go port of c/sem.c: a counter in shared memory that N
 // processes increment M times each, first without the semaphore (updates
 // are lost), then with P and V around each increment (the total is

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // sem_peer.go is the Go port of c/sem_peer.c, the worker of the mutex
 // part (sem.go): it attaches the segment, says it is ready, waits at the
 // gate, then adds 1 to the counter LOOPS times, with P and V around each

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // The Go links: one peer's end of a two-way channel over each mechanism,

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 09-compare answers the question every reader of this collection ends
 // with: which IPC mechanism is fastest, and is Go slower than C here? It
 // measures every mechanism of the tour side by side on this machine, the Go

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // The Go peer: this program run again in the role "peer", one process of a

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package child runs this program again in a named role: Go's answer to
 // fork().
 //

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package cleanup removes what a program made, whatever ends it.
 //
 // A System V queue, a semaphore set, a FIFO or a socket file outlives the

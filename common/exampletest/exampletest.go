@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package exampletest runs an example the way a learner does, as a real
 // process tree from a built binary, and checks what a learner would check:
 // its output against a golden file, its exit status, and that it left

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package peek shows what the kernel holds, so an example can print it next
 // to the call that changed it: the object behind a file descriptor
 // (/proc/self/fd), the type of a path (a FIFO is "prw-------"), and the rows

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package say prints the lines of an example.
 //
 // Every line says who printed it: the role of the process and its PID

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package sigset is C's sigset_t in Go: a set of signals with the five
 // functions of <signal.h> (sigemptyset, sigfillset, sigaddset, sigdelset,
 // sigismember), printed as signal names, plus what the kernel shows about a

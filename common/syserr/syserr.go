@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Package syserr turns a failed system call into a sentence a learner can
 // act on: the call, the errno by name, the C library's text for it, and what
 // that errno means in this particular place.

@@ -37,7 +37,7 @@ func readerLeaves(p *say.Speaker) {
 	c := child.Command("quitter")
 	c.ExtraFiles = []*os.File{r}
 	c.StartOrFail(p)
-	readyOrEnd(p, c)
+	c.ReadyOrFail(p)
 	r.Close()
 	p.Printf("closed my copy of the read end")
 	// wait() makes sure the last read end is gone before we write.

@@ -23,7 +23,6 @@ package main
 import (
 	"flag"
 	"os"
-	"syscall"
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
@@ -76,21 +75,4 @@ func main() {
 	say.Step(3, "what this process still holds")
 	p.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
-}
-
-// readyOrEnd is c.ReadyOrFail(p), except for a child that one of
-// cleanup.Signals killed before it was ready: that is the user ending the
-// run (Ctrl-C to the group; a closed standard output the child wrote to
-// first), not a failure, so this program ends by the same signal.
-func readyOrEnd(p *say.Speaker, c *child.Cmd) {
-	if _, err := c.WaitReady(); err != nil {
-		if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			for _, sig := range cleanup.Signals {
-				if ws.Signal() == sig {
-					cleanup.Die(sig)
-				}
-			}
-		}
-		p.Fatal(err)
-	}
 }

@@ -29,7 +29,7 @@ func pipeRW(p *say.Speaker) {
 	c := child.Command("reader")
 	c.ExtraFiles = []*os.File{r}
 	c.StartOrFail(p)
-	readyOrEnd(p, c)
+	c.ReadyOrFail(p)
 	p.GoNote("there is no fork: the child is this program run again, and of this pipe it holds\n" +
 		"only what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits\n" +
 		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")

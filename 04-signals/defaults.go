@@ -130,7 +130,7 @@ func observe(p *say.Speaker, r row, cbin string) string {
 	v.SysProcAttr.Setpgid = true
 	v.StartOrFail(p)
 	childEnd.Close()
-	ready(p, v) // until setpgid() it is in our group: a Ctrl-C then ends both
+	v.ReadyOrFail(p) // until setpgid() it is in our group: a Ctrl-C then ends both
 	if r.sig != 0 {
 		if err := toReader(v.Process.Pid, r.sig); err != nil {
 			p.Fatal(err)

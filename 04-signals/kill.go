@@ -84,7 +84,7 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	step(fmt.Sprintf("kill(child, %s): a child that catches it, and one that does not", name))
 	c := child.Command("catcher", name)
 	c.StartOrFail(p)
-	ready(p, c)
+	c.ReadyOrFail(p)
 	send(p, c.Process.Pid, sig)
 	c.Reap(p)
 
@@ -97,7 +97,7 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	v.StartOrFail(p)
 	quitR.Close()
 	// read(ready[0], buf, sizeof buf): the child is ready
-	ready(p, v)
+	v.ReadyOrFail(p)
 	// kill(pid, sig)
 	sendToReader(p, v.Process.Pid, sig)
 	// close(quit[1]): a child that survived reads end of file and exits 0
@@ -191,7 +191,7 @@ func cannotCatchKill(p *say.Speaker) {
 	}))
 	c := child.Command("catcher", "SIGKILL")
 	c.StartOrFail(p)
-	ready(p, c)
+	c.ReadyOrFail(p)
 	send(p, c.Process.Pid, unix.SIGKILL)
 	c.Reap(p)
 	p.GoNote("signal.Notify(c, SIGKILL) returns no error; it just never delivers anything.")
@@ -262,27 +262,8 @@ func toReader(pid int, sig syscall.Signal) error {
 	return syserr.Wrap("tgkill", unix.Tgkill(pid, tid, sig), syserr.Meanings{unix.ESRCH: "no such process or thread"})
 }
 
-// ready waits until c says it is ready. A child that died first of a
-// signal that ends this program too (a Ctrl-C reaches the whole process
-// group; a closed standard output is also ours) is not a failure to
-// report: this program ends the same way, as it would a moment later.
-func ready(p *say.Speaker, c *child.Cmd) {
-	if _, err := c.WaitReady(); err != nil {
-		if c.ProcessState == nil {
-			p.Fatal(err)
-		}
-		endedEarly(p, c, c.ProcessState.Sys().(syscall.WaitStatus))
-	}
-}
-
 // endedEarly ends the program for a child that ended before its time.
 func endedEarly(p *say.Speaker, c *child.Cmd, ws syscall.WaitStatus) {
-	if ws.Signaled() {
-		for _, s := range cleanup.Signals {
-			if ws.Signal() == s {
-				cleanup.Die(s)
-			}
-		}
-	}
+	cleanup.FollowChild(ws)
 	p.Fatal(fmt.Errorf("child %s (pid %d) %s before it was ready", c.Role, c.Process.Pid, child.DescribeStatus(ws)))
 }

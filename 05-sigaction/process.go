@@ -58,7 +58,7 @@ func stoppedChild(p *say.Speaker) {
 	step("ShdPnd: a process-wide signal waits while no thread can take it")
 	c := child.Command("sleeper")
 	c.StartOrFail(p)
-	ready(p, c)
+	c.ReadyOrFail(p)
 	pid := c.Process.Pid
 	send(p, pid, unix.SIGSTOP)
 	// waitpid(pid, &status, WUNTRACED): returns once it has stopped.
@@ -106,23 +106,8 @@ func send(p *say.Speaker, pid int, sig syscall.Signal) {
 	}
 }
 
-// ready waits until c says it is ready. A child that died first of a
-// signal that ends this program too (a Ctrl-C reaches the whole process
-// group; a closed standard output is ours as well) is not a failure to
-// report: this program ends the same way, as it would a moment later.
-func ready(p *say.Speaker, c *child.Cmd) {
-	if _, err := c.WaitReady(); err != nil {
-		if c.ProcessState == nil {
-			p.Fatal(err)
-		}
-		endedEarly(p, c, c.ProcessState.Sys().(syscall.WaitStatus))
-	}
-}
-
 // endedEarly ends the program for a child that ended before its time.
 func endedEarly(p *say.Speaker, c *child.Cmd, ws syscall.WaitStatus) {
-	if ws.Signaled() && isEnding(ws.Signal()) {
-		cleanup.Die(ws.Signal())
-	}
+	cleanup.FollowChild(ws)
 	p.Fatal(fmt.Errorf("child %s (pid %d) %s before its time", c.Role, c.Process.Pid, child.DescribeStatus(ws)))
 }

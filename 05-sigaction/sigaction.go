@@ -80,7 +80,7 @@ func mask(p *say.Speaker, block sigset.Set) {
 	// are delivered when unblocked, to this channel.
 	var ends, rest sigset.Set
 	for _, s := range block.Signals() {
-		if isEnding(s) {
+		if cleanup.IsEnding(s) {
 			ends.Add(s) //nolint:errcheck // a valid signal
 		} else {
 			rest.Add(s) //nolint:errcheck // a valid signal
@@ -176,17 +176,6 @@ func mask(p *say.Speaker, block sigset.Set) {
 	}
 	p.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
 	p.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
-}
-
-// isEnding reports whether sig is one that common/cleanup ends the
-// program on (SIGINT, SIGTERM, SIGHUP, SIGPIPE).
-func isEnding(sig syscall.Signal) bool {
-	for _, s := range cleanup.Signals {
-		if s == sig {
-			return true
-		}
-	}
-	return false
 }
 
 // takeOwn takes the pending signals of set off this thread with

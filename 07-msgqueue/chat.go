@@ -155,12 +155,8 @@ func ended(p *say.Speaker, cmd *child.Cmd, children ...*child.Cmd) {
 		if c.ProcessState == nil {
 			c.Wait() //nolint:errcheck // its status is what we look at
 		}
-		if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			for _, sig := range cleanup.Signals {
-				if ws.Signal() == sig {
-					cleanup.Die(sig)
-				}
-			}
+		if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok {
+			cleanup.FollowChild(ws)
 		}
 	}
 	p.Fatal(fmt.Errorf("%s %d %s", cmd.Role, cmd.Process.Pid, child.Describe(cmd.ProcessState)))

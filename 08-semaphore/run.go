@@ -163,13 +163,13 @@ func (r *run) setAll(id int, vals []uint16) string {
 // with common/cleanup, so an interrupt kills it (and waits until it is
 // dead) before the sets go. ready and wait are child's ReadyOrFail and
 // Reap, but for a child killed by the signal that is ending the whole
-// process group (endedAsGroup), and for names like "worker #2 (C)".
+// process group (cleanup.FollowChild), and for names like "worker #2 (C)".
 
 // ready waits for a child's readiness message.
 func (r *run) ready(c *child.Cmd) string {
 	msg, err := c.WaitReady()
 	if err != nil {
-		r.endedAsGroup(c)
+		cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
 		r.p.Fatal(err)
 	}
 	return msg
@@ -179,25 +179,8 @@ func (r *run) ready(c *child.Cmd) string {
 // words.
 func (r *run) wait(c *child.Cmd) string {
 	c.Wait() //nolint:errcheck // the status is what we report
-	r.endedAsGroup(c)
+	cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
 	return child.Describe(c.ProcessState)
-}
-
-// endedAsGroup ends the parent as a child was ended, if that was by one
-// of the signals common/cleanup handles. Ctrl-C and SIGHUP reach the whole
-// process group, and a closed standard output breaks every process that
-// writes to it: the child may die of it before the parent's own handler
-// runs, and its death is then no failure to report, but the same ending.
-func (r *run) endedAsGroup(c *child.Cmd) {
-	ws, ok := c.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() {
-		return
-	}
-	for _, s := range cleanup.Signals {
-		if ws.Signal() == s {
-			cleanup.Die(s)
-		}
-	}
 }
 
 // end waits for a child that must exit with status 0, and says so.

@@ -36,12 +36,8 @@ func (c *Cmd) StartOrFail(p *say.Speaker) {
 func (c *Cmd) ReadyOrFail(p *say.Speaker) string {
 	msg, err := c.WaitReady()
 	if err != nil {
-		if ws, ok := processStatus(c); ok && ws.Signaled() {
-			for _, sig := range cleanup.Signals {
-				if ws.Signal() == sig {
-					cleanup.Die(sig)
-				}
-			}
+		if ws, ok := processStatus(c); ok {
+			cleanup.FollowChild(ws)
 		}
 		p.Fatal(err)
 	}

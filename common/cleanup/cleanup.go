@@ -106,6 +106,27 @@ func Catch(role string) {
 	}
 }
 
+// IsEnding reports whether sig is one of Signals: one that ends a run.
+func IsEnding(sig syscall.Signal) bool {
+	for _, s := range Signals {
+		if s == sig {
+			return true
+		}
+	}
+	return false
+}
+
+// FollowChild ends this program by the signal that killed a child, if it
+// is one of Signals, and returns otherwise. Ctrl-C and SIGHUP reach the
+// whole process group, and a closed standard output breaks whoever writes
+// to it next: the child may die of it before this process's own handler
+// runs, and its death is then this run's ending, not a failure to report.
+func FollowChild(ws syscall.WaitStatus) {
+	if ws.Signaled() && IsEnding(ws.Signal()) {
+		Die(ws.Signal())
+	}
+}
+
 // Uncatch stops handling sig, for an example that shows what sig does
 // itself (a Ctrl-C handler of its own, the default action of SIGINT). Call
 // Catch again to take it back.

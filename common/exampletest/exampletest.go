@@ -365,24 +365,7 @@ func (p *Proc) TmpDir() string { return p.tmp }
 // describes. The test fails if the output ends first.
 func (p *Proc) WaitFor(substr string) string {
 	p.t.Helper()
-	p.mu.Lock()
-	for {
-		for p.cursor < len(p.lines) {
-			line := p.lines[p.cursor]
-			p.cursor++
-			if strings.Contains(line, substr) {
-				p.mu.Unlock()
-				return line
-			}
-		}
-		if p.eof {
-			break
-		}
-		p.grew.Wait()
-	}
-	p.mu.Unlock()
-	p.t.Fatalf("output ended without a line containing %q; it was:\n%s", substr, p.Output())
-	return ""
+	return p.waitFor(func(l string) bool { return strings.Contains(l, substr) }, fmt.Sprintf("a line containing %q", substr))
 }
 
 // Output is everything printed so far.

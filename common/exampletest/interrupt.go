@@ -76,7 +76,7 @@ func Interrupts(t *testing.T, o Opts, at func(line string) bool) int {
 			desc := fmt.Sprintf("%q ended by %s after %q (point %d of %d)", o.Args, e.Name, point, i+1, len(points))
 			p := Start(t, bin, o)
 			for k := 0; k <= i; k++ { // the i-th point; a line may recur
-				p.waitForFunc(at)
+				p.waitFor(at, "the interrupt point")
 			}
 			switch {
 			case e.CloseStdout:
@@ -107,8 +107,9 @@ func Interrupts(t *testing.T, o Opts, at func(line string) bool) int {
 	return runs
 }
 
-// waitForFunc is WaitFor with a predicate.
-func (p *Proc) waitForFunc(ok func(string) bool) string {
+// waitFor waits for the next output line for which ok is true (what
+// names it in the failure message).
+func (p *Proc) waitFor(ok func(string) bool, what string) string {
 	p.t.Helper()
 	p.mu.Lock()
 	for {
@@ -126,7 +127,7 @@ func (p *Proc) waitForFunc(ok func(string) bool) string {
 		p.grew.Wait()
 	}
 	p.mu.Unlock()
-	p.t.Fatalf("output ended before the expected line; it was:\n%s", p.Output())
+	p.t.Fatalf("output ended without %s; it was:\n%s", what, p.Output())
 	return ""
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -51,9 +52,9 @@ func main() {
 
 	fs := flag.NewFlagSet("01-pipe", flag.ContinueOnError)
 	ending := fs.String("ending", "eof", "eof, epipe or sigpipe")
-	say.Parse(fs, os.Args[1:], usage, 0, 0)
+	cmdline.Parse(fs, os.Args[1:], usage, 0, 0)
 	if *ending != "eof" && *ending != "epipe" && *ending != "sigpipe" {
-		say.Usage(usage, "-ending must be eof, epipe or sigpipe, not %q", *ending)
+		cmdline.Usage(usage, "-ending must be eof, epipe or sigpipe, not %q", *ending)
 	}
 	p := say.New("parent")
 

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -55,9 +56,9 @@ func main() {
 	readCmd := fs.String("r", "ps -ef", "the command to read from")
 	all := fs.Bool("all", false, "print every line of ps -ef")
 	writeCmd := fs.String("w", "sort", "the command to write to")
-	say.Parse(fs, os.Args[1:], usage, 0, 0)
+	cmdline.Parse(fs, os.Args[1:], usage, 0, 0)
 	if strings.TrimSpace(*readCmd) == "" || strings.TrimSpace(*writeCmd) == "" {
-		say.Usage(usage, "-r and -w need a command")
+		cmdline.Usage(usage, "-r and -w need a command")
 	}
 
 	p := say.New("parent")

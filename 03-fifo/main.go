@@ -41,6 +41,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -79,7 +80,7 @@ func main() {
 	})
 
 	fs := flag.NewFlagSet("03-fifo", flag.ContinueOnError)
-	rest := say.Parse(fs, os.Args[1:], usage, 0, -1)
+	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, -1)
 	if len(rest) == 0 {
 		demo()
 		return
@@ -90,7 +91,7 @@ func main() {
 	case "write":
 		writeCmd(rest[1:])
 	default:
-		say.Usage(usage, "unknown command %q", rest[0])
+		cmdline.Usage(usage, "unknown command %q", rest[0])
 	}
 }
 
@@ -299,9 +300,9 @@ func readCmd(args []string) {
 	fs := flag.NewFlagSet("read", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
 	count := fs.Int("n", 0, "messages to read; 0: forever")
-	say.Parse(fs, args, usage, 0, 0)
+	cmdline.Parse(fs, args, usage, 0, 0)
 	if *count < 0 {
-		say.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
+		cmdline.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
 	}
 
 	me := say.New("reader")
@@ -402,18 +403,18 @@ func reopen(me *say.Speaker, f *fifo, fd int) int {
 func writeCmd(args []string) {
 	fs := flag.NewFlagSet("write", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
-	rest := say.Parse(fs, args, usage, 1, 1)
+	rest := cmdline.Parse(fs, args, usage, 1, 1)
 	// if(argc==1) printf("Please send something\n"); strcpy(w_buf,argv[1]);
 	// The article went on after that message and copied a NULL pointer,
 	// and any argument over 99 bytes overflowed w_buf[100].
 	msg := rest[0]
 	switch {
 	case *path == "":
-		say.Usage(usage, "write needs -path: the FIFO a reader has open")
+		cmdline.Usage(usage, "write needs -path: the FIFO a reader has open")
 	case msg == "":
-		say.Usage(usage, "MSG is empty: please send something")
+		cmdline.Usage(usage, "MSG is empty: please send something")
 	case len(msg) > pipeBuf:
-		say.Usage(usage, "MSG is %d bytes; at most %d (PIPE_BUF) are written in one piece", len(msg), pipeBuf)
+		cmdline.Usage(usage, "MSG is %d bytes; at most %d (PIPE_BUF) are written in one piece", len(msg), pipeBuf)
 	}
 	me := say.New("writer")
 	fd := openWriter(me, *path)

@@ -35,6 +35,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/sigset"
@@ -74,21 +75,21 @@ func main() {
 	demo := fs.String("demo", "all", "all, kill, raise, alarm, signal or table")
 	sigName := fs.String("signal", "SIGTERM", "the signal of the kill part")
 	secs := fs.Int("alarm", 1, "seconds for alarm()")
-	say.Parse(fs, os.Args[1:], usage, 0, 0)
+	cmdline.Parse(fs, os.Args[1:], usage, 0, 0)
 	parts := map[string]bool{"all": true, "kill": true, "raise": true, "alarm": true, "signal": true, "table": true}
 	if !parts[*demo] {
-		say.Usage(usage, "-demo must be all, kill, raise, alarm, signal or table, not %q", *demo)
+		cmdline.Usage(usage, "-demo must be all, kill, raise, alarm, signal or table, not %q", *demo)
 	}
 	sig, err := sigset.ParseSignal(*sigName)
 	if err != nil {
-		say.Usage(usage, "-signal: %v", err)
+		cmdline.Usage(usage, "-signal: %v", err)
 	}
 	switch sig {
 	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
-		say.Usage(usage, "-signal %s would leave the child stopped, not ended; the kill part shows SIGSTOP itself", sigset.Name(sig))
+		cmdline.Usage(usage, "-signal %s would leave the child stopped, not ended; the kill part shows SIGSTOP itself", sigset.Name(sig))
 	}
 	if *secs < 1 || *secs > 60 {
-		say.Usage(usage, "-alarm must be 1 to 60 seconds, not %d", *secs)
+		cmdline.Usage(usage, "-alarm must be 1 to 60 seconds, not %d", *secs)
 	}
 
 	p := say.New("parent")

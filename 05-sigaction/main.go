@@ -31,6 +31,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/sigset"
@@ -61,11 +62,11 @@ func main() {
 	fs := flag.NewFlagSet("05-sigaction", flag.ContinueOnError)
 	part := fs.String("part", "all", "all, sets, mask, process or actions")
 	blockList := fs.String("block", "SIGINT,SIGQUIT", "the signals the mask part blocks")
-	say.Parse(fs, os.Args[1:], usage, 0, 0)
+	cmdline.Parse(fs, os.Args[1:], usage, 0, 0)
 	switch *part {
 	case "all", "sets", "mask", "process", "actions":
 	default:
-		say.Usage(usage, "-part must be all, sets, mask, process or actions, not %q", *part)
+		cmdline.Usage(usage, "-part must be all, sets, mask, process or actions, not %q", *part)
 	}
 	block := parseBlock(*blockList)
 
@@ -104,10 +105,10 @@ func parseBlock(list string) sigset.Set {
 	for _, name := range strings.Split(list, ",") {
 		sig, err := sigset.ParseSignal(strings.TrimSpace(name))
 		if err != nil {
-			say.Usage(usage, "-block: %v", err)
+			cmdline.Usage(usage, "-block: %v", err)
 		}
 		if why := notBlockable(sig); why != "" {
-			say.Usage(usage, "-block: %s %s", sigset.Name(sig), why)
+			cmdline.Usage(usage, "-block: %s %s", sigset.Name(sig), why)
 		}
 		set.Add(sig) //nolint:errcheck // ParseSignal gave a valid signal
 	}

@@ -41,6 +41,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -81,25 +82,25 @@ func main() {
 	leak := fs.Bool("leak", false, "never IPC_RMID, as the article")
 	attachID := fs.String("attach", "", "a shmid to read")
 	faulty := fs.Bool("fault", false, "touch the segment after shmdt")
-	rest := say.Parse(fs, os.Args[1:], usage, 0, 1)
+	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, 1)
 
 	if *attachID != "" {
 		cleanup.Catch("reader")
 		if len(rest) > 0 || *peerPath != "" || *hold != "" || *leak || *faulty {
-			say.Usage(usage, "-attach takes no MESSAGE and no other flag")
+			cmdline.Usage(usage, "-attach takes no MESSAGE and no other flag")
 		}
 		id, err := strconv.Atoi(*attachID)
 		if err != nil || id < 0 {
-			say.Usage(usage, "-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", *attachID)
+			cmdline.Usage(usage, "-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", *attachID)
 		}
 		readOnly(id)
 		cleanup.Exit(0)
 	}
 	if *hold != "" && *hold != "attached" && *hold != "written" {
-		say.Usage(usage, "-hold must be attached or written, not %q", *hold)
+		cmdline.Usage(usage, "-hold must be attached or written, not %q", *hold)
 	}
 	if *faulty && (len(rest) > 0 || *hold != "" || *leak) {
-		say.Usage(usage, "-fault takes no MESSAGE, -hold or -leak")
+		cmdline.Usage(usage, "-fault takes no MESSAGE, -hold or -leak")
 	}
 	msg := defaultMsg
 	if len(rest) == 1 {
@@ -109,7 +110,7 @@ func main() {
 	// 1024 bytes or more, and the reader's printf("%s") runs off the end
 	// of the segment. Refuse such a message before anything is created.
 	if len(msg) > maxMsg {
-		say.Usage(usage, "MESSAGE is %d bytes; the segment has %d, and the reader needs a NUL after the message: at most %d",
+		cmdline.Usage(usage, "MESSAGE is %d bytes; the segment has %d, and the reader needs a NUL after the message: at most %d",
 			len(msg), segSize, maxMsg)
 	}
 

@@ -33,6 +33,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -68,7 +69,7 @@ func main() {
 			cleanup.Exit(0)
 		}
 	}
-	say.Parse(flag.NewFlagSet("07-msgqueue", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
+	cmdline.Parse(flag.NewFlagSet("07-msgqueue", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
 	cleanup.Catch("parent")
 	demo()
 	cleanup.Exit(0)
@@ -79,14 +80,14 @@ func keyFlags(name string, args []string) (path string, proj int) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.StringVar(&path, "path", defaultPath(), "the path ftok() makes the key from")
 	projS := fs.String("proj", fmt.Sprintf("%#x", projID), "ftok's project id, 1 to 255")
-	say.Parse(fs, args, usage, 0, 0)
+	cmdline.Parse(fs, args, usage, 0, 0)
 	n, err := strconv.ParseInt(*projS, 0, 64)
 	if err != nil || n < 1 || n > 0xff {
 		// ftok uses only the low 8 bits: 0x166 would silently be 0x66.
-		say.Usage(usage, "-proj must be a number from 1 to 255 (ftok uses only 8 bits), not %q", *projS)
+		cmdline.Usage(usage, "-proj must be a number from 1 to 255 (ftok uses only 8 bits), not %q", *projS)
 	}
 	if path == "" {
-		say.Usage(usage, "-path must not be empty (and $HOME, its default, is not set)")
+		cmdline.Usage(usage, "-path must not be empty (and $HOME, its default, is not set)")
 	}
 	return path, int(n)
 }

@@ -41,7 +41,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
-	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
@@ -107,7 +107,7 @@ func main() {
 	r := newRun()
 	switch name {
 	case "pv", "die":
-		say.Parse(fs, rest, usage, 0, 0)
+		cmdline.Parse(fs, rest, usage, 0, 0)
 		if name == "pv" {
 			r.pv() // pv.go
 		} else {
@@ -117,14 +117,14 @@ func main() {
 		procs := fs.Int("procs", defaultProcs, "processes")
 		loops := fs.Int("loops", defaultLoops, "increments per process")
 		peerPath := fs.String("peer", "", "a C peer")
-		say.Parse(fs, rest, usage, 0, 0)
+		cmdline.Parse(fs, rest, usage, 0, 0)
 		inRange("-procs", *procs, 2, 32)
 		inRange("-loops", *loops, 1, 100000)
 		r.mutex(*procs, *loops, lookPeer(r, *peerPath)) // sem.go
 	case "prodcons":
 		items := fs.Int("items", defaultItems, "items")
 		slots := fs.Int("slots", defaultSlots, "buffer slots")
-		say.Parse(fs, rest, usage, 0, 0)
+		cmdline.Parse(fs, rest, usage, 0, 0)
 		inRange("-items", *items, 1, maxItems)
 		inRange("-slots", *slots, 1, maxSlots)
 		r.prodcons(*items, *slots) // prodcons.go
@@ -132,19 +132,19 @@ func main() {
 		meals := fs.Int("meals", defaultMeals, "meals per philosopher")
 		deadlock := fs.Bool("deadlock", false, "one fork at a time")
 		hold := fs.Bool("hold", false, "stop while deadlocked")
-		say.Parse(fs, rest, usage, 0, 0)
+		cmdline.Parse(fs, rest, usage, 0, 0)
 		inRange("-meals", *meals, 1, 100000)
 		if *hold && !*deadlock {
-			say.Usage(usage, "-hold goes with -deadlock")
+			cmdline.Usage(usage, "-hold goes with -deadlock")
 		}
 		r.hold = *hold
 		r.philosophers(*meals, *deadlock) // philo.go
 	default:
 		if strings.HasPrefix(name, "-") {
 			// -h prints the usage and exits 0; any other flag is an error.
-			say.Parse(fs, args, usage, 0, 0)
+			cmdline.Parse(fs, args, usage, 0, 0)
 		}
-		say.Usage(usage, "unknown part %q", name)
+		cmdline.Usage(usage, "unknown part %q", name)
 	}
 	r.finish()
 	cleanup.Exit(0)
@@ -161,7 +161,7 @@ const (
 // inRange is the usage check of a count flag.
 func inRange(flagName string, v, lo, hi int) {
 	if v < lo || v > hi {
-		say.Usage(usage, "%s must be %d to %d, not %d", flagName, lo, hi, v)
+		cmdline.Usage(usage, "%s must be %d to %d, not %d", flagName, lo, hi, v)
 	}
 }
 

@@ -42,6 +42,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -87,12 +88,12 @@ func main() {
 	hold := fs.String("hold", "", "")
 	locked := fs.Bool("locked", false, "")
 	keepAwake := fs.Bool("keep-awake", false, "")
-	say.Parse(fs, os.Args[1:], usage, 0, 0)
+	cmdline.Parse(fs, os.Args[1:], usage, 0, 0)
 
 	pl := plans["quick"]
 	switch {
 	case *quick && *full, *smoke && (*quick || *full):
-		say.Usage(usage, "choose one of -quick, -full and -smoke")
+		cmdline.Usage(usage, "choose one of -quick, -full and -smoke")
 	case *full:
 		pl = plans["full"]
 	case *smoke:
@@ -101,7 +102,7 @@ func main() {
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "runs" {
 			if *runs < 1 {
-				say.Usage(usage, "-runs must be 1 or more, not %d", *runs)
+				cmdline.Usage(usage, "-runs must be 1 or more, not %d", *runs)
 			}
 			pl.runs = *runs
 		}
@@ -112,13 +113,13 @@ func main() {
 		for _, name := range strings.Split(*only, ",") {
 			m := mechanismNamed(strings.TrimSpace(name))
 			if m == nil {
-				say.Usage(usage, "-only: no mechanism %q", name)
+				cmdline.Usage(usage, "-only: no mechanism %q", name)
 			}
 			mechs = append(mechs, m)
 		}
 	}
 	if *hold != "" && mechanismNamed(*hold) == nil {
-		say.Usage(usage, "-hold: no mechanism %q", *hold)
+		cmdline.Usage(usage, "-hold: no mechanism %q", *hold)
 	}
 	if *locked {
 		for _, m := range mechanisms {

@@ -3,7 +3,6 @@
 package say_test
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -25,12 +24,6 @@ func TestMain(m *testing.M) {
 			p.GoNote("two lines\nof difference")
 			p.To(os.Stderr).Warnf("to stderr")
 			say.New("philosopher 3").Printf("eats")
-		},
-		"parse": func(args []string) {
-			fs := flag.NewFlagSet("x", flag.ContinueOnError)
-			fs.Int("n", 1, "count")
-			rest := say.Parse(fs, args, "usage: x [-n N] ARG\n", 1, 1)
-			say.New("parent").Printf("arg %s", rest[0])
 		},
 		"fatal": func(args []string) {
 			say.New("child").Fatal(os.ErrNotExist)
@@ -61,33 +54,6 @@ func TestForceColor(t *testing.T) {
 	res = run(t, "speak", exampletest.Opts{Env: []string{"FORCE_COLOR=1", "NO_COLOR="}})
 	if !strings.Contains(res.Out, "\x1b[") {
 		t.Errorf("FORCE_COLOR=1 did not turn colour on for a pipe:\n%q", res.Out)
-	}
-}
-
-func TestParse(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		code int
-		err  string
-	}{
-		{[]string{"a"}, 0, ""},
-		{[]string{"-n", "2", "a"}, 0, ""},
-		{nil, 2, "missing argument"},
-		{[]string{"a", "b"}, 2, `unexpected argument "b"`},
-		{[]string{"-n", "x", "a"}, 2, `invalid value "x" for flag -n`},
-		{[]string{"-bogus"}, 2, "flag provided but not defined: -bogus"},
-	} {
-		res := exampletest.Run(t, os.Args[0], exampletest.Opts{Args: tc.args, Split: true, Env: []string{child.RoleEnv("parse")}})
-		if res.Code() != tc.code {
-			t.Errorf("%q: exit %d, want %d", tc.args, res.Code(), tc.code)
-		}
-		if tc.code == 2 && (!strings.Contains(res.Stderr, tc.err) || !strings.Contains(res.Stderr, "usage: x") || res.Out != "") {
-			t.Errorf("%q: want %q and the usage on stderr only; stdout %q stderr %q", tc.args, tc.err, res.Out, res.Stderr)
-		}
-	}
-	res := exampletest.Run(t, os.Args[0], exampletest.Opts{Args: []string{"-h"}, Split: true, Env: []string{child.RoleEnv("parse")}})
-	if res.Code() != 0 || !strings.HasPrefix(res.Out, "usage: x") {
-		t.Errorf("-h: exit %d, stdout %q: want the usage on stdout and status 0", res.Code(), res.Out)
 	}
 }
 

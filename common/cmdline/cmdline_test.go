@@ -52,4 +52,3 @@ func TestParse(t *testing.T) {
 		t.Errorf("-h: exit %d, stdout %q: want the usage on stdout and status 0", res.Code(), res.Out)
 	}
 }
-

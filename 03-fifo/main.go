@@ -19,28 +19,27 @@
 //
 // Without -path, read makes the FIFO in a new private directory under
 // $TMPDIR and prints the exact write command for a second terminal. It
-// removes what it made when it ends, also on Ctrl-C or SIGTERM. The C
-// originals, corrected, are in c/.
+// removes what it made when it ends, also on Ctrl-C, SIGTERM, SIGHUP or a
+// closed standard output (common/cleanup). The C originals, corrected, are
+// in c/.
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
@@ -81,39 +80,44 @@ func main() {
 
 	fs := flag.NewFlagSet("03-fifo", flag.ContinueOnError)
 	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, -1)
-	if len(rest) == 0 {
+	// The demo and the reader make a FIFO (and a directory), so they call
+	// cleanup.Catch first thing. The writers make nothing, and a write to a
+	// FIFO whose reader has gone must stay what it is in Go, EPIPE (the
+	// runtime drops the kernel's SIGPIPE for a descriptor other than 1 and
+	// 2): so they do not catch SIGPIPE.
+	switch {
+	case len(rest) == 0:
 		demo()
-		return
-	}
-	switch rest[0] {
-	case "read":
+	case rest[0] == "read":
 		readCmd(rest[1:])
-	case "write":
+	case rest[0] == "write":
 		writeCmd(rest[1:])
 	default:
 		cmdline.Usage(usage, "unknown command %q", rest[0])
 	}
+	cleanup.Exit(0)
 }
 
 // demo plays the reader, and starts the writers as children.
 func demo() {
+	cleanup.Catch("reader")
 	r := say.New("reader")
 	f := &fifo{}
-	removeOnSignal(r, f)
 
 	say.Step(1, "mkfifo() gives a pipe a name in the file system (fifo_read.c)")
 	f.create(r, "")
-	r.GoNote("Go delivers signals on a channel: signal.Notify(SIGINT, SIGTERM) hands them\n" +
-		"to a goroutine, which removes the FIFO and its directory, then ends the program\n" +
-		"as the signal would have. Press Ctrl-C at any step: nothing is left behind.")
+	r.GoNote("Go delivers signals on a channel: signal.Notify(%s)\n"+
+		"hands them to a goroutine (common/cleanup), which removes the FIFO and its\n"+
+		"directory, then ends the program as the signal would have. Press Ctrl-C at\n"+
+		"any step: nothing is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
 
 	say.Step(2, "a writer with no reader: open(O_WRONLY|O_NONBLOCK) fails with ENXIO (fifo_write.c)")
 	// The writer is started before anyone has the FIFO open for reading:
 	// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
 	// if(errno==ENXIO) printf("open error; no reading process\n");
-	w := child.Command("write", "-path", f.Path, "hello")
-	start(r, w)
-	end(r, w)
+	w := writer("write", "-path", f.Path, "hello")
+	w.StartOrFail(r)
+	reap(r, w)
 	r.GoNote("there is no fork: the writer is this program run again as\n" +
 		"\"03-fifo write -path ... hello\", the very command of a second terminal.")
 
@@ -133,27 +137,29 @@ func demo() {
 		"unix.Read are the raw system calls and show what a C program sees.")
 
 	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
-	w = child.Command("cued-writer", f.Path, "hello")
-	// The writer opens the FIFO, says it is ready, then waits for a line
-	// on its standard input before it writes: so the reader is sure to
+	w = writer("cued-writer", f.Path, "hello")
+	// The writer opens the FIFO, says it is ready, then waits for the end
+	// of its standard input before it writes: so the reader is sure to
 	// find the FIFO open and empty first.
 	goAhead, err := w.StdinPipe()
 	if err != nil {
 		r.Fatal(syserr.Wrap("pipe", err, nil))
 	}
-	start(r, w)
-	wait(r, w)
+	w.StartOrFail(r)
+	ready(r, w)
 	// if(errno==EAGAIN) printf("no data yet\n");
 	err = expectRead(r, fd, buf, -1, "")
 	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
 		unix.EAGAIN: "a writer has the FIFO open,\nbut nothing is in it",
 	}))
 	r.Printf("telling the writer to go ahead")
-	if _, err := goAhead.Write([]byte("go\n")); err != nil {
-		r.Fatal(syserr.Wrap("write to the writer's standard input", err, nil))
+	// Closing the pipe is the go-ahead. Writing to it would raise SIGPIPE
+	// if a Ctrl-C had just killed the writer, and the demo would then die
+	// of SIGPIPE rather than of the Ctrl-C.
+	if err := goAhead.Close(); err != nil {
+		r.Fatal(syserr.Wrap("close the writer's standard input", err, nil))
 	}
-	goAhead.Close()
-	end(r, w)
+	reap(r, w)
 	// printf("read %s from FIFO\n",buf_r);
 	expectRead(r, fd, buf, len("hello"), "hello")
 	r.Printf("read %q from FIFO", "hello")
@@ -167,10 +173,10 @@ func demo() {
 	// The writer repeats write(fd,w_buf,...) until
 	// if(errno==EAGAIN) printf("The FIFO has not been read yet...");
 	// and tells us, in its readiness message, how many bytes it wrote.
-	w = child.Command("filler", f.Path)
-	start(r, w)
-	wrote := wait(r, w)
-	end(r, w)
+	w = writer("filler", f.Path)
+	w.StartOrFail(r)
+	wrote := ready(r, w)
+	reap(r, w)
 	// The writer is gone; what it wrote is still in the FIFO, because
 	// the reader still has it open.
 	drained := 0
@@ -250,7 +256,7 @@ func cuedWriter(args []string) {
 	fd := openWriter(me, args[0])
 	me.Kernel("/proc/self/fd/%d -> %s", fd, peek.FDLink(fd))
 	child.Ready("")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil { // until the reader closes it
 		me.Fatal(syserr.Wrap("read the go-ahead", err, nil))
 	}
 	writeMsg(me, fd, args[1])
@@ -305,9 +311,9 @@ func readCmd(args []string) {
 		cmdline.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
 	}
 
+	cleanup.Catch("reader")
 	me := say.New("reader")
 	f := &fifo{}
-	removeOnSignal(me, f)
 	f.create(me, *path)
 	fd := openReader(me, f.Path)
 	// The article prints this before open(); here it comes after, so that a
@@ -388,8 +394,6 @@ func pollIn(me *say.Speaker, fd int, ms int) bool {
 // reader: a writer arriving in between neither gets ENXIO nor loses its
 // message.
 func reopen(me *say.Speaker, f *fifo, fd int) int {
-	f.mu.Lock() // not while a signal is removing the FIFO
-	defer f.mu.Unlock()
 	nfd := openReader(me, f.Path)
 	if err := unix.Dup3(nfd, fd, unix.O_CLOEXEC); err != nil {
 		me.Fatal(syserr.Wrap("dup3", err, nil))
@@ -492,14 +496,16 @@ func openFIFO(path string, mode int) (int, error) {
 	return fd, nil
 }
 
-// fifo is the FIFO this program uses, and what of it this program made, so
-// that it removes exactly that, at the end or on a signal.
+// fifo is the FIFO this program uses, and what of it this program made:
+// each made thing is registered with common/cleanup the moment it exists
+// (the directory first, the FIFO second, so that undoing, newest first,
+// removes the FIFO and then the directory), and removed at the end, on a
+// signal or on a failure. What it did not make it never removes.
 type fifo struct {
 	Path string
-	mu   sync.Mutex // held while files are made, removed or reopened
-	dir  string     // the private directory this program made, or ""
-	made bool       // this program made the FIFO
-	done bool       // remove has run
+	dir  string          // the private directory this program made, or ""
+	dirH *cleanup.Handle // its removal
+	node *cleanup.Handle // the FIFO's removal, if this program made it
 }
 
 // create is if((mkfifo(FIFO,O_CREAT|O_EXCL)<0)&&(errno!=EEXIST)), with the
@@ -507,36 +513,40 @@ type fifo struct {
 // passed open()'s flags O_CREAT|O_EXCL as the mode, 0300 in octal.) With
 // path "" it first makes a private directory under $TMPDIR.
 func (f *fifo) create(me *say.Speaker, path string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	fail := func(err error) {
-		if f.dir != "" {
-			os.Remove(f.dir)
-		}
-		me.Fatal(err)
-	}
 	if path == "" {
 		// A fixed /tmp/myfifo collides with a second run and lets any
 		// local user in. A new directory of mode 0700 does neither.
-		dir, err := os.MkdirTemp("", "03-fifo-")
+		h, err := cleanup.Make(func() (string, func() error, error) {
+			dir, err := os.MkdirTemp("", "03-fifo-")
+			if err != nil {
+				return "", nil, err
+			}
+			f.dir = dir
+			return "directory " + dir, func() error { return unix.Rmdir(dir) }, nil
+		})
 		if err != nil {
 			me.Fatal(syserr.Wrap("mkdtemp", err, nil))
 		}
-		f.dir = dir
-		path = filepath.Join(dir, fifoName)
-		me.Printf("made the private directory %s", dir)
-		me.Kernel("%s is %s: only its owner may enter it", dir, fileType(dir))
+		f.dirH = h
+		path = filepath.Join(f.dir, fifoName)
+		me.Printf("made the private directory %s", f.dir)
+		me.Kernel("%s is %s: only its owner may enter it", f.dir, fileType(f.dir))
 	}
 	f.Path = path
-	err := unix.Mkfifo(path, 0o600)
+	var err error
+	f.node, err = cleanup.Make(func() (string, func() error, error) {
+		if err := unix.Mkfifo(path, 0o600); err != nil {
+			return "", nil, err
+		}
+		return "FIFO " + path, func() error { return unix.Unlink(path) }, nil
+	})
 	switch {
 	case err == nil:
-		f.made = true
 		me.Printf("mkfifo(%q, 0600) made the FIFO", path)
 	case err == unix.EEXIST && isFIFO(path):
 		me.Printf("mkfifo(%q, 0600): EEXIST, and it is a FIFO: using it (and leaving it there)", path)
 	default:
-		fail(syserr.Wrap("mkfifo", err, syserr.Meanings{
+		me.Fatal(syserr.Wrap("mkfifo", err, syserr.Meanings{
 			unix.EEXIST:       "the path exists and is not a FIFO",
 			unix.ENOENT:       "a directory in the path does not exist",
 			unix.ENOTDIR:      "a part of the path is not a directory",
@@ -550,32 +560,23 @@ func (f *fifo) create(me *say.Speaker, path string) {
 }
 
 // remove unlinks the FIFO and removes the directory, if this program made
-// them; it runs once, and any later call does nothing.
+// them, and then says so. The line comes after the removal, never before:
+// a signal in between loses the line, not the truth. (It is not printed
+// inside ReleaseThen: that holds cleanup's lock, and a write that fails
+// there, standard output closed, ends the program through cleanup, which
+// waits for that same lock for ever.)
 func (f *fifo) remove(me *say.Speaker) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.removeLocked(me)
-}
-
-func (f *fifo) removeLocked(me *say.Speaker) {
-	if f.done || f.Path == "" {
-		return
-	}
-	f.done = true
-	if !f.made {
+	if f.node == nil {
 		me.Printf("left %s in place: it was there before", f.Path)
-		return
-	}
-	// unlink(FIFO);
-	if err := unix.Unlink(f.Path); err != nil {
+	} else if err := f.node.Release(); err != nil { // unlink(FIFO);
 		me.Warnf("%v", syserr.Wrap("unlink", err, nil))
 	} else {
 		me.Printf("unlink(%q): the FIFO's name is gone", f.Path)
 	}
-	if f.dir == "" {
+	if f.dirH == nil {
 		return
 	}
-	if err := unix.Rmdir(f.dir); err != nil {
+	if err := f.dirH.Release(); err != nil {
 		me.Warnf("%v", syserr.Wrap("rmdir", err, nil))
 		return
 	}
@@ -583,33 +584,13 @@ func (f *fifo) removeLocked(me *say.Speaker) {
 	me.Kernel("%s: %s", f.dir, fileType(f.dir))
 }
 
-// removeOnSignal removes f's files when SIGINT or SIGTERM arrives, then
-// ends the program as the signal would have. It must be called before f
-// is made, so that no moment is left uncovered.
-func removeOnSignal(me *say.Speaker, f *fifo) {
-	sigs := make(chan os.Signal, 1) // Notify never blocks: buffer one
-	signal.Notify(sigs, unix.SIGINT, unix.SIGTERM)
-	go func() {
-		sig := (<-sigs).(syscall.Signal)
-		f.mu.Lock() // never unlocked: the reader must not reopen a removed FIFO
-		me.Printf("%s: removing what I made before I go", unix.SignalName(sig))
-		f.removeLocked(me)
-		dieOf(sig)
-	}()
-}
-
-// dieOf ends the process by sig, as its default action would, so that the
-// shell sees "killed by SIGINT" as it would for a C program. Go's own
-// handler stays installed, but with Notify undone it does exactly that.
-// The signal is sent to this thread (tgkill, a thread's raise()), so it
-// arrives before the call returns. If the program started with sig
-// ignored (a background job of a script, nohup), Reset restores that, and
-// the process exits with the shell's code for it, 128+sig.
-func dieOf(sig syscall.Signal) {
-	signal.Reset(sig)
-	runtime.LockOSThread()
-	unix.Tgkill(unix.Getpid(), unix.Gettid(), sig) //nolint:errcheck // we exit below anyway
-	os.Exit(128 + int(sig))
+// signalNames is "SIGINT, SIGTERM, ..." for a list of signals.
+func signalNames(sigs []syscall.Signal) string {
+	var s []string
+	for _, sig := range sigs {
+		s = append(s, unix.SignalName(sig))
+	}
+	return strings.Join(s, ", ")
 }
 
 // fileType is what ls -l shows for path's type and mode, or that it is gone.
@@ -640,22 +621,46 @@ func shellQuote(s string) string {
 	return s
 }
 
-func start(p *say.Speaker, c *child.Cmd) {
-	if err := c.Start(); err != nil {
-		p.Fatal(syserr.Wrap("start child", err, nil))
-	}
+// writer prepares a writer of the demo: this program again, in role.
+// Its standard error is the demo's standard output: the errors it meets
+// (ENXIO in step 2) are the lesson, told in order with the rest.
+func writer(role string, args ...string) *child.Cmd {
+	w := child.Command(role, args...)
+	w.Stderr = os.Stdout
+	return w
 }
 
-func wait(p *say.Speaker, c *child.Cmd) string {
-	msg, err := c.WaitReady()
+// ready is w.ReadyOrFail, and reap is w.Reap (waitpid, with the status
+// spelled out), both followed by sameEnd.
+func ready(r *say.Speaker, w *child.Cmd) string {
+	msg, err := w.WaitReady()
 	if err != nil {
-		p.Fatal(err)
+		sameEnd(w)
+		r.Fatal(err)
 	}
 	return msg
 }
 
-// end is waitpid(pid, &status, 0), with the status spelled out.
-func end(p *say.Speaker, c *child.Cmd) {
-	c.Wait() //nolint:errcheck // the status is what we report
-	p.Printf("waitpid: writer %d %s", c.Process.Pid, child.Describe(c.ProcessState))
+func reap(r *say.Speaker, w *child.Cmd) {
+	w.Reap(r)
+	sameEnd(w)
+}
+
+// sameEnd ends the demo as a writer was ended, if a signal that the demo
+// catches killed it: a Ctrl-C or a closed terminal reaches the whole
+// process group, and a closed standard output every process that shares
+// it. The demo's own copy of that signal may not have been handled yet,
+// and a failure reported in the meantime (the writer "died before it was
+// ready") would be a lie. This is what a shell does when a command it
+// waits for dies of SIGINT: it ends itself by SIGINT.
+func sameEnd(w *child.Cmd) {
+	ws, ok := w.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return
+	}
+	for _, sig := range cleanup.Signals {
+		if ws.Signal() == sig {
+			cleanup.Die(sig)
+		}
+	}
 }

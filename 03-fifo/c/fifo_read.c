@@ -6,7 +6,8 @@
  *
  * PATH is made with mode 0600 if it does not exist (and then removed at the
  * end); COUNT messages are read before the program ends (default 0: forever,
- * until Ctrl-C or SIGTERM, which also remove the FIFO).
+ * until Ctrl-C, SIGTERM, SIGHUP or a closed standard output, which also
+ * remove the FIFO).
  *
  * From the article "进程间IPC机制" (Linux IPC), section 5 "命名管道(FIFO)",
  * where this program is printed under the name fifo_write.c: the article
@@ -30,7 +31,9 @@
  *     soon as data arrives; after the last writer leaves, poll() reports
  *     POLLHUP at once, every time, so the FIFO is then reopened;
  *   - the endless loop made unlink() unreachable: the loop ends after COUNT
- *     messages or on SIGINT/SIGTERM, and the FIFO is unlinked if we made it;
+ *     messages or on SIGINT, SIGTERM, SIGHUP (the terminal closed) or SIGPIPE
+ *     (standard output closed: "| head"), and the FIFO is unlinked if we
+ *     made it;
  *   - main() is declared int and returns a status.
  */
 #include <errno.h>
@@ -89,12 +92,15 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* No SA_RESTART: a signal makes poll() return EINTR, and the loop ends. */
+	/* No SA_RESTART: a signal makes poll() return EINTR, and the loop ends.
+	 * SIGPIPE comes from a printf() into a closed standard output. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 
 	if (mkfifo(fifo, 0600) == 0) {
 		made = 1;

@@ -252,12 +252,18 @@ func describe(ws syscall.WaitStatus) string {
 // Issue 9, first bug, as reported: "03-fifo | head -1" left the FIFO and
 // its directory every time. The demo and the reader, through a real shell
 // pipe: the program dies of SIGPIPE (status 141), removes both and says so.
+// A reader notices only when it next writes: if all its lines went into
+// the pipe before head left, it waits for a writer, so one is sent, as
+// from a second terminal.
 func TestHeadClosesStdout(t *testing.T) {
 	bin := exampletest.Binary(t)
 	for _, args := range []string{"", "read"} {
 		t.Run("03-fifo "+args, func(t *testing.T) {
 			res := exampletest.Run(t, "/bin/bash", exampletest.Opts{Split: true,
-				Args: []string{"-c", `"$0" $1 | head -1 >/dev/null; exit ${PIPESTATUS[0]}`, bin, args}})
+				Args: []string{"-c", `"$0" $1 | { head -1 >/dev/null; exec 0<&-
+					f=$(find "$TMPDIR" -type p)
+					if [ -n "$f" ] && [ "$1" = read ]; then "$0" write -path "$f" wake >/dev/null 2>&1; fi; }
+					exit ${PIPESTATUS[0]}`, bin, args}})
 			if res.Code() != 128+int(unix.SIGPIPE) {
 				t.Errorf("exit status %d, want %d (SIGPIPE); stderr:\n%s", res.Code(), 128+int(unix.SIGPIPE), res.Stderr)
 			}

@@ -65,8 +65,17 @@ const (
 	// fifoName is the FIFO's name in its private directory; the article
 	// used /tmp/myfifo.
 	fifoName = "myfifo"
+	// articleFull is the article's printf text for a full FIFO, as printed
+	// there (with its missing space; the "/n" is erratum 3).
+	articleFull = "The FIFO has not been read yet.Please try later"
 	// pollMillis paces the reader's loop, where the article slept 1 s.
 	pollMillis = 1000
+	// readFlags and writeFlags are the flags of the article's two open()
+	// calls; Go passes O_CLOEXEC too (see openFIFO). fifoMode is the mode
+	// mkfifo is given, where the article passed O_CREAT|O_EXCL (0300).
+	readFlags  = unix.O_RDONLY | unix.O_NONBLOCK
+	writeFlags = unix.O_WRONLY | unix.O_NONBLOCK
+	fifoMode   = 0o600
 )
 
 func main() {
@@ -111,7 +120,7 @@ func demo() {
 		"directory, then ends the program as the signal would have. Press Ctrl-C at\n"+
 		"any step: nothing is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
 
-	say.Step(2, "a writer with no reader: open(O_WRONLY|O_NONBLOCK) fails with ENXIO (fifo_write.c)")
+	say.Step(2, "a writer with no reader: "+openCall(writeFlags)+" fails with ENXIO (fifo_write.c)")
 	// The writer is started before anyone has the FIFO open for reading:
 	// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
 	// if(errno==ENXIO) printf("open error; no reading process\n");
@@ -119,13 +128,15 @@ func demo() {
 	w.StartOrFail(r)
 	reap(r, w)
 	r.GoNote("there is no fork: the writer is this program run again as\n" +
-		"\"03-fifo write -path ... hello\", the very command of a second terminal.")
+		"\"03-fifo write -path ... hello\", the very command of a second terminal.\n" +
+		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to\n" +
+		"unix.Open: a child gets only what it is handed, where C's fork() copies all.")
 
-	say.Step(3, "a reader with no writer: open(O_RDONLY|O_NONBLOCK) returns at once, read() returns 0")
+	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
 	// fd=open(FIFO,O_RDONLY|O_NONBLOCK,0);
-	fd := openReader(r, f.Path)
-	r.Printf("open(O_RDONLY|O_NONBLOCK) returned fd %d at once; without O_NONBLOCK it would\n"+
-		"wait here for a writer", fd)
+	fd := f.openRead(r)
+	r.Printf("%s returned fd %d at once; without O_NONBLOCK\n"+
+		"it would wait here for a writer", openCall(readFlags|unix.O_CLOEXEC), fd)
 	r.Kernel("/proc/self/fd/%d -> %s  (a FIFO's descriptor names its path)", fd, peek.FDLink(fd))
 	buf := make([]byte, pipeBuf)
 	// nread=read(fd,buf_r,100)
@@ -294,7 +305,7 @@ func filler(args []string) {
 		total += n
 	}
 	// printf("The FIFO has not been read yet.Please try later\n");
-	me.Printf("The FIFO has not been read yet. Please try later")
+	me.Printf("the article's message, verbatim: %q", articleFull)
 	child.Ready(strconv.Itoa(total))
 	unix.Close(fd)
 }
@@ -315,10 +326,10 @@ func readCmd(args []string) {
 	me := say.New("reader")
 	f := &fifo{}
 	f.create(me, *path)
-	fd := openReader(me, f.Path)
+	fd := f.openRead(me)
 	// The article prints this before open(); here it comes after, so that a
 	// writer started on seeing it is sure to find a reader.
-	me.Printf("Preparing for reading bytes... (open(O_RDONLY|O_NONBLOCK) returned fd %d)", fd)
+	me.Printf("Preparing for reading bytes... (%s returned fd %d)", openCall(readFlags|unix.O_CLOEXEC), fd)
 	if *path == "" {
 		me.Printf("in a second terminal: go run ./03-fifo write -path %s hello", shellQuote(f.Path))
 	}
@@ -394,7 +405,7 @@ func pollIn(me *say.Speaker, fd int, ms int) bool {
 // reader: a writer arriving in between neither gets ENXIO nor loses its
 // message.
 func reopen(me *say.Speaker, f *fifo, fd int) int {
-	nfd := openReader(me, f.Path)
+	nfd := f.openRead(me)
 	if err := unix.Dup3(nfd, fd, unix.O_CLOEXEC); err != nil {
 		me.Fatal(syserr.Wrap("dup3", err, nil))
 	}
@@ -429,18 +440,19 @@ func writeCmd(args []string) {
 // openWriter is fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0), with the
 // article's ENXIO message. The article tested fd before calling open().
 func openWriter(me *say.Speaker, path string) int {
-	fd, err := openFIFO(path, unix.O_WRONLY)
+	flags := writeFlags | unix.O_CLOEXEC
+	fd, _, err := openFIFO(path, flags)
 	if syserr.Errno(err) == unix.ENXIO {
 		me.To(os.Stderr).Warnf("open error; no reading process")
 	}
 	if err != nil {
-		me.Fatal(syserr.Wrap("open(O_WRONLY|O_NONBLOCK)", err, syserr.Meanings{
+		me.Fatal(syserr.Wrap(openCall(flags), err, syserr.Meanings{
 			unix.ENXIO:  "no process has the FIFO open for reading",
 			unix.ENOENT: "no such file: start the reader first (03-fifo read)",
 			unix.EACCES: "no permission to write to the FIFO",
 		}))
 	}
-	me.Printf("open(O_WRONLY|O_NONBLOCK) returned fd %d: a reader has the FIFO open", fd)
+	me.Printf("%s returned fd %d: a reader has the FIFO open", openCall(flags), fd)
 	return fd
 }
 
@@ -449,7 +461,7 @@ func openWriter(me *say.Speaker, path string) int {
 func writeMsg(me *say.Speaker, fd int, msg string) {
 	n, err := unix.Write(fd, []byte(msg))
 	if syserr.Errno(err) == unix.EAGAIN {
-		me.To(os.Stderr).Warnf("The FIFO has not been read yet. Please try later")
+		me.To(os.Stderr).Warnf("the article's message, verbatim: %q", articleFull)
 	}
 	if err != nil {
 		me.Fatal(syserr.Wrap("write", err, syserr.Meanings{
@@ -463,37 +475,97 @@ func writeMsg(me *say.Speaker, fd int, msg string) {
 	me.Printf("write %q to the FIFO", msg)
 }
 
-// openReader is fd=open(FIFO,O_RDONLY|O_NONBLOCK,0).
-func openReader(me *say.Speaker, path string) int {
-	fd, err := openFIFO(path, unix.O_RDONLY)
+// openRead is fd=open(FIFO,O_RDONLY|O_NONBLOCK,0), and then what the
+// article never asks: is this FIFO ours? A path given with -path may hold a
+// FIFO that another user planted there (in /tmp anyone may), and its owner
+// could then write what this reader prints and read what our writers send.
+// So, on the descriptor (fstat: the file really opened, not whatever the
+// path names a moment later), it must belong to this user, be writable by
+// nobody else, and, when reopened, be the same FIFO as before.
+func (f *fifo) openRead(me *say.Speaker) int {
+	flags := readFlags | unix.O_CLOEXEC
+	fd, st, err := openFIFO(f.Path, flags)
 	if err != nil {
-		me.Fatal(syserr.Wrap("open(O_RDONLY|O_NONBLOCK)", err, syserr.Meanings{
+		me.Fatal(syserr.Wrap(openCall(flags), err, syserr.Meanings{
 			unix.ENOENT: "no such file: the FIFO was removed",
 			unix.EACCES: "no permission to read the FIFO",
 		}))
 	}
+	id, perm := devIno{uint64(st.Dev), st.Ino}, os.FileMode(st.Mode&0o777)
+	var refuse string
+	switch {
+	case f.id != (devIno{}) && id != f.id:
+		refuse = "it is no longer the FIFO this reader opened first: someone replaced it"
+	case int(st.Uid) != os.Geteuid():
+		refuse = fmt.Sprintf("it belongs to uid %d, not to this user (uid %d): its owner could write\n"+
+			"what this reader prints and read what writers send", st.Uid, os.Geteuid())
+	case perm&0o022 != 0:
+		refuse = fmt.Sprintf("its mode %s lets %s write into it", os.ModeNamedPipe|perm, writers(perm))
+	}
+	if refuse != "" {
+		unix.Close(fd)
+		me.Fatal(fmt.Errorf("refusing %s: %s.\nRemove it, or run read without -path (a private directory)", f.Path, refuse))
+	}
+	if f.node == nil && f.id == (devIno{}) {
+		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
+	}
+	f.id = id
 	return fd
 }
 
-// openFIFO opens path with O_NONBLOCK and checks it is a FIFO: a regular
-// file at that path would be read or overwritten instead. O_CLOEXEC keeps
-// the descriptor from the writers this program starts (C's fork would
-// hand it to them).
-func openFIFO(path string, mode int) (int, error) {
-	fd, err := unix.Open(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+// writers names who other than the owner may write, from mode bits.
+func writers(perm os.FileMode) string {
+	switch perm & 0o022 {
+	case 0o022:
+		return "its group and every other user"
+	case 0o020:
+		return "its group"
+	}
+	return "every other user"
+}
+
+// devIno names a file for good: a path can be made to name another.
+type devIno struct{ dev, ino uint64 }
+
+// openFIFO opens path with flags and checks it is a FIFO: a regular file
+// at that path would be read or overwritten instead. O_CLOEXEC keeps the
+// descriptor from the writers this program starts (C's fork would hand it
+// to them).
+func openFIFO(path string, flags int) (int, *unix.Stat_t, error) {
+	fd, err := unix.Open(path, flags, 0)
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return -1, err
+		return -1, nil, err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
 		unix.Close(fd)
-		return -1, fmt.Errorf("%s is not a FIFO", path)
+		return -1, nil, fmt.Errorf("%s is not a FIFO", path)
 	}
-	return fd, nil
+	return fd, &st, nil
+}
+
+// openCall is "open(O_RDONLY|O_NONBLOCK)": the call as C writes it, from
+// the flags actually passed.
+func openCall(flags int) string {
+	names := []string{[]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "3"}[flags&unix.O_ACCMODE]}
+	flags &^= unix.O_ACCMODE
+	for _, f := range []struct {
+		bit  int
+		name string
+	}{{unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_CREAT, "O_CREAT"}, {unix.O_EXCL, "O_EXCL"}} {
+		if flags&f.bit != 0 {
+			names = append(names, f.name)
+			flags &^= f.bit
+		}
+	}
+	if flags != 0 {
+		names = append(names, fmt.Sprintf("%#o", flags))
+	}
+	return "open(" + strings.Join(names, "|") + ")"
 }
 
 // fifo is the FIFO this program uses, and what of it this program made:
@@ -506,6 +578,7 @@ type fifo struct {
 	dir  string          // the private directory this program made, or ""
 	dirH *cleanup.Handle // its removal
 	node *cleanup.Handle // the FIFO's removal, if this program made it
+	id   devIno          // the FIFO this program made, or first opened
 }
 
 // create is if((mkfifo(FIFO,O_CREAT|O_EXCL)<0)&&(errno!=EEXIST)), with the
@@ -530,21 +603,25 @@ func (f *fifo) create(me *say.Speaker, path string) {
 		f.dirH = h
 		path = filepath.Join(f.dir, fifoName)
 		me.Printf("made the private directory %s", f.dir)
-		me.Kernel("%s is %s: only its owner may enter it", f.dir, fileType(f.dir))
+		me.Kernel("%s is %s", f.dir, describeFile(f.dir))
 	}
 	f.Path = path
 	var err error
 	f.node, err = cleanup.Make(func() (string, func() error, error) {
-		if err := unix.Mkfifo(path, 0o600); err != nil {
+		if err := unix.Mkfifo(path, fifoMode); err != nil {
 			return "", nil, err
 		}
-		return "FIFO " + path, func() error { return unix.Unlink(path) }, nil
+		var st unix.Stat_t
+		if unix.Lstat(path, &st) == nil {
+			f.id = devIno{uint64(st.Dev), st.Ino}
+		}
+		return "FIFO " + path, func() error { return f.unlink() }, nil
 	})
 	switch {
 	case err == nil:
-		me.Printf("mkfifo(%q, 0600) made the FIFO", path)
+		me.Printf("mkfifo(%q, %#o) made the FIFO", path, fifoMode)
 	case err == unix.EEXIST && isFIFO(path):
-		me.Printf("mkfifo(%q, 0600): EEXIST, and it is a FIFO: using it (and leaving it there)", path)
+		me.Printf("mkfifo(%q, %#o): EEXIST, and it is a FIFO: using it (and leaving it there)", path, fifoMode)
 	default:
 		me.Fatal(syserr.Wrap("mkfifo", err, syserr.Meanings{
 			unix.EEXIST:       "the path exists and is not a FIFO",
@@ -556,7 +633,21 @@ func (f *fifo) create(me *say.Speaker, path string) {
 			unix.ENAMETOOLONG: "the path is too long",
 		}))
 	}
-	me.Kernel("%s is %s: p for a FIFO (named pipe), rw for its owner only", path, fileType(path))
+	me.Kernel("%s is %s", path, describeFile(path))
+}
+
+// unlink is unlink(FIFO) for the FIFO this program made, and only that:
+// if the name now leads elsewhere (someone with write access to the
+// directory renamed ours and put another file there), it is left alone.
+func (f *fifo) unlink() error {
+	var st unix.Stat_t
+	if err := unix.Lstat(f.Path, &st); err != nil {
+		return err
+	}
+	if (devIno{uint64(st.Dev), st.Ino}) != f.id {
+		return fmt.Errorf("%s is no longer the FIFO this program made: left in place", f.Path)
+	}
+	return unix.Unlink(f.Path)
 }
 
 // remove unlinks the FIFO and removes the directory, if this program made
@@ -603,6 +694,49 @@ func fileType(path string) string {
 		return err.Error()
 	}
 	return t
+}
+
+// describeFile is what ls -l shows for path, and what it means: its type
+// and who may do what, read from the mode bits ("prw-r--r--: p for a FIFO
+// (named pipe), rw for its owner, r for its group and others").
+func describeFile(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileType(path)
+	}
+	kind := "a file of type " + fi.Mode().Type().String()
+	switch {
+	case fi.Mode()&os.ModeNamedPipe != 0:
+		kind = "p for a FIFO (named pipe)"
+	case fi.IsDir():
+		kind = "d for a directory"
+	}
+	return fmt.Sprintf("%s: %s, %s", fi.Mode(), kind, access(fi.Mode().Perm()))
+}
+
+// access says who may do what, from permission bits: 0600 "rw for its
+// owner only", 0644 "rw for its owner, r for its group and others".
+func access(perm os.FileMode) string {
+	rwx := func(b os.FileMode) string {
+		s := ""
+		for i, c := range "rwx" {
+			if b&(4>>i) != 0 {
+				s += string(c)
+			}
+		}
+		if s == "" {
+			return "nothing"
+		}
+		return s
+	}
+	u, g, o := rwx(perm>>6&7), rwx(perm>>3&7), rwx(perm&7)
+	switch {
+	case g == "nothing" && o == "nothing":
+		return u + " for its owner only"
+	case g == o:
+		return fmt.Sprintf("%s for its owner, %s for its group and others", u, g)
+	}
+	return fmt.Sprintf("%s for its owner, %s for its group, %s for others", u, g, o)
 }
 
 func isFIFO(path string) bool {

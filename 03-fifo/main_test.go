@@ -1,16 +1,20 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
@@ -35,7 +39,7 @@ func TestDemo(t *testing.T) {
 	for _, l := range []string{
 		"myfifo is prw-------",
 		"open error; no reading process",
-		"open(O_WRONLY|O_NONBLOCK) failed: ENXIO (no such device or address): no process has the FIFO open for reading",
+		"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading",
 		"no writer: read() returned 0, end of file, not EAGAIN",
 		"no data yet: read failed: EAGAIN (resource temporarily unavailable)",
 		`write "hello" to the FIFO`,
@@ -44,7 +48,7 @@ func TestDemo(t *testing.T) {
 		"fcntl(F_GETPIPE_SZ) = 65536",
 		"wrote 65536 bytes in writes of 4096",
 		"write failed: EAGAIN (resource temporarily unavailable): the FIFO is full",
-		"The FIFO has not been read yet. Please try later",
+		`the article's message, verbatim: "The FIFO has not been read yet.Please try later"`,
 		"drained 65536 bytes, then read() returned 0",
 		"gone (no such file or directory)",
 		"open descriptors: 0 1 2, and the Go runtime's poller",
@@ -147,7 +151,7 @@ func TestWriterWithoutReader(t *testing.T) {
 		errno     string
 	}{
 		{"go", exampletest.Binary(t), []string{"write", "-path", path, "hello"},
-			"open(O_WRONLY|O_NONBLOCK) failed: ENXIO (no such device or address): no process has the FIFO open for reading"},
+			"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading"},
 		{"c", exampletest.BuildC(t, "c/fifo_write.c"), []string{path, "hello"},
 			"open: No such device or address"},
 	} {
@@ -220,5 +224,220 @@ func mustBeGone(t *testing.T, path string) {
 	t.Helper()
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Errorf("%s is still there (%v): the reader made it and should have removed it", path, err)
+	}
+}
+
+// Issue 9, security: "read -path P" used whatever FIFO was at P, even one
+// another user planted there (its owner could then feed the reader and
+// read what writers send). A FIFO of another user, or one that group or
+// others may write to, is refused (exit 1), and left where it was. Go and
+// C readers alike.
+func TestReadRefusesAPlantedFIFO(t *testing.T) {
+	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c")
+	for _, tc := range []struct {
+		name string
+		uid  int
+		mode uint32
+		want string
+	}{
+		{"another user's", 65534, 0o600, "it belongs to uid 65534, not to this user"},
+		{"mode 0666", os.Geteuid(), 0o666, "its mode prw-rw-rw- lets its group and every other user write into it"},
+		{"mode 0620", os.Geteuid(), 0o620, "its mode prw--w---- lets its group write into it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := fifoPath(t)
+			if err := unix.Mkfifo(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, os.FileMode(tc.mode)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(path, tc.uid, -1); err != nil {
+				t.Skipf("chown %d: %v (the test needs root)", tc.uid, err)
+			}
+			for _, r := range []struct {
+				bin  string
+				args []string
+				want string
+			}{
+				{goBin, []string{"read", "-path", path, "-n", "1"}, "refusing " + path + ": " + tc.want},
+				{cBin, []string{path, "1"}, "refusing " + path + ": a FIFO of uid"},
+			} {
+				res := exampletest.Run(t, r.bin, exampletest.Opts{Args: r.args, Split: true})
+				if res.Code() != 1 || !strings.Contains(res.Stderr, r.want) || strings.Contains(res.Out, "Preparing") {
+					t.Errorf("%s: status %d, want 1 and %q; stdout:\n%s\nstderr:\n%s", filepath.Base(r.bin), res.Code(), r.want, res.Out, res.Stderr)
+				}
+				if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+					t.Errorf("%s removed a FIFO it did not make: %v", filepath.Base(r.bin), err)
+				}
+			}
+		})
+	}
+}
+
+// Issue 10: "rw for its owner only" was printed whatever the mode. After
+// mkfifo /tmp/f (0644 with umask 022) the reader says what it finds, and
+// accepts it: only its owner may write.
+func TestReadDescribesTheModeFound(t *testing.T) {
+	path := fifoPath(t)
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rd := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	res := rd.Wait()
+	exampletest.Contains(t, res.Out,
+		path+" is prw-r--r--: p for a FIFO (named pipe), rw for its owner, r for its group and others",
+		"a FIFO of uid "+strconv.Itoa(os.Geteuid())+" (this user), prw-r--r--: nobody else may write into it",
+		`read "hello" from FIFO`)
+}
+
+// Erratum 2: the article's mkfifo(FIFO, O_CREAT|O_EXCL) passes open()'s
+// flags as the mode, 0300 ("p-wx------"). Both readers make mode 0600.
+// (The demo's golden output shows the Go call and the mode found.)
+func TestReadersMakeMode0600(t *testing.T) {
+	if got := unix.O_CREAT | unix.O_EXCL; got != 0o300 {
+		t.Errorf("O_CREAT|O_EXCL = %#o, the README says 0300", got)
+	}
+	for _, tc := range []struct {
+		bin  string
+		args func(string) []string
+	}{
+		{exampletest.Binary(t), func(p string) []string { return []string{"read", "-path", p, "-n", "1"} }},
+		{exampletest.BuildC(t, "c/fifo_read.c"), func(p string) []string { return []string{p, "1"} }},
+	} {
+		path := fifoPath(t)
+		rd := exampletest.Start(t, tc.bin, exampletest.Opts{Args: tc.args(path)})
+		rd.WaitFor("Preparing for reading bytes")
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode() != os.ModeNamedPipe|0o600 {
+			t.Errorf("%s made %v (%v), want prw-------", filepath.Base(tc.bin), fi.Mode(), err)
+		}
+		// Erratum 6: "Preparing for reading bytes..." came before open(),
+		// so a writer started on seeing it could find no reader. When it
+		// is printed, the reader must already hold the FIFO open.
+		if !holds(rd.Pid(), path) {
+			t.Errorf("%s printed \"Preparing\" before it had the FIFO open", filepath.Base(tc.bin))
+		}
+		writeGo(t, path, "hello")
+		rd.Wait()
+	}
+}
+
+// holds reports whether process pid has path open.
+func holds(pid int, path string) bool {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, e := range ents {
+		if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name())); l == path {
+			return true
+		}
+	}
+	return false
+}
+
+// Erratum 5 and 15: the article printed "cannot create fifoserver" and went
+// on, and its text says EEXIST means "the file does not exist". Both
+// readers stop with status 1, and say what EEXIST means here.
+func TestReadStopsWhenMkfifoFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c")
+	for _, tc := range []struct {
+		bin  string
+		args []string
+		want string
+	}{
+		{goBin, []string{"read", "-path", "/nonexistent/f"}, "mkfifo failed: ENOENT (no such file or directory): a directory in the path does not exist"},
+		{cBin, []string{"/nonexistent/f"}, "cannot create fifo: No such file or directory"},
+		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists): the path exists and is not a FIFO"},
+		{cBin, []string{file}, "exists and is not a FIFO"},
+	} {
+		res := exampletest.Run(t, tc.bin, exampletest.Opts{Args: tc.args, Split: true})
+		if res.Code() != 1 || !strings.Contains(res.Stderr, tc.want) || strings.Contains(res.Out, "Preparing") {
+			t.Errorf("%s %q: status %d, want 1 and %q; stdout %q, stderr %q", filepath.Base(tc.bin), tc.args, res.Code(), tc.want, res.Out, res.Stderr)
+		}
+	}
+}
+
+// Erratum 7 and 8: the article printed "read %s from FIFO" after every
+// read, also after EAGAIN and at end of file (an empty string), and printed
+// a full buffer with %s, with no room for its NUL. A writer that holds the
+// FIFO open without writing, then writes PIPE_BUF bytes: each state is
+// printed once, and exactly the bytes written come out.
+func TestReaderStates(t *testing.T) {
+	big := strings.Repeat("x", pipeBuf)
+	for _, tc := range []struct {
+		bin  string
+		args func(string) []string
+	}{
+		{exampletest.Binary(t), func(p string) []string { return []string{"read", "-path", p, "-n", "1"} }},
+		{exampletest.BuildC(t, "c/fifo_read.c"), func(p string) []string { return []string{p, "1"} }},
+	} {
+		path := fifoPath(t)
+		rd := exampletest.Start(t, tc.bin, exampletest.Opts{Args: tc.args(path)})
+		rd.WaitFor("no writer")
+		fd, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd.WaitFor("no data yet")
+		if _, err := unix.Write(fd, []byte(big)); err != nil {
+			t.Fatal(err)
+		}
+		unix.Close(fd)
+		res := rd.Wait()
+		if res.Code() != 0 || !strings.Contains(res.Out, `read "`+big+`" from FIFO`) {
+			t.Errorf("%s: status %d, output:\n%.600s", filepath.Base(tc.bin), res.Code(), res.Out)
+		}
+		for _, l := range []string{"no writer", "no data yet", "read \"\" from FIFO", "read  from FIFO"} {
+			want := map[bool]int{true: 0, false: 1}[strings.HasPrefix(l, "read")]
+			if n := strings.Count(res.Out, l); n != want {
+				t.Errorf("%s: %q printed %d times, want %d:\n%.600s", filepath.Base(tc.bin), l, n, want, res.Out)
+			}
+		}
+	}
+}
+
+// The table's claim: a write to a FIFO whose reader has gone returns EPIPE
+// in Go (the kernel's SIGPIPE is dropped by the runtime, since the FIFO is
+// not fd 1 or 2), where a C writer dies of SIGPIPE. The writer of the
+// demo's step 4, started from here: it opens the FIFO, this test closes
+// the only read end, then lets it write.
+func TestWriteAfterReaderLeft(t *testing.T) {
+	path := fifoPath(t)
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rfd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goAhead, release := io.Pipe()
+	w := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{path, "hello"},
+		Env: []string{child.RoleEnv("cued-writer")}, Stdin: goAhead})
+	w.WaitFor("returned fd")
+	unix.Close(rfd)
+	release.Close()
+	res := w.Wait()
+	if res.Code() != 1 || !strings.Contains(res.Out, "write failed: EPIPE (broken pipe): the reader closed the FIFO after we opened it") {
+		t.Errorf("writer %s, want exit status 1 after EPIPE; output:\n%s", describe(res.Status), res.Out)
+	}
+}
+
+// Errata 10 to 12: the C writer with no argument went on to strcpy from
+// NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
+func TestCWriterBadInput(t *testing.T) {
+	cw := exampletest.BuildC(t, "c/fifo_write.c")
+	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}} {
+		res := exampletest.Run(t, cw, exampletest.Opts{Args: args, Split: true})
+		if res.Code() != 2 || res.Out != "" {
+			t.Errorf("fifo_write %.40q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
+		}
 	}
 }

@@ -15,7 +15,9 @@
  * errata):
  *   - named for what it does: this program reads;
  *   - mkfifo(FIFO, O_CREAT|O_EXCL) passed open()'s flags as the mode (0300):
- *     the mode is 0600; an existing path is used only if it is a FIFO;
+ *     the mode is 0600; an existing path is used only if it is a FIFO of
+ *     this user that nobody else may write to (fstat after open(): another
+ *     user may have planted it), and it is never removed;
  *   - the fixed /tmp/myfifo is replaced by a path on the command line;
  *   - "/n" -> "\n" in every printf, and stdout is line-buffered, so that a
  *     pipe sees each line as it is printed;
@@ -107,9 +109,6 @@ int main(int argc, char **argv)
 	} else if (errno != EEXIST) {
 		perror("cannot create fifo");
 		return 1;
-	} else if (stat(fifo, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		fprintf(stderr, "%s exists and is not a FIFO\n", fifo);
-		return 1;
 	}
 
 	fd = open(fifo, O_RDONLY | O_NONBLOCK);
@@ -118,6 +117,16 @@ int main(int argc, char **argv)
 		if (made)
 			unlink(fifo);
 		return 1;
+	}
+	/* The file really opened, whatever the path names now. */
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		fprintf(stderr, "%s exists and is not a FIFO\n", fifo);
+		return 1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "refusing %s: a FIFO of uid %ld, mode %03o: only a FIFO of this user (uid %ld) that nobody else may write to is used\n",
+			fifo, (long)st.st_uid, (unsigned)(st.st_mode & 0777), (long)geteuid());
+		return 1; /* not ours: never unlinked, even if we had made one there */
 	}
 	printf("Preparing for reading bytes...\n");
 

@@ -357,6 +357,8 @@ func TestReadStopsWhenMkfifoFails(t *testing.T) {
 		{cBin, []string{"/nonexistent/f"}, "cannot create fifo: No such file or directory"},
 		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists): the path exists and is not a FIFO"},
 		{cBin, []string{file}, "exists and is not a FIFO"},
+		{goBin, []string{"read", "-path", file + "/f"}, "mkfifo failed: ENOTDIR (not a directory): a part of the path is not a directory"},
+		{cBin, []string{file + "/f"}, "cannot create fifo: Not a directory"},
 	} {
 		res := exampletest.Run(t, tc.bin, exampletest.Opts{Args: tc.args, Split: true})
 		if res.Code() != 1 || !strings.Contains(res.Stderr, tc.want) || strings.Contains(res.Out, "Preparing") {

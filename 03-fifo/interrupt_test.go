@@ -276,8 +276,22 @@ func TestHeadClosesStdout(t *testing.T) {
 // the demo used to report the writer's death as its own failure (exit 1,
 // "error: ... died before it was ready") and leave the FIFO. Here only the
 // writer of step 4 is killed, while the demo waits for it: the demo must
-// end as by that Ctrl-C, say no error and leave nothing.
+// end as by that Ctrl-C, say no error and leave nothing. To kill the
+// writer before it is told to go ahead, the demo is stopped (SIGSTOP)
+// while it still holds the write end of the writer's standard input.
 func TestWriterKilledByCtrlC(t *testing.T) {
+	for attempt := 1; ; attempt++ {
+		if killWriterOfStep4(t) {
+			return
+		}
+		if attempt == 20 {
+			t.Skip("the demo told the writer to go ahead before it could be stopped, 20 times")
+		}
+	}
+}
+
+// killWriterOfStep4 is one try: false if the demo was stopped too late.
+func killWriterOfStep4(t *testing.T) bool {
 	p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Split: true})
 	p.WaitFor("== Step 4")
 	line := p.WaitFor("open(O_WRONLY|O_NONBLOCK")
@@ -285,9 +299,42 @@ func TestWriterKilledByCtrlC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := unix.Kill(p.Pid(), unix.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stdin := peek.FDLinkOf(pid, 0)
+	holds := false
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.Pid()))
+	for _, e := range ents {
+		n, _ := strconv.Atoi(e.Name())
+		holds = holds || peek.FDLinkOf(p.Pid(), n) == stdin
+	}
+	if !holds {
+		unix.Kill(p.Pid(), unix.SIGCONT) //nolint:errcheck
+		p.Wait()
+		return false
+	}
+	pidfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(pidfd)
 	if err := unix.Kill(pid, unix.SIGINT); err != nil {
 		t.Fatal(err)
 	}
+	// Wait until the writer is dead (its pidfd turns readable); the minute
+	// is only a guard.
+	for {
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}, 60000)
+		if err == unix.EINTR {
+			continue
+		}
+		if n != 1 {
+			t.Fatalf("the writer did not die of SIGINT: %v", err)
+		}
+		break
+	}
+	unix.Kill(p.Pid(), unix.SIGCONT) //nolint:errcheck
 	res := p.Wait()
 	if !res.Status.Signaled() || res.Status.Signal() != unix.SIGINT {
 		t.Errorf("demo %s, want killed by SIGINT; stderr:\n%s", describe(res.Status), res.Stderr)
@@ -296,4 +343,5 @@ func TestWriterKilledByCtrlC(t *testing.T) {
 		t.Errorf("the writer's Ctrl-C reported as an error:\n%s", res.Stderr)
 	}
 	exampletest.Contains(t, res.Stderr, "SIGINT: removed FIFO")
+	return true
 }

@@ -140,7 +140,7 @@ func demo() {
 	r.Kernel("/proc/self/fd/%d -> %s  (a FIFO's descriptor names its path)", fd, peek.FDLink(fd))
 	buf := make([]byte, pipeBuf)
 	// nread=read(fd,buf_r,100)
-	expectRead(r, fd, buf, 0, "")
+	expectRead(r, fd, buf, 0, "", nil)
 	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open\n" +
 		"for writing, so there is nothing to wait for")
 	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go\n" +
@@ -159,7 +159,7 @@ func demo() {
 	w.StartOrFail(r)
 	ready(r, w)
 	// if(errno==EAGAIN) printf("no data yet\n");
-	err = expectRead(r, fd, buf, -1, "")
+	err = expectRead(r, fd, buf, -1, "", func() { goAhead.Close(); reap(r, w) })
 	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
 		unix.EAGAIN: "a writer has the FIFO open,\nbut nothing is in it",
 	}))
@@ -172,9 +172,9 @@ func demo() {
 	}
 	reap(r, w)
 	// printf("read %s from FIFO\n",buf_r);
-	expectRead(r, fd, buf, len("hello"), "hello")
+	expectRead(r, fd, buf, len("hello"), "hello", nil)
 	r.Printf("read %q from FIFO", "hello")
-	expectRead(r, fd, buf, 0, "")
+	expectRead(r, fd, buf, 0, "", nil)
 	r.Printf("then read() returned 0 again: the writer has closed its end")
 	hup := pollNow(r, fd)
 	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up, and it stays so.\n"+
@@ -222,18 +222,26 @@ func demo() {
 
 // expectRead is read(fd, buf, len(buf)) in the demo, where the outcome is
 // known in advance: want bytes (text), 0 for end of file, or -1 for EAGAIN,
-// which it returns. Anything else ends the demo.
-func expectRead(r *say.Speaker, fd int, buf []byte, want int, text string) error {
+// which it returns. Anything else ends the demo, after first, if not nil:
+// reaping the step's writer, since a writer killed by Ctrl-C is the likely
+// reason, and the demo then ends as by Ctrl-C (sameEnd), not as a failure.
+func expectRead(r *say.Speaker, fd int, buf []byte, want int, text string, first func()) error {
 	n, err := unix.Read(fd, buf)
 	switch {
 	case want < 0 && err == unix.EAGAIN:
 		return err
 	case err != nil:
-		r.Fatal(syserr.Wrap("read", err, nil))
+		err = syserr.Wrap("read", err, nil)
 	case n != want || string(buf[:n]) != text:
-		r.Fatal(fmt.Errorf("read returned %d bytes %q, want %d bytes %q", n, buf[:n], want, text))
+		err = fmt.Errorf("read returned %d bytes %q, want %d bytes %q", n, buf[:n], want, text)
+	default:
+		return nil
 	}
-	return nil
+	if first != nil {
+		first()
+	}
+	r.Fatal(err)
+	return err
 }
 
 // pollNow is poll() with a zero timeout: what the kernel reports now.

@@ -1,0 +1,108 @@
+// fifo_write.go is the Go port of c/fifo_write.c (printed in the article
+// as fifo_read.c): open the FIFO for writing without blocking, and write
+// MSG into it. It reads in the C's order, the C line as a comment above its
+// Go line.
+
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/cmdline"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// writeCmd is fifo_write.c (the article's fifo_read.c): open the FIFO for
+// writing without blocking, and write MSG into it.
+func writeCmd(args []string) {
+	// if (argc != 3) { fprintf(stderr, "usage: fifo_write PATH MSG\n"); return 2; }
+	// (The article printed "Please send something", went on and copied a
+	// NULL pointer; any argument over 99 bytes overflowed w_buf[100].)
+	fs := flag.NewFlagSet("write", flag.ContinueOnError)
+	path := fs.String("path", "", "the FIFO")
+	rest := cmdline.Parse(fs, args, usage, 1, 1)
+	// len = strlen(argv[2]); if (len == 0 || len > PIPE_BUF) { ...; return 2; }
+	msg := rest[0]
+	switch {
+	case *path == "":
+		cmdline.Usage(usage, "write needs -path: the FIFO a reader has open")
+	case msg == "":
+		cmdline.Usage(usage, "MSG is empty: please send something")
+	case len(msg) > pipeBuf:
+		cmdline.Usage(usage, "MSG is %d bytes; at most %d (PIPE_BUF) are written in one piece", len(msg), pipeBuf)
+	}
+	me := say.New("writer")
+	fd := openWriter(me, *path)
+	writeMsg(me, fd, msg)
+	// close(fd);
+	unix.Close(fd)
+}
+
+// openWriter is fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0), with the
+// article's ENXIO message. The article tested fd before calling open().
+func openWriter(me *say.Speaker, path string) int {
+	// fd = open(argv[1], O_WRONLY | O_NONBLOCK); fstat(...) || !S_ISFIFO(...)
+	flags := writeFlags | unix.O_CLOEXEC
+	fd, _, err := openFIFO(path, flags)
+	// if (errno == ENXIO) fprintf(stderr, "open error; no reading process\n");
+	if syserr.Errno(err) == unix.ENXIO {
+		me.To(os.Stderr).Warnf("open error; no reading process")
+	}
+	if err != nil {
+		me.Fatal(syserr.Wrap(openCall(flags), err, syserr.Meanings{
+			unix.ENXIO:  "no process has the FIFO open for reading",
+			unix.ENOENT: "no such file: start the reader first (03-fifo read)",
+			unix.EACCES: "no permission to write to the FIFO",
+		}))
+	}
+	me.Printf("%s returned fd %d: a reader has the FIFO open", openCall(flags), fd)
+	return fd
+}
+
+// writeMsg is write(fd,w_buf,strlen(w_buf)): the message and nothing more,
+// where the article wrote 100 bytes whatever the message's length.
+func writeMsg(me *say.Speaker, fd int, msg string) {
+	// nwrite = write(fd, argv[2], len);
+	n, err := unix.Write(fd, []byte(msg))
+	// if (errno == EAGAIN) fprintf(stderr, "The FIFO has not been read yet. ...");
+	if syserr.Errno(err) == unix.EAGAIN {
+		me.To(os.Stderr).Warnf("the article's message, verbatim: %q", articleFull)
+	}
+	if err != nil {
+		me.Fatal(syserr.Wrap("write", err, syserr.Meanings{
+			unix.EAGAIN: "the FIFO has no room for the whole message; nothing was written",
+			unix.EPIPE:  "the reader closed the FIFO after we opened it",
+		}))
+	}
+	if n != len(msg) { // cannot happen for len(msg) <= PIPE_BUF
+		me.Fatal(fmt.Errorf("write wrote %d of %d bytes", n, len(msg)))
+	}
+	// printf("write \"%s\" to the FIFO\n", argv[2]);
+	me.Printf("write %q to the FIFO", msg)
+}
+
+// openCall is "open(O_RDONLY|O_NONBLOCK)": the call as C writes it, from
+// the flags actually passed.
+func openCall(flags int) string {
+	names := []string{[]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "3"}[flags&unix.O_ACCMODE]}
+	flags &^= unix.O_ACCMODE
+	for _, f := range []struct {
+		bit  int
+		name string
+	}{{unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_CREAT, "O_CREAT"}, {unix.O_EXCL, "O_EXCL"}} {
+		if flags&f.bit != 0 {
+			names = append(names, f.name)
+			flags &^= f.bit
+		}
+	}
+	if flags != 0 {
+		names = append(names, fmt.Sprintf("%#o", flags))
+	}
+	return "open(" + strings.Join(names, "|") + ")"
+}

@@ -1,0 +1,115 @@
+// modes.go is beyond the article: whose FIFO is it, and who may use it.
+// The reader refuses a FIFO that another user could feed (trust), and
+// prints what a file's mode bits say, in words (describeFile).
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"golang.org/x/sys/unix"
+)
+
+// describeFile is what ls -l shows for path, and what it means: its type
+// and who may do what, read from the mode bits ("prw-r--r--: p for a FIFO
+// (named pipe), rw for its owner, r for its group and others").
+func describeFile(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileType(path)
+	}
+	kind := "a file of type " + fi.Mode().Type().String()
+	switch {
+	case fi.Mode()&os.ModeNamedPipe != 0:
+		kind = "p for a FIFO (named pipe)"
+	case fi.IsDir():
+		kind = "d for a directory"
+	}
+	return fmt.Sprintf("%s: %s, %s", fi.Mode(), kind, access(fi.Mode().Perm()))
+}
+
+// access says who may do what, from permission bits: 0600 "rw for its
+// owner only", 0644 "rw for its owner, r for its group and others".
+func access(perm os.FileMode) string {
+	rwx := func(b os.FileMode) string {
+		s := ""
+		for i, c := range "rwx" {
+			if b&(4>>i) != 0 {
+				s += string(c)
+			}
+		}
+		if s == "" {
+			return "nothing"
+		}
+		return s
+	}
+	u, g, o := rwx(perm>>6&7), rwx(perm>>3&7), rwx(perm&7)
+	switch {
+	case g == "nothing" && o == "nothing":
+		return u + " for its owner only"
+	case g == o:
+		return fmt.Sprintf("%s for its owner, %s for its group and others", u, g)
+	}
+	return fmt.Sprintf("%s for its owner, %s for its group, %s for others", u, g, o)
+}
+
+// writers names who other than the owner may write, from mode bits.
+func writers(perm os.FileMode) string {
+	switch perm & 0o022 {
+	case 0o022:
+		return "its group and every other user"
+	case 0o020:
+		return "its group"
+	}
+	return "every other user"
+}
+
+// fileType is what ls -l shows for path's type and mode, or that it is gone.
+func fileType(path string) string {
+	t, err := peek.FileType(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "gone (no such file or directory)"
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return t
+}
+
+func isFIFO(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+}
+
+// trust refuses, and ends the program, if the FIFO opened as fd (st from
+// fstat: the file really opened, not whatever the path names a moment
+// later) is not this user's, may be written by others, or is not the same
+// FIFO as the one made or first opened; otherwise it remembers it.
+func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
+	id, perm := devIno{uint64(st.Dev), st.Ino}, os.FileMode(st.Mode&0o777)
+	var refuse string
+	switch {
+	case f.id != (devIno{}) && id != f.id:
+		refuse = "it is no longer the FIFO this reader opened first: someone replaced it"
+	case int(st.Uid) != os.Geteuid():
+		refuse = fmt.Sprintf("it belongs to uid %d, not to this user (uid %d): its owner could write\n"+
+			"what this reader prints and read what writers send", st.Uid, os.Geteuid())
+	case perm&0o022 != 0:
+		refuse = fmt.Sprintf("its mode %s lets %s write into it", os.ModeNamedPipe|perm, writers(perm))
+	}
+	if refuse != "" {
+		unix.Close(fd)
+		me.Fatal(fmt.Errorf("refusing %s: %s.\nRemove it, or run read without -path (a private directory)", f.Path, refuse))
+	}
+	if f.node == nil && f.id == (devIno{}) {
+		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
+	}
+	f.id = id
+}
+
+// devIno names a file for good: a path can be made to name another.
+type devIno struct{ dev, ino uint64 }

@@ -1,0 +1,291 @@
+// nonblocking.go is the demo, beyond the article: one reader and three
+// writers show, in an order set by readiness messages and wait() (never
+// sleep()), every case of O_NONBLOCK on a FIFO: a writer with no reader
+// (ENXIO), a reader with no writer (read returns 0), a writer that has not
+// written yet (EAGAIN), a message, and a writer that fills the FIFO until
+// write() fails with EAGAIN. The reader's calls are those of fifo_read.go,
+// the writers' those of fifo_write.go.
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// demo plays the reader, and starts the writers as children.
+func demo() {
+	cleanup.Catch("reader")
+	r := say.New("reader")
+	f := &fifo{}
+
+	say.Step(1, "mkfifo() gives a pipe a name in the file system (fifo_read.c)")
+	f.create(r, "")
+	r.GoNote("Go delivers signals on a channel: signal.Notify(%s)\n"+
+		"hands them to a goroutine (common/cleanup), which removes the FIFO and its\n"+
+		"directory, then ends the program as the signal would have. Press Ctrl-C at\n"+
+		"any step: nothing is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
+
+	say.Step(2, "a writer with no reader: "+openCall(writeFlags)+" fails with ENXIO (fifo_write.c)")
+	// The writer is started before anyone has the FIFO open for reading:
+	// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
+	// if(errno==ENXIO) printf("open error; no reading process\n");
+	w := writer("write", "-path", f.Path, "hello")
+	w.StartOrFail(r)
+	reap(r, w)
+	r.GoNote("there is no fork: the writer is this program run again as\n" +
+		"\"03-fifo write -path ... hello\", the very command of a second terminal.\n" +
+		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to\n" +
+		"unix.Open: a child gets only what it is handed, where C's fork() copies all.")
+
+	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
+	// fd=open(FIFO,O_RDONLY|O_NONBLOCK,0);
+	fd := f.openRead(r)
+	r.Printf("%s returned fd %d at once; without O_NONBLOCK\n"+
+		"it would wait here for a writer", openCall(readFlags|unix.O_CLOEXEC), fd)
+	r.Kernel("/proc/self/fd/%d -> %s  (a FIFO's descriptor names its path)", fd, peek.FDLink(fd))
+	buf := make([]byte, pipeBuf)
+	// nread=read(fd,buf_r,100)
+	expectRead(r, fd, buf, 0, "", nil)
+	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open\n" +
+		"for writing, so there is nothing to wait for")
+	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go\n" +
+		"parks the goroutine on its network poller until data comes. unix.Open and\n" +
+		"unix.Read are the raw system calls and show what a C program sees.")
+
+	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
+	w = writer("cued-writer", f.Path, "hello")
+	// The writer opens the FIFO, says it is ready, then waits for the end
+	// of its standard input before it writes: so the reader is sure to
+	// find the FIFO open and empty first.
+	goAhead, err := w.StdinPipe()
+	if err != nil {
+		r.Fatal(syserr.Wrap("pipe", err, nil))
+	}
+	w.StartOrFail(r)
+	ready(r, w)
+	// if(errno==EAGAIN) printf("no data yet\n");
+	err = expectRead(r, fd, buf, -1, "", func() { goAhead.Close(); reap(r, w) })
+	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
+		unix.EAGAIN: "a writer has the FIFO open,\nbut nothing is in it",
+	}))
+	r.Printf("telling the writer to go ahead")
+	// Closing the pipe is the go-ahead. Writing to it would raise SIGPIPE
+	// if a Ctrl-C had just killed the writer, and the demo would then die
+	// of SIGPIPE rather than of the Ctrl-C.
+	if err := goAhead.Close(); err != nil {
+		r.Fatal(syserr.Wrap("close the writer's standard input", err, nil))
+	}
+	reap(r, w)
+	// printf("read %s from FIFO\n",buf_r);
+	expectRead(r, fd, buf, len("hello"), "hello", nil)
+	r.Printf("read %q from FIFO", "hello")
+	expectRead(r, fd, buf, 0, "", nil)
+	r.Printf("then read() returned 0 again: the writer has closed its end")
+	hup := pollNow(r, fd)
+	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up, and it stays so.\n"+
+		"A reader that paces itself with poll() must reopen the FIFO now (read does), or spin.", hup)
+
+	say.Step(5, "a writer that does not wait for the reader: the FIFO fills up, write() fails with EAGAIN")
+	// The writer repeats write(fd,w_buf,...) until
+	// if(errno==EAGAIN) printf("The FIFO has not been read yet...");
+	// and tells us, in its readiness message, how many bytes it wrote.
+	w = writer("filler", f.Path)
+	w.StartOrFail(r)
+	wrote := ready(r, w)
+	reap(r, w)
+	// The writer is gone; what it wrote is still in the FIFO, because
+	// the reader still has it open.
+	drained := 0
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil {
+			r.Fatal(syserr.Wrap("read", err, nil))
+		}
+		if n == 0 {
+			break
+		}
+		drained += n
+	}
+	r.Printf("drained %d bytes, then read() returned 0: the writer is gone", drained)
+	if strconv.Itoa(drained) != wrote {
+		r.Fatal(fmt.Errorf("the writer wrote %s bytes, but %d came out", wrote, drained))
+	}
+	r.Printf("the same %d bytes the writer wrote: a full FIFO refuses more, it loses nothing", drained)
+
+	say.Step(6, "close(), unlink(), rmdir(): the name goes, and with the last descriptor the pipe")
+	// close(fd); unlink(FIFO); (the article never reached its unlink)
+	if err := unix.Close(fd); err != nil {
+		r.Fatal(syserr.Wrap("close", err, nil))
+	}
+	r.Printf("closed fd %d", fd)
+	f.remove(r)
+
+	say.Step(7, "what this process still holds")
+	r.Kernel("open descriptors: %s", peek.FDSummary())
+	r.Printf("now in two terminals: go run ./03-fifo read, then the write command it prints")
+}
+
+// expectRead is read(fd, buf, len(buf)) in the demo, where the outcome is
+// known in advance: want bytes (text), 0 for end of file, or -1 for EAGAIN,
+// which it returns. Anything else ends the demo, after first, if not nil:
+// reaping the step's writer, since a writer killed by Ctrl-C is the likely
+// reason, and the demo then ends as by Ctrl-C (sameEnd), not as a failure.
+func expectRead(r *say.Speaker, fd int, buf []byte, want int, text string, first func()) error {
+	n, err := unix.Read(fd, buf)
+	switch {
+	case want < 0 && err == unix.EAGAIN:
+		return err
+	case err != nil:
+		err = syserr.Wrap("read", err, nil)
+	case n != want || string(buf[:n]) != text:
+		err = fmt.Errorf("read returned %d bytes %q, want %d bytes %q", n, buf[:n], want, text)
+	default:
+		return nil
+	}
+	if first != nil {
+		first()
+	}
+	r.Fatal(err)
+	return err
+}
+
+// pollNow is poll() with a zero timeout: what the kernel reports now.
+func pollNow(r *say.Speaker, fd int) string {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	if _, err := unix.Poll(fds, 0); err != nil {
+		r.Fatal(syserr.Wrap("poll", err, nil))
+	}
+	var s []string
+	for _, e := range []struct {
+		bit  int16
+		name string
+	}{{unix.POLLIN, "POLLIN"}, {unix.POLLHUP, "POLLHUP"}} {
+		if fds[0].Revents&e.bit != 0 {
+			s = append(s, e.name)
+		}
+	}
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, "|")
+}
+
+// cuedWriter is the writer of step 4: open, ready, wait for the go-ahead
+// on standard input, write args[1], close.
+func cuedWriter(args []string) {
+	me := say.New("writer")
+	if len(args) != 2 {
+		me.Fatal(fmt.Errorf("cued-writer wants PATH MSG, got %q", args))
+	}
+	fd := openWriter(me, args[0])
+	me.Kernel("/proc/self/fd/%d -> %s", fd, peek.FDLink(fd))
+	child.Ready("")
+	if _, err := io.Copy(io.Discard, os.Stdin); err != nil { // until the reader closes it
+		me.Fatal(syserr.Wrap("read the go-ahead", err, nil))
+	}
+	writeMsg(me, fd, args[1])
+	unix.Close(fd)
+}
+
+// filler is the writer of step 5: it writes PIPE_BUF bytes at a time,
+// without waiting for the reader, until the FIFO is full.
+func filler(args []string) {
+	me := say.New("writer")
+	if len(args) != 1 {
+		me.Fatal(fmt.Errorf("filler wants PATH, got %q", args))
+	}
+	fd := openWriter(me, args[0])
+	size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		me.Fatal(syserr.Wrap("fcntl(F_GETPIPE_SZ)", err, nil))
+	}
+	me.Kernel("fcntl(F_GETPIPE_SZ) = %d: the FIFO's buffer in the kernel holds that many bytes", size)
+
+	chunk := bytes.Repeat([]byte("x"), pipeBuf)
+	total := 0
+	for {
+		n, err := unix.Write(fd, chunk)
+		if err == unix.EAGAIN {
+			me.Printf("wrote %d bytes in writes of %d, then\n%v", total, pipeBuf, syserr.Wrap("write", err, syserr.Meanings{
+				unix.EAGAIN: "the FIFO is full",
+			}))
+			me.Printf("(a writer without O_NONBLOCK would sleep here until the reader made room)")
+			break
+		}
+		if err != nil {
+			me.Fatal(syserr.Wrap("write", err, nil))
+		}
+		total += n
+	}
+	// printf("The FIFO has not been read yet.Please try later\n");
+	me.Printf("the article's message, verbatim: %q", articleFull)
+	child.Ready(strconv.Itoa(total))
+	unix.Close(fd)
+}
+
+// writer prepares a writer of the demo: this program again, in role.
+// Its standard error is the demo's standard output: the errors it meets
+// (ENXIO in step 2) are the lesson, told in order with the rest.
+func writer(role string, args ...string) *child.Cmd {
+	w := child.Command(role, args...)
+	w.Stderr = os.Stdout
+	return w
+}
+
+// ready is w.ReadyOrFail, and reap is w.Reap (waitpid, with the status
+// spelled out), both followed by sameEnd.
+func ready(r *say.Speaker, w *child.Cmd) string {
+	msg, err := w.WaitReady()
+	if err != nil {
+		sameEnd(w)
+		r.Fatal(err)
+	}
+	return msg
+}
+
+func reap(r *say.Speaker, w *child.Cmd) {
+	w.Reap(r)
+	sameEnd(w)
+}
+
+// sameEnd ends the demo as a writer was ended, if a signal that the demo
+// catches killed it: a Ctrl-C or a closed terminal reaches the whole
+// process group, and a closed standard output every process that shares
+// it. The demo's own copy of that signal may not have been handled yet,
+// and a failure reported in the meantime (the writer "died before it was
+// ready") would be a lie. This is what a shell does when a command it
+// waits for dies of SIGINT: it ends itself by SIGINT.
+func sameEnd(w *child.Cmd) {
+	ws, ok := w.ProcessState.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return
+	}
+	for _, sig := range cleanup.Signals {
+		if ws.Signal() == sig {
+			cleanup.Die(sig)
+		}
+	}
+}
+
+// signalNames is "SIGINT, SIGTERM, ..." for a list of signals.
+func signalNames(sigs []syscall.Signal) string {
+	var s []string
+	for _, sig := range sigs {
+		s = append(s, unix.SignalName(sig))
+	}
+	return strings.Join(s, ", ")
+}

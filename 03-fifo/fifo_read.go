@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // fifo_read.go is the Go port of c/fifo_read.c (printed in the article as
 // fifo_write.c): make the FIFO if needed, open it without blocking, and
 // report what each read() finds, each time it changes. It reads in the C's
@@ -259,28 +261,28 @@ func (f *fifo) unlink() error {
 }
 
 // remove unlinks the FIFO and removes the directory, if this program made
-// them, and then says so. The line comes after the removal, never before:
-// a signal in between loses the line, not the truth. (It is not printed
-// inside ReleaseThen: that holds cleanup's lock, and a write that fails
-// there, standard output closed, ends the program through cleanup, which
-// waits for that same lock for ever.)
+// them, and says so under cleanup's lock (ReleaseThen): "removed" is
+// printed if and only if it is gone, whatever signal comes in between.
 func (f *fifo) remove(me *say.Speaker) {
 	if f.node == nil {
 		me.Printf("left %s in place: it was there before", f.Path)
-	} else if err := f.node.Release(); err != nil { // unlink(FIFO);
-		me.Warnf("%v", syserr.Wrap("unlink", err, nil))
-	} else {
+	}
+	// unlink(FIFO);
+	f.node.ReleaseThen(func(err error) {
+		if err != nil {
+			me.Warnf("%v", syserr.Wrap("unlink", err, nil))
+			return
+		}
 		me.Printf("unlink(%q): the FIFO's name is gone", f.Path)
-	}
-	if f.dirH == nil {
-		return
-	}
-	if err := f.dirH.Release(); err != nil {
-		me.Warnf("%v", syserr.Wrap("rmdir", err, nil))
-		return
-	}
-	me.Printf("rmdir(%q)", f.dir)
-	me.Kernel("%s: %s", f.dir, fileType(f.dir))
+	})
+	f.dirH.ReleaseThen(func(err error) {
+		if err != nil {
+			me.Warnf("%v", syserr.Wrap("rmdir", err, nil))
+			return
+		}
+		me.Printf("rmdir(%q)", f.dir)
+		me.Kernel("%s: %s", f.dir, fileType(f.dir))
+	})
 }
 
 // shellQuote quotes s for a POSIX shell, if it needs it, so that the

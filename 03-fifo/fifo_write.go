@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // fifo_write.go is the Go port of c/fifo_write.c (printed in the article
 // as fifo_read.c): open the FIFO for writing without blocking, and write
 // MSG into it. It reads in the C's order, the C line as a comment above its
@@ -9,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -88,21 +89,18 @@ func writeMsg(me *say.Speaker, fd int, msg string) {
 }
 
 // openCall is "open(O_RDONLY|O_NONBLOCK)": the call as C writes it, from
-// the flags actually passed.
+// the flags actually passed (O_RDONLY is 0: the access mode is named
+// first, the other bits through syserr.FlagNames).
 func openCall(flags int) string {
-	names := []string{[]string{"O_RDONLY", "O_WRONLY", "O_RDWR", "3"}[flags&unix.O_ACCMODE]}
-	flags &^= unix.O_ACCMODE
-	for _, f := range []struct {
-		bit  int
-		name string
-	}{{unix.O_NONBLOCK, "O_NONBLOCK"}, {unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_CREAT, "O_CREAT"}, {unix.O_EXCL, "O_EXCL"}} {
-		if flags&f.bit != 0 {
-			names = append(names, f.name)
-			flags &^= f.bit
-		}
+	access := []string{"O_RDONLY", "O_WRONLY", "O_RDWR", "3"}[flags&unix.O_ACCMODE]
+	rest := uint64(flags &^ unix.O_ACCMODE)
+	if rest == 0 {
+		return "open(" + access + ")"
 	}
-	if flags != 0 {
-		names = append(names, fmt.Sprintf("%#o", flags))
-	}
-	return "open(" + strings.Join(names, "|") + ")"
+	return "open(" + access + "|" + syserr.FlagNames(rest, openFlagNames, 8) + ")"
+}
+
+var openFlagNames = []syserr.Flag{
+	{Bit: unix.O_NONBLOCK, Name: "O_NONBLOCK"}, {Bit: unix.O_CLOEXEC, Name: "O_CLOEXEC"},
+	{Bit: unix.O_CREAT, Name: "O_CREAT"}, {Bit: unix.O_EXCL, Name: "O_EXCL"},
 }

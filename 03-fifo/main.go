@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 03-fifo ports the FIFO programs of the article "进程间IPC机制" (Linux
 // inter-process communication): a reader that makes a named pipe with
 // mkfifo() and reads it without blocking, and a writer that opens the same

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // modes.go is beyond the article: whose FIFO is it, and who may use it.
 // The reader refuses a FIFO that another user could feed (trust), and
 // prints what a file's mode bits say, in words (describeFile).

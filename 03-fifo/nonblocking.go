@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // nonblocking.go is the demo, beyond the article: one reader and three
 // writers show, in an order set by readiness messages and wait() (never
 // sleep()), every case of O_NONBLOCK on a FIFO: a writer with no reader
@@ -76,7 +78,7 @@ func demo() {
 		r.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	w.StartOrFail(r)
-	ready(r, w)
+	w.ReadyOrFail(r)
 	// if(errno==EAGAIN) printf("no data yet\n");
 	err = expectRead(r, fd, buf, -1, "", func() { goAhead.Close(); reap(r, w) })
 	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
@@ -105,7 +107,7 @@ func demo() {
 	// and tells us, in its readiness message, how many bytes it wrote.
 	w = writer("filler", f.Path)
 	w.StartOrFail(r)
-	wrote := ready(r, w)
+	wrote := w.ReadyOrFail(r)
 	reap(r, w)
 	// The writer is gone; what it wrote is still in the FIFO, because
 	// the reader still has it open.
@@ -143,7 +145,7 @@ func demo() {
 // known in advance: want bytes (text), 0 for end of file, or -1 for EAGAIN,
 // which it returns. Anything else ends the demo, after first, if not nil:
 // reaping the step's writer, since a writer killed by Ctrl-C is the likely
-// reason, and the demo then ends as by Ctrl-C (sameEnd), not as a failure.
+// reason, and the demo then ends as by Ctrl-C (reap), not as a failure.
 func expectRead(r *say.Speaker, fd int, buf []byte, want int, text string, first func()) error {
 	n, err := unix.Read(fd, buf)
 	switch {
@@ -246,38 +248,18 @@ func writer(role string, args ...string) *child.Cmd {
 	return w
 }
 
-// ready is w.ReadyOrFail, and reap is w.Reap (waitpid, with the status
-// spelled out), both followed by sameEnd.
-func ready(r *say.Speaker, w *child.Cmd) string {
-	msg, err := w.WaitReady()
-	if err != nil {
-		sameEnd(w)
-		r.Fatal(err)
-	}
-	return msg
-}
-
+// reap is w.Reap (waitpid, with the status spelled out), and then, if a
+// signal that the demo catches killed the writer, the demo's end by that
+// same signal (cleanup.FollowChild): a Ctrl-C or a closed terminal reaches
+// the whole process group, and a closed standard output every process that
+// shares it. The demo's own copy of that signal may not have been handled
+// yet, and a failure reported in the meantime would be a lie. This is what
+// a shell does when a command it waits for dies of SIGINT. (w.ReadyOrFail
+// does the same for a writer that dies before it is ready.)
 func reap(r *say.Speaker, w *child.Cmd) {
 	w.Reap(r)
-	sameEnd(w)
-}
-
-// sameEnd ends the demo as a writer was ended, if a signal that the demo
-// catches killed it: a Ctrl-C or a closed terminal reaches the whole
-// process group, and a closed standard output every process that shares
-// it. The demo's own copy of that signal may not have been handled yet,
-// and a failure reported in the meantime (the writer "died before it was
-// ready") would be a lie. This is what a shell does when a command it
-// waits for dies of SIGINT: it ends itself by SIGINT.
-func sameEnd(w *child.Cmd) {
-	ws, ok := w.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() {
-		return
-	}
-	for _, sig := range cleanup.Signals {
-		if ws.Signal() == sig {
-			cleanup.Die(sig)
-		}
+	if ws, ok := w.ProcessState.Sys().(syscall.WaitStatus); ok {
+		cleanup.FollowChild(ws)
 	}
 }
 

@@ -59,9 +59,6 @@ func client(args []string) {
 	}
 	child.Ready("") // in the demo: connected
 	rd := bufio.NewReader(c)
-	if ty != unix.SOCK_DGRAM { // a connection starts with the server's greeting
-		greeting(me, ty, c, rd)
-	}
 	in := bufio.NewReader(os.Stdin)
 	for {
 		prompt()
@@ -99,17 +96,6 @@ func client(args []string) {
 		me.Printf("server# %s", reply)
 		refused(me, reply)
 	}
-}
-
-// greeting reads the server's first line: a welcome, or why it refuses
-// this client, followed by the end of the connection.
-func greeting(me *say.Speaker, ty int, c *net.UnixConn, rd *bufio.Reader) {
-	g, err := recvMsg(ty, c, rd)
-	if err != nil {
-		serverGone(me, err)
-	}
-	me.Printf("server# %s", g)
-	refused(me, g)
 }
 
 // refused ends the client with status 1 if the server refused it: the

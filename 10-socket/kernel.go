@@ -79,7 +79,7 @@ func connFD(c syscall.Conn) int {
 // unixRow is one line of /proc/net/unix, spelled out.
 type unixRow struct {
 	inode, typ, state, path string
-	listening              bool
+	listening               bool
 }
 
 var stNames = map[string]string{"01": "UNCONNECTED", "02": "CONNECTING", "03": "CONNECTED", "04": "DISCONNECTING"}
@@ -109,6 +109,18 @@ func procNetUnix(inode string) (unixRow, bool) {
 		return r, true
 	}
 	return unixRow{}, false
+}
+
+// rowsWithPath lists the inodes of the sockets bound to path.
+func rowsWithPath(path string) []string {
+	b, _ := os.ReadFile("/proc/net/unix")
+	var inodes []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if fl := strings.Fields(l); len(fl) > 7 && fl[7] == path {
+			inodes = append(inodes, fl[6])
+		}
+	}
+	return inodes
 }
 
 // row is the kernel's view of the socket behind fd, as one line:

@@ -59,11 +59,12 @@ func main() {
 	// Go cannot fork: the demo's children are this program run again in a
 	// role. This line hands over to that role.
 	child.Dispatch(map[string]func([]string){
-		"pair":     pairChild, // socketpair.go
-		"server":   server,    // server.go
-		"client":   client,    // client.go
-		"dial":     dial,      // abstract.go
-		"receiver": receiver,  // fdpass.go
+		"pair":      pairChild, // socketpair.go
+		"server":    server,    // server.go
+		"client":    client,    // client.go
+		"dial":      dial,      // abstract.go
+		"as-nobody": asNobody,  // peercred.go
+		"receiver":  receiver,  // fdpass.go
 	})
 	if len(os.Args) > 1 {
 		switch os.Args[1] {

@@ -88,11 +88,12 @@ func lost(p *say.Speaker, c *child.Cmd, err error) {
 }
 
 // reap waits for c and prints how it ended; a child killed by one of
-// cleanup.Signals ends the demo as lost does.
-func reap(p *say.Speaker, c *child.Cmd) {
+// cleanup.Signals other than the one the demo sent (sent) ends the demo
+// as lost does.
+func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 	c.Wait() //nolint:errcheck // the status is what we report
-	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() != syscall.SIGKILL {
+	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (len(sent) == 0 || ws.Signal() != sent[0]) {
 		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
 	}
-	p.Printf("waitpid: %s %d %s", c.Role, c.Process.Pid, child.Describe(c.ProcessState))
+	p.Printf("waitpid: child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
 }

@@ -180,30 +180,13 @@ func (s *chatServer) serve(c *net.UnixConn) {
 		s.me.Fatal(err)
 	}
 	rd := bufio.NewReader(c)
-	if int(cred.Uid) != os.Getuid() {
-		why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", cred.Uid, os.Getuid())
-		s.send(c, nil, why)
-		for { // until it hangs up, so the lines come in order
-			if _, err := s.recv(c, rd); err != nil {
-				break
-			}
-		}
-		c.Close()
-		s.turn.Lock()
-		if !s.done {
-			s.me.Warnf("client pid %d uid %d gid %d: %s", cred.Pid, cred.Uid, cred.Gid, why)
-		}
-		s.turn.Unlock()
-		return
-	}
-	s.send(c, nil, fmt.Sprintf("welcome, pid %d: the server answers each line", cred.Pid))
 	first := true
 	for {
 		// n = read(cfd, buf, sizeof buf): a line, or one message
 		text, err := s.recv(c, rd)
 		if err != nil {
 			s.turn.Lock()
-			if !s.done {
+			if !s.done && !first { // one that hung up without a word (a probe) goes unsaid
 				s.me.Printf("client pid %d: %v", cred.Pid, err)
 			}
 			s.turn.Unlock()
@@ -212,6 +195,17 @@ func (s *chatServer) serve(c *net.UnixConn) {
 		}
 		if first { // said once the client has spoken, so the lines come in order
 			first = false
+			if int(cred.Uid) != os.Getuid() {
+				why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", cred.Uid, os.Getuid())
+				s.turn.Lock()
+				if !s.done {
+					s.me.Warnf("client pid %d uid %d gid %d: %s", cred.Pid, cred.Uid, cred.Gid, why)
+				}
+				s.turn.Unlock()
+				s.send(c, nil, why)
+				c.Close()
+				return
+			}
 			s.turn.Lock()
 			s.me.Printf("accepted client pid %d uid %d gid %d (SO_PEERCRED, checked by the kernel)", cred.Pid, cred.Uid, cred.Gid)
 			s.me.Kernel("%s", connRow(c))
@@ -261,7 +255,7 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 	if s.dir != nil {
 		s.dir.remove(s.me)
 	}
-	bye() //nolint:errcheck // the client may be gone
+	bye()           //nolint:errcheck // the client may be gone
 	cleanup.Exit(0) // the other clients' sockets close with the process: end of file
 }
 
@@ -332,7 +326,7 @@ func (s *chatServer) send(c *net.UnixConn, to *net.UnixAddr, text string) {
 	default:
 		_, err = c.Write([]byte(text))
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) { // gone: its business
 		s.me.Warnf("could not answer: %v", err)
 	}
 }

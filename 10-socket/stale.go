@@ -10,9 +10,12 @@ import (
 	"errors"
 	"net"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
@@ -32,6 +35,9 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 	case !errors.Is(err, unix.ECONNREFUSED):
 		return nil, err
 	}
+	// A second server starting at this very moment could pass the same
+	// test; one that binds between our connect and our unlink would lose
+	// its file. A lock file (flock) beside the socket closes that window.
 	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: nobody listens, so it is the stale\n"+
 		"socket file of a server that was killed (kill -9) or crashed; removing it", name)
 	if err := os.Remove(name); err != nil {
@@ -44,12 +50,64 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 func probe(ty int, name string) error {
 	c, err := net.DialUnix(network(ty), nil, unixAddr(ty, name))
 	if err != nil {
-		return syserr.Wrap("connect("+name+")", err, syserr.Meanings{
+		m := syserr.Meanings{
 			unix.ENOENT:       "no such file: no server made it",
 			unix.ECONNREFUSED: "a socket file, but nobody listens on it",
 			unix.EPROTOTYPE:   "a socket of another type listens there",
-		})
+		}
+		if name[0] == '@' {
+			m[unix.ECONNREFUSED] = "no socket has this abstract name"
+		}
+		return syserr.Wrap("connect("+addrName(name)+")", err, m)
 	}
 	c.Close()
 	return nil
+}
+
+// stale is the demo's step 3: connect's two errors, then a server killed
+// with kill -9, the file it leaves, and how the next server tells a stale
+// file from a live one.
+func stale(p *say.Speaker, d *dir) {
+	missing := d.join("nobody-made-this.sock")
+	p.Warnf("%v", probe(unix.SOCK_STREAM, missing))
+
+	// A socket file with no listener: bind() without listen(), then close().
+	bound := d.join("bound.sock")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = unix.Bind(fd, &unix.SockaddrUnix{Name: bound})
+	}
+	if err != nil {
+		p.Fatal(syserr.Wrap("socket+bind", err, nil))
+	}
+	p.Printf("socket(), bind(%s), no listen()", bound)
+	p.Warnf("%v", probe(unix.SOCK_STREAM, bound))
+	unix.Close(fd)
+	p.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
+	os.Remove(bound)
+
+	// kill -9 of a server: nothing runs, nothing unlinks.
+	path := d.join("chat.sock")
+	srv := child.Command("server", "-path", path)
+	srv.Cleans = true
+	start(p, srv)
+	p.Printf("kill -9 %d (SIGKILL: no handler runs, nobody unlinks the file)", srv.Process.Pid)
+	srv.Process.Signal(syscall.SIGKILL) //nolint:errcheck // reap says how it ended
+	reap(p, srv, syscall.SIGKILL)
+	p.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
+	_, err = net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
+	p.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
+	p.Printf("starting a new server on the same path: it connects first to see whether the file is live")
+	srv = child.Command("server", "-path", path)
+	srv.Cleans = true
+	start(p, srv)
+	if err := probe(unix.SOCK_STREAM, path); err != nil {
+		p.Fatal(err)
+	}
+	p.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
+		"would delete its file, and no new client could reach it while it runs", path)
+	p.Printf("kill %d (SIGTERM: its handler removes its socket file)", srv.Process.Pid)
+	srv.Process.Signal(syscall.SIGTERM) //nolint:errcheck // reap says how it ended
+	reap(p, srv, syscall.SIGTERM)
+	p.Kernel("%s", fileMode(path))
 }

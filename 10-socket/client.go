@@ -26,14 +26,8 @@ func client(args []string) {
 	cleanup.Catch("client") // it makes nothing to remove, but ends as the signal says
 	me := say.New("client")
 	name := path + abstract
-	// fd = socket(AF_UNIX, type, 0);
-	var local *net.UnixAddr
-	if ty == unix.SOCK_DGRAM {
-		// bind(fd, {AF_UNIX}, sizeof(sa_family_t)): autobind, an abstract name
-		local = &net.UnixAddr{Net: "unixgram"}
-	}
-	// connect(fd, addr, len)
-	c, err := net.DialUnix(network(ty), local, unixAddr(ty, name))
+	// fd = socket(AF_UNIX, type, 0); connect(fd, addr, len)
+	c, err := dialChat(ty, name)
 	if err != nil {
 		me.Fatal(syserr.Wrap("connect("+addrName(name)+")", err, syserr.Meanings{
 			unix.ENOENT:       "no such file: is the server running, and is this its -path?",
@@ -96,6 +90,34 @@ func client(args []string) {
 		me.Printf("server# %s", reply)
 		refused(me, reply)
 	}
+}
+
+// dialChat connects. A datagram client first binds with an empty address
+// (addrlen sizeof(sa_family_t)): the kernel then picks it an abstract name
+// ("autobind"), the address the server answers to. Package net has no way
+// to ask for that (an empty local name means "unbound"), so it is done
+// with unix.Bind and handed to net with FileConn.
+func dialChat(ty int, name string) (*net.UnixConn, error) {
+	if ty != unix.SOCK_DGRAM {
+		return net.DialUnix(network(ty), nil, unixAddr(ty, name))
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, ty|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "dgram")
+	defer f.Close() // FileConn made its own copy
+	if err := unix.Bind(fd, &unix.SockaddrUnix{}); err != nil {
+		return nil, syserr.Wrap("bind", err, nil)
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: name}); err != nil {
+		return nil, err
+	}
+	c, err := net.FileConn(f)
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.UnixConn), nil
 }
 
 // refused ends the client with status 1 if the server refused it: the

@@ -134,8 +134,9 @@ func (s *chatServer) listen(name string) (endpoint, error) {
 		if strings.HasPrefix(name, "@") {
 			return "", ep.Close, nil // nothing to remove: the name goes with the socket
 		}
-		if s.ty == unix.SOCK_DGRAM { // net unlinks only a listener's file
-			return "socket file " + name, func() error { ep.Close(); return os.Remove(name) }, nil
+		if s.ty == unix.SOCK_DGRAM { // net unlinks only a listener's file; the socket
+			// itself stays open for the goodbye and closes with the process
+			return "socket file " + name, func() error { return os.Remove(name) }, nil
 		}
 		return "socket file " + name, ep.Close, nil // Close unlinks the file
 	})
@@ -246,9 +247,14 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 		if err != nil {
 			s.me.Fatal(err)
 		}
-		if strings.HasPrefix(s.name, "@") {
+		switch {
+		case s.ty == unix.SOCK_DGRAM && !strings.HasPrefix(s.name, "@"):
+			s.me.Printf("%s: unlink(%s): %s; an empty datagram says goodbye", why, s.name, fileMode(s.name))
+		case s.ty == unix.SOCK_DGRAM:
+			s.me.Printf("%s: an empty datagram says goodbye", why)
+		case strings.HasPrefix(s.name, "@"):
 			s.me.Printf("%s: closed the socket; its abstract name went with it", why)
-		} else {
+		default:
 			s.me.Printf("%s: closed the socket; %s", why, fileMode(s.name))
 		}
 	})
@@ -352,6 +358,8 @@ func recvMsg(ty int, c *net.UnixConn, rd *bufio.Reader) (string, error) {
 	buf := make([]byte, msgMax+1)
 	n, _, flags, _, err := c.ReadMsgUnix(buf, nil)
 	switch {
+	case errors.Is(err, io.EOF) && ty == unix.SOCK_SEQPACKET: // net's name for recvmsg() = 0 there
+		return "", errors.New("end of file: it closed the connection")
 	case err != nil:
 		return "", syserr.Wrap("recvmsg", err, nil)
 	case n == 0 && ty == unix.SOCK_SEQPACKET:

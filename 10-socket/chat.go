@@ -17,7 +17,8 @@ import (
 func chat(p *say.Speaker, d *dir) {
 	srv := child.Command("server")
 	srv.Stdin = strings.NewReader("hi, client\nquit\n") // its two answers
-	srv.Cleans = true                                   // it removes its own directory and socket file
+	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	path := start(p, srv)
 	p.Printf("the server is listening; starting the client on %s", path)
 	cl := child.Command("client", "-path", path)

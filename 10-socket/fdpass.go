@@ -36,9 +36,9 @@ func fdPass(p *say.Speaker, d *dir) {
 		p.Fatal(syserr.Wrap("accept", err, nil))
 	}
 	path := d.join("passed.txt")
-	if err := os.WriteFile(path, []byte("a line passed by descriptor\n"), 0o600); err != nil {
-		p.Fatal(syserr.Wrap("write "+path, err, nil))
-	}
+	h := made(p, "file "+path, func() error {
+		return os.WriteFile(path, []byte("a line passed by descriptor\n"), 0o600)
+	}, func() error { return os.Remove(path) })
 	f, err := os.Open(path)
 	if err != nil {
 		p.Fatal(syserr.Wrap("open", err, nil))
@@ -65,7 +65,7 @@ func fdPass(p *say.Speaker, d *dir) {
 	c.Close()
 	f.Close()
 	reap(p, rc)
-	os.Remove(path)
+	h.Release() //nolint:errcheck // the directory goes at the end anyway
 }
 
 // receiver connects to args[0], receives a descriptor, reads 6 bytes

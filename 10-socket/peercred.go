@@ -30,6 +30,7 @@ func peerCreds(p *say.Speaker) {
 	srv := child.Command("server", "-abstract", name)
 	srv.Stdin = strings.NewReader("")
 	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	start(p, srv)
 	// The abstract name needs no file permission: a socket file in our
 	// 0700 directory would have stopped uid 65534 with EACCES at connect.

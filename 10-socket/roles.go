@@ -50,13 +50,15 @@ func demoDir(p *say.Speaker) *dir {
 
 func (d *dir) join(name string) string { return filepath.Join(d.path, name) }
 
+// remove removes the directory and says so. Not ReleaseThen: a "removed"
+// line that meets a closed standard output ends the program (common/say
+// calls cleanup.Die), and Die waits for the lock ReleaseThen holds. A line
+// printed after the removal can be lost to an interrupt, never be a lie.
 func (d *dir) remove(p *say.Speaker) {
-	d.h.ReleaseThen(func(err error) {
-		if err != nil {
-			p.Fatal(syserr.Wrap("remove "+d.path, err, nil))
-		}
-		p.Printf("removed %s", d.path)
-	})
+	if err := d.h.Release(); err != nil {
+		p.Fatal(syserr.Wrap("remove "+d.path, err, nil))
+	}
+	p.Printf("removed %s", d.path)
 }
 
 // start starts c and waits until it is ready; its message is returned.
@@ -96,4 +98,21 @@ func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
 	}
 	p.Printf("waitpid: child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+}
+
+// made creates a file of the demo's (a socket file, a text file) inside
+// cleanup.Make, so that an interrupt never finds it made and unregistered,
+// and a main goroutine still running while the signal path removes
+// everything blocks here instead of making files behind its back.
+func made(p *say.Speaker, what string, mk func() error, undo func() error) *cleanup.Handle {
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		if err := mk(); err != nil {
+			return "", nil, err
+		}
+		return what, undo, nil
+	})
+	if err != nil {
+		p.Fatal(err)
+	}
+	return h
 }

@@ -243,10 +243,10 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 	}
 	s.done = true
 	why := map[bool]string{true: `"quit"`, false: "end of input"}[ok]
-	s.ln.ReleaseThen(func(err error) {
-		if err != nil {
-			s.me.Fatal(err)
-		}
+	if err := s.ln.Release(); err != nil { // not ReleaseThen: see dir.remove
+		s.me.Fatal(err)
+	}
+	{
 		switch {
 		case s.ty == unix.SOCK_DGRAM && !strings.HasPrefix(s.name, "@"):
 			s.me.Printf("%s: unlink(%s): %s; an empty datagram says goodbye", why, s.name, fileMode(s.name))
@@ -257,7 +257,7 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 		default:
 			s.me.Printf("%s: closed the socket; %s", why, fileMode(s.name))
 		}
-	})
+	}
 	if s.dir != nil {
 		s.dir.remove(s.me)
 	}

@@ -38,8 +38,8 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 	// A second server starting at this very moment could pass the same
 	// test; one that binds between our connect and our unlink would lose
 	// its file. A lock file (flock) beside the socket closes that window.
-	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: nobody listens, so it is the stale\n"+
-		"socket file of a server that was killed (kill -9) or crashed; removing it", name)
+	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: a stale socket file:\n"+
+		"nobody listens, its server was killed (kill -9) or crashed; removing it", name)
 	if err := os.Remove(name); err != nil {
 		return nil, syserr.Wrap("unlink", err, nil)
 	}
@@ -73,33 +73,36 @@ func stale(p *say.Speaker, d *dir) {
 
 	// A socket file with no listener: bind() without listen(), then close().
 	bound := d.join("bound.sock")
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err == nil {
-		err = unix.Bind(fd, &unix.SockaddrUnix{Name: bound})
-	}
-	if err != nil {
-		p.Fatal(syserr.Wrap("socket+bind", err, nil))
-	}
+	var fd int
+	h := made(p, "socket file "+bound, func() error {
+		var err error
+		if fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err == nil {
+			err = unix.Bind(fd, &unix.SockaddrUnix{Name: bound})
+		}
+		return syserr.Wrap("socket+bind", err, nil)
+	}, func() error { return os.Remove(bound) })
 	p.Printf("socket(), bind(%s), no listen()", bound)
 	p.Warnf("%v", probe(unix.SOCK_STREAM, bound))
 	unix.Close(fd)
 	p.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
-	os.Remove(bound)
+	h.Release() //nolint:errcheck // the directory goes at the end anyway
 
 	// kill -9 of a server: nothing runs, nothing unlinks.
 	path := d.join("chat.sock")
 	srv := child.Command("server", "-path", path)
 	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	start(p, srv)
 	p.Printf("kill -9 %d (SIGKILL: no handler runs, nobody unlinks the file)", srv.Process.Pid)
 	srv.Process.Signal(syscall.SIGKILL) //nolint:errcheck // reap says how it ended
 	reap(p, srv, syscall.SIGKILL)
 	p.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
-	_, err = net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
+	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
 	p.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
 	p.Printf("starting a new server on the same path: it connects first to see whether the file is live")
 	srv = child.Command("server", "-path", path)
 	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	start(p, srv)
 	if err := probe(unix.SOCK_STREAM, path); err != nil {
 		p.Fatal(err)

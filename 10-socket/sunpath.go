@@ -37,10 +37,11 @@ func sunPath(p *say.Speaker, d *dir) {
 	for i := 0; i < size; i++ {
 		sa.Path[i] = int8(long[i])
 	}
-	err = rawBind(fd, &sa, unsafe.Sizeof(sa))
+	h := made(p, "socket file "+long, func() error { err = rawBind(fd, &sa, unsafe.Sizeof(sa)); return nil },
+		func() error { os.Remove(long); return nil })
 	p.Printf("raw bind(fd, {AF_UNIX, %d bytes, no NUL}, addrlen %d) = %s; %s", size, unsafe.Sizeof(sa), errOrZero(err), fileMode(long))
 	p.Printf("the kernel accepts a full sun_path without its NUL; only Go's wrappers refuse it")
-	os.Remove(long)
+	h.Release() //nolint:errcheck // as above
 
 	// strncpy(addr.sun_path, path, sizeof(addr.sun_path) - 1): a longer path
 	// is cut silently, and bind() makes a file of another name.
@@ -54,12 +55,13 @@ func sunPath(p *say.Speaker, d *dir) {
 	for i := 0; i < size-1; i++ {
 		sa.Path[i] = int8(longer[i])
 	}
-	err = rawBind(fd2, &sa, unsafe.Sizeof(sa))
 	cut := longer[:size-1]
+	h = made(p, "socket file "+cut, func() error { err = rawBind(fd2, &sa, unsafe.Sizeof(sa)); return nil },
+		func() error { os.Remove(cut); return nil })
 	p.Warnf("strncpy(sun_path, a %d-byte path, %d) then bind() = %s: it made %s, %d bytes,\n"+
 		"not the path asked for (%s); check strlen(path) < sizeof sun_path first",
 		len(longer), size-1, errOrZero(err), strings.TrimPrefix(cut, d.path+"/")[:8]+"...", len(cut), fileMode(longer))
-	os.Remove(cut)
+	h.Release() //nolint:errcheck // as above
 }
 
 // rawBind is bind(2) with the caller's own sockaddr and addrlen.

@@ -205,20 +205,24 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (pfd[0].fd == 0) { /* a line of our own input: the answer */
-			n = read(0, in + inlen, sizeof in - 1 - inlen);
-			if (n > 0) {
-				char *nl;
-				inlen += n;
-				in[inlen] = '\0';
-				if ((nl = strchr(in, '\n')) == NULL && inlen < sizeof in - 1)
-					continue; /* a partial line */
-				if (nl)
-					*nl = '\0';
+			char *nl;
+			in[inlen] = '\0';
+			n = 1;
+			if ((nl = strchr(in, '\n')) == NULL) { /* no whole line buffered yet */
+				n = read(0, in + inlen, sizeof in - 1 - inlen);
+				if (n > 0) {
+					inlen += n;
+					in[inlen] = '\0';
+					if ((nl = strchr(in, '\n')) == NULL && inlen < sizeof in - 1)
+						continue; /* a partial line */
+				}
+				if (n <= 0 && inlen > 0) { /* a last line without '\n' */
+					in[inlen] = '\0';
+					n = 1;
+				}
 			}
-			if (n <= 0 && inlen > 0) { /* a last line without '\n' */
-				in[inlen] = '\0';
-				n = 1;
-			}
+			if (nl)
+				*nl = '\0';
 			if (n <= 0 || strcmp(in, "quit") == 0 || strlen(in) > MSGMAX) {
 				printf("%s: closing the socket; unlink(%s)\n", n <= 0 ? "end of input" : "\"quit\"", path);
 				if (ty == SOCK_DGRAM)
@@ -226,14 +230,14 @@ int main(int argc, char **argv)
 				break;
 			}
 			printf("answering \"%s\"\n", in);
-			n = strlen(in);
-			if (ty == SOCK_STREAM)
-				in[n++] = '\n';
+			n = snprintf(msg, sizeof msg, "%s%s", in, ty == SOCK_STREAM ? "\n" : "");
 			if (ty == SOCK_DGRAM)
-				sendto(fd, in, n, 0, (struct sockaddr *)&from, fromlen);
+				sendto(fd, msg, n, 0, (struct sockaddr *)&from, fromlen);
 			else
-				send(cl[waiting].fd, in, n, MSG_NOSIGNAL);
-			inlen = 0;
+				send(cl[waiting].fd, msg, n, MSG_NOSIGNAL);
+			/* keep what follows the line for the next answer */
+			inlen = nl ? inlen - (size_t)(nl + 1 - in) : 0;
+			memmove(in, nl ? nl + 1 : in, inlen);
 			waiting = -1;
 			fromlen = 0;
 			continue;

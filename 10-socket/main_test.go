@@ -22,6 +22,7 @@ func TestMain(m *testing.M) { exampletest.Main(m) }
 var rules = []exampletest.Rule{
 	{Re: regexp.MustCompile(`10-socket-(\d+)`), Fixed: "N"},
 	{Re: regexp.MustCompile(`kill (?:-9 )?(\d+)`), Class: "PID"},
+	{Re: regexp.MustCompile(`addrlen (\d+), no NUL`), Fixed: "LEN"},
 	{Re: regexp.MustCompile(`/proc/(\d+)/fd`), Class: "PID"},
 	{Re: regexp.MustCompile(`/(x{8,})`), Fixed: "XXX"},
 	{Re: regexp.MustCompile(`net:\[(\d+)\]`), Class: "NETNS"},

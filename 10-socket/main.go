@@ -33,6 +33,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 )
@@ -75,7 +76,7 @@ func main() {
 		}
 	}
 	cleanup.Catch("parent")
-	say.Parse(flag.NewFlagSet("10-socket", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
+	cmdline.Parse(flag.NewFlagSet("10-socket", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
 	p := say.New("parent")
 	d := demoDir(p)
 

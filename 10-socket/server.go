@@ -23,6 +23,7 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
@@ -36,19 +37,19 @@ func addrFlags(name string, args []string, needAddr bool) (ty int, path, abstrac
 	tyS := fs.String("type", "stream", "stream, seqpacket or dgram")
 	fs.StringVar(&path, "path", "", "the socket file")
 	fs.StringVar(&abstract, "abstract", "", "an abstract name")
-	say.Parse(fs, args, usage, 0, 0)
+	cmdline.Parse(fs, args, usage, 0, 0)
 	ty, ok := map[string]int{"stream": unix.SOCK_STREAM, "seqpacket": unix.SOCK_SEQPACKET, "dgram": unix.SOCK_DGRAM}[*tyS]
 	switch {
 	case !ok:
-		say.Usage(usage, "-type must be stream, seqpacket or dgram, not %q", *tyS)
+		cmdline.Usage(usage, "-type must be stream, seqpacket or dgram, not %q", *tyS)
 	case path != "" && abstract != "":
-		say.Usage(usage, "give -path or -abstract, not both")
+		cmdline.Usage(usage, "give -path or -abstract, not both")
 	case needAddr && path == "" && abstract == "":
-		say.Usage(usage, "give -path or -abstract: the server prints the command to type")
+		cmdline.Usage(usage, "give -path or -abstract: the server prints the command to type")
 	case len(path) >= len(unix.RawSockaddrUnix{}.Path):
-		say.Usage(usage, "-path is %d bytes; sun_path holds %d with its NUL, so at most %d", len(path), len(unix.RawSockaddrUnix{}.Path), len(unix.RawSockaddrUnix{}.Path)-1)
+		cmdline.Usage(usage, "-path is %d bytes; sun_path holds %d with its NUL, so at most %d", len(path), len(unix.RawSockaddrUnix{}.Path), len(unix.RawSockaddrUnix{}.Path)-1)
 	case len(abstract) >= len(unix.RawSockaddrUnix{}.Path):
-		say.Usage(usage, "-abstract is %d bytes; at most %d", len(abstract), len(unix.RawSockaddrUnix{}.Path)-1)
+		cmdline.Usage(usage, "-abstract is %d bytes; at most %d", len(abstract), len(unix.RawSockaddrUnix{}.Path)-1)
 	}
 	if abstract != "" {
 		abstract = "@" + abstract // package net's spelling of the leading NUL

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/goipc/ipc-examples/common/exampletest"
+)
+
+func TestMain(m *testing.M) { exampletest.Main(m) }
+
+// rules normalise what changes from run to run besides PIDs, inodes and
+// TMPDIR: mkdtemp's suffix, the padding that makes a 108-byte path, the
+// network namespace, autobind names, and descriptor numbers that depend
+// on how many the Go runtime holds (an eventfd from Go 1.23, a pipe before).
+var rules = []exampletest.Rule{
+	{Re: regexp.MustCompile(`10-socket-(\d+)`), Fixed: "N"},
+	{Re: regexp.MustCompile(`kill (?:-9 )?(\d+)`), Class: "PID"},
+	{Re: regexp.MustCompile(`addrlen (\d+), no NUL`), Fixed: "LEN"},
+	{Re: regexp.MustCompile(`/proc/(\d+)/fd`), Class: "PID"},
+	{Re: regexp.MustCompile(`/(x{8,})`), Fixed: "XXX"},
+	{Re: regexp.MustCompile(`net:\[(\d+)\]`), Class: "NETNS"},
+	{Re: regexp.MustCompile(`@([0-9a-f]{5})\b`), Class: "AUTO"},
+	{Re: regexp.MustCompile(`(?:installed fd|read\(|/fd/|SCM_RIGHTS \[|fd) (\d+)(?:[ ,)\]:]|$)`), Class: "FD"},
+	{Re: regexp.MustCompile(`/fd/(\d+)`), Class: "FD"},
+	{Re: regexp.MustCompile(`read\((\d+),`), Class: "FD"},
+	{Re: regexp.MustCompile(`SCM_RIGHTS \[(\d+)\]`), Class: "FD"},
+}
+
+func TestDemo(t *testing.T) {
+	res := exampletest.RunOK(t, exampletest.Opts{})
+	exampletest.Contains(t, res.Out,
+		`parent `, `read 4 bytes: "pong"`,
+		"STREAM LISTENING path=", "srwx",
+		"server# hi, client", `"quit": closed the socket; lstat(`,
+		"failed: ENOENT", "failed: ECONNREFUSED",
+		"was killed by signal 9 (SIGKILL)", "connect: ECONNREFUSED: a stale socket file",
+		"net.Listen: listen unix PATH: bind: invalid argument", "unix.Bind: EINVAL",
+		`["onetwothree"]`, `["one" "two" "three"]`, "msg_flags MSG_TRUNC",
+		`recvmsg(flags MSG_TRUNC) = 12`,
+		`read(`, `"a line"`,
+		"net.ListenUnix, ln.Close(): lstat(",
+	)
+	if os.Getuid() == 0 {
+		exampletest.Contains(t, res.Out, "refused: uid 65534 is not the server's uid 0 (SO_PEERCRED)", "exited with status 1")
+	}
+	// SCM_RIGHTS: the receiver's read moved the sender's offset: one open
+	// file description.
+	exampletest.Contains(t, res.Out, "offset 0\n", "offset 6: the receiver's read moved this process's offset")
+	exampletest.Golden(t, "demo", res, rules...)
+}
+
+// Every step boundary, each of the four endings: nothing left behind.
+func TestInterrupts(t *testing.T) {
+	n := exampletest.Interrupts(t, exampletest.Opts{}, exampletest.StepHeader)
+	t.Logf("%d interrupted runs", n)
+}
+
+func TestUsage(t *testing.T) {
+	long := "/" + strings.Repeat("x", 107)
+	exampletest.CheckBad(t, "usage: 10-socket",
+		exampletest.Bad{Args: []string{"bogus"}, Why: "unexpected argument"},
+		exampletest.Bad{Args: []string{"server", "-type", "raw"}, Why: "-type must be"},
+		exampletest.Bad{Args: []string{"client"}, Why: "give -path or -abstract"},
+		exampletest.Bad{Args: []string{"client", "-path", "a", "-abstract", "b"}, Why: "not both"},
+		exampletest.Bad{Args: []string{"server", "-path", long}, Why: "sun_path holds 108"},
+		exampletest.Bad{Args: []string{"server", "extra"}, Why: "unexpected argument"},
+	)
+}
+
+// peer is a server or a client binary: the Go one (with its role) or a C twin.
+type peer struct {
+	name string
+	bin  func(t *testing.T) string
+	args []string
+}
+
+var (
+	goServer = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"server"}}
+	cServer  = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/server.c") }, nil}
+	goClient = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"client"}}
+	cClient  = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/client.c") }, nil}
+)
+
+// Go and C servers and clients chat, every pair, every socket type: the
+// same protocol, through the same socket file.
+func TestChatGoAndC(t *testing.T) {
+	for _, ty := range []string{"stream", "seqpacket", "dgram"} {
+		for _, srv := range []peer{goServer, cServer} {
+			for _, cl := range []peer{goClient, cClient} {
+				t.Run(ty+"/"+srv.name+"-server/"+cl.name+"-client", func(t *testing.T) {
+					path := filepath.Join(t.TempDir(), "chat.sock")
+					s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-type", ty, "-path", path),
+						Stdin: strings.NewReader("hi, client\nquit\n")})
+					s.WaitFor("in another terminal")
+					c := exampletest.Run(t, cl.bin(t), exampletest.Opts{Args: append(append([]string{}, cl.args...), "-type", ty, "-path", path),
+						Stdin: strings.NewReader("hello, server\nhow are you?\n")})
+					sr := s.Wait()
+					if c.Code() != 0 || sr.Code() != 0 {
+						t.Fatalf("client exit %d, server exit %d:\nclient:\n%s\nserver:\n%s", c.Code(), sr.Code(), c.Out, sr.Out)
+					}
+					exampletest.Contains(t, c.Out, "server# hi, client", `sending "how are you?"`)
+					if ty == "dgram" {
+						exampletest.Contains(t, c.Out, "an empty datagram: the server's goodbye")
+					} else {
+						exampletest.Contains(t, c.Out, "the server closed the connection")
+					}
+					exampletest.Contains(t, sr.Out, "# hello, server", "# how are you?", `"quit"`)
+					if _, err := os.Lstat(path); !os.IsNotExist(err) {
+						t.Errorf("the server left its socket file %s (lstat: %v)", path, err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// kill -9 leaves the socket file; the next server, in either language,
+// finds it stale (connect: ECONNREFUSED) and takes the path; a third one,
+// while that server lives, must refuse and leave its file alone (the
+// tutorials' unconditional unlink() before bind() would delete it).
+func TestStaleSocketFile(t *testing.T) {
+	for _, order := range [][2]peer{{goServer, cServer}, {cServer, goServer}} {
+		first, second := order[0], order[1]
+		t.Run(first.name+"-killed/"+second.name+"-next", func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "s.sock")
+			args := func(p peer) []string { return append(append([]string{}, p.args...), "-path", path) }
+			held := heldOpen(t)
+			a := exampletest.Start(t, first.bin(t), exampletest.Opts{Args: args(first), Stdin: held})
+			a.WaitFor("in another terminal")
+			a.Signal(syscall.SIGKILL)
+			a.Wait()
+			if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeSocket == 0 {
+				t.Fatalf("after kill -9 the socket file should stay: %v %v", fi, err)
+			}
+			b := exampletest.Start(t, second.bin(t), exampletest.Opts{Args: args(second), Stdin: held})
+			b.WaitFor("a stale socket file")
+			b.WaitFor("in another terminal")
+			c := exampletest.Run(t, first.bin(t), exampletest.Opts{Args: args(first), Stdin: held, Split: true})
+			if c.Code() != 1 || !strings.Contains(c.Stderr, "a server is listening there") {
+				t.Errorf("a server on a live path: exit %d, want 1 and 'a server is listening there'; stderr:\n%s", c.Code(), c.Stderr)
+			}
+			if _, err := os.Lstat(path); err != nil {
+				t.Fatalf("the live server's socket file was removed: %v", err)
+			}
+			b.Signal(syscall.SIGTERM)
+			res := b.Wait()
+			if !res.Status.Signaled() || res.Status.Signal() != syscall.SIGTERM {
+				t.Errorf("server: %v, want killed by SIGTERM", res.Status)
+			}
+			if _, err := os.Lstat(path); !os.IsNotExist(err) {
+				t.Errorf("SIGTERM left the socket file: %v", err)
+			}
+		})
+	}
+}
+
+// Ctrl-C, the terminal closed and kill: a server, Go or C, removes its
+// socket file and its private directory and dies of that signal; a
+// client killed with -9 leaves nothing, and the server goes on.
+func TestServerEndings(t *testing.T) {
+	for _, srv := range []peer{goServer, cServer} {
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
+			t.Run(srv.name+"/"+sig.String(), func(t *testing.T) {
+				s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: srv.args, Stdin: heldOpen(t)})
+				line := s.WaitFor("in another terminal")
+				path := line[strings.Index(line, "-path ")+6:]
+				path = strings.Fields(path)[0]
+				c := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"client", "-path", path}, Stdin: heldOpen(t)})
+				c.WaitFor("the server is pid")
+				c.Signal(syscall.SIGKILL)
+				c.Wait()
+				if _, err := os.Lstat(path); err != nil {
+					t.Fatalf("the server's socket file is gone after its client's kill -9: %v", err)
+				}
+				unixSignalGroup(t, s.Pid(), sig)
+				res := s.Wait() // checks that TMPDIR is empty: file and directory gone
+				if !res.Status.Signaled() || res.Status.Signal() != sig {
+					t.Errorf("server: %v, want killed by %v:\n%s", res.Status, sig, res.Out)
+				}
+			})
+		}
+	}
+}
+
+// SO_PEERCRED: a client running as uid 65534 is refused, by the Go and by
+// the C server, and each says why. The client is started with
+// SysProcAttr.Credential from a copy of the binary that uid 65534 may
+// execute; the abstract name needs no file permission.
+func TestPeerCredRefusesAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		exampletest.Skip(t, "only root can start a process as uid 65534 (CAP_SETUID)")
+	}
+	dir, err := os.MkdirTemp("", "10-socket-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	for _, p := range []string{"go", "c"} {
+		src := exampletest.Binary(t)
+		if p == "c" {
+			src = exampletest.BuildC(t, "c/client.c")
+		}
+		copyFile(t, src, filepath.Join(dir, p+"-client"))
+	}
+	for _, srv := range []peer{goServer, cServer} {
+		for _, cl := range []string{"go", "c"} {
+			t.Run(srv.name+"-server/"+cl+"-client", func(t *testing.T) {
+				name := "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")
+				s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-abstract", name), Stdin: heldOpen(t)})
+				s.WaitFor("in another terminal")
+				args := []string{"-abstract", name}
+				if cl == "go" {
+					args = append([]string{"client"}, args...)
+				}
+				cmd := exec.Command(filepath.Join(dir, cl+"-client"), args...)
+				cmd.Dir = dir
+				cmd.Env = []string{"NO_COLOR=1", "TMPDIR=" + dir, "GORACE=atexit_sleep_ms=0"}
+				cmd.Stdin = strings.NewReader("let me in\n")
+				cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+				out, _ := cmd.CombinedOutput()
+				if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "server# refused: uid 65534") {
+					t.Errorf("client as uid 65534: exit %d, want 1 and the refusal:\n%s", code, out)
+				}
+				s.WaitFor("uid 65534")
+				s.Signal(syscall.SIGTERM)
+				s.Wait()
+			})
+		}
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+}
+
+// heldOpen is a standard input that never ends while the test runs.
+func heldOpen(t *testing.T) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); r.Close() })
+	return r
+}
+
+func unixSignalGroup(t *testing.T, pid int, sig syscall.Signal) {
+	t.Helper()
+	if err := syscall.Kill(-pid, sig); err != nil {
+		t.Fatal(err)
+	}
+}

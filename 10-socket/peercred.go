@@ -1,0 +1,68 @@
+package main
+
+// Step 7: SO_PEERCRED. The kernel records the PID, UID and GID of the
+// process that called connect(), and the server reads them: no key to
+// guess, no 0666 mode, no way to lie about them. This is the answer to
+// 07's "any local user may read and inject messages". A client of another
+// user is refused, and the server says why.
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/say"
+)
+
+// nobody is the user the demo's foreign client runs as.
+const nobody = 65534
+
+func peerCreds(p *say.Speaker) {
+	if os.Getuid() != 0 {
+		p.Warnf("not shown: starting a process as another user needs root (CAP_SETUID);\n" +
+			"try it with two users: go run ./10-socket server -abstract NAME, and the client as the other")
+		return
+	}
+	name := fmt.Sprintf("10-socket-%d-cred", os.Getpid())
+	srv := child.Command("server", "-abstract", name)
+	srv.Stdin = strings.NewReader("")
+	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
+	start(p, srv)
+	// The abstract name needs no file permission: a socket file in our
+	// 0700 directory would have stopped uid 65534 with EACCES at connect.
+	cl := child.Command("as-nobody", "-abstract", name)
+	cl.Stdin = strings.NewReader("let me in\n")
+	p.Printf("starting a client that drops to uid %d gid %d (setgid, setuid) before it connects", nobody, nobody)
+	start(p, cl)
+	cl.Wait() //nolint:errcheck // the status is what we report
+	p.Printf("waitpid: child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
+	p.Printf("kill %d (SIGTERM): the server has nothing to unlink on an abstract name", srv.Process.Pid)
+	srv.Process.Signal(syscall.SIGTERM) //nolint:errcheck // reap says how it ended
+	reap(p, srv, syscall.SIGTERM)
+}
+
+// asNobody is the client, run as uid and gid 65534 with no supplementary
+// groups. Go's syscall.Setuid changes every thread of the process (since
+// Go 1.16, through AllThreadsSyscall), as a C program's setuid() does.
+func asNobody(args []string) {
+	cleanup.Catch("client")
+	me := say.New("client")
+	for _, step := range []struct {
+		name string
+		f    func() error
+	}{
+		{"setgroups([])", func() error { return syscall.Setgroups(nil) }},
+		{"setgid", func() error { return syscall.Setgid(nobody) }},
+		{"setuid", func() error { return syscall.Setuid(nobody) }},
+	} {
+		if err := step.f(); err != nil {
+			me.Fatal(fmt.Errorf("%s: %v", step.name, err))
+		}
+	}
+	me.Printf("now uid %d gid %d", os.Getuid(), os.Getgid())
+	client(args)
+}

@@ -1,0 +1,118 @@
+package main
+
+// The demo's scaffolding: its private directory, and its children started,
+// waited for and ended in a way that tells the user's Ctrl-C from a
+// failure.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// dir is a private directory (mode 0700) registered with common/cleanup.
+type dir struct {
+	path string
+	h    *cleanup.Handle
+}
+
+// privateDir makes a directory under $TMPDIR that only this user can
+// enter, so nobody else can reach, replace or squat the socket files in
+// it, and two runs at once never meet.
+func privateDir() (*dir, error) {
+	d := &dir{}
+	var err error
+	d.h, err = cleanup.Make(func() (string, func() error, error) {
+		p, err := os.MkdirTemp("", "10-socket-") // mode 0700
+		if err != nil {
+			return "", nil, syserr.Wrap("mkdtemp", err, nil)
+		}
+		d.path = p
+		return "directory " + p, func() error { return os.RemoveAll(p) }, nil
+	})
+	return d, err
+}
+
+func demoDir(p *say.Speaker) *dir {
+	d, err := privateDir()
+	if err != nil {
+		p.Fatal(err)
+	}
+	p.Printf("made %s (mode 0700): this run's socket files go there", d.path)
+	return d
+}
+
+func (d *dir) join(name string) string { return filepath.Join(d.path, name) }
+
+// remove removes the directory and says so. Not ReleaseThen: a "removed"
+// line that meets a closed standard output ends the program (common/say
+// calls cleanup.Die), and Die waits for the lock ReleaseThen holds. A line
+// printed after the removal can be lost to an interrupt, never be a lie.
+func (d *dir) remove(p *say.Speaker) {
+	if err := d.h.Release(); err != nil {
+		p.Fatal(syserr.Wrap("remove "+d.path, err, nil))
+	}
+	p.Printf("removed %s", d.path)
+}
+
+// start starts c and waits until it is ready; its message is returned.
+func start(p *say.Speaker, c *child.Cmd) string {
+	c.StartOrFail(p)
+	msg, err := c.WaitReady()
+	if err != nil {
+		lost(p, c, err)
+	}
+	return msg
+}
+
+// lost ends the demo when a child failed it: a child that one of
+// cleanup.Signals killed was ended by the user (Ctrl-C to the group, a
+// closed standard output it wrote to first), so this program ends by the
+// same signal; anything else is a failure, said with how the child ended.
+func lost(p *say.Speaker, c *child.Cmd, err error) {
+	if c.ProcessState == nil {
+		c.Wait() //nolint:errcheck // how it ended is what we report
+	}
+	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		for _, sig := range cleanup.Signals {
+			if ws.Signal() == sig {
+				cleanup.Die(sig)
+			}
+		}
+	}
+	p.Fatal(fmt.Errorf("%v (child %s %d %s)", err, c.Role, c.Process.Pid, child.Describe(c.ProcessState)))
+}
+
+// reap waits for c and prints how it ended; a child killed by one of
+// cleanup.Signals other than the one the demo sent (sent) ends the demo
+// as lost does.
+func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
+	c.Wait() //nolint:errcheck // the status is what we report
+	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (len(sent) == 0 || ws.Signal() != sent[0]) {
+		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
+	}
+	p.Printf("waitpid: child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+}
+
+// made creates a file of the demo's (a socket file, a text file) inside
+// cleanup.Make, so that an interrupt never finds it made and unregistered,
+// and a main goroutine still running while the signal path removes
+// everything blocks here instead of making files behind its back.
+func made(p *say.Speaker, what string, mk func() error, undo func() error) *cleanup.Handle {
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		if err := mk(); err != nil {
+			return "", nil, err
+		}
+		return what, undo, nil
+	})
+	if err != nil {
+		p.Fatal(err)
+	}
+	return h
+}

@@ -1,0 +1,393 @@
+package main
+
+// This file is c/server.c: listen on a path (or an abstract name), accept
+// clients, check who each one is (SO_PEERCRED), print each line a client
+// sends and answer it with the server's next line of standard input, until
+// "quit" or the end of that input. C watches the listening socket and every
+// client with one poll() loop; Go gives each client a goroutine, and the
+// runtime's poller (epoll) does the watching.
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// msgMax is the longest line the chat carries, in both languages.
+const msgMax = 1024
+
+// addrFlags parses -type, -path and -abstract.
+func addrFlags(name string, args []string, needAddr bool) (ty int, path, abstract string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	tyS := fs.String("type", "stream", "stream, seqpacket or dgram")
+	fs.StringVar(&path, "path", "", "the socket file")
+	fs.StringVar(&abstract, "abstract", "", "an abstract name")
+	cmdline.Parse(fs, args, usage, 0, 0)
+	ty, ok := map[string]int{"stream": unix.SOCK_STREAM, "seqpacket": unix.SOCK_SEQPACKET, "dgram": unix.SOCK_DGRAM}[*tyS]
+	switch {
+	case !ok:
+		cmdline.Usage(usage, "-type must be stream, seqpacket or dgram, not %q", *tyS)
+	case path != "" && abstract != "":
+		cmdline.Usage(usage, "give -path or -abstract, not both")
+	case needAddr && path == "" && abstract == "":
+		cmdline.Usage(usage, "give -path or -abstract: the server prints the command to type")
+	case len(path) >= len(unix.RawSockaddrUnix{}.Path):
+		cmdline.Usage(usage, "-path is %d bytes; sun_path holds %d with its NUL, so at most %d", len(path), len(unix.RawSockaddrUnix{}.Path), len(unix.RawSockaddrUnix{}.Path)-1)
+	case len(abstract) >= len(unix.RawSockaddrUnix{}.Path):
+		cmdline.Usage(usage, "-abstract is %d bytes; at most %d", len(abstract), len(unix.RawSockaddrUnix{}.Path)-1)
+	}
+	if abstract != "" {
+		abstract = "@" + abstract // package net's spelling of the leading NUL
+	}
+	return ty, path, abstract
+}
+
+// chatServer is one server: its input, its clients, its end.
+type chatServer struct {
+	me   *say.Speaker
+	ty   int
+	in   *bufio.Reader
+	turn sync.Mutex // one answer at a time: the input is shared
+	ln   *cleanup.Handle
+	name string // the path, or "@name"
+	dir  *dir   // the private directory, if the server made one
+	done bool   // "quit" or end of input: the server is ending
+}
+
+// endpoint is a listener (stream, seqpacket) or a bound datagram socket.
+type endpoint interface {
+	syscall.Conn
+	Close() error
+}
+
+func server(args []string) {
+	ty, path, abstract := addrFlags("server", args, false)
+	// The signals that end a server remove what it made: its directory and
+	// its socket file. The C server blocks them and takes them in ppoll().
+	cleanup.Catch("server")
+	s := &chatServer{me: say.New("server"), ty: ty, in: bufio.NewReader(os.Stdin)}
+	name := path + abstract
+	if name == "" { // a socket in a private directory (mode 0700)
+		d, err := privateDir()
+		if err != nil {
+			s.me.Fatal(err)
+		}
+		s.dir, name = d, d.join("sock")
+	}
+	s.name = name
+	// fd = socket(AF_UNIX, type, 0); bind(fd, addr); listen(fd, SOMAXCONN);
+	ep, err := s.listen(name)
+	if errors.Is(err, unix.EADDRINUSE) && abstract == "" {
+		ep, err = s.staleOrLive(name) // stale.go shows why
+	}
+	if err != nil {
+		s.me.Fatal(syserr.Explain(err, syserr.Meanings{unix.EADDRINUSE: "another server holds this abstract name"}))
+	}
+	s.me.Printf("socket(AF_UNIX, %s), bind(%s)%s", sockType(ty), addrName(name),
+		map[bool]string{true: ", listen()", false: ""}[ty != unix.SOCK_DGRAM])
+	s.me.Kernel("%s", connRow(ep))
+	if abstract == "" {
+		s.me.Kernel("%s", fileMode(name))
+	}
+	s.me.GoNote("net.Listen%s is socket+bind%s in one call; its Close unlinks the file,\n"+
+		"which close(2) never does. Each client gets a goroutine where C's server polls.",
+		map[bool]string{true: "Unix", false: "Unixgram"}[ty != unix.SOCK_DGRAM], map[bool]string{true: "+listen", false: ""}[ty != unix.SOCK_DGRAM])
+	cmd := clientArgs(ty, path, abstract, name)
+	s.me.Printf("in another terminal: go run ./10-socket client%s   (or ./bin/client%s)", cmd, cmd)
+	child.Ready(name)
+	if ty == unix.SOCK_DGRAM {
+		s.datagrams(ep.(*net.UnixConn))
+	} else {
+		s.accept(ep.(*net.UnixListener))
+	}
+}
+
+// listen makes the server's socket, registered with common/cleanup: a
+// file on a path is removed whatever ends the server.
+func (s *chatServer) listen(name string) (endpoint, error) {
+	var ep endpoint
+	var err error
+	s.ln, err = cleanup.Make(func() (string, func() error, error) {
+		var err error
+		if s.ty == unix.SOCK_DGRAM {
+			ep, err = net.ListenUnixgram("unixgram", unixAddr(s.ty, name))
+		} else {
+			ep, err = net.ListenUnix(network(s.ty), unixAddr(s.ty, name))
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if strings.HasPrefix(name, "@") {
+			return "", ep.Close, nil // nothing to remove: the name goes with the socket
+		}
+		if s.ty == unix.SOCK_DGRAM { // net unlinks only a listener's file; the socket
+			// itself stays open for the goodbye and closes with the process
+			return "socket file " + name, func() error { return os.Remove(name) }, nil
+		}
+		return "socket file " + name, ep.Close, nil // Close unlinks the file
+	})
+	return ep, err
+}
+
+// clientArgs is the client's command line for this server.
+func clientArgs(ty int, path, abstract, name string) string {
+	s := ""
+	if ty != unix.SOCK_STREAM {
+		s = " -type " + map[int]string{unix.SOCK_DGRAM: "dgram", unix.SOCK_SEQPACKET: "seqpacket"}[ty]
+	}
+	if abstract != "" {
+		return s + " -abstract " + abstract[1:]
+	}
+	return s + " -path " + name
+}
+
+// accept is server.c's poll loop, Go's way: accept() blocks this
+// goroutine (the runtime parks it in epoll), and each client is served on
+// a goroutine of its own.
+func (s *chatServer) accept(ln *net.UnixListener) {
+	for {
+		// cfd = accept(fd, NULL, NULL);
+		c, err := ln.AcceptUnix()
+		if err != nil {
+			s.turn.Lock()
+			if s.done { // quit closed the listener
+				select {}
+			}
+			s.me.Fatal(syserr.Wrap("accept", err, nil))
+		}
+		go s.serve(c)
+	}
+}
+
+// serve is one client: check its credentials, then answer its lines.
+func (s *chatServer) serve(c *net.UnixConn) {
+	// getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len)
+	cred, err := peerCred(c)
+	if err != nil {
+		s.me.Fatal(err)
+	}
+	rd := bufio.NewReader(c)
+	first := true
+	for {
+		// n = read(cfd, buf, sizeof buf): a line, or one message
+		text, err := s.recv(c, rd)
+		if err != nil {
+			s.turn.Lock()
+			if !s.done && !first { // one that hung up without a word (a probe) goes unsaid
+				s.me.Printf("client pid %d: %v", cred.Pid, err)
+			}
+			s.turn.Unlock()
+			c.Close()
+			return
+		}
+		if first { // said once the client has spoken, so the lines come in order
+			first = false
+			if int(cred.Uid) != os.Getuid() {
+				why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", cred.Uid, os.Getuid())
+				s.turn.Lock()
+				if !s.done {
+					s.me.Warnf("client pid %d uid %d gid %d: %s", cred.Pid, cred.Uid, cred.Gid, why)
+				}
+				s.turn.Unlock()
+				s.send(c, nil, why)
+				c.Close()
+				return
+			}
+			s.turn.Lock()
+			s.me.Printf("accepted client pid %d uid %d gid %d (SO_PEERCRED, checked by the kernel)", cred.Pid, cred.Uid, cred.Gid)
+			s.me.Kernel("%s", connRow(c))
+			s.turn.Unlock()
+		}
+		s.answer(cred.Pid, text, func(reply string) { s.send(c, nil, reply) }, c.Close)
+	}
+}
+
+// answer prints a client's line and sends it the server's next input
+// line; "quit" or the end of input ends the server, which closes the
+// listener (unlinking its file) and every client. bye is the goodbye for
+// a client that will see no end of file (a datagram client).
+func (s *chatServer) answer(pid int32, text string, reply func(string), bye func() error) {
+	s.turn.Lock()
+	defer s.turn.Unlock()
+	if s.done {
+		return
+	}
+	// printf("client %d# %s\n", pid, buf);
+	s.me.Printf("client %d# %s", pid, text)
+	prompt()
+	line, ok, err := readLine(s.in)
+	if err != nil {
+		s.me.Fatal(err)
+	}
+	if ok && line != "quit" && len(line) <= msgMax {
+		s.me.Printf("answering %q", line)
+		reply(line)
+		return
+	}
+	if ok && line != "quit" {
+		s.me.Warnf("a %d-byte line is over the chat's %d: not sent, ending", len(line), msgMax)
+	}
+	s.done = true
+	why := map[bool]string{true: `"quit"`, false: "end of input"}[ok]
+	if err := s.ln.Release(); err != nil { // not ReleaseThen: see dir.remove
+		s.me.Fatal(err)
+	}
+	{
+		switch {
+		case s.ty == unix.SOCK_DGRAM && !strings.HasPrefix(s.name, "@"):
+			s.me.Printf("%s: unlink(%s): %s; an empty datagram says goodbye", why, s.name, fileMode(s.name))
+		case s.ty == unix.SOCK_DGRAM:
+			s.me.Printf("%s: an empty datagram says goodbye", why)
+		case strings.HasPrefix(s.name, "@"):
+			s.me.Printf("%s: closed the socket; its abstract name went with it", why)
+		default:
+			s.me.Printf("%s: closed the socket; %s", why, fileMode(s.name))
+		}
+	}
+	if s.dir != nil {
+		s.dir.remove(s.me)
+	}
+	bye()           //nolint:errcheck // the client may be gone
+	cleanup.Exit(0) // the other clients' sockets close with the process: end of file
+}
+
+// datagrams is server.c's SOCK_DGRAM loop: no connection, no accept; each
+// datagram comes with its sender's address, to answer to, and (with
+// SO_PASSCRED) its sender's credentials, checked by the kernel.
+func (s *chatServer) datagrams(c *net.UnixConn) {
+	// setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one)
+	rc, _ := c.SyscallConn()
+	rc.Control(func(fd uintptr) { //nolint:errcheck // only fails when closed
+		if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+			s.me.Fatal(syserr.Wrap("setsockopt(SO_PASSCRED)", err, nil))
+		}
+	})
+	buf := make([]byte, msgMax+1)
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	for {
+		// n = recvmsg(fd, &msg, 0): the text, the sender, SCM_CREDENTIALS
+		n, oobn, flags, from, err := c.ReadMsgUnix(buf, oob)
+		if err != nil {
+			s.turn.Lock()
+			s.me.Fatal(syserr.Wrap("recvmsg", err, nil))
+		}
+		cred := credsOf(oob[:oobn])
+		if cred == nil || from == nil || from.Name == "" {
+			s.me.Warnf("a datagram without credentials or without a sender address: dropped")
+			continue
+		}
+		reply := func(text string) { s.send(c, from, text) }
+		switch {
+		case int(cred.Uid) != os.Getuid():
+			why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SCM_CREDENTIALS)", cred.Uid, os.Getuid())
+			s.me.Warnf("datagram from pid %d uid %d at %s: %s", cred.Pid, cred.Uid, addrName(from.Name), why)
+			reply(why)
+		case flags&unix.MSG_TRUNC != 0 || n > msgMax:
+			s.me.Warnf("datagram from pid %d: over %d bytes (%s): refused", cred.Pid, msgMax, msgFlags(flags))
+			reply(fmt.Sprintf("refused: over %d bytes", msgMax))
+		default:
+			s.answer(cred.Pid, string(buf[:n]), reply, func() error { s.send(c, from, ""); return nil })
+		}
+	}
+}
+
+// credsOf finds SCM_CREDENTIALS in a control message buffer.
+func credsOf(oob []byte) *unix.Ucred {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	for i := range msgs {
+		if uc, err := unix.ParseUnixCredentials(&msgs[i]); err == nil {
+			return uc
+		}
+	}
+	return nil
+}
+
+// send sends one chat message: a line ending in a newline on a stream,
+// one datagram or one record otherwise (an empty datagram is the dgram
+// server's goodbye). A client that is gone is the client's business.
+func (s *chatServer) send(c *net.UnixConn, to *net.UnixAddr, text string) {
+	var err error
+	switch {
+	case s.ty == unix.SOCK_STREAM:
+		_, err = c.Write([]byte(text + "\n"))
+	case to != nil:
+		_, err = c.WriteToUnix([]byte(text), to)
+	default:
+		_, err = c.Write([]byte(text))
+	}
+	if err != nil && !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) { // gone: its business
+		s.me.Warnf("could not answer: %v", err)
+	}
+}
+
+// recv reads one chat message: a line from a stream, a record from a
+// SOCK_SEQPACKET connection.
+func (s *chatServer) recv(c *net.UnixConn, rd *bufio.Reader) (string, error) {
+	return recvMsg(s.ty, c, rd)
+}
+
+// recvMsg is the chat's receive, shared by the server and the client.
+func recvMsg(ty int, c *net.UnixConn, rd *bufio.Reader) (string, error) {
+	if ty == unix.SOCK_STREAM {
+		line, err := rd.ReadString('\n')
+		if err == io.EOF && line == "" {
+			return "", errors.New("end of file: it closed the connection")
+		}
+		if err != nil && err != io.EOF {
+			return "", syserr.Wrap("read", err, nil)
+		}
+		return strings.TrimSuffix(line, "\n"), nil
+	}
+	buf := make([]byte, msgMax+1)
+	n, _, flags, _, err := c.ReadMsgUnix(buf, nil)
+	switch {
+	case errors.Is(err, io.EOF) && ty == unix.SOCK_SEQPACKET: // net's name for recvmsg() = 0 there
+		return "", errors.New("end of file: it closed the connection")
+	case err != nil:
+		return "", syserr.Wrap("recvmsg", err, nil)
+	case n == 0 && ty == unix.SOCK_SEQPACKET:
+		return "", errors.New("end of file: it closed the connection")
+	case flags&unix.MSG_TRUNC != 0:
+		return "", fmt.Errorf("a message over %d bytes (%s)", msgMax, msgFlags(flags))
+	}
+	return string(buf[:n]), nil
+}
+
+// readLine reads one line of input without its line end. ok is false at
+// end of input; a last line without a newline still counts.
+func readLine(in *bufio.Reader) (line string, ok bool, err error) {
+	line, err = in.ReadString('\n')
+	if err == io.EOF && line == "" {
+		return "", false, nil
+	}
+	if err != nil && err != io.EOF {
+		return "", false, syserr.Wrap("read(stdin)", err, nil)
+	}
+	return strings.TrimRight(line, "\r\n"), true, nil
+}
+
+// prompt prints "> " when a person types the lines, not when a script
+// pipes them in.
+func prompt() {
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
+		os.Stdout.WriteString("> ") //nolint:errcheck // a courtesy
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+// connect()'s errors, and the stale socket file a killed server leaves:
+// bind() then fails with EADDRINUSE, and the only safe test of "is it
+// stale?" is to connect to it. ECONNREFUSED: nobody listens, the file can
+// go. A connection: another server lives there, and deleting its file
+// would cut it off from every new client while it still runs.
+
+import (
+	"errors"
+	"net"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+// staleOrLive is the server's answer to EADDRINUSE on a path.
+func (s *chatServer) staleOrLive(name string) (endpoint, error) {
+	fi, err := os.Lstat(name)
+	if err != nil {
+		return nil, syserr.Wrap("lstat "+name, err, nil)
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return nil, errors.New(name + " exists and is not a socket (" + fi.Mode().String() + "): not removing it; choose another -path")
+	}
+	err = probe(s.ty, name)
+	switch {
+	case err == nil:
+		return nil, errors.New("bind(" + name + "): EADDRINUSE: a server is listening there (connect succeeded); not removing its socket file")
+	case !errors.Is(err, unix.ECONNREFUSED):
+		return nil, err
+	}
+	// A second server starting at this very moment could pass the same
+	// test; one that binds between our connect and our unlink would lose
+	// its file. A lock file (flock) beside the socket closes that window.
+	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: a stale socket file:\n"+
+		"nobody listens, its server was killed (kill -9) or crashed; removing it", name)
+	if err := os.Remove(name); err != nil {
+		return nil, syserr.Wrap("unlink", err, nil)
+	}
+	return s.listen(name)
+}
+
+// probe connects to name and hangs up: nil if something accepts there.
+func probe(ty int, name string) error {
+	c, err := net.DialUnix(network(ty), nil, unixAddr(ty, name))
+	if err != nil {
+		m := syserr.Meanings{
+			unix.ENOENT:       "no such file: no server made it",
+			unix.ECONNREFUSED: "a socket file, but nobody listens on it",
+			unix.EPROTOTYPE:   "a socket of another type listens there",
+		}
+		if name[0] == '@' {
+			m[unix.ECONNREFUSED] = "no socket has this abstract name"
+		}
+		return syserr.Wrap("connect("+addrName(name)+")", err, m)
+	}
+	c.Close()
+	return nil
+}
+
+// stale is the demo's step 3: connect's two errors, then a server killed
+// with kill -9, the file it leaves, and how the next server tells a stale
+// file from a live one.
+func stale(p *say.Speaker, d *dir) {
+	missing := d.join("nobody-made-this.sock")
+	p.Warnf("%v", probe(unix.SOCK_STREAM, missing))
+
+	// A socket file with no listener: bind() without listen(), then close().
+	bound := d.join("bound.sock")
+	var fd int
+	h := made(p, "socket file "+bound, func() error {
+		var err error
+		if fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err == nil {
+			err = unix.Bind(fd, &unix.SockaddrUnix{Name: bound})
+		}
+		return syserr.Wrap("socket+bind", err, nil)
+	}, func() error { return os.Remove(bound) })
+	p.Printf("socket(), bind(%s), no listen()", bound)
+	p.Warnf("%v", probe(unix.SOCK_STREAM, bound))
+	unix.Close(fd)
+	p.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
+	h.Release() //nolint:errcheck // the directory goes at the end anyway
+
+	// kill -9 of a server: nothing runs, nothing unlinks.
+	path := d.join("chat.sock")
+	srv := child.Command("server", "-path", path)
+	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
+	start(p, srv)
+	p.Printf("kill -9 %d (SIGKILL: no handler runs, nobody unlinks the file)", srv.Process.Pid)
+	srv.Process.Signal(syscall.SIGKILL) //nolint:errcheck // reap says how it ended
+	reap(p, srv, syscall.SIGKILL)
+	p.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
+	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
+	p.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
+	p.Printf("starting a new server on the same path: it connects first to see whether the file is live")
+	srv = child.Command("server", "-path", path)
+	srv.Cleans = true
+	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
+	start(p, srv)
+	if err := probe(unix.SOCK_STREAM, path); err != nil {
+		p.Fatal(err)
+	}
+	p.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
+		"would delete its file, and no new client could reach it while it runs", path)
+	p.Printf("kill %d (SIGTERM: its handler removes its socket file)", srv.Process.Pid)
+	srv.Process.Signal(syscall.SIGTERM) //nolint:errcheck // reap says how it ended
+	reap(p, srv, syscall.SIGTERM)
+	p.Kernel("%s", fileMode(path))
+}

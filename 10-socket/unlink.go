@@ -1,0 +1,66 @@
+package main
+
+// Step 9: who removes the socket file. close(2) never does: a C server
+// must unlink() its path itself, on every way out. Go's UnixListener.Close
+// unlinks the file when package net made it (Listen, ListenUnix), not when
+// the listener came from FileListener, and SetUnlinkOnClose changes
+// either (net/unixsock_posix.go). A datagram socket (ListenUnixgram) is a
+// UnixConn, whose Close never unlinks.
+
+import (
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/say"
+	"github.com/goipc/ipc-examples/common/syserr"
+)
+
+func unlinkOnClose(p *say.Speaker, d *dir) {
+	// C: fd = socket(); bind(fd, path); listen(fd, 5); close(fd);
+	cPath := d.join("c-style.sock")
+	h := made(p, "socket file "+cPath, func() error {
+		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Bind(fd, &unix.SockaddrUnix{Name: cPath})
+		}
+		if err == nil {
+			err = unix.Listen(fd, 5)
+		}
+		unix.Close(fd)
+		return syserr.Wrap("socket+bind+listen", err, nil)
+	}, func() error { return os.Remove(cPath) })
+	p.Printf("unix.Socket, unix.Bind, unix.Listen(5), unix.Close: %s", fileMode(cPath))
+	h.Release() //nolint:errcheck // the directory goes at the end anyway
+	p.Printf("unlink(%s): what a C server must do itself", cPath)
+
+	for _, keep := range []bool{false, true} {
+		path := d.join("go.sock")
+		var ln *net.UnixListener
+		h := made(p, "socket file "+path, func() (err error) {
+			ln, err = net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
+			return err
+		}, func() error { os.Remove(path); return nil })
+		call := "ln.Close()"
+		if keep {
+			ln.SetUnlinkOnClose(false)
+			call = "ln.SetUnlinkOnClose(false); ln.Close()"
+		}
+		ln.Close()
+		p.Printf("net.ListenUnix, %s: %s", call, fileMode(path))
+		h.Release() //nolint:errcheck // as above
+	}
+	gPath := d.join("dgram.sock")
+	var g *net.UnixConn
+	h = made(p, "socket file "+gPath, func() (err error) {
+		g, err = net.ListenUnixgram("unixgram", unixAddr(unix.SOCK_DGRAM, gPath))
+		return err
+	}, func() error { return os.Remove(gPath) })
+	g.Close()
+	p.Printf("net.ListenUnixgram, Close(): %s: a UnixConn never unlinks", fileMode(gPath))
+	h.Release() //nolint:errcheck // as above
+	p.GoNote("Close unlinks, then closes, with no check that the file is still this\n" +
+		"socket's: if another program replaced it in between, Go removes that one\n" +
+		"(the comment in net/unixsock_posix.go says so). A private directory avoids it.")
+}

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 5: Linux's abstract namespace. A sun_path that starts with a NUL

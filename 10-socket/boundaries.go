@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 6: what a read returns after three writes. A stream is bytes: the

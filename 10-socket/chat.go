@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 2: server.c and client.c, run as two children of the demo, as two

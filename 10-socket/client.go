@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // This file is c/client.c: connect to the server (for SOCK_DGRAM: bind an

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 8: SCM_RIGHTS. A process sends an open descriptor as ancillary
@@ -47,11 +49,13 @@ func fdPass(p *say.Speaker, d *dir) {
 	p.Printf("opened %s now, after the receiver started: it cannot have inherited it", path)
 	p.Kernel("fd %d -> %s, %s", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
 	// sendmsg(cfd, {iov "f", cmsg SOL_SOCKET SCM_RIGHTS [fd]}, 0)
+	// Said before the call: once it returns, the receiver may print
+	// first, and the order of the lines would depend on the scheduler.
 	rights := unix.UnixRights(fd)
+	p.Printf("sendmsg(1 byte, SCM_RIGHTS [%d]): %d bytes of control data", fd, len(rights))
 	if _, _, err := c.WriteMsgUnix([]byte("f"), rights, nil); err != nil {
 		p.Fatal(syserr.Wrap("sendmsg(SCM_RIGHTS)", err, nil))
 	}
-	p.Printf("sendmsg(1 byte, SCM_RIGHTS [%d]): %d bytes of control data", fd, len(rights))
 	// The receiver reads from its copy and says where it is.
 	buf := make([]byte, 64)
 	n, err := c.Read(buf)

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // What the kernel holds for a Unix socket: the socket inode behind a

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // 10-socket shows Unix domain sockets, the sixth mechanism of the article
 // "进程间IPC机制" (Linux inter-process communication), which only names
 // them: "(6) 套接字(socket)". It prints no code, so the C twins in c/ are

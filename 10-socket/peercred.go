@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 7: SO_PEERCRED. The kernel records the PID, UID and GID of the

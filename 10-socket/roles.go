@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // The demo's scaffolding: its private directory, and its children started,

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // This file is c/server.c: listen on a path (or an abstract name), accept

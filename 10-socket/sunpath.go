@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 4: sun_path is a char[108]. A path of 108 bytes or more does not

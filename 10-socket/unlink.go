@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package main
 
 // Step 9: who removes the socket file. close(2) never does: a C server

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -196,22 +194,6 @@ func TestBadInput(t *testing.T) {
 		[]string{"write", "-path", path, ""},
 		[]string{"write", "-path", path, strings.Repeat("x", 4097)},
 	)
-}
-
-// checkDiedOf expects death by sig, or exit status 128+sig where sig was
-// ignored when the test started (a background job): the example then
-// cannot die of it, and exits with the shell's code for it.
-func checkDiedOf(t *testing.T, res *exampletest.Result, sig syscall.Signal) {
-	t.Helper()
-	if signal.Ignored(sig) {
-		if res.Code() != 128+int(sig) {
-			t.Errorf("%s is ignored here: exit status %d, want %d", unix.SignalName(sig), res.Code(), 128+int(sig))
-		}
-		return
-	}
-	if !res.Status.Signaled() || res.Status.Signal() != sig {
-		t.Errorf("wait status %#x, want killed by %s; output:\n%s", uint32(res.Status), unix.SignalName(sig), res.Out)
-	}
 }
 
 func writeGo(t *testing.T, path, msg string) {

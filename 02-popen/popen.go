@@ -207,17 +207,55 @@ func killDescendants() error {
 }
 
 // children are the PIDs of this process's children, from
-// /proc/self/task/*/children (each thread has its own list).
+// /proc/self/task/*/children (each thread has its own list). It reads
+// with raw system calls, not package os: it runs on the way out after
+// EMFILE too, where the first os.Open of Go 1.20 would try to set up the
+// runtime's poller, find no descriptor for it either, and crash the
+// program instead of ending it cleanly.
 func children() []int {
 	var pids []int
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, t := range tasks {
-		b, _ := os.ReadFile("/proc/self/task/" + t.Name() + "/children")
-		for _, f := range strings.Fields(string(b)) {
+	for _, tid := range dirNames("/proc/self/task") {
+		for _, f := range strings.Fields(readRaw("/proc/self/task/" + tid + "/children")) {
 			if pid, err := strconv.Atoi(f); err == nil {
 				pids = append(pids, pid)
 			}
 		}
 	}
 	return pids
+}
+
+// dirNames lists a directory with getdents64, or returns nothing.
+func dirNames(dir string) []string {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if err != nil || n <= 0 {
+			return names
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+// readRaw reads a small /proc file with read(2), or returns "".
+func readRaw(path string) string {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	var b []byte
+	buf := make([]byte, 512)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil || n <= 0 {
+			return string(b)
+		}
+		b = append(b, buf[:n]...)
+	}
 }

@@ -73,7 +73,7 @@ func pathLabel(mech, path string) string {
 	case "msg/raw":
 		return "raw, reused buf"
 	case "msg/sysv":
-		return "common/sysv MsgBuf"
+		return "sysv.MsgBuf"
 	case "shm/raw":
 		return "raw semop"
 	case "signal/sigwait":

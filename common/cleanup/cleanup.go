@@ -23,8 +23,9 @@
 // The ways out:
 //
 //   - a signal: Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed) and
-//     SIGPIPE (standard output or error is a pipe nobody reads: "| head");
-//     Catch handles them. What is registered is undone, newest first, a
+//     SIGPIPE when standard output or error is a pipe nobody reads ("| head";
+//     a SIGPIPE from a write to another pipe only makes that write return
+//     EPIPE, as in any Go program); Catch handles them. What is registered is undone, newest first, a
 //     line on standard error says what was removed, and the program then
 //     dies of that same signal, as it would have without the handler, so
 //     its parent sees "killed by signal 2" and a shell prints $? = 130;
@@ -102,6 +103,10 @@ func Catch(role string) {
 		c := make(chan os.Signal, 1) // Notify never blocks: a buffer of one is enough
 		channels[sig] = c
 		signal.Notify(c, sig)
+		if sig == unix.SIGPIPE {
+			go onSIGPIPE(c)
+			continue
+		}
 		go func() { Die((<-c).(syscall.Signal)) }()
 	}
 }
@@ -125,6 +130,38 @@ func FollowChild(ws syscall.WaitStatus) {
 	if ws.Signaled() && IsEnding(ws.Signal()) {
 		Die(ws.Signal())
 	}
+}
+
+// onSIGPIPE ends the program only for a broken standard output or error.
+// The kernel sends SIGPIPE for a write to any pipe whose reader is gone;
+// a Go program's default is to die of it for descriptors 1 and 2 only and
+// let any other write return EPIPE to its caller (os.File's epipecheck).
+// The same here: a program that writes to a child's pipe sees EPIPE, as
+// it would without Catch, and "| head" still ends it, after cleaning up.
+func onSIGPIPE(c chan os.Signal) {
+	for range c {
+		if stdBroken() {
+			Die(unix.SIGPIPE)
+		}
+	}
+}
+
+// stdBroken reports whether standard output or error is a pipe with no
+// reader left: poll says POLLERR for its write end.
+func stdBroken() bool {
+	fds := []unix.PollFd{{Fd: 1, Events: unix.POLLOUT}, {Fd: 2, Events: unix.POLLOUT}}
+	for {
+		_, err := unix.Poll(fds, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	for _, f := range fds {
+		if f.Revents&unix.POLLERR != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Uncatch stops handling sig, for an example that shows what sig does

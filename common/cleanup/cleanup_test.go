@@ -5,6 +5,7 @@ package cleanup_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -55,6 +56,20 @@ func holder(args []string) {
 		}
 	case "exit":
 		cleanup.Exit(0)
+	case "other-pipe":
+		r, w, err := os.Pipe()
+		if err != nil {
+			s.Fatal(err)
+		}
+		r.Close()
+		if _, err := w.Write([]byte("x")); !errors.Is(err, syscall.EPIPE) {
+			s.Fatal(fmt.Errorf("write to a pipe with no reader: %v, want EPIPE", err))
+		}
+		// The SIGPIPE that write sent is being handled meanwhile; a
+		// second write makes sure one was delivered before the end.
+		w.Write([]byte("x")) //nolint:errcheck // EPIPE again
+		s.Printf("EPIPE, and still here")
+		cleanup.Exit(0)
 	case "release-print":
 		// Make and remove a second file again and again, saying so from
 		// inside ReleaseThen, that is with the lock held: a broken
@@ -103,6 +118,9 @@ func runHolder(t *testing.T, how string, act func(*exec.Cmd, io.Closer)) (string
 
 func TestSignalsRemoveAndDieOfTheSignal(t *testing.T) {
 	for _, sig := range cleanup.Signals {
+		if sig == unix.SIGPIPE {
+			continue // only a broken stdout or stderr ends the program: below
+		}
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
 			path, ws, stderr := runHolder(t, "wait", func(c *exec.Cmd, _ io.Closer) {
 				c.Process.Signal(sig) //nolint:errcheck
@@ -179,4 +197,15 @@ func TestFullDiskIsAFailure(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("the file is still there (%v)", err)
 	}
+}
+
+// A SIGPIPE from a write to some other pipe (a child's stdin) is not the
+// end: the write returns EPIPE and the program goes on, as a Go program
+// without Catch would.
+func TestSIGPIPEFromAnotherPipe(t *testing.T) {
+	path, ws, _ := runHolder(t, "other-pipe", func(*exec.Cmd, io.Closer) {})
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("wait status %v, want exit 0 (EPIPE handled, file removed at exit)", ws)
+	}
+	_ = path
 }

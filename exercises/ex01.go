@@ -20,6 +20,7 @@ const (
 )
 
 func check01(c *Checker) {
+	shapeGuard := c.guard * 2 / 5
 	c.Scenario([]string{c01Squares, c01Child, c01EOF}, func(s *Scene) {
 		in, feed := io.Pipe()
 		p := s.Start("program", Opts{Stdin: in})
@@ -30,7 +31,7 @@ func check01(c *Checker) {
 		}()
 		// While the checker keeps its input open, the program must be
 		// waiting for more: its processes and pipes are in place.
-		shape := waitShape(p, 2*time.Second)
+		shape := waitShape(p, shapeGuard)
 		s.Report(c01Child, shape)
 		feed.Close()
 		p.Ended()

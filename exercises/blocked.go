@@ -164,7 +164,7 @@ func callName(nr uintptr) string {
 var fdCalls = map[uintptr]bool{unix.SYS_READ: true, unix.SYS_WRITE: true, unix.SYS_READV: true, unix.SYS_WRITEV: true}
 
 // blockedReport says, for every process of the groups, where it sleeps.
-func blockedReport(pgids []int) string {
+func blockedReport(pgids []int, names map[int]string) string {
 	var ps []proc
 	for _, pg := range pgids {
 		ps = append(ps, members(pg)...)
@@ -179,7 +179,11 @@ func blockedReport(pgids []int) string {
 		b.WriteString("\n      (no process is left; the output was not closed)")
 	}
 	for _, p := range ps {
-		fmt.Fprintf(&b, "\n      %s ", who(p, pgids))
+		fmt.Fprintf(&b, "\n      %s ", who(p, names))
+		if p.state == "Z" && p.ppid == os.Getpid() {
+			b.WriteString("has ended")
+			continue
+		}
 		if p.state == "Z" {
 			b.WriteString("is a zombie: it ended and its parent has not waited for it")
 			continue
@@ -295,11 +299,9 @@ func removeAllSysV() {
 
 // who names a process for the learner: the first process of a program
 // (the one the checker started) or a child of another.
-func who(p proc, leaders []int) string {
-	for _, l := range leaders {
-		if p.pid == l {
-			return fmt.Sprintf("pid %d (%s, the process the checker started)", p.pid, p.comm)
-		}
+func who(p proc, names map[int]string) string {
+	if n, ok := names[p.pid]; ok {
+		return fmt.Sprintf("pid %d (the %s)", p.pid, n)
 	}
 	return fmt.Sprintf("pid %d (%s, child of %d)", p.pid, p.comm, p.ppid)
 }

@@ -178,7 +178,7 @@ func (s *Scene) Report(name string, err error) {
 	s.guardMu.Lock()
 	if s.hung != "" && err != nil {
 		// what failed after the guard stopped the run failed because of it
-		err = fmt.Errorf("%s", s.hung)
+		err = fmt.Errorf("%v; %s", err, s.hung)
 	}
 	s.guardMu.Unlock()
 	s.got[name] = err
@@ -187,6 +187,17 @@ func (s *Scene) Report(name string, err error) {
 // Failf is Report with a formatted failure.
 func (s *Scene) Failf(name, format string, args ...any) {
 	s.Report(name, fmt.Errorf(format, args...))
+}
+
+// StopIfHung ends the scene if the guard has stopped it: what comes next
+// would only check the wreck.
+func (s *Scene) StopIfHung() {
+	s.guardMu.Lock()
+	h := s.hung
+	s.guardMu.Unlock()
+	if h != "" {
+		s.Abort("%s", h)
+	}
 }
 
 // Abort ends the scene: the criteria not reported yet fail with why.
@@ -207,10 +218,12 @@ func (s *Scene) expire() {
 	var b strings.Builder
 	fmt.Fprintf(&b, "still not finished after %v, so the checker stopped it:", s.c.guard)
 	var pgids []int
+	names := map[int]string{}
 	for _, p := range procs {
 		pgids = append(pgids, p.Pid())
+		names[p.Pid()] = p.what
 	}
-	b.WriteString(blockedReport(pgids))
+	b.WriteString(blockedReport(pgids, names))
 	for _, p := range procs {
 		if out := p.Output(); out != "" {
 			fmt.Fprintf(&b, "\n      output of the %s so far: %s", p.what, clip(out, 300))
@@ -245,9 +258,6 @@ func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc 
 	o.IPC = s.c.ns
 	o.Guard = s.c.guard + 5*time.Second // ours fires first
 	o.Args = append(append([]string(nil), prog[1:]...), args...)
-	if o.TmpDir == "" {
-		o.TmpDir = s.tmp()
-	}
 	p := &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
 	s.guardMu.Lock()
 	s.procs = append(s.procs, p)
@@ -255,22 +265,10 @@ func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc 
 	return p
 }
 
-var tmpOnce sync.Map
-
-// tmp is the scene's TMPDIR, shared by its processes (a FIFO or ftok file
-// one makes, another finds).
-func (s *Scene) tmp() string {
-	if v, ok := tmpOnce.Load(s); ok {
-		return v.(string)
-	}
-	d := s.t.TempDir()
-	tmpOnce.Store(s, d)
-	s.t.Cleanup(func() { tmpOnce.Delete(s) })
-	return d
-}
-
-// TmpDir is the directory the scene's processes get as TMPDIR.
-func (s *Scene) TmpDir() string { return s.tmp() }
+// Dir is a directory of the checker's for the scene (where it puts the
+// file an ftok key is made from, or where the FIFO must appear); each
+// process also has a TMPDIR of its own, which must be empty when it ends.
+func (s *Scene) Dir() string { return s.t.TempDir() }
 
 // Line waits for the process's next output line that contains substr.
 // If its output ends first, the scene aborts: it ended before saying so.

@@ -89,6 +89,7 @@ func wchan(pid int) string {
 type pipeEnd struct {
 	pid, fd int
 	write   bool
+	who     string // who holds it, for the learner ("the program")
 }
 
 // pipeEnds maps each pipe or FIFO (by its /proc link, "pipe:[1234]" or the
@@ -109,7 +110,7 @@ func pipeEnds(pids []int) map[string][]pipeEnd {
 					continue
 				}
 			}
-			m[link] = append(m[link], pipeEnd{pid, fd, fdWrites(pid, fd)})
+			m[link] = append(m[link], pipeEnd{pid: pid, fd: fd, write: fdWrites(pid, fd)})
 		}
 	}
 	return m
@@ -164,31 +165,77 @@ func callName(nr uintptr) string {
 var fdCalls = map[uintptr]bool{unix.SYS_READ: true, unix.SYS_WRITE: true, unix.SYS_READV: true, unix.SYS_WRITEV: true}
 
 // blockedReport says, for every process of the groups, where it sleeps.
-func blockedReport(pgids []int, names map[int]string) string {
+func blockedReport(pgids []int, names map[int]string, extra ...int) string {
 	var ps []proc
+	in := map[int]bool{}
 	for _, pg := range pgids {
-		ps = append(ps, members(pg)...)
+		for _, p := range members(pg) {
+			ps = append(ps, p)
+			in[p.pid] = true
+		}
+	}
+	for _, pid := range extra {
+		if p, ok := readProc(pid); ok && !in[pid] {
+			ps = append(ps, p)
+		}
 	}
 	var pids []int
 	for _, p := range ps {
 		pids = append(pids, p.pid)
 	}
-	ends := pipeEnds(pids)
+	ends := pipeEnds(append(pids, os.Getpid()))
+	byPid := map[int]proc{}
+	for _, p := range ps {
+		byPid[p.pid] = p
+	}
+	for _, es := range ends {
+		for i := range es {
+			if p, ok := byPid[es[i].pid]; ok {
+				es[i].who = who(p, names)
+			}
+		}
+	}
 	var b strings.Builder
 	if len(ps) == 0 {
 		b.WriteString("\n      (no process is left; the output was not closed)")
 	}
+	// Processes that are in the same state are told once: twenty
+	// zombies are one line.
+	type group struct {
+		who  string
+		pids []string
+	}
+	var order []string
+	groups := map[string]*group{}
 	for _, p := range ps {
-		fmt.Fprintf(&b, "\n      %s ", who(p, names))
-		if p.state == "Z" && p.ppid == os.Getpid() {
-			b.WriteString("has ended")
-			continue
+		var desc string
+		switch {
+		case p.state == "Z" && p.ppid == os.Getpid():
+			desc = "has ended"
+		case p.state == "Z":
+			desc = "is a zombie: it ended and its parent has not waited for it"
+		default:
+			desc = blockedIn(p.pid, ends)
 		}
-		if p.state == "Z" {
-			b.WriteString("is a zombie: it ended and its parent has not waited for it")
-			continue
+		w := who(p, names)
+		key := w + "\x00" + desc
+		if groups[key] == nil {
+			groups[key] = &group{who: w}
+			order = append(order, key)
 		}
-		b.WriteString(blockedIn(p.pid, ends))
+		groups[key].pids = append(groups[key].pids, strconv.Itoa(p.pid))
+	}
+	for _, k := range order {
+		g := groups[k]
+		desc := k[strings.IndexByte(k, 0)+1:]
+		if len(g.pids) == 1 {
+			fmt.Fprintf(&b, "\n      pid %s (%s) %s", g.pids[0], g.who, desc)
+		} else {
+			desc = strings.NewReplacer("is a zombie", "are zombies", "is still", "are still", "has ended", "have ended",
+				"it ended and its parent has not waited for it", "they ended and their parent has not waited for them").Replace(desc)
+			fmt.Fprintf(&b, "\n      %d processes, pids %s (%s) %s", len(g.pids), strings.Join(g.pids, " "),
+				strings.Replace(g.who, "a child of", "children of", 1), desc)
+		}
 	}
 	return b.String()
 }
@@ -233,7 +280,7 @@ func describeFD(pid, fd int, writing bool, ends map[string][]pipeEnd) string {
 	var other []string
 	for _, e := range holders {
 		if e.write != writing {
-			other = append(other, fmt.Sprintf("pid %d fd %d", e.pid, e.fd))
+			other = append(other, holder(e))
 		}
 	}
 	switch {
@@ -258,7 +305,7 @@ func pipesOf(pid int, ends map[string][]pipeEnd) string {
 			var other []string
 			for _, o := range es {
 				if o.write != e.write {
-					other = append(other, fmt.Sprintf("pid %d fd %d", o.pid, o.fd))
+					other = append(other, holder(o))
 				}
 			}
 			dir := "reads"
@@ -301,7 +348,30 @@ func removeAllSysV() {
 // (the one the checker started) or a child of another.
 func who(p proc, names map[int]string) string {
 	if n, ok := names[p.pid]; ok {
-		return fmt.Sprintf("pid %d (the %s)", p.pid, n)
+		return "the " + n
 	}
-	return fmt.Sprintf("pid %d (%s, child of %d)", p.pid, p.comm, p.ppid)
+	if n, ok := names[p.ppid]; ok {
+		return "a child of the " + n
+	}
+	return fmt.Sprintf("%s, a child of %d", p.comm, p.ppid)
+}
+
+// holder names the process holding a pipe end.
+func holder(e pipeEnd) string {
+	if e.pid == os.Getpid() {
+		return "the checker (it keeps your input open)"
+	}
+	if e.who != "" {
+		return fmt.Sprintf("pid %d (%s) fd %d", e.pid, e.who, e.fd)
+	}
+	return fmt.Sprintf("pid %d fd %d", e.pid, e.fd)
+}
+
+func osReadDir(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names, err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +21,7 @@ const (
 func check01(c *Checker) {
 	shapeGuard := c.guard * 2 / 5
 	c.Scenario([]string{c01Squares, c01Child, c01EOF}, func(s *Scene) {
-		in, feed := io.Pipe()
+		in, feed := s.Input()
 		p := s.Start("program", Opts{Stdin: in})
 		go func() {
 			for i := 1; i <= 10; i++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -122,6 +123,7 @@ type Scene struct {
 	want    []string
 	got     map[string]error
 	procs   []*Proc
+	tracked []int  // processes outside the scene's process groups
 	hung    string // set by the guard
 	guardMu sync.Mutex
 }
@@ -176,7 +178,7 @@ func (s *Scene) Report(name string, err error) {
 		return // the first report counts
 	}
 	s.guardMu.Lock()
-	if s.hung != "" && err != nil {
+	if s.hung != "" && err != nil && !strings.Contains(err.Error(), s.hung) {
 		// what failed after the guard stopped the run failed because of it
 		err = fmt.Errorf("%v; %s", err, s.hung)
 	}
@@ -223,7 +225,10 @@ func (s *Scene) expire() {
 		pgids = append(pgids, p.Pid())
 		names[p.Pid()] = p.what
 	}
-	b.WriteString(blockedReport(pgids, names))
+	s.guardMu.Lock()
+	extra := append([]int(nil), s.tracked...)
+	s.guardMu.Unlock()
+	b.WriteString(blockedReport(pgids, names, extra...))
 	for _, p := range procs {
 		if out := p.Output(); out != "" {
 			fmt.Fprintf(&b, "\n      output of the %s so far: %s", p.what, clip(out, 300))
@@ -234,6 +239,47 @@ func (s *Scene) expire() {
 	s.guardMu.Unlock()
 	for _, pg := range pgids {
 		unix.Kill(-pg, unix.SIGKILL) //nolint:errcheck // may be gone
+	}
+	s.killTracked()
+}
+
+// Track makes the scene responsible for a process that left the scene's
+// process groups (a child the solution put in a group of its own): the
+// guard and the scene's end kill it if it is still there.
+func (s *Scene) Track(pid int) {
+	s.guardMu.Lock()
+	defer s.guardMu.Unlock()
+	if len(s.tracked) == 0 {
+		s.t.Cleanup(s.killTracked)
+	}
+	s.tracked = append(s.tracked, pid)
+}
+
+func (s *Scene) killTracked() {
+	s.guardMu.Lock()
+	pids := s.tracked
+	s.guardMu.Unlock()
+	for _, pid := range pids {
+		if p, ok := readProc(pid); ok && p.state != "Z" {
+			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck // may be gone
+		}
+	}
+	reapOrphans()
+}
+
+// reapOrphans reaps the zombies reparented to the checker (it is their
+// subreaper), leaving its own children, which exampletest waits for.
+func reapOrphans() {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := readProc(pid); ok && p.ppid == os.Getpid() && p.state == "Z" && !startedByUs(pid) {
+			var ws unix.WaitStatus
+			unix.Wait4(pid, &ws, unix.WNOHANG, nil) //nolint:errcheck
+		}
 	}
 }
 
@@ -259,11 +305,30 @@ func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc 
 	o.Guard = s.c.guard + 5*time.Second // ours fires first
 	o.Args = append(append([]string(nil), prog[1:]...), args...)
 	p := &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
+	started.Store(p.Pid(), true)
 	s.guardMu.Lock()
 	s.procs = append(s.procs, p)
 	s.guardMu.Unlock()
 	return p
 }
+
+// Input is a pipe for a process's standard input that the checker holds
+// open (and closes to give end of file): pass r as Opts.Stdin (a file, so
+// that os/exec hands it over instead of copying into it), keep w. The
+// checker's copy of r is closed once the scene ends.
+func (s *Scene) Input() (r, w *os.File) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		s.Abort("pipe: %v", err)
+	}
+	s.t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
+// started are the processes exampletest started (and will wait for).
+var started sync.Map
+
+func startedByUs(pid int) bool { _, ok := started.Load(pid); return ok }
 
 // Dir is a directory of the checker's for the scene (where it puts the
 // file an ftok key is made from, or where the FIFO must appear); each

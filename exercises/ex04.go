@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,8 +30,15 @@ func check04(c *Checker) {
 		p.Line("ready")
 		kids := readyChildren(s, p, c04Ready)
 		// Every child reads the same standard input: closing it ends them
-		// all at the same moment, and their SIGCHLDs merge into one or two.
+		// all at the same moment. The program is stopped meanwhile
+		// (SIGSTOP), so that all their SIGCHLDs find it asleep and merge
+		// into one pending signal, which SIGCONT then delivers: what many
+		// children ending at once can always do to a parent.
+		p.Signal(unix.SIGSTOP)
+		waitState(s, []int{p.Pid()}, "T", "the program to stop (SIGSTOP)")
 		feed.Close()
+		waitState(s, kids, "Z", "the children to end at the end of their input")
+		p.Signal(unix.SIGCONT)
 		p.Ended()
 		orphans := p.Orphans()
 		orphans = append(orphans, outsiders(kids, p.Pid())...)
@@ -74,6 +82,25 @@ func check04(c *Checker) {
 		}
 		s.Report(c04Term, nil)
 	})
+}
+
+// waitState waits until every process of pids is in state ("T" stopped,
+// "Z" ended), watching /proc/PID/stat; the scene's guard ends a wait that
+// never comes.
+func waitState(s *Scene, pids []int, state, what string) {
+	for {
+		all := true
+		for _, pid := range pids {
+			if p, ok := readProc(pid); ok && p.state != state {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		s.StopIfHung()
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
 }
 
 // readyChildren finds the program's children once it says ready, and

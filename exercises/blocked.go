@@ -313,7 +313,7 @@ func pipesOf(pid int, ends map[string][]pipeEnd) string {
 				dir = "writes"
 			}
 			if len(other) == 0 {
-				other = []string{"nobody in the program"}
+				other = []string{"none open"}
 			}
 			parts = append(parts, fmt.Sprintf("fd %d %s %s (other end: %s)", e.fd, dir, link, strings.Join(other, ", ")))
 		}
@@ -358,8 +358,11 @@ func who(p proc, names map[int]string) string {
 
 // holder names the process holding a pipe end.
 func holder(e pipeEnd) string {
-	if e.pid == os.Getpid() {
+	if e.pid == os.Getpid() && e.write {
 		return "the checker (it keeps your input open)"
+	}
+	if e.pid == os.Getpid() {
+		return "the checker (it reads your output)"
 	}
 	if e.who != "" {
 		return fmt.Sprintf("pid %d (%s) fd %d", e.pid, e.who, e.fd)

@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/sysv"
 )
 
@@ -27,13 +31,49 @@ const (
 	c05End   = "on the message of type 2 it removes its queue and exits with status 0"
 )
 
-// burst sends n SIGUSR1 to the process, as fast as kill(2) goes.
-func burst(p *Proc, n int) {
+// burst sends n SIGUSR1 to the thread of p that is blocked in system
+// call nr (tgkill: a signal sent to the process may be taken by any of a
+// Go program's threads, and would then interrupt nothing), then waits
+// until the last one has been delivered (no SIGUSR1 pending): only then is
+// it sure that the call was interrupted, and the checker may give it what
+// it waits for.
+func burst(s *Scene, p *Proc, nr uintptr, n int) {
+	tid := peek.BlockedThread(p.Pid(), nr, -1)
+	if tid == 0 {
+		tid = p.Pid()
+	}
 	for i := 0; i < n; i++ {
-		if unix.Kill(p.Pid(), unix.SIGUSR1) != nil {
+		if unix.Tgkill(p.Pid(), tid, unix.SIGUSR1) != nil {
 			return // it died: reported below
 		}
 	}
+	for pending(p.Pid(), tid) {
+		s.StopIfHung()
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+// pending reports whether SIGUSR1 is pending for the thread or the
+// process (/proc/PID/task/TID/status SigPnd, ShdPnd).
+func pending(pid, tid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/status", pid, tid))
+	if err != nil {
+		return false
+	}
+	if p, ok := readProc(pid); !ok || p.state == "Z" {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, f := range []string{"SigPnd:", "ShdPnd:"} {
+			if v, ok := strings.CutPrefix(l, f); ok {
+				mask, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+				if mask&(1<<(unix.SIGUSR1-1)) != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func check05(c *Checker) {
@@ -57,7 +97,7 @@ func check05(c *Checker) {
 		if err := waitSyscall(p, unix.SYS_READ, "read", s.c.guard/3); err != nil {
 			s.Abort("%v", err)
 		}
-		burst(p, storm05)
+		burst(s, p, unix.SYS_READ, storm05)
 		feed.WriteString("start\n") //nolint:errcheck // a dead program is reported below
 		if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 			s.Report(c05Read, err)
@@ -66,14 +106,14 @@ func check05(c *Checker) {
 		s.Report(c05Read, nil)
 		text := []byte(strings.Repeat("m", len05))
 		for i := 0; i < msgs05; i++ {
-			burst(p, storm05)
+			burst(s, p, unix.SYS_MSGRCV, storm05)
 			c.ns.Do(func() { sysv.Msgsnd(id, 1, text, 0) }) //nolint:errcheck // a removed queue shows below
 			if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 				s.Report(c05Msg, fmt.Errorf("after storm %d: %v", i+1, err))
 				ended(fmt.Sprintf("after storm %d during its msgrcv", i+1))
 			}
 		}
-		burst(p, storm05)
+		burst(s, p, unix.SYS_MSGRCV, storm05)
 		c.ns.Do(func() { sysv.Msgsnd(id, 2, []byte("end"), 0) }) //nolint:errcheck
 		feed.Close()
 		p.Ended()

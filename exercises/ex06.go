@@ -83,7 +83,7 @@ func leftAfter(s *Scene, ps ...*Proc) error {
 		bad = append(bad, left...)
 	}
 	s.StopIfHung()
-	if l := s.c.ns.Leftovers(); len(l) > 0 {
+	if l := s.c.leftovers(); len(l) > 0 {
 		bad = append(bad, "still in the kernel: "+strings.Join(l, "; "))
 	}
 	if len(bad) > 0 {
@@ -118,7 +118,7 @@ func check06(c *Checker) {
 				bad = append(bad, fmt.Sprintf("the %s %s", p.what, Describe(res.Status)))
 			}
 		}
-		if l := c.ns.Leftovers(); len(l) > 0 {
+		if l := c.leftovers(); len(l) > 0 {
 			bad = append(bad, "still in the kernel: "+strings.Join(l, "; "))
 		}
 		if len(bad) > 0 {

@@ -107,7 +107,8 @@ type Checker struct {
 	root    *tb
 	ns      *exampletest.IPCNamespace
 	results []result
-	self    string // this checker's binary, for its own helper processes
+	self    string          // this checker's binary, for its own helper processes
+	before  map[string]bool // without a private namespace: the objects there at the start
 }
 
 type result struct {
@@ -395,12 +396,35 @@ func Describe(ws syscall.WaitStatus) string {
 	return fmt.Sprintf("ended with wait status %#x", uint32(ws))
 }
 
-// sweep lists and removes every System V object left in the namespace.
-func (c *Checker) sweep() []string {
-	if c.ns == nil {
-		return nil
+// leftovers lists the System V objects left: in the private namespace,
+// all of them; in the machine's (no right to make one), those that were
+// not there when the checker started, which may include another user's.
+func (c *Checker) leftovers() []string {
+	all := c.ns.Leftovers() // a nil namespace reads the machine's
+	if c.ns != nil {
+		return all
 	}
-	left := c.ns.Leftovers()
+	var left []string
+	for _, l := range all {
+		if !c.before[l] {
+			left = append(left, l)
+		}
+	}
+	return left
+}
+
+// sweep lists the System V objects left, and removes them when they are
+// in the checker's private namespace, so that the next scene starts from
+// an empty kernel. In the machine's namespace it removes nothing (they
+// might be someone else's): it reports each once.
+func (c *Checker) sweep() []string {
+	left := c.leftovers()
+	if c.ns == nil {
+		for _, l := range left {
+			c.before[l] = true
+		}
+		return left
+	}
 	if len(left) > 0 {
 		c.ns.Do(removeAllSysV)
 	}

@@ -165,7 +165,11 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 		what = "go build in " + dir
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s", what, err, strings.TrimSpace(string(b)))
+		hint := ""
+		if strings.Contains(string(b), "go.mod file not found") || strings.Contains(string(b), "cannot find main module") {
+			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: see exercises/README.md)"
+		}
+		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s%s", what, err, strings.TrimSpace(string(b)), hint)
 	}
 	return []string{out}, what, cleanup, nil
 }
@@ -187,6 +191,13 @@ func checkProgram(ex *Exercise, prog []string, guard time.Duration) []result {
 	self, _ := os.Executable()
 	c := &Checker{prog: prog, guard: guard, root: &tb{}, self: self}
 	c.ns = exampletest.NewIPCNamespace(c.root)
+	c.before = map[string]bool{}
+	if c.ns == nil {
+		fmt.Fprintln(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC) needs CAP_SYS_ADMIN): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)")
+		for _, l := range c.ns.Leftovers() {
+			c.before[l] = true
+		}
+	}
 	ex.Check(c)
 	c.sweep()
 	c.root.runCleanups()

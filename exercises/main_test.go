@@ -241,3 +241,27 @@ func mutantFlags(t *testing.T, m mutant) []string {
 // often hang, sooner than a student's run (5 s); the reference solutions
 // keep the default.
 const shortGuard = "1500ms"
+
+// TestCommandLine: a bad command line is exit status 2 with the usage, an
+// unknown exercise names the ones there are.
+func TestCommandLine(t *testing.T) {
+	for _, args := range [][]string{nil, {"check"}, {"nope", "01-duplex"}, {"check", "99-none"},
+		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}} {
+		var out, errb strings.Builder
+		if code := run(args, &out, &errb); code != 2 || out.Len() != 0 || errb.Len() == 0 {
+			t.Errorf("%q: exit status %d, stdout %q, stderr %q; want 2, nothing, a reason", args, code, out.String(), errb.String())
+		}
+	}
+	var out strings.Builder
+	if code := run([]string{"list"}, &out, &out); code != 0 || strings.Count(out.String(), "\n") != len(exercises) {
+		t.Errorf("list: exit status %d, output %q", code, out.String())
+	}
+	for _, et := range tests {
+		if exercises[et.name] == nil {
+			t.Errorf("test for unknown exercise %s", et.name)
+		}
+	}
+	if len(tests) != len(exercises) {
+		t.Errorf("%d exercises, %d tested", len(exercises), len(tests))
+	}
+}

@@ -18,7 +18,7 @@ func init() {
 }
 
 const (
-	writers03 = 4
+	writers03 = 8
 	records03 = 50
 	size03    = 4096 // PIPE_BUF on Linux
 )
@@ -27,7 +27,7 @@ const (
 	c03Made   = "the server makes the FIFO (mkfifo) before it says ready"
 	c03Open   = "with no writer yet, the server waits in open(2): a FIFO's open for reading blocks until a writer opens it"
 	c03Gone   = "after its one writer closes, the server copies its record, removes the FIFO and exits with status 0"
-	c03Whole  = "4 writers at once, 50 records of 4096 bytes (PIPE_BUF) each: every record arrives whole, none cut by another"
+	c03Whole  = "8 writers at once, 50 records of 4096 bytes (PIPE_BUF) each: every record arrives whole, none cut by another"
 	c03Copied = "every record arrives exactly once, each writer's in order, and the server ends at end of file with status 0"
 )
 

@@ -29,11 +29,10 @@ const (
 // pair starts a writer and a reader, both with their standard input held
 // open by the checker, and returns them once the reader has printed.
 type pair struct {
-	w, r         *Proc
-	wIn, rIn     *os.File
-	key          sysv.Key
-	shmid, msg   string
-	readerPrints string
+	w, r       *Proc
+	wIn, rIn   *os.File
+	key        sysv.Key
+	shmid, msg string
 }
 
 func startPair(s *Scene, keyCrit, readCrit string) *pair {

@@ -164,7 +164,6 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 	probe := s.Helper("checker's client", "msgclient", Opts{}, path, "type check")
 	probePid := strconv.Itoa(probe.Pid())
 	srvPid := strconv.Itoa(srv.Pid())
-	deadline := time.Now().Add(s.c.guard)
 	// Until the client has sent its request and waits (or already has
 	// its answer), lspid is still the server's from an earlier answer.
 	sent := false
@@ -207,9 +206,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 				"was the answer sent with type 1, the requests' type, so that the server read it back itself? The client waits for type %s",
 				probePid, probePid)
 		}
-		if time.Now().After(deadline) {
-			s.Abort("the checker's client (pid %s) got no answer within %v:%s", probePid, s.c.guard, blockedReport([]int{srv.Pid(), probe.Pid()}, map[int]string{srv.Pid(): "server", probe.Pid(): "checker's client"}))
-		}
+		s.StopIfHung()               // the scene's guard says where each one waits
 		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
 	}
 }

@@ -107,6 +107,7 @@ type mutant struct {
 	src      string
 	from, to string
 	more     []string          // further from, to pairs
+	retries  int               // more runs allowed to catch it
 	fails    map[string]string // criterion substring -> reason substring
 }
 
@@ -142,8 +143,20 @@ func TestExercises(t *testing.T) {
 					if !haveGCC() && strings.HasSuffix(m.src, ".c") {
 						exampletest.Skip(t, "gcc not found: the C mutants cannot be built")
 					}
-					v := check(t, et.name, append(mutantFlags(t, m), "-guard", shortGuard)...)
-					expect(t, et.name+" mutant "+m.name, v, m.fails, false)
+					flags := append(mutantFlags(t, m), "-guard", shortGuard)
+					// A mistake that shows only when the scheduler lets it
+					// (two writes cut by another writer) gets a few runs,
+					// and must be caught in one of them.
+					var ps []string
+					for try := 0; try <= m.retries; try++ {
+						ps = problems(et.name+" mutant "+m.name, check(t, et.name, flags...), m.fails, false)
+						if len(ps) == 0 {
+							break
+						}
+					}
+					for _, p := range ps {
+						t.Error(p)
+					}
 				})
 			}
 		})
@@ -158,8 +171,15 @@ func haveGCC() bool { _, err := exec.LookPath("gcc"); return err == nil }
 // there only when signals happen to merge.
 func expect(t *testing.T, what string, v verdict, fails map[string]string, all bool) {
 	t.Helper()
+	for _, p := range problems(what, v, fails, all) {
+		t.Error(p)
+	}
+}
+
+func problems(what string, v verdict, fails map[string]string, all bool) []string {
+	var ps []string
 	if v.code != 1 {
-		t.Errorf("%s: exit status %d, want 1:\n%s", what, v.code, v.out)
+		ps = append(ps, fmt.Sprintf("%s: exit status %d, want 1:\n%s", what, v.code, v.out))
 	}
 	for crit, ok := range v.pass {
 		want := ""
@@ -173,11 +193,11 @@ func expect(t *testing.T, what string, v verdict, fails map[string]string, all b
 		case named && want == "?":
 			// either: the mistake shows only in some runs
 		case ok && (all || named):
-			t.Errorf("%s: %q passed, want it to fail:\n%s", what, crit, v.out)
+			ps = append(ps, fmt.Sprintf("%s: %q passed, want it to fail:\n%s", what, crit, v.out))
 		case !ok && !named && !all:
-			t.Errorf("%s: %q failed, want it to pass:\n%s", what, crit, v.out)
+			ps = append(ps, fmt.Sprintf("%s: %q failed, want it to pass:\n%s", what, crit, v.out))
 		case !ok && want != "" && !strings.Contains(v.why[crit], want):
-			t.Errorf("%s: %q failed without saying %q:\n%s", what, crit, want, v.out)
+			ps = append(ps, fmt.Sprintf("%s: %q failed without saying %q:\n%s", what, crit, want, v.out))
 		}
 	}
 	for sub := range fails {
@@ -186,9 +206,10 @@ func expect(t *testing.T, what string, v verdict, fails map[string]string, all b
 			found = found || strings.Contains(crit, sub)
 		}
 		if !found {
-			t.Errorf("%s: no criterion contains %q:\n%s", what, sub, v.out)
+			ps = append(ps, fmt.Sprintf("%s: no criterion contains %q:\n%s", what, sub, v.out))
 		}
 	}
+	return ps
 }
 
 // mutantFlags writes the mutant's source into a temporary directory and
@@ -240,7 +261,7 @@ func mutantFlags(t *testing.T, m mutant) []string {
 // shortGuard stops the starters and mutants, which are meant to fail and
 // often hang, sooner than a student's run (5 s); the reference solutions
 // keep the default.
-const shortGuard = "1500ms"
+const shortGuard = "2500ms"
 
 // TestCommandLine: a bad command line is exit status 2 with the usage, an
 // unknown exercise names the ones there are.

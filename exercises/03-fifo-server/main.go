@@ -13,8 +13,6 @@ import (
 	"strconv"
 )
 
-const size = 4096 // PIPE_BUF on Linux
-
 func main() {
 	switch {
 	case len(os.Args) == 3 && os.Args[1] == "server":

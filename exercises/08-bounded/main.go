@@ -13,8 +13,6 @@ import (
 	"os"
 )
 
-const slots = 8
-
 func main() {
 	switch {
 	case len(os.Args) == 4 && os.Args[1] == "producer":

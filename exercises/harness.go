@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
@@ -58,11 +59,11 @@ func (t *tb) Fatalf(format string, args ...any) {
 }
 
 func (t *tb) TempDir() string {
-	d, err := os.MkdirTemp("", "exercises-check-")
+	d, done, err := tempDir("exercises-check-")
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
-	t.Cleanup(func() { os.RemoveAll(d) })
+	t.Cleanup(done)
 	return d
 }
 
@@ -307,6 +308,24 @@ func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc 
 	o.Args = append(append([]string(nil), prog[1:]...), args...)
 	p := &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
 	started.Store(p.Pid(), true)
+	// If the checker is interrupted, its process group dies with it.
+	pgid := p.Pid()
+	if h, err := cleanup.Make(func() (string, func() error, error) {
+		return fmt.Sprintf("process group %d", pgid), func() error {
+			unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck // it may be gone
+			s.killTracked()
+			// Reap them (the leader is our child, the orphans were
+			// reparented to us), so that no zombie outlives the checker.
+			for {
+				var ws unix.WaitStatus
+				if _, err := unix.Wait4(-pgid, &ws, 0, nil); err != nil && err != unix.EINTR {
+					return nil
+				}
+			}
+		}, nil
+	}); err == nil {
+		s.t.Cleanup(func() { h.Forget() })
+	}
 	s.guardMu.Lock()
 	s.procs = append(s.procs, p)
 	s.guardMu.Unlock()

@@ -24,6 +24,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
@@ -58,7 +60,17 @@ func usage(w io.Writer) {
 
 func main() {
 	child.Dispatch(helpers) // the checker's own helper processes
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Ctrl-C, SIGTERM, SIGHUP or a closed output ("| head") end the
+	// checker: the solution's processes (in process groups of their own,
+	// so the terminal's signal does not reach them) are killed and its
+	// temporary directories removed first.
+	cleanup.Catch("exercises")
+	// But not SIGPIPE: the checker writes into its solution's pipes, and
+	// a solution it kills on purpose breaks them; a Go program that asks
+	// for SIGPIPE gets it for every pipe. Its own closed output is seen
+	// as EPIPE instead (epipeWriter).
+	cleanup.Uncatch(unix.SIGPIPE)
+	cleanup.Exit(run(os.Args[1:], epipeWriter{stdoutCopy()}, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -125,6 +137,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// stdoutCopy is standard output under a descriptor of its own: Go kills a
+// program whose write to fd 1 fails with EPIPE at once, with no chance
+// to clean up; a write to another descriptor returns the error.
+func stdoutCopy() *os.File {
+	fd, err := unix.Dup(1)
+	if err != nil {
+		return os.Stdout
+	}
+	unix.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), "stdout")
+}
+
+// epipeWriter ends the checker as SIGPIPE would, after cleaning up, when
+// its output is closed ("| head").
+type epipeWriter struct{ f *os.File }
+
+func (w epipeWriter) Write(b []byte) (int, error) {
+	n, err := w.f.Write(b)
+	if errors.Is(err, unix.EPIPE) {
+		cleanup.Die(unix.SIGPIPE)
+	}
+	return n, err
+}
+
 func listExercises(w io.Writer) {
 	var names []string
 	for n := range exercises {
@@ -149,11 +185,11 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 		}
 		return []string{abs}, "the program " + bin, cleanup, nil
 	}
-	tmp, err := os.MkdirTemp("", "exercises-build-")
+	tmp, done, err := tempDir("exercises-build-")
 	if err != nil {
 		return nil, "", cleanup, err
 	}
-	cleanup = func() { os.RemoveAll(tmp) }
+	cleanup = done
 	out := filepath.Join(tmp, "solution")
 	var cmd *exec.Cmd
 	if csrc != "" {
@@ -172,6 +208,20 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s%s", what, err, strings.TrimSpace(string(b)), hint)
 	}
 	return []string{out}, what, cleanup, nil
+}
+
+// tempDir makes a temporary directory that is removed by done, or by
+// common/cleanup if the checker is interrupted first.
+func tempDir(pattern string) (dir string, done func(), err error) {
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		d, err := os.MkdirTemp("", pattern)
+		dir = d
+		return "directory " + d, func() error { return os.RemoveAll(d) }, err
+	})
+	if err != nil {
+		return "", func() {}, err
+	}
+	return dir, func() { h.Release() }, nil //nolint:errcheck // best effort
 }
 
 func goTool() string {

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/exampletest"
@@ -284,5 +287,65 @@ func TestCommandLine(t *testing.T) {
 	}
 	if len(tests) != len(exercises) {
 		t.Errorf("%d exercises, %d tested", len(exercises), len(tests))
+	}
+}
+
+// TestInterrupted: a checker ended by SIGTERM, SIGINT or a closed output
+// while a solution hangs kills the solution's processes and removes its
+// directories before it dies of that signal.
+func TestInterrupted(t *testing.T) {
+	if !haveGCC() {
+		exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
+	}
+	bin := exampletest.Binary(t)
+	root, _ := filepath.Abs("..")
+	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c",
+		from: "close(num[1]); /* or it never sees end of file on num[0] */"}
+	flags := mutantFlags(t, m)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE} {
+		tmp := filepath.Join(t.TempDir(), "tmp")
+		if err := os.Mkdir(tmp, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		// With a closed output it dies at its next line: after the first
+		// scene's guard.
+		guard := map[syscall.Signal]string{syscall.SIGPIPE: "1s"}[sig]
+		if guard == "" {
+			guard = "20s"
+		}
+		cmd := exec.Command(bin, append([]string{"check", "01-duplex", "-guard", guard}, flags...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The second line says how it was built: the scenes start next.
+		// Then wait until the solution runs (its process has our TMPDIR).
+		br := bufio.NewReader(out)
+		br.ReadString('\n') //nolint:errcheck
+		br.ReadString('\n') //nolint:errcheck
+		for len(procsWithTmp(tmp)) < 2 {
+			time.Sleep(time.Millisecond) // watching /proc, a guard below
+		}
+		if sig == syscall.SIGPIPE {
+			out.Close() // the next line it writes breaks
+		} else {
+			cmd.Process.Signal(sig) //nolint:errcheck
+		}
+		cmd.Wait() //nolint:errcheck
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("%v: the checker %v, want killed by %v", sig, cmd.ProcessState, sig)
+		}
+		if left := procsWithTmp(tmp); len(left) > 0 {
+			t.Errorf("%v: processes left: %s", sig, strings.Join(left, "; "))
+		}
+		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+			t.Errorf("%v: %d files left in TMPDIR (%s ...)", sig, len(ents), ents[0].Name())
+		}
 	}
 }

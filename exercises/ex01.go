@@ -41,7 +41,7 @@ func check01(c *Checker) {
 		s.Report(c01Squares, sameLines(res.Out, want.String(), "numbers 1 to 10"))
 		switch {
 		case res.Code() != 0:
-			s.Failf(c01EOF, "your program %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 200))
+			s.Failf(c01EOF, "your program %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case len(orphans) > 0:
 			s.Failf(c01EOF, "your program ended without waiting for its child: %s", strings.Join(orphans, "; "))
 		case len(left) > 0:

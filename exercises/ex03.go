@@ -56,11 +56,11 @@ func check03(c *Checker) {
 		_, statErr := os.Lstat(path)
 		switch {
 		case wres.Code() != 0:
-			s.Failf(c03Gone, "your writer %s (stderr: %s)", Describe(wres.Status), clip(wres.Stderr, 120))
+			s.Failf(c03Gone, "your writer %s%s", Describe(wres.Status), stderrNote(wres.Stderr))
 		case strings.TrimPrefix(res.Out, "ready\n") != record03(1, 0):
 			s.Failf(c03Gone, "after ready, the server printed %q; the writer wrote %q", clip(strings.TrimPrefix(res.Out, "ready\n"), 60), clip(record03(1, 0), 60))
 		case res.Code() != 0:
-			s.Failf(c03Gone, "the server %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 120))
+			s.Failf(c03Gone, "the server %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case statErr == nil:
 			s.Failf(c03Gone, "the server ended, and %s is still there: unlink it", path)
 		case len(left) > 0:
@@ -98,7 +98,7 @@ func check03(c *Checker) {
 		for _, w := range ws {
 			res, left := w.Wait()
 			if res.Code() != 0 {
-				bad = append(bad, fmt.Sprintf("the %s %s (stderr: %s)", w.what, Describe(res.Status), clip(res.Stderr, 120)))
+				bad = append(bad, fmt.Sprintf("the %s %s%s", w.what, Describe(res.Status), stderrNote(res.Stderr)))
 			}
 			bad = append(bad, left...)
 		}
@@ -106,7 +106,7 @@ func check03(c *Checker) {
 		res, left := srv.Wait()
 		s.StopIfHung()
 		if res.Code() != 0 {
-			bad = append(bad, fmt.Sprintf("the server %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 120)))
+			bad = append(bad, fmt.Sprintf("the server %s%s", Describe(res.Status), stderrNote(res.Stderr)))
 		}
 		bad = append(bad, left...)
 		whole, copied := records(strings.TrimPrefix(res.Out, "ready\n"))

@@ -51,7 +51,7 @@ func check04(c *Checker) {
 		s.Report(c04Reap, reaped(res.Out, kids, want))
 		switch {
 		case res.Code() != 0:
-			s.Failf(c04Clean, "your program %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 200))
+			s.Failf(c04Clean, "your program %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case len(orphans) > 0:
 			s.Failf(c04Clean, "%s", strings.Join(orphans, "; "))
 		case len(left) > 0:

@@ -92,7 +92,7 @@ func check05(c *Checker) {
 		ended := func(what string) {
 			p.Ended()
 			res, _ := p.Wait()
-			s.Abort("%s, your program %s (stderr: %s)", what, Describe(res.Status), clip(res.Stderr, 160))
+			s.Abort("%s, your program %s%s", what, Describe(res.Status), stderrNote(res.Stderr))
 		}
 		if err := waitSyscall(p, unix.SYS_READ, "read", s.c.guard/3); err != nil {
 			s.Abort("%v", err)
@@ -136,7 +136,7 @@ func check05(c *Checker) {
 		_, still := findKey(c, "msg", key)
 		switch {
 		case res.Code() != 0:
-			s.Failf(c05End, "your program %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 160))
+			s.Failf(c05End, "your program %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case still:
 			s.Failf(c05End, "its queue (key %s) is still in the kernel: msgctl(IPC_RMID) before it ends", key)
 		case len(left) > 0:

@@ -98,7 +98,7 @@ func check07(c *Checker) {
 		case still:
 			s.Failf(c07Term, "after SIGTERM your server %s, and its queue (key %s) is still in the kernel: call msgctl(IPC_RMID) before it ends", Describe(res.Status), key)
 		case !(res.Status.Exited() && res.Code() == 0) && !(res.Status.Signaled() && res.Status.Signal() == unix.SIGTERM):
-			s.Failf(c07Term, "after SIGTERM your server %s (stderr: %s)", Describe(res.Status), clip(res.Stderr, 200))
+			s.Failf(c07Term, "after SIGTERM your server %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case len(left) > 0:
 			s.Failf(c07Term, "%s", strings.Join(left, "; "))
 		}

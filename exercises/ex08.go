@@ -107,7 +107,7 @@ func check08(c *Checker) {
 		for _, p := range append([]*Proc{prod}, cons...) {
 			res, left := p.Wait()
 			if res.Code() != 0 {
-				bad = append(bad, fmt.Sprintf("the %s %s (stderr: %s)", p.what, Describe(res.Status), clip(res.Stderr, 120)))
+				bad = append(bad, fmt.Sprintf("the %s %s%s", p.what, Describe(res.Status), stderrNote(res.Stderr)))
 			}
 			bad = append(bad, left...)
 			if p == prod {

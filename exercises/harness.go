@@ -457,3 +457,12 @@ func clip(s string, n int) string {
 	}
 	return strings.ReplaceAll(s, "\n", " | ")
 }
+
+// stderrNote is " (stderr: ...)" for a process that wrote on its standard
+// error, "" for one that did not.
+func stderrNote(stderr string) string {
+	if strings.TrimSpace(stderr) == "" {
+		return ""
+	}
+	return " (stderr: " + clip(stderr, 160) + ")"
+}

@@ -152,7 +152,9 @@ func TestExercises(t *testing.T) {
 					// and must be caught in one of them.
 					var ps []string
 					for try := 0; try <= m.retries; try++ {
-						ps = problems(et.name+" mutant "+m.name, check(t, et.name, flags...), m.fails, false)
+						v := check(t, et.name, flags...)
+						t.Log(v.out) // go test -v shows what a student with this mistake reads
+						ps = problems(et.name+" mutant "+m.name, v, m.fails, false)
 						if len(ps) == 0 {
 							break
 						}

@@ -6,8 +6,8 @@
 //	             from standard input, then receive messages until one of
 //	             type 2; print "bytes N signals M", remove the queue
 //
-// Go installs its signal handlers with SA_RESTART, and its os.File
-// methods retry EINTR themselves, so the read needs nothing. msgrcv is
+// The Go runtime installs its signal handlers with SA_RESTART, and its
+// os.File methods retry EINTR themselves, so the read needs nothing. msgrcv is
 // another matter: the kernel never restarts it after a handler, with or
 // without SA_RESTART (signal(7)), and a raw system call returns EINTR to
 // the caller. common/sysv.Msgrcv retries for you; this solution makes the

@@ -1,0 +1,93 @@
+/* Reference solution of exercise 07-echo in C (see ../../README.md).
+ * Build: gcc -Wall -Wextra -o bin/echo exercises/07-echo/solution/c/echo.c
+ * Check: go run ./exercises check 07-echo -c exercises/07-echo/solution/c/echo.c
+ *
+ *   echo server PATH        make the queue ftok(PATH, 'M'), answer until SIGTERM
+ *   echo client PATH TEXT   send "PID TEXT" with type 1, print the answer of type PID */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <unistd.h>
+
+#define REQUEST 1
+
+struct msg {
+    long mtype;
+    char mtext[1024];
+};
+
+static int qid = -1;
+
+static void die(const char *what) { perror(what); exit(1); }
+
+/* On SIGTERM: remove the queue. The blocked msgrcv then fails with EIDRM,
+ * whenever the signal comes: no flag to test, no window to miss it in. */
+static void on_term(int sig) {
+    (void)sig;
+    msgctl(qid, IPC_RMID, NULL);
+}
+
+static int server(const char *path) {
+    key_t key = ftok(path, 'M');
+    if (key == -1) die("ftok");
+    qid = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+    if (qid == -1) die("msgget");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    printf("ready\n");
+    fflush(stdout);
+
+    struct msg m;
+    for (;;) {
+        ssize_t n = msgrcv(qid, &m, sizeof m.mtext - 1, REQUEST, MSG_NOERROR);
+        if (n == -1 && errno == EINTR) continue;
+        if (n == -1 && (errno == EIDRM || errno == EINVAL)) return 0; /* removed */
+        if (n == -1) die("msgrcv");
+        m.mtext[n] = '\0';
+        char *text = strchr(m.mtext, ' ');
+        long pid = atol(m.mtext);
+        if (!text || pid <= 0) {
+            fprintf(stderr, "server: bad request\n");
+            continue;
+        }
+        text++;
+        struct msg reply;
+        reply.mtype = pid; /* the client waits for messages of its PID's type */
+        size_t len = strlen(text);
+        for (size_t i = 0; i < len; i++) reply.mtext[i] = toupper((unsigned char)text[i]);
+        while (msgsnd(qid, &reply, len, 0) == -1) {
+            if (errno == EINTR) continue;
+            if (errno == EIDRM || errno == EINVAL) return 0;
+            die("msgsnd");
+        }
+    }
+}
+
+static int client(const char *path, const char *text) {
+    key_t key = ftok(path, 'M');
+    if (key == -1) die("ftok");
+    int id = msgget(key, 0); /* ENOENT when no server made it */
+    if (id == -1) die("msgget");
+    struct msg m;
+    m.mtype = REQUEST;
+    int len = snprintf(m.mtext, sizeof m.mtext, "%ld %s", (long)getpid(), text);
+    if (msgsnd(id, &m, len, 0) == -1) die("msgsnd");
+    ssize_t n = msgrcv(id, &m, sizeof m.mtext - 1, getpid(), MSG_NOERROR);
+    if (n == -1) die("msgrcv");
+    printf("%.*s\n", (int)n, m.mtext);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "server") == 0) return server(argv[2]);
+    if (argc == 4 && strcmp(argv[1], "client") == 0) return client(argv[2], argv[3]);
+    fprintf(stderr, "usage: echo server PATH | echo client PATH TEXT\n");
+    return 2;
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	register(&Exercise{Name: "04-reaper", Title: "reap every child through SIGCHLD, end them with one kill to their group", Check: check04})
+}
+
+const n04 = 20
+
+const (
+	c04Ready = "it starts 20 children, in a process group of their own, before it says ready"
+	c04Reap  = "when all 20 end at once, it reaps every one through SIGCHLD and reports its exit status"
+	c04Clean = "it then exits with status 0, leaving no zombie and no process behind"
+	c04Term  = "on SIGTERM it ends all its children with SIGTERM, reaps them and exits with status 0"
+)
+
+func check04(c *Checker) {
+	c.Scenario([]string{c04Ready, c04Reap, c04Clean}, func(s *Scene) {
+		in, feed := s.Input()
+		p := s.Start("program", Opts{Stdin: in}, strconv.Itoa(n04))
+		p.Line("ready")
+		kids := readyChildren(s, p, c04Ready)
+		// Every child reads the same standard input: closing it ends them
+		// all at the same moment. The program is stopped meanwhile
+		// (SIGSTOP), so that all their SIGCHLDs find it asleep and merge
+		// into one pending signal, which SIGCONT then delivers: what many
+		// children ending at once can always do to a parent.
+		p.Signal(unix.SIGSTOP)
+		waitState(s, []int{p.Pid()}, "T", "the program to stop (SIGSTOP)")
+		feed.Close()
+		waitState(s, kids, "Z", "the children to end at the end of their input")
+		p.Signal(unix.SIGCONT)
+		p.Ended()
+		orphans := p.Orphans()
+		orphans = append(orphans, outsiders(kids, p.Pid())...)
+		res, left := p.Wait()
+		s.StopIfHung()
+		want := map[string]bool{}
+		for i := 1; i <= n04; i++ {
+			want["exited "+strconv.Itoa(i)] = true
+		}
+		s.Report(c04Reap, reaped(res.Out, kids, want))
+		switch {
+		case res.Code() != 0:
+			s.Failf(c04Clean, "your program %s%s", Describe(res.Status), stderrNote(res.Stderr))
+		case len(orphans) > 0:
+			s.Failf(c04Clean, "%s", strings.Join(orphans, "; "))
+		case len(left) > 0:
+			s.Failf(c04Clean, "%s", strings.Join(left, "; "))
+		}
+		s.Report(c04Clean, nil)
+	})
+	c.Scenario([]string{c04Term}, func(s *Scene) {
+		in, feed := s.Input()
+		p := s.Start("program", Opts{Stdin: in}, strconv.Itoa(n04))
+		p.Line("ready")
+		kids := readyChildren(s, p, "")
+		p.Signal(unix.SIGTERM) // to the program only, not to its children
+		p.Ended()
+		feed.Close()
+		orphans := append(p.Orphans(), outsiders(kids, p.Pid())...)
+		res, _ := p.Wait()
+		s.StopIfHung()
+		want := map[string]bool{"killed 15": true}
+		err := reaped(res.Out, kids, want)
+		switch {
+		case err != nil:
+			s.Report(c04Term, err)
+		case res.Code() != 0:
+			s.Failf(c04Term, "after SIGTERM your program %s", Describe(res.Status))
+		case len(orphans) > 0:
+			s.Failf(c04Term, "%s", strings.Join(orphans, "; "))
+		}
+		s.Report(c04Term, nil)
+	})
+}
+
+// waitState waits until every process of pids is in state ("T" stopped,
+// "Z" ended), watching /proc/PID/stat; the scene's guard ends a wait that
+// never comes.
+func waitState(s *Scene, pids []int, state, what string) {
+	for {
+		all := true
+		for _, pid := range pids {
+			if p, ok := readProc(pid); ok && p.state != state {
+				all = false
+			}
+		}
+		if all {
+			return
+		}
+		s.StopIfHung()
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+// readyChildren finds the program's children once it says ready, and
+// checks they are n04 and in a group of their own (crit, if not "").
+func readyChildren(s *Scene, p *Proc, crit string) []int {
+	var kids []int
+	pgids := map[int]bool{}
+	ents, _ := readDirPids()
+	for _, pid := range ents {
+		if pr, ok := readProc(pid); ok && pr.ppid == p.Pid() {
+			kids = append(kids, pid)
+			pgids[pr.pgrp] = true
+			s.Track(pid)
+		}
+	}
+	sort.Ints(kids)
+	var why string
+	switch {
+	case len(kids) != n04:
+		why = fmt.Sprintf("when it said ready, your program had %d children, not %d", len(kids), n04)
+	case len(pgids) != 1:
+		why = fmt.Sprintf("its children are in %d process groups; put them all in one (setpgid), so one kill(-pgid, sig) reaches them all", len(pgids))
+	case pgids[p.Pid()]:
+		why = fmt.Sprintf("its children are in its own process group (%d): a kill to that group hits the program itself, and from a shell, the whole job; give them a group of their own (setpgid)", p.Pid())
+	}
+	if why != "" {
+		if crit != "" {
+			s.Failf(crit, "%s", why)
+		}
+		if len(kids) == 0 {
+			s.Abort("not checked: there are no children (see above)")
+		}
+	}
+	if crit != "" {
+		s.Report(crit, nil)
+	}
+	return kids
+}
+
+func readDirPids() ([]int, error) {
+	var pids []int
+	ents, err := osReadDir("/proc")
+	for _, e := range ents {
+		if pid, err := strconv.Atoi(e); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, err
+}
+
+// outsiders describes children (outside the program's group) that are
+// still there after it ended: running, or zombies nobody waited for.
+func outsiders(kids []int, leader int) []string {
+	var out []string
+	for _, pid := range kids {
+		p, ok := readProc(pid)
+		if !ok || p.pgrp == leader {
+			continue // gone, or counted by Orphans
+		}
+		if p.state == "Z" {
+			out = append(out, fmt.Sprintf("child %d is a zombie: your program ended without waiting for it", pid))
+		} else {
+			out = append(out, fmt.Sprintf("child %d is still running (in %s) after your program ended", pid, wchan(pid)))
+		}
+	}
+	return out
+}
+
+// reaped checks the program's lines "PID exited N" / "PID killed N": one
+// per child, and each status one of want (each once, when more than one).
+func reaped(out string, kids []int, want map[string]bool) error {
+	isKid := map[string]bool{}
+	for _, k := range kids {
+		isKid[strconv.Itoa(k)] = true
+	}
+	seen := map[string]bool{}
+	statuses := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 3 {
+			continue
+		}
+		if !isKid[f[0]] {
+			return fmt.Errorf("your program reported %q, but %s is not one of its children", l, f[0])
+		}
+		if seen[f[0]] {
+			return fmt.Errorf("your program reported child %s twice", f[0])
+		}
+		seen[f[0]] = true
+		st := f[1] + " " + f[2]
+		if !want[st] {
+			return fmt.Errorf("your program reported %q: that is not how the child ended (want one of: %s)", l, keys(want))
+		}
+		statuses[st]++
+	}
+	var missing []string
+	for _, k := range kids {
+		if !seen[strconv.Itoa(k)] {
+			missing = append(missing, strconv.Itoa(k))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("your program reported %d of its %d children; not reaped: %s", len(seen), len(kids), strings.Join(missing, " "))
+	}
+	if len(want) > 1 {
+		for st := range want {
+			if statuses[st] != 1 {
+				return fmt.Errorf("the exit statuses reported are not the children's: %q came %d times", st, statuses[st])
+			}
+		}
+	}
+	return nil
+}
+
+func keys(m map[string]bool) string {
+	var k []string
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	if len(k) > 3 {
+		k = append(k[:3], "...")
+	}
+	return strings.Join(k, ", ")
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+func init() {
+	register(&Exercise{Name: "07-echo", Title: "a message-queue server for several clients, replies addressed by PID", Check: check07})
+	helpers["msgclient"] = msgClient
+}
+
+// The project id of the exercise's key: ftok(PATH, 'M').
+const proj07 = 'M'
+
+const (
+	c07Queue    = "the server makes a queue whose key is ftok(PATH, 'M') before it says ready"
+	c07Client   = "your client gets the answer to its request (the text in capitals)"
+	c07Type     = "the server sends each answer with the client's PID as its message type"
+	c07Many     = "eight clients at once each get their own answer"
+	c07Term     = "on SIGTERM the server removes its queue and ends (exit status 0, or killed by SIGTERM after removing it)"
+	c07NoServer = "a client with no server running fails (exit status not 0) and creates no queue"
+)
+
+func check07(c *Checker) {
+	c.Scenario([]string{c07Queue, c07Type, c07Client, c07Many}, func(s *Scene) {
+		path := keyFile(s)
+		key, err := sysv.Ftok(path, proj07)
+		if err != nil {
+			s.Abort("ftok: %v", err)
+		}
+		srv := s.Start("server", Opts{}, "server", path)
+		srv.Line("ready")
+		q, ok := findKey(c, "msg", key)
+		if !ok {
+			s.Abort("after your server said ready there is no queue with key %s (ftok(%q, 'M')) in /proc/sysvipc/msg", key, path)
+		}
+		s.Report(c07Queue, nil)
+
+		// The checker's own client first: it knows its PID, and can tell
+		// which type the answer had when it does not arrive.
+		if err := replyType(s, srv, q, path); err != nil {
+			s.Report(c07Type, err)
+			s.Abort("not checked: the answers do not reach their clients (see above)")
+		}
+		s.Report(c07Type, nil)
+
+		cl := s.Start("client", Opts{}, "client", path, "hello, server")
+		cl.Ended()
+		res, left := cl.Wait()
+		s.StopIfHung()
+		if err := clientAnswer(res.Out, res.Code(), left, "hello, server"); err != nil {
+			s.Report(c07Client, err)
+			s.Abort("not checked: your client does not get its answer (see above)")
+		}
+		s.Report(c07Client, nil)
+
+		var cls []*Proc
+		for i := 0; i < 8; i++ {
+			cls = append(cls, s.Start(fmt.Sprintf("client %d", i), Opts{}, "client", path, fmt.Sprintf("request %d from client %d", i*i, i)))
+		}
+		var bad []string
+		for i, p := range cls {
+			res, left := p.Wait()
+			if err := clientAnswer(res.Out, res.Code(), left, fmt.Sprintf("request %d from client %d", i*i, i)); err != nil {
+				bad = append(bad, fmt.Sprintf("client %d: %v", i, err))
+			}
+		}
+		if len(bad) > 0 {
+			s.Failf(c07Many, "%s", strings.Join(bad, "; "))
+		}
+		s.Report(c07Many, nil)
+		srv.Signal(unix.SIGKILL) // the next scene checks how it ends
+		srv.Wait()
+	})
+	c.Scenario([]string{c07Term}, func(s *Scene) {
+		path := keyFile(s)
+		key, _ := sysv.Ftok(path, proj07)
+		srv := s.Start("server", Opts{}, "server", path)
+		srv.Line("ready")
+		if _, ok := findKey(c, "msg", key); !ok {
+			s.Abort("after your server said ready there is no queue with key %s in /proc/sysvipc/msg: nothing to remove", key)
+		}
+		srv.Signal(unix.SIGTERM)
+		srv.Ended()
+		res, left := srv.Wait()
+		_, still := findKey(c, "msg", key)
+		switch {
+		case still:
+			s.Failf(c07Term, "after SIGTERM your server %s, and its queue (key %s) is still in the kernel: call msgctl(IPC_RMID) before it ends", Describe(res.Status), key)
+		case !(res.Status.Exited() && res.Code() == 0) && !(res.Status.Signaled() && res.Status.Signal() == unix.SIGTERM):
+			s.Failf(c07Term, "after SIGTERM your server %s%s", Describe(res.Status), stderrNote(res.Stderr))
+		case len(left) > 0:
+			s.Failf(c07Term, "%s", strings.Join(left, "; "))
+		}
+		s.Report(c07Term, nil)
+	})
+	c.Scenario([]string{c07NoServer}, func(s *Scene) {
+		path := keyFile(s)
+		key, _ := sysv.Ftok(path, proj07)
+		cl := s.Start("client", Opts{}, "client", path, "anyone there?")
+		cl.Ended()
+		res, _ := cl.Wait()
+		_, made := findKey(c, "msg", key)
+		switch {
+		case made:
+			s.Failf(c07NoServer, "your client created a queue with the key (key %s): a client opens the server's queue with msgget(key, 0), and gets ENOENT when there is none", key)
+		case res.Code() == 0:
+			s.Failf(c07NoServer, "with no server, your client exited with status 0 (it printed %q): msgget(key, 0) fails with ENOENT, and the client should say so and exit with status 1", clip(res.Out, 100))
+		}
+		s.Report(c07NoServer, nil)
+	})
+}
+
+// keyFile makes the file an ftok key is made from.
+func keyFile(s *Scene) string {
+	path := filepath.Join(s.Dir(), "key")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		s.Abort("%v", err)
+	}
+	return path
+}
+
+// findKey finds the System V object of a kind with that key in the
+// checker's namespace.
+func findKey(c *Checker, kind string, key sysv.Key) (peek.SysV, bool) {
+	rows, _ := c.ns.Rows(kind)
+	for _, r := range rows {
+		if r["key"] == strconv.Itoa(int(key)) {
+			return r, true
+		}
+	}
+	return nil, false
+}
+
+func clientAnswer(out string, code int, left []string, sent string) error {
+	want := strings.ToUpper(sent)
+	switch {
+	case strings.TrimSpace(out) != want:
+		return fmt.Errorf("it sent %q and printed %q, want %q", sent, clip(out, 100), want)
+	case code != 0:
+		return fmt.Errorf("it printed the answer but exited with status %d", code)
+	case len(left) > 0:
+		return fmt.Errorf("%s", strings.Join(left, "; "))
+	}
+	return nil
+}
+
+// replyType sends a request from the checker's own client, whose PID the
+// checker knows, and finds out which type the server's answer had: the
+// client gets it (it asks for its PID as the type), or the answer waits
+// in the queue with another type, or the server read it back itself.
+func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
+	id, _ := strconv.Atoi(q["msqid"])
+	probe := s.Helper("checker's client", "msgclient", Opts{}, path, "type check")
+	probePid := strconv.Itoa(probe.Pid())
+	srvPid := strconv.Itoa(srv.Pid())
+	// Until the client has sent its request and waits (or already has
+	// its answer), lspid is still the server's from an earlier answer.
+	sent := false
+	for {
+		row, ok, _ := sysvRow(s.c, "msg", id)
+		if !ok {
+			return fmt.Errorf("the queue disappeared while the checker's client (pid %s) waited for its answer", probePid)
+		}
+		if row["lrpid"] == probePid { // the answer was handed to the client
+			probe.Ended()
+			res, _ := probe.Wait()
+			if res.Code() != 0 {
+				return fmt.Errorf("the checker's client got an answer it could not read: %s", clip(res.Stderr, 200))
+			}
+			return nil
+		}
+		if !sent {
+			sent = peek.BlockedIn(probe.Pid(), unix.SYS_MSGRCV, -1)
+		} else if row["lspid"] == srvPid && peek.BlockedIn(srv.Pid(), unix.SYS_MSGRCV, -1) {
+			// The server answered and waits for the next request, and the
+			// client has not received anything.
+			unix.Kill(probe.Pid(), unix.SIGKILL) //nolint:errcheck
+			probe.Wait()
+			var got []string
+			s.c.ns.Do(func() {
+				buf := make([]byte, 8192)
+				for {
+					mtype, n, err := sysv.Msgrcv(id, buf, 0, unix.IPC_NOWAIT|sysv.MSG_NOERROR)
+					if err != nil {
+						break
+					}
+					got = append(got, fmt.Sprintf("type %d, text %q", mtype, buf[:n]))
+				}
+			})
+			if len(got) > 0 {
+				return fmt.Errorf("the server answered the checker's client (pid %s) with %s; the client waits for type %s",
+					probePid, strings.Join(got, " and "), probePid)
+			}
+			return fmt.Errorf("the server answered, but the checker's client (pid %s) got nothing and the queue is empty: "+
+				"was the answer sent with type 1, the requests' type, so that the server read it back itself? The client waits for type %s",
+				probePid, probePid)
+		}
+		s.StopIfHung()               // the scene's guard says where each one waits
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+func sysvRow(c *Checker, kind string, id int) (row peek.SysV, ok bool, err error) {
+	c.ns.Do(func() { row, ok, err = peek.SysVRow(kind, id) })
+	return
+}
+
+// msgClient is the checker's own client: it sends "PID TEXT" with type 1
+// and waits for the answer of type PID.
+func msgClient(args []string) {
+	key, err := sysv.Ftok(args[0], proj07)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	id, err := sysv.Msgget(key, 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pid := os.Getpid()
+	if err := sysv.Msgsnd(id, 1, []byte(fmt.Sprintf("%d %s", pid, args[1])), 0); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buf := make([]byte, 8192)
+	_, n, err := sysv.Msgrcv(id, buf, int64(pid), 0)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if string(buf[:n]) != strings.ToUpper(args[1]) {
+		fmt.Fprintf(os.Stderr, "answer %q, want %q\n", buf[:n], strings.ToUpper(args[1]))
+		os.Exit(1)
+	}
+}

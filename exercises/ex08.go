@@ -1,0 +1,169 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/peek"
+	"github.com/goipc/ipc-examples/common/sysv"
+)
+
+func init() {
+	register(&Exercise{Name: "08-bounded", Title: "a bounded buffer in shared memory, one producer, several consumers", Check: check08})
+}
+
+const (
+	proj08  = 'B'
+	items08 = 3000
+	cons08  = 3
+)
+
+const (
+	c08Objects = "the producer makes a semaphore set and a segment with the key ftok(PATH, 'B') before it says ready"
+	c08Wait    = "consumers with nothing to take wait blocked in semop (no busy loop, no sleep)"
+	c08Once    = "3000 items, 3 consumers: every item is taken exactly once"
+	c08End     = "at the end every process exits with status 0, and the producer has removed the set and the segment"
+	c08Full    = "with no consumer, the producer waits in semop once the buffer's 8 slots are full"
+)
+
+// inSemop reports whether a thread of pid is blocked in semop (glibc's
+// semop is semtimedop on some versions and architectures).
+func inSemop(pid int) bool {
+	return peek.BlockedIn(pid, unix.SYS_SEMOP, -1) || peek.BlockedIn(pid, unix.SYS_SEMTIMEDOP, -1)
+}
+
+// waitInSemop waits until every one of ps is blocked in semop, watching
+// /proc (a guard, not a timer), and says how the others wait if not.
+func waitInSemop(ps []*Proc, guard time.Duration) error {
+	deadline := time.Now().Add(guard)
+	for {
+		var not []*Proc
+		for _, p := range ps {
+			if !inSemop(p.Pid()) {
+				not = append(not, p)
+			}
+		}
+		if len(not) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			var why []string
+			for _, p := range not {
+				pr, ok := readProc(p.Pid())
+				switch {
+				case !ok || pr.state == "Z":
+					why = append(why, fmt.Sprintf("the %s has ended (output %q)", p.what, clip(p.Output(), 80)))
+				default:
+					why = append(why, fmt.Sprintf("the %s (pid %d) %s", p.what, p.Pid(), blockedIn(p.Pid(), nil)))
+				}
+			}
+			msg := strings.Join(why, "; ")
+			if strings.Contains(msg, "sleep") || strings.Contains(msg, "running") || strings.Contains(msg, "Go runtime") {
+				msg += ": a process that waits by sleeping or looping wakes late, or burns a CPU; P() on a semaphore sleeps in the kernel until a V() wakes it"
+			}
+			return fmt.Errorf("%s", msg)
+		}
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+func check08(c *Checker) {
+	c.Scenario([]string{c08Objects, c08Wait, c08Once, c08End}, func(s *Scene) {
+		path := keyFile(s)
+		key, _ := sysv.Ftok(path, proj08)
+		in, feed := s.Input()
+		prod := s.Start("producer", Opts{Stdin: in}, "producer", path, strconv.Itoa(cons08))
+		prod.Line("ready")
+		_, sem := findKey(c, "sem", key)
+		_, shm := findKey(c, "shm", key)
+		if !sem || !shm {
+			s.Abort("after your producer said ready, /proc/sysvipc has %s with key %s (ftok(%q, 'B'))",
+				map[[2]bool]string{{false, false}: "neither a semaphore set nor a segment", {true, false}: "a semaphore set but no segment", {false, true}: "a segment but no semaphore set"}[[2]bool{sem, shm}], key, path)
+		}
+		s.Report(c08Objects, nil)
+		var cons []*Proc
+		for i := 0; i < cons08; i++ {
+			cons = append(cons, s.Start(fmt.Sprintf("consumer %d", i+1), Opts{}, "consumer", path))
+		}
+		if err := waitInSemop(cons, s.c.guard/3); err != nil {
+			s.Report(c08Wait, err)
+		}
+		s.Report(c08Wait, nil)
+		go func() {
+			var b strings.Builder
+			for i := 1; i <= items08; i++ {
+				fmt.Fprintf(&b, "%d\n", i)
+			}
+			feed.WriteString(b.String()) //nolint:errcheck // a dead producer is reported below
+			feed.Close()
+		}()
+		got := map[int]int{}
+		var bad []string
+		for _, p := range append([]*Proc{prod}, cons...) {
+			res, left := p.Wait()
+			if res.Code() != 0 {
+				bad = append(bad, fmt.Sprintf("the %s %s%s", p.what, Describe(res.Status), stderrNote(res.Stderr)))
+			}
+			bad = append(bad, left...)
+			if p == prod {
+				continue
+			}
+			for _, l := range strings.Fields(res.Out) {
+				n, err := strconv.Atoi(l)
+				if err != nil {
+					s.Failf(c08Once, "the %s printed %q, not an item", p.what, l)
+				}
+				got[n]++
+			}
+		}
+		s.StopIfHung()
+		var dup, lost []string
+		for i := 1; i <= items08; i++ {
+			switch {
+			case got[i] == 0:
+				lost = append(lost, strconv.Itoa(i))
+			case got[i] > 1:
+				dup = append(dup, fmt.Sprintf("%d (%d times)", i, got[i]))
+			}
+			delete(got, i)
+		}
+		var extra []string
+		for n := range got {
+			extra = append(extra, strconv.Itoa(n))
+		}
+		sort.Strings(extra)
+		switch {
+		case len(lost)+len(dup)+len(extra) > 0:
+			s.Failf(c08Once, "of %d items, %d were never taken (%s), %d more than once (%s), and %d were never produced (%s)",
+				items08, len(lost), clip(strings.Join(lost, " "), 60), len(dup), clip(strings.Join(dup, " "), 60), len(extra), clip(strings.Join(extra, " "), 60))
+		}
+		s.Report(c08Once, nil)
+		if l := c.leftovers(); len(l) > 0 {
+			bad = append(bad, "still in the kernel: "+strings.Join(l, "; "))
+		}
+		if len(bad) > 0 {
+			s.Failf(c08End, "%s", strings.Join(bad, "; "))
+		}
+		s.Report(c08End, nil)
+	})
+	c.Scenario([]string{c08Full}, func(s *Scene) {
+		path := keyFile(s)
+		in, feed := s.Input()
+		prod := s.Start("producer", Opts{Stdin: in}, "producer", path, "1")
+		prod.Line("ready")
+		for i := 1; i <= 100; i++ { // 292 bytes: the pipe holds them
+			fmt.Fprintf(feed, "%d\n", i)
+		}
+		// 8 slots, 100 items, nobody taking: it must wait in semop, with
+		// its standard input still open (it is not waiting for input).
+		s.Report(c08Full, waitInSemop([]*Proc{prod}, s.c.guard/3))
+		prod.Signal(unix.SIGKILL)
+		prod.Wait()
+		feed.Close()
+	})
+}

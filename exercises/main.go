@@ -1,0 +1,255 @@
+// Command exercises checks a solution of one of the graded exercises in
+// this folder by running it as real processes against the kernel, and
+// says, criterion by criterion, what works and what does not.
+//
+// Usage (from the repository root):
+//
+//	go run ./exercises list
+//	go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard D]
+//
+// By default it builds the Go package in exercises/NN-name/ (the starter
+// you edit); -dir builds the Go main package in PATH instead, -c builds a
+// C solution with gcc, -bin runs a program you built yourself. Each
+// criterion prints as PASS or FAIL with one line saying why. The exit
+// status is 0 only when every criterion passes (1 otherwise, 2 for a bad
+// command line), so an autograder can run it as is.
+//
+// The checker checks outcomes, not text: the bytes that come back, exit
+// and wait statuses, errnos, and the kernel's state before and after (no
+// System V object, FIFO, file or process left behind, also when it kills
+// one of your processes on purpose). It runs in a private System V IPC
+// namespace when it may (as root, or with CAP_SYS_ADMIN), so that what one
+// solution leaks cannot meet another's. A solution that hangs is stopped
+// after the guard (a few seconds), with where each process was blocked.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/exampletest"
+)
+
+// Exercise is one task: its folder name and the criteria that check it.
+type Exercise struct {
+	Name  string // "01-duplex"
+	Title string
+	Check func(c *Checker)
+}
+
+var exercises = map[string]*Exercise{}
+
+func register(e *Exercise) { exercises[e.Name] = e }
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "usage: go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard DURATION]\n       go run ./exercises list\n")
+}
+
+func main() {
+	child.Dispatch(helpers) // the checker's own helper processes
+	// Ctrl-C, SIGTERM, SIGHUP or a closed output ("| head") end the
+	// checker: the solution's processes (in process groups of their own,
+	// so the terminal's signal does not reach them) are killed and its
+	// temporary directories removed first.
+	cleanup.Catch("exercises")
+	// But not SIGPIPE: the checker writes into its solution's pipes, and
+	// a solution it kills on purpose breaks them; a Go program that asks
+	// for SIGPIPE gets it for every pipe. Its own closed output is seen
+	// as EPIPE instead (epipeWriter).
+	cleanup.Uncatch(unix.SIGPIPE)
+	cleanup.Exit(run(os.Args[1:], epipeWriter{stdoutCopy()}, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && args[0] == "list" {
+		listExercises(stdout)
+		return 0
+	}
+	if len(args) < 2 || args[0] != "check" {
+		usage(stderr)
+		return 2
+	}
+	name := strings.TrimSuffix(filepath.Base(args[1]), "/")
+	ex, ok := exercises[name]
+	if !ok {
+		fmt.Fprintf(stderr, "exercises: no exercise %q\n", args[1])
+		listExercises(stderr)
+		return 2
+	}
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "build the Go main package in this directory (default exercises/"+name+")")
+	csrc := fs.String("c", "", "build this C file with gcc -Wall -Wextra")
+	bin := fs.String("bin", "", "run this program as it is")
+	guard := fs.Duration("guard", 5*time.Second, "stop a run that has not finished after this long")
+	if err := fs.Parse(args[2:]); err != nil || fs.NArg() > 0 {
+		usage(stderr)
+		return 2
+	}
+	n := 0
+	for _, s := range []string{*dir, *csrc, *bin} {
+		if s != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		fmt.Fprintln(stderr, "exercises: give one of -dir, -c and -bin")
+		return 2
+	}
+	if *dir == "" && *csrc == "" && *bin == "" {
+		*dir = filepath.Join("exercises", name)
+	}
+	fmt.Fprintf(stdout, "check %s: %s\n", name, ex.Title)
+	prog, what, cleanup, err := build(*dir, *csrc, *bin)
+	defer cleanup()
+	if err != nil {
+		fmt.Fprintf(stdout, "FAIL  it builds: %s\n1 criterion: 0 pass, 1 fail\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "      (%s)\n", what)
+	results := checkProgram(ex, prog, *guard)
+	fails := 0
+	for _, r := range results {
+		if r.err == nil {
+			fmt.Fprintf(stdout, "PASS  %s\n", r.name)
+		} else {
+			fails++
+			fmt.Fprintf(stdout, "FAIL  %s\n      %s\n", r.name, r.err)
+		}
+	}
+	fmt.Fprintf(stdout, "%d criteria: %d pass, %d fail\n", len(results), len(results)-fails, fails)
+	if fails > 0 {
+		return 1
+	}
+	return 0
+}
+
+// stdoutCopy is standard output under a descriptor of its own: Go kills a
+// program whose write to fd 1 fails with EPIPE at once, with no chance
+// to clean up; a write to another descriptor returns the error.
+func stdoutCopy() *os.File {
+	fd, err := unix.Dup(1)
+	if err != nil {
+		return os.Stdout
+	}
+	unix.CloseOnExec(fd)
+	return os.NewFile(uintptr(fd), "stdout")
+}
+
+// epipeWriter ends the checker as SIGPIPE would, after cleaning up, when
+// its output is closed ("| head").
+type epipeWriter struct{ f *os.File }
+
+func (w epipeWriter) Write(b []byte) (int, error) {
+	n, err := w.f.Write(b)
+	if errors.Is(err, unix.EPIPE) {
+		cleanup.Die(unix.SIGPIPE)
+	}
+	return n, err
+}
+
+func listExercises(w io.Writer) {
+	var names []string
+	for n := range exercises {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "%-14s %s\n", n, exercises[n].Title)
+	}
+}
+
+// build makes the program to check and says how it was made.
+func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), err error) {
+	cleanup = func() {}
+	if bin != "" {
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			return nil, "", cleanup, err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, "", cleanup, fmt.Errorf("%v", err)
+		}
+		return []string{abs}, "the program " + bin, cleanup, nil
+	}
+	tmp, done, err := tempDir("exercises-build-")
+	if err != nil {
+		return nil, "", cleanup, err
+	}
+	cleanup = done
+	out := filepath.Join(tmp, "solution")
+	var cmd *exec.Cmd
+	if csrc != "" {
+		cmd = exec.Command("gcc", "-Wall", "-Wextra", "-O2", "-o", out, csrc)
+		what = "gcc -Wall -Wextra -O2 " + csrc
+	} else {
+		cmd = exec.Command(goTool(), "build", "-o", out, ".")
+		cmd.Dir = dir
+		what = "go build in " + dir
+	}
+	if b, err := cmd.CombinedOutput(); err != nil {
+		hint := ""
+		if strings.Contains(string(b), "go.mod file not found") || strings.Contains(string(b), "cannot find main module") {
+			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: see exercises/README.md)"
+		}
+		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s%s", what, err, strings.TrimSpace(string(b)), hint)
+	}
+	return []string{out}, what, cleanup, nil
+}
+
+// tempDir makes a temporary directory that is removed by done, or by
+// common/cleanup if the checker is interrupted first.
+func tempDir(pattern string) (dir string, done func(), err error) {
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		d, err := os.MkdirTemp("", pattern)
+		dir = d
+		return "directory " + d, func() error { return os.RemoveAll(d) }, err
+	})
+	if err != nil {
+		return "", func() {}, err
+	}
+	return dir, func() { h.Release() }, nil //nolint:errcheck // best effort
+}
+
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// checkProgram runs the exercise's criteria against prog.
+func checkProgram(ex *Exercise, prog []string, guard time.Duration) []result {
+	// Children a solution orphans are reparented to the checker, so that
+	// they can be found, reported and reaped.
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) //nolint:errcheck // without it orphans go to init
+	self, _ := os.Executable()
+	c := &Checker{prog: prog, guard: guard, root: &tb{}, self: self}
+	c.ns = exampletest.NewIPCNamespace(c.root)
+	c.before = map[string]bool{}
+	if c.ns == nil {
+		fmt.Fprintln(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC) needs CAP_SYS_ADMIN): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)")
+		for _, l := range c.ns.Leftovers() {
+			c.before[l] = true
+		}
+	}
+	ex.Check(c)
+	c.sweep()
+	c.root.runCleanups()
+	return c.results
+}

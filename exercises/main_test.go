@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goipc/ipc-examples/common/child"
+	"github.com/goipc/ipc-examples/common/exampletest"
+)
+
+// The checker is tested as a student meets it: built, and run as a
+// process from the repository root on the reference solutions (every
+// criterion must pass, exit status 0), on the starters (the criteria
+// listed must fail, exit status 1: a criterion that passes on a starter
+// checks nothing), and on mutants of the solutions, each one typical
+// mistake, which must fail exactly where the mistake shows, saying so.
+
+func TestMain(m *testing.M) {
+	child.Dispatch(helpers)
+	exampletest.Main(m)
+}
+
+// verdict is what one checker run said.
+type verdict struct {
+	code int
+	pass map[string]bool // criterion -> passed
+	why  map[string]string
+	out  string
+}
+
+// check runs the checker on one exercise with the given flags, from the
+// repository root, and checks it left nothing behind.
+func check(t *testing.T, name string, flags ...string) verdict {
+	t.Helper()
+	bin := exampletest.Binary(t)
+	root, _ := filepath.Abs("..")
+	tmp := filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, append([]string{"check", name}, flags...)...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.Output()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	v := verdict{code: code, pass: map[string]bool{}, why: map[string]string{}, out: string(out)}
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "PASS  "):
+			v.pass[l[6:]] = true
+		case strings.HasPrefix(l, "FAIL  "):
+			v.pass[l[6:]] = false
+			if i+1 < len(lines) {
+				v.why[l[6:]] = strings.Join(lines[i+1:], "\n")
+			}
+		}
+	}
+	// Nothing left: no process that had the run's TMPDIR, no file in it.
+	if left := procsWithTmp(tmp); len(left) > 0 {
+		t.Errorf("checker of %s %q left processes: %s", name, flags, strings.Join(left, "; "))
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+		t.Errorf("checker of %s %q left %d files in its TMPDIR (%s ...)", name, flags, len(ents), ents[0].Name())
+	}
+	return v
+}
+
+// procsWithTmp lists the live processes whose environment has TMPDIR
+// under dir: the checker's and the solutions' processes.
+func procsWithTmp(dir string) []string {
+	var left []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err != nil {
+			continue
+		}
+		for _, kv := range strings.Split(string(env), "\x00") {
+			if strings.HasPrefix(kv, "TMPDIR="+dir) {
+				st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
+				left = append(left, string(st))
+			}
+		}
+	}
+	return left
+}
+
+// mutant is a solution with one mistake put in: the source file (from
+// the repository root), what to replace with what, and the criteria that
+// must fail (by a word they contain) with a phrase their reason contains.
+type mutant struct {
+	name     string
+	src      string
+	from, to string
+	more     []string          // further from, to pairs
+	retries  int               // more runs allowed to catch it
+	fails    map[string]string // criterion substring -> reason substring
+}
+
+type exerciseTest struct {
+	name      string
+	solutions [][]string        // checker flags of each reference solution
+	starter   map[string]string // failing criterion substring -> reason substring
+	mutants   []mutant
+}
+
+var tests []exerciseTest
+
+func TestExercises(t *testing.T) {
+	for _, et := range tests {
+		et := et
+		t.Run(et.name, func(t *testing.T) {
+			t.Parallel()
+			for _, flags := range et.solutions {
+				if len(flags) > 0 && flags[0] == "-c" && !haveGCC() {
+					exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
+				}
+				v := check(t, et.name, flags...)
+				if v.code != 0 || len(v.pass) == 0 {
+					t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
+				}
+			}
+			v := check(t, et.name, "-dir", filepath.Join("exercises", et.name), "-guard", shortGuard)
+			expect(t, et.name+" starter", v, et.starter, true)
+			for _, m := range et.mutants {
+				m := m
+				t.Run(m.name, func(t *testing.T) {
+					t.Parallel()
+					if !haveGCC() && strings.HasSuffix(m.src, ".c") {
+						exampletest.Skip(t, "gcc not found: the C mutants cannot be built")
+					}
+					flags := append(mutantFlags(t, m), "-guard", shortGuard)
+					// A mistake that shows only when the scheduler lets it
+					// (two writes cut by another writer) gets a few runs,
+					// and must be caught in one of them.
+					var ps []string
+					for try := 0; try <= m.retries; try++ {
+						v := check(t, et.name, flags...)
+						t.Log(v.out) // go test -v shows what a student with this mistake reads
+						ps = problems(et.name+" mutant "+m.name, v, m.fails, false)
+						if len(ps) == 0 {
+							break
+						}
+					}
+					for _, p := range ps {
+						t.Error(p)
+					}
+				})
+			}
+		})
+	}
+}
+
+func haveGCC() bool { _, err := exec.LookPath("gcc"); return err == nil }
+
+// expect checks that exactly the criteria named in fails failed (all of
+// them when all is true: a starter must pass nothing), each saying why. A
+// reason "?" means the criterion may pass or fail: the mistake shows
+// there only when signals happen to merge.
+func expect(t *testing.T, what string, v verdict, fails map[string]string, all bool) {
+	t.Helper()
+	for _, p := range problems(what, v, fails, all) {
+		t.Error(p)
+	}
+}
+
+func problems(what string, v verdict, fails map[string]string, all bool) []string {
+	var ps []string
+	if v.code != 1 {
+		ps = append(ps, fmt.Sprintf("%s: exit status %d, want 1:\n%s", what, v.code, v.out))
+	}
+	for crit, ok := range v.pass {
+		want := ""
+		named := false
+		for sub, why := range fails {
+			if strings.Contains(crit, sub) {
+				named, want = true, why
+			}
+		}
+		switch {
+		case named && want == "?":
+			// either: the mistake shows only in some runs
+		case ok && (all || named):
+			ps = append(ps, fmt.Sprintf("%s: %q passed, want it to fail:\n%s", what, crit, v.out))
+		case !ok && !named && !all:
+			ps = append(ps, fmt.Sprintf("%s: %q failed, want it to pass:\n%s", what, crit, v.out))
+		case !ok && want != "" && !strings.Contains(v.why[crit], want):
+			ps = append(ps, fmt.Sprintf("%s: %q failed without saying %q:\n%s", what, crit, want, v.out))
+		}
+	}
+	for sub := range fails {
+		found := false
+		for crit := range v.pass {
+			found = found || strings.Contains(crit, sub)
+		}
+		if !found {
+			ps = append(ps, fmt.Sprintf("%s: no criterion contains %q:\n%s", what, sub, v.out))
+		}
+	}
+	return ps
+}
+
+// mutantFlags writes the mutant's source into a temporary directory and
+// returns the checker flags that build it.
+func mutantFlags(t *testing.T, m mutant) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", m.src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), m.from) {
+		t.Fatalf("mutant %s: %q not in %s", m.name, m.from, m.src)
+	}
+	src := strings.Replace(string(b), m.from, m.to, 1)
+	for i := 0; i+1 < len(m.more); i += 2 {
+		if !strings.Contains(src, m.more[i]) {
+			t.Fatalf("mutant %s: %q not in %s", m.name, m.more[i], m.src)
+		}
+		src = strings.Replace(src, m.more[i], m.more[i+1], 1)
+	}
+	dir := t.TempDir()
+	if strings.HasSuffix(m.src, ".c") {
+		p := filepath.Join(dir, filepath.Base(m.src))
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"-c", p}
+	}
+	// A Go mutant is a module of its own that uses this repository's
+	// common/ (by a replace line) and the same golang.org/x/sys.
+	root, _ := filepath.Abs("..")
+	gomod, _ := os.ReadFile(filepath.Join(root, "go.mod"))
+	gosum, _ := os.ReadFile(filepath.Join(root, "go.sum"))
+	req := ""
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "golang.org/x/sys ") {
+			req = strings.TrimSpace(l)
+		}
+	}
+	mod := fmt.Sprintf("module mutant\n\ngo 1.20\n\nrequire (\n\t%s\n\tgithub.com/goipc/ipc-examples v0.0.0\n)\n\nreplace github.com/goipc/ipc-examples => %s\n", req, root)
+	for name, data := range map[string][]byte{"go.mod": []byte(mod), "go.sum": gosum, filepath.Base(m.src): []byte(src)} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []string{"-dir", dir}
+}
+
+// shortGuard stops the starters and mutants, which are meant to fail and
+// often hang, sooner than a student's run (5 s); the reference solutions
+// keep the default.
+const shortGuard = "2500ms"
+
+// TestCommandLine: a bad command line is exit status 2 with the usage, an
+// unknown exercise names the ones there are.
+func TestCommandLine(t *testing.T) {
+	for _, args := range [][]string{nil, {"check"}, {"nope", "01-duplex"}, {"check", "99-none"},
+		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}} {
+		var out, errb strings.Builder
+		if code := run(args, &out, &errb); code != 2 || out.Len() != 0 || errb.Len() == 0 {
+			t.Errorf("%q: exit status %d, stdout %q, stderr %q; want 2, nothing, a reason", args, code, out.String(), errb.String())
+		}
+	}
+	var out strings.Builder
+	if code := run([]string{"list"}, &out, &out); code != 0 || strings.Count(out.String(), "\n") != len(exercises) {
+		t.Errorf("list: exit status %d, output %q", code, out.String())
+	}
+	for _, et := range tests {
+		if exercises[et.name] == nil {
+			t.Errorf("test for unknown exercise %s", et.name)
+		}
+	}
+	if len(tests) != len(exercises) {
+		t.Errorf("%d exercises, %d tested", len(exercises), len(tests))
+	}
+}
+
+// TestInterrupted: a checker ended by SIGTERM, SIGINT or a closed output
+// while a solution hangs kills the solution's processes and removes its
+// directories before it dies of that signal.
+func TestInterrupted(t *testing.T) {
+	if !haveGCC() {
+		exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
+	}
+	bin := exampletest.Binary(t)
+	root, _ := filepath.Abs("..")
+	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c",
+		from: "close(num[1]); /* or it never sees end of file on num[0] */"}
+	flags := mutantFlags(t, m)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE} {
+		tmp := filepath.Join(t.TempDir(), "tmp")
+		if err := os.Mkdir(tmp, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		// With a closed output it dies at its next line: after the first
+		// scene's guard.
+		guard := map[syscall.Signal]string{syscall.SIGPIPE: "1s"}[sig]
+		if guard == "" {
+			guard = "20s"
+		}
+		cmd := exec.Command(bin, append([]string{"check", "01-duplex", "-guard", guard}, flags...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// The second line says how it was built: the scenes start next.
+		// Then wait until the solution runs (its process has our TMPDIR).
+		br := bufio.NewReader(out)
+		br.ReadString('\n') //nolint:errcheck
+		br.ReadString('\n') //nolint:errcheck
+		for len(procsWithTmp(tmp)) < 2 {
+			time.Sleep(time.Millisecond) // watching /proc, a guard below
+		}
+		if sig == syscall.SIGPIPE {
+			out.Close() // the next line it writes breaks
+		} else {
+			cmd.Process.Signal(sig) //nolint:errcheck
+		}
+		cmd.Wait() //nolint:errcheck
+		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("%v: the checker %v, want killed by %v", sig, cmd.ProcessState, sig)
+		}
+		if left := procsWithTmp(tmp); len(left) > 0 {
+			t.Errorf("%v: processes left: %s", sig, strings.Join(left, "; "))
+		}
+		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+			t.Errorf("%v: %d files left in TMPDIR (%s ...)", sig, len(ents), ents[0].Name())
+		}
+	}
+}

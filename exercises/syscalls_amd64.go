@@ -1,0 +1,12 @@
+package main
+
+import "golang.org/x/sys/unix"
+
+// Calls amd64 has and arm64 replaced by newer ones (glibc's pause() is
+// SYS_PAUSE here, sigsuspend on arm64).
+func init() {
+	for nr, name := range map[uintptr]string{unix.SYS_PAUSE: "pause", unix.SYS_POLL: "poll", unix.SYS_SELECT: "select",
+		unix.SYS_OPEN: "open", unix.SYS_EPOLL_WAIT: "epoll_wait"} {
+		syscallNames[nr] = name
+	}
+}

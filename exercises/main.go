@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Command exercises checks a solution of one of the graded exercises in
 // this folder by running it as real processes against the kernel, and
 // says, criterion by criterion, what works and what does not.

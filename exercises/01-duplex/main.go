@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Starter of exercise 01-duplex: read ../01-duplex/README.md first.
 //
 // It compiles and runs, but does not do the task yet: it reads its input

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 01-duplex (see ../README.md): a parent
 // sends numbers to a child through one pipe, the child sends their squares
 // back through another.

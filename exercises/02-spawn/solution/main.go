@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 02-spawn (see ../README.md): popen
 // without a shell, in both directions. The command gets a pipe as its
 // standard input and one as its standard output; the program feeds the

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 03-fifo-server (see ../README.md): a
 // server reads what several writers send through one FIFO; each record
 // goes in one write() of at most PIPE_BUF bytes, so records never mix.

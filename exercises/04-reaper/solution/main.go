@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 04-reaper (see ../README.md): a parent
 // reaps every child through SIGCHLD, even when many end at once, and ends
 // them all with one kill to their process group.

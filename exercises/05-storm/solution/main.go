@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 05-storm (see ../README.md): a program
 // that counts SIGUSR1 with a handler, and keeps doing its work while a
 // storm of them interrupts its blocking calls.

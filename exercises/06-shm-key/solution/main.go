@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 06-shm-key (see ../README.md): a writer
 // puts a message in a System V shared memory segment that a reader, an
 // unrelated process, finds by its ftok key. The segment is marked for

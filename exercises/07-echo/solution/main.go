@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 07-echo (see ../README.md): one server,
 // several clients, one System V message queue. Requests have type 1 and
 // carry the client's PID; each answer has that PID as its type, so each

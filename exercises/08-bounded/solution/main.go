@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 // Reference solution of exercise 08-bounded (see ../README.md): a bounded
 // buffer of 8 slots in System V shared memory, one producer, several
 // consumers, three semaphores to count and lock, and a fourth to say done.

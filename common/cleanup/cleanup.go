@@ -103,12 +103,55 @@ func Catch(role string) {
 		c := make(chan os.Signal, 1) // Notify never blocks: a buffer of one is enough
 		channels[sig] = c
 		signal.Notify(c, sig)
-		if sig == unix.SIGPIPE {
-			go onSIGPIPE(c)
-			continue
-		}
-		go func() { Die((<-c).(syscall.Signal)) }()
+		catchers.Add(1)
+		go catcher(c)
 	}
+}
+
+var (
+	exiting  = make(chan struct{}) // closed by settle: the program is ending
+	exitOnce sync.Once
+	catchers sync.WaitGroup // the catcher goroutines still waiting
+)
+
+// catcher waits for one caught signal and ends the program by it. A
+// SIGPIPE counts only when standard output or error is broken: the kernel
+// sends it for a write to any pipe whose reader is gone, and a Go
+// program's default is to die of it for descriptors 1 and 2 only and let
+// any other write return EPIPE to its caller (os.File's epipecheck); the
+// same here, so a program that writes to a child's pipe sees EPIPE, and
+// "| head" still ends it, after cleaning up.
+//
+// The signal is recorded (pending) before the goroutine says it is done,
+// so that an Exit or Fail racing it (settle waits for every catcher)
+// ends the program by the signal: the runtime hands a signal to this
+// goroutine, not to a buffer that Exit could look into.
+func catcher(c chan os.Signal) {
+	for {
+		select {
+		case s := <-c:
+			sig := s.(syscall.Signal)
+			if sig == unix.SIGPIPE && !stdBroken() {
+				continue
+			}
+			pending.CompareAndSwap(0, int32(sig))
+			stopping.Store(true)
+			catchers.Done()
+			Die(sig)
+		case <-exiting:
+			catchers.Done()
+			return
+		}
+	}
+}
+
+// settle makes every catcher either record the signal it was handed or
+// stop, then looks for a signal still in a channel's buffer: from then on
+// pending says whether a signal is ending the program.
+func settle() {
+	exitOnce.Do(func() { close(exiting) })
+	catchers.Wait()
+	caught()
 }
 
 // IsEnding reports whether sig is one of Signals: one that ends a run.
@@ -129,20 +172,6 @@ func IsEnding(sig syscall.Signal) bool {
 func FollowChild(ws syscall.WaitStatus) {
 	if ws.Signaled() && IsEnding(ws.Signal()) {
 		Die(ws.Signal())
-	}
-}
-
-// onSIGPIPE ends the program only for a broken standard output or error.
-// The kernel sends SIGPIPE for a write to any pipe whose reader is gone;
-// a Go program's default is to die of it for descriptors 1 and 2 only and
-// let any other write return EPIPE to its caller (os.File's epipecheck).
-// The same here: a program that writes to a child's pipe sees EPIPE, as
-// it would without Catch, and "| head" still ends it, after cleaning up.
-func onSIGPIPE(c chan os.Signal) {
-	for range c {
-		if stdBroken() {
-			Die(unix.SIGPIPE)
-		}
 	}
 }
 
@@ -288,7 +317,9 @@ func caught() {
 	for sig, c := range channels {
 		select {
 		case <-c:
-			pending.CompareAndSwap(0, int32(sig))
+			if sig != unix.SIGPIPE || stdBroken() {
+				pending.CompareAndSwap(0, int32(sig))
+			}
 		default:
 		}
 	}
@@ -332,7 +363,7 @@ func Die(sig syscall.Signal) {
 func Fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
-	caught()
+	settle()
 	endPending()
 	if print != nil {
 		print()
@@ -347,7 +378,7 @@ func Fail(print func()) {
 func Exit(code int) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
-	caught()
+	settle()
 	endPending()
 	report("", undoAll())
 	os.Exit(code)

@@ -78,6 +78,7 @@ var (
 // reparented to the test and can be found and reaped.
 func Main(m *testing.M) {
 	flag.Parse()
+	openStdFDs()
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "exampletest: PR_SET_CHILD_SUBREAPER:", err)
 	}
@@ -109,6 +110,28 @@ func Main(m *testing.M) {
 		return code
 	}()
 	os.Exit(code)
+}
+
+// openStdFDs puts /dev/null on descriptors 0, 1 and 2 where the test
+// process was started without them (CI runs it with no standard input).
+// Otherwise the next file the test opens (a pipe to an example) takes
+// number 0, and an example started with it sees a descriptor table unlike
+// a shell's: Go 1.20 ran the 07 demo that way with no stdin at all and
+// lost its signals.
+func openStdFDs() {
+	for fd, mode := range []int{unix.O_RDONLY, unix.O_WRONLY, unix.O_WRONLY} {
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err == nil {
+			continue
+		}
+		nfd, err := unix.Open("/dev/null", mode, 0)
+		if err != nil {
+			continue
+		}
+		if nfd != fd {
+			unix.Dup2(nfd, fd) //nolint:errcheck // best effort
+			unix.Close(nfd)
+		}
+	}
 }
 
 var buildOnce sync.Once

@@ -193,12 +193,6 @@ func TestDemo(t *testing.T) {
 // signal, prints no error, and leaves nothing (the namespace's end checks
 // the queues, the harness the ftok directory and the processes).
 func TestDemoInterrupts(t *testing.T) {
-	if strings.HasPrefix(runtime.Version(), "go1.20") {
-		// Open bug, seen only with Go 1.20.14: a few of the 60 runs end
-		// with exit 0 after the signal, and fd 0 closed in the parent.
-		// It passes on Go 1.26 (CI runs that too, with -race).
-		exampletest.Skip(t, "known Go 1.20-only failure of the demo's interrupt runs (see the session 2 note)")
-	}
 	ns := exampletest.NewIPCNamespace(t)
 	at := func(l string) bool {
 		return exampletest.StepHeader(l) || strings.Contains(l, "waiting for requests") ||
@@ -275,7 +269,12 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 	p := &proc{out: r, lines: make(chan string, 10000), eof: make(chan struct{})}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "LC_ALL=C", "GORACE=atexit_sleep_ms=0"), env...)
-	p.cmd.Stdin, p.cmd.Stdout, p.cmd.Stderr = stdin, w, &p.stderr
+	p.cmd.Stdout, p.cmd.Stderr = w, &p.stderr
+	if stdin != nil {
+		// Not a nil *os.File in the io.Reader: exec would take it for a
+		// file and start the program with no descriptor 0 at all.
+		p.cmd.Stdin = stdin
+	}
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	ns.Do(func() { err = p.cmd.Start() })
 	w.Close()

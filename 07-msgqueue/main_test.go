@@ -487,14 +487,22 @@ func TestServerEndings(t *testing.T) {
 // just dies of the signal; the server goes on, and its reply to the dead
 // client is not sent (the article's reply, of type SERVER_TYPE, went to the
 // next client instead). The next client gets its own reply.
+// startServer starts the Go server on dir's key with stdin in, and waits
+// until it waits for requests; it returns the server and its msqid.
+func startServer(t *testing.T, bin string, ns *exampletest.IPCNamespace, dir string, in *os.File) (*exampletest.Proc, int) {
+	t.Helper()
+	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
+	id := msqidIn(t, srv.WaitFor("= msqid"))
+	srv.WaitFor("waiting for requests")
+	return srv, id
+}
+
 func TestClientEndings(t *testing.T) {
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
 	in, reply := heldOpen(t)
-	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
-	id := msqidIn(t, srv.WaitFor("= msqid"))
-	srv.WaitFor("waiting for requests")
+	srv, id := startServer(t, bin, ns, dir, in)
 	endings := append(exampletest.Endings, exampletest.Ending{Name: "kill -9", Sig: unix.SIGKILL})
 	for _, e := range endings {
 		desc := "client ended by " + e.Name
@@ -557,9 +565,7 @@ func TestServerKilledStaleQueue(t *testing.T) {
 	for _, answering := range []bool{false, true} {
 		dir, key := keyDir(t)
 		in, _ := heldOpen(t)
-		srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
-		id := msqidIn(t, srv.WaitFor("= msqid"))
-		srv.WaitFor("waiting for requests")
+		srv, id := startServer(t, bin, ns, dir, in)
 		var cl *exampletest.Proc
 		if answering {
 			cl = exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir},
@@ -697,9 +703,7 @@ func TestRefusedAndForeign(t *testing.T) {
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
 	in, reply := heldOpen(t)
-	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
-	id := msqidIn(t, srv.WaitFor("= msqid"))
-	srv.WaitFor("waiting for requests")
+	srv, id := startServer(t, bin, ns, dir, in)
 	ns.Do(func() {
 		for _, m := range [][]byte{bytes.Repeat([]byte("x"), 2048), []byte("123 a\x00b"), []byte("no pid")} {
 			if err := sysv.Msgsnd(id, clientType, m, 0); err != nil {

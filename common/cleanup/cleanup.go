@@ -347,13 +347,13 @@ func endPending() {
 func Die(sig syscall.Signal) {
 	// Said before waiting for the lock: a Fail or Exit that holds it now
 	// ends the program by this signal rather than by its own status.
+	// If another ending was recorded first, that one wins. endPending
+	// does not return: pending is set either way.
 	pending.CompareAndSwap(0, int32(sig))
 	stopping.Store(true)
 	mu.Lock() // never unlocked
-	stopping.Store(true)
 	endPending()
-	report(unix.SignalName(sig), undoAll())
-	raise(sig)
+	raise(sig) // not reached
 }
 
 // Fail prints the message that says what went wrong (say prints the error

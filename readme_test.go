@@ -148,6 +148,9 @@ func TestReadmeCommands(t *testing.T) {
 	_, gccErr := exec.LookPath("gcc")
 	root := freshTree(t)
 	for _, file := range readmes(t) {
+		// Each README is followed on its own: what an earlier one built
+		// (bin/) is not there for the next.
+		os.RemoveAll(filepath.Join(root, "bin")) //nolint:errcheck // may not exist
 		for _, b := range blocks(t, file) {
 			if b.info != "sh" && b.info != "console" {
 				continue

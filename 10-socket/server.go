@@ -106,9 +106,17 @@ func server(args []string) {
 	if abstract == "" {
 		s.me.Kernel("%s", fileMode(name))
 	}
-	s.me.GoNote("net.Listen%s is socket+bind%s in one call; its Close unlinks the file,\n"+
-		"which close(2) never does. Each client gets a goroutine where C's server polls.",
-		map[bool]string{true: "Unix", false: "Unixgram"}[ty != unix.SOCK_DGRAM], map[bool]string{true: "+listen", false: ""}[ty != unix.SOCK_DGRAM])
+	switch {
+	case ty == unix.SOCK_DGRAM:
+		s.me.GoNote("net.ListenUnixgram is socket+bind in one call; its Close does not unlink the file\n" +
+			"(a UnixConn never does, step 9): this server removes it itself. One loop reads every client.")
+	case abstract != "":
+		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; an abstract name has no file to\n" +
+			"unlink: it goes with the last descriptor. Each client gets a goroutine where C's server polls.")
+	default:
+		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; its Close unlinks the file,\n" +
+			"which close(2) never does. Each client gets a goroutine where C's server polls.")
+	}
 	cmd := clientArgs(ty, path, abstract, name)
 	s.me.Printf("in another terminal: go run ./10-socket client%s   (or ./bin/client%s)", cmd, cmd)
 	child.Ready(name)

@@ -5,6 +5,7 @@ package ipcexamples
 import (
 	"bufio"
 	"context"
+	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,6 +17,10 @@ import (
 	"testing"
 	"time"
 )
+
+// update is accepted so that "go test ./... -update" (the README's way to
+// rewrite golden files) runs here too; this package has none.
+var _ = flag.Bool("update", false, "rewrite golden files (none here)")
 
 // block is one fenced code block of a README.
 type block struct {

@@ -95,9 +95,10 @@ type Cmd struct {
 	// is interrupted, such a child is sent SIGTERM and waited for, so it
 	// can remove them; any other child is killed with SIGKILL, since it
 	// holds nothing that outlives it.
-	Cleans bool
-	ready  *os.File        // read end of the readiness pipe, parent side
-	reg    *cleanup.Handle // ends the child if this program is interrupted
+	Cleans  bool
+	ready   *os.File        // read end of the readiness pipe, parent side
+	reg     *cleanup.Handle // ends the child if this program is interrupted
+	noPidfd bool            // reg's undo is a plain kill(pid) (before Linux 5.3)
 }
 
 // Command prepares this program to run again in role with args as its
@@ -153,7 +154,9 @@ func (c *Cmd) Start() error {
 		if err != nil {
 			return "", nil, err
 		}
-		return "", endChild(c.Process.Pid, c.Cleans), nil
+		undo, ok := endChild(c.Process.Pid, c.Cleans)
+		c.noPidfd = !ok
+		return "", undo, nil
 	})
 	c.ExtraFiles = c.ExtraFiles[:len(c.ExtraFiles)-1]
 	w.Close() // the child has its copy; ours would hide the child's death
@@ -197,8 +200,16 @@ func (c *Cmd) Wait() error {
 		c.ready.Close()
 		c.ready = nil
 	}
+	// Without a pidfd the undo is a plain kill(pid): forget it before the
+	// child is reaped, when its PID may go to another process. (Should
+	// this program die meanwhile, PR_SET_PDEATHSIG still ends the child.)
+	// With one, the undo signals the pidfd, which never names another
+	// process, and only closes it once the child is gone.
+	if c.noPidfd {
+		c.reg.Forget()
+	}
 	err := c.Cmd.Wait()
-	c.reg.Release() //nolint:errcheck // the child is gone: this only closes its pidfd
+	c.reg.Release() //nolint:errcheck // the child is gone: this signals nobody and closes its pidfd
 	return err
 }
 
@@ -207,13 +218,13 @@ func (c *Cmd) Wait() error {
 // for a child that cleans up after itself), and then wait until the child
 // is dead (its pidfd turns readable), so that no child outlives the
 // cleanup even for an instant. Reaping it is left to Wait, or to init.
-func endChild(pid int, cleans bool) func() error {
+func endChild(pid int, cleans bool) (undo func() error, pidfdOK bool) {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil { // before Linux 5.3: a plain kill, no wait
 		return func() error {
 			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck // it may be gone
 			return nil
-		}
+		}, false
 	}
 	return func() error {
 		defer unix.Close(pidfd)
@@ -235,7 +246,7 @@ func endChild(pid int, cleans bool) func() error {
 			}
 			return nil
 		}
-	}
+	}, true
 }
 
 // Run starts the child and waits for it to end, for a child that needs no

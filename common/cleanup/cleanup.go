@@ -209,8 +209,10 @@ func Uncatch(sig syscall.Signal) {
 // report: "FIFO /tmp/x/myfifo") and how to remove it, and registers the
 // removal if mk succeeded. The lock is held during mk, so an interrupt
 // waits until the object is both made and registered. The lock is not
-// reentrant: mk must not call Make, Release or Locked, nor start a
-// common/child command (Start registers the child itself).
+// reentrant: mk (and an undo, and a ReleaseThen or Locked callback) must
+// not call Make, Release, Locked, Exit or say.Fatal (which ends through
+// Fail), nor start a common/child command (Start registers the child
+// itself): return the error and fail after.
 func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
 	mu.Lock()
 	defer mu.Unlock()
@@ -246,10 +248,10 @@ func (h *Handle) ReleaseThen(then func(err error)) {
 		return
 	}
 	delete(undos, h.id)
+	inside.Add(1)
+	defer inside.Add(-1)
 	err := e.undo()
 	if then != nil {
-		inside.Add(1)
-		defer inside.Add(-1)
 		then(err)
 	}
 }

@@ -5,6 +5,7 @@ package cleanup_test
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,10 @@ import (
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/say"
 )
+
+// update is accepted so that "go test ./... -update" (the README's way to
+// rewrite golden files) runs here too; this package has none.
+var _ = flag.Bool("update", false, "rewrite golden files (none here)")
 
 func TestMain(m *testing.M) {
 	child.Dispatch(map[string]func([]string){"holder": holder})

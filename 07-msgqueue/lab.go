@@ -41,7 +41,8 @@ func createLab(p *say.Speaker, key sysv.Key) (int, *cleanup.Handle) {
 		p.Fatal(err)
 	}
 	p.Printf("msgget(key %v, %s) = msqid %d: the same key, a new queue", key, sysv.MsgFlags(flags), id)
-	p.Printf("with a new id: id = seq * 32768 + slot, and the kernel counts seq up as it reuses\n" +
+	p.Printf("with a new id: id = seq * 32768 + slot (with the default IPCMNI; booting with\n" +
+		"ipcmni_extend makes it seq * 16777216 + slot), and the kernel counts seq up as it reuses\n" +
 		"slots; an old msqid names a new queue again only once seq wraps (65536), or if\n" +
 		"someone sets /proc/sys/kernel/msg_next_id: unlikely, not impossible")
 	p.Kernel("%s", row(id))

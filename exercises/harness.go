@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -308,11 +309,23 @@ func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc 
 	o.IPC = s.c.ns
 	o.Guard = s.c.guard + 5*time.Second // ours fires first
 	o.Args = append(append([]string(nil), prog[1:]...), args...)
-	p := &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
-	started.Store(p.Pid(), true)
-	// If the checker is interrupted, its process group dies with it.
-	pgid := p.Pid()
+	// Started under cleanup's lock, so that an interrupt cannot fall
+	// between the start and the registration: the checker would die and
+	// leave the student's processes running. Nothing inside may take the
+	// lock again, so the run's TMPDIR (a registered directory) is made
+	// first.
+	if o.TmpDir == "" {
+		o.TmpDir = filepath.Join(s.t.TempDir(), "tmp")
+		if err := os.Mkdir(o.TmpDir, 0o700); err != nil {
+			s.Abort("mkdir: %v", err)
+		}
+	}
+	var p *Proc
 	if h, err := cleanup.Make(func() (string, func() error, error) {
+		p = &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
+		started.Store(p.Pid(), true)
+		// If the checker is interrupted, its process group dies with it.
+		pgid := p.Pid()
 		return fmt.Sprintf("process group %d", pgid), func() error {
 			unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck // it may be gone
 			s.killTracked()

@@ -328,11 +328,12 @@ func TestInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The second line says how it was built: the scenes start next.
-		// Then wait until the solution runs (its process has our TMPDIR).
+		// Then wait until the solution and its child run (their
+		// processes have our TMPDIR, as the checker's own has).
 		br := bufio.NewReader(out)
 		br.ReadString('\n') //nolint:errcheck
 		br.ReadString('\n') //nolint:errcheck
-		for len(procsWithTmp(tmp)) < 2 {
+		for len(procsWithTmp(tmp)) < 3 {
 			time.Sleep(time.Millisecond) // watching /proc, a guard below
 		}
 		if sig == syscall.SIGPIPE {

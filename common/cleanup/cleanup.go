@@ -217,8 +217,8 @@ func Make(mk func() (what string, undo func() error, err error)) (*Handle, error
 	mu.Lock()
 	defer mu.Unlock()
 	inside.Add(1)
+	defer inside.Add(-1) // also if mk ends its goroutine (t.Fatal in a test)
 	what, undo, err := mk()
-	inside.Add(-1)
 	if err != nil {
 		return nil, err
 	}

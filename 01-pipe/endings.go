@@ -54,9 +54,9 @@ func readerLeaves(p *say.Speaker) {
 	if syserr.Errno(err) != unix.EPIPE {
 		p.Fatal(syserr.Wrap("write (expected EPIPE)", err, nil))
 	}
-	p.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills the\n" +
-		"writer before write() returns. The kernel sent it here too, but the Go runtime\n" +
-		"catches SIGPIPE and drops it, so write() returns EPIPE. Only package os raises it\n" +
+	p.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills the " +
+		"writer before write() returns. The kernel sent it here too, but the Go runtime " +
+		"catches SIGPIPE and drops it, so write() returns EPIPE. Only package os raises it " +
 		"again, and only for fd 1 and 2: try -ending sigpipe.")
 	w.Close()
 }
@@ -86,8 +86,8 @@ func readerLeavesStdout(p *say.Speaker) {
 	c.StartOrFail(p)
 	w.Close()
 	c.Reap(p)
-	p.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever the\n" +
-		"descriptor. In Go it is package os that ends the writer, after EPIPE on fd 1 or 2,\n" +
+	p.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever the " +
+		"descriptor. In Go it is package os that ends the writer, after EPIPE on fd 1 or 2, " +
 		"so that \"prog | head\" ends as in C; a raw write, or another descriptor, gets EPIPE.")
 }
 

@@ -25,8 +25,8 @@ func injection(p *say.Speaker) {
 	p.Warnf("unsafe: popen(\"echo hello \" + input, \"r\") runs %s -c %q", shell, command)
 	s := mustPopen(p, command, "r")
 	printAll(p, s)
-	p.Warnf("the shell split the text at \";\" and ran a second command, chosen by whoever\n" +
-		"wrote the input. Quoting it yourself is easy to get wrong: the input can close the\n" +
+	p.Warnf("the shell split the text at \";\" and ran a second command, chosen by whoever " +
+		"wrote the input. Quoting it yourself is easy to get wrong: the input can close the " +
 		"quote you put around it.")
 
 	// No shell: execve() gets the input as one argument, as it is.
@@ -45,9 +45,9 @@ func injection(p *say.Speaker) {
 	s = mustStart(p, c, "r")
 	printAll(p, s)
 
-	p.GoNote("exec.Command(name, args...) runs no shell: each Go string is one argv entry of\n" +
-		"execve(2), so ; | & $( ) * and quotes are just characters. popen() and system()\n" +
-		"always run /bin/sh -c. Use the shell only with a constant script, and pass data\n" +
+	p.GoNote("exec.Command(name, args...) runs no shell: each Go string is one argv entry of " +
+		"execve(2), so ; | & $( ) * and quotes are just characters. popen() and system() " +
+		"always run /bin/sh -c. Use the shell only with a constant script, and pass data " +
 		"to it as arguments (\"$1\"), never inside the script.")
 }
 

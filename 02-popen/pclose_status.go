@@ -48,8 +48,8 @@ func failing(p *say.Speaker) {
 	status(p, s, ws)
 	explain(p, s, ws)
 
-	p.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command\n" +
-		"was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it). Then Wait()\n" +
+	p.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command " +
+		"was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it). Then Wait() " +
 		"returns an error that is not an *exec.ExitError, and this program stops with a named error.")
 }
 
@@ -63,7 +63,7 @@ func explain(p *say.Speaker, s *stream, ws syscall.WaitStatus) {
 	}
 	p.Printf("  Go: Wait() returns %q; ExitCode() is %d", s.cmd.ProcessState.String(), s.cmd.ProcessState.ExitCode())
 	if ws.Signaled() {
-		p.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal it was.\n" +
+		p.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal it was. " +
 			"The signal is in the raw status: ProcessState.Sys().(syscall.WaitStatus).Signal().")
 	}
 }

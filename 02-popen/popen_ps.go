@@ -18,10 +18,10 @@ func readFrom(p *say.Speaker, command string, all bool) {
 	s := mustPopen(p, command, "r")
 	p.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
 	p.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
-	p.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn: clone3\n" +
-		"with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec of /bin/sh -c COMMAND, the pipe as its standard\n" +
-		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout\n" +
-		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a\n" +
+	p.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn: clone3 " +
+		"with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec of /bin/sh -c COMMAND, the pipe as its standard " +
+		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout " +
+		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a " +
 		"pidfd from Go 1.23.")
 
 	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);

@@ -31,14 +31,14 @@ func writeTo(p *say.Speaker, command string) {
 
 	// fputs("pear\n", fp); ...
 	feed(p, s, fruit)
-	p.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before\n" +
-		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString\n" +
+	p.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before " +
+		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString " +
 		"goes straight to write(2) (wrap it in a bufio.Writer to batch them as C does).")
 
 	// pclose(fp): close our end first. The command reads end of file, and
 	// only then can sort print anything: it must have seen every line.
-	p.Printf("closing my end, as pclose() does first: the command reads end of file.\n" +
-		"The lines without a tag that follow are the command's own, written to our\n" +
+	p.Printf("closing my end, as pclose() does first: the command reads end of file. " +
+		"The lines without a tag that follow are the command's own, written to our " +
 		"shared standard output, not read or printed by me")
 	status(p, s, s.pclose(p))
 }
@@ -57,7 +57,7 @@ func feed(p *say.Speaker, s *stream, lines []string) {
 			// A command that does not read (true, or one that has
 			// already exited) closes the pipe's only read end.
 			p.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
-				unix.EPIPE: "the command has closed its standard input or exited without reading it all;\n" +
+				unix.EPIPE: "the command has closed its standard input or exited without reading it all; " +
 					"in C, SIGPIPE would kill this program",
 			}))
 			return

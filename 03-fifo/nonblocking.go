@@ -49,8 +49,8 @@ func demo() {
 	w.StartOrFail(r)
 	reap(r, w)
 	r.GoNote("there is no fork: the writer is this program run again as\n" +
-		"\"03-fifo write -path ... hello\", the very command of a second terminal.\n" +
-		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to\n" +
+		"\"03-fifo write -path ... hello\", the very command of a second terminal. " +
+		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to " +
 		"unix.Open: a child gets only what it is handed, where C's fork() copies all.")
 
 	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
@@ -62,10 +62,10 @@ func demo() {
 	buf := make([]byte, pipeBuf)
 	// nread=read(fd,buf_r,100)
 	expectRead(r, fd, buf, 0, "", nil)
-	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open\n" +
+	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open " +
 		"for writing, so there is nothing to wait for")
-	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go\n" +
-		"parks the goroutine on its network poller until data comes. unix.Open and\n" +
+	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go " +
+		"parks the goroutine on its network poller until data comes. unix.Open and " +
 		"unix.Read are the raw system calls and show what a C program sees.")
 
 	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)

@@ -81,13 +81,13 @@ func table(p *say.Speaker) {
 		p.Printf("%-32s %-28s %s", r.what, cCell, observe(p, r, ""))
 	}
 	dir.Release() //nolint:errcheck // a temporary directory; its removal is not the lesson
-	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without Notify:\n" +
-		"SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime restores SIG_DFL and\n" +
-		"raises the signal again, so wait() sees it); SIGQUIT prints the goroutines' stacks and\n" +
-		"exits 2 (default GOTRACEBACK); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with\n" +
-		"kill are dropped. SIGPIPE from a write: the kernel sends it on every write to a broken\n" +
-		"pipe, whatever the fd; the runtime's handler drops it and write() returns EPIPE. Then os,\n" +
-		"after EPIPE on fd 1 or 2 only, puts back SIG_DFL and raises SIGPIPE itself. unix.Write is\n" +
+	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without Notify: " +
+		"SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime restores SIG_DFL and " +
+		"raises the signal again, so wait() sees it); SIGQUIT prints the goroutines' stacks and " +
+		"exits 2 (default GOTRACEBACK); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with " +
+		"kill are dropped. SIGPIPE from a write: the kernel sends it on every write to a broken " +
+		"pipe, whatever the fd; the runtime's handler drops it and write() returns EPIPE. Then os, " +
+		"after EPIPE on fd 1 or 2 only, puts back SIG_DFL and raises SIGPIPE itself. unix.Write is " +
 		"not os: it gets EPIPE on fd 1 too, and the process lives.")
 }
 

@@ -105,8 +105,8 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	quitW.Close()
 	// waitpid(pid, &status, 0); describe(pid, status);
 	v.Reap(p)
-	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a C\n" +
-		"program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its goroutines\n" +
+	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a C " +
+		"program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its goroutines " +
 		"and exit with status 2 (under the default GOTRACEBACK). -demo table shows each one.")
 }
 
@@ -211,8 +211,8 @@ func raise(p *say.Speaker) {
 		p.Fatal(syserr.Wrap("kill(getpid(), SIGUSR1)", err, nil))
 	}
 	p.Printf("kill(getpid(), SIGUSR1) returned")
-	p.GoNote("in C, raise() returns after the handler has run. In Go the runtime's handler\n" +
-		"only queues the signal for the channel: kill() may return before the goroutine\n" +
+	p.GoNote("in C, raise() returns after the handler has run. In Go the runtime's handler " +
+		"only queues the signal for the channel: kill() may return before the goroutine " +
 		"that receives it has run. Receiving is how to wait for it.")
 	p.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
 
@@ -243,9 +243,9 @@ func sendToReader(p *say.Speaker, pid int, sig syscall.Signal) {
 	if err := toReader(pid, sig); err != nil {
 		p.Fatal(err)
 	}
-	p.GoNote("a Go program has many threads, and a signal sent to the process may be taken by\n" +
-		"any of them: the one asleep in read() could see end of file and exit 0 before\n" +
-		"another thread's handler ends the process. tgkill() to the reading thread makes\n" +
+	p.GoNote("a Go program has many threads, and a signal sent to the process may be taken by " +
+		"any of them: the one asleep in read() could see end of file and exit 0 before " +
+		"another thread's handler ends the process. tgkill() to the reading thread makes " +
 		"its handler run before read() returns, as in one-threaded C.")
 }
 

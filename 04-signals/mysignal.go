@@ -43,7 +43,7 @@ func mySignal(p *say.Speaker) {
 			report(s)
 		}
 	} else {
-		p.Printf("standard input is not a terminal, so nobody can press Ctrl-C:\n" +
+		p.Printf("standard input is not a terminal, so nobody can press Ctrl-C: " +
 			"I send SIGINT and SIGQUIT to myself, one at a time")
 		for _, s := range []syscall.Signal{unix.SIGINT, unix.SIGQUIT} {
 			if err := unix.Kill(os.Getpid(), s); err != nil {
@@ -73,9 +73,9 @@ func mySignal(p *say.Speaker) {
 	} else {
 		p.Kernel("SigCgt: %s", st.SigCgt)
 	}
-	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises it\n" +
-		"again, so the process dies of SIGINT as in C. SIGQUIT: under the default GOTRACEBACK\n" +
-		"it prints the stack of every goroutine and exits with status 2 (GOTRACEBACK=crash\n" +
+	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises it " +
+		"again, so the process dies of SIGINT as in C. SIGQUIT: under the default GOTRACEBACK " +
+		"it prints the stack of every goroutine and exits with status 2 (GOTRACEBACK=crash " +
 		"makes it abort instead), where C dies of SIGQUIT with a core dump.")
 }
 

@@ -77,7 +77,7 @@ func literalPause(p *say.Speaker) {
 		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to that thread this time", errName(<-done))
 		return
 	}
-	p.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel gave\n" +
+	p.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel gave " +
 		"the signal to the main thread, which could take it. Only a signal for that thread wakes it.")
 	// tgkill(getpid(), tid, SIGALRM): a signal for that thread only.
 	if err := unix.Tgkill(pid, tid, unix.SIGALRM); err != nil {
@@ -86,8 +86,8 @@ func literalPause(p *say.Speaker) {
 	err = <-done
 	<-c
 	p.Printf("tgkill(getpid(), its tid, SIGALRM): pause() on that thread returned %s", errName(err))
-	p.GoNote("so the literal port works only where pause() happens to sleep on the thread the\n" +
-		"kernel picks. A Go program does not choose its goroutine's thread unless it locks it,\n" +
+	p.GoNote("so the literal port works only where pause() happens to sleep on the thread the " +
+		"kernel picks. A Go program does not choose its goroutine's thread unless it locks it, " +
 		"and the runtime drops SIGALRM without Notify: receive from a Notify channel instead.")
 }
 

@@ -101,8 +101,8 @@ func inherited(p *say.Speaker) {
 	}
 	p.Printf("cat, a C program started now, reads its own /proc/self/status:")
 	p.Kernel("SigIgn of cat: %s", st.SigIgn)
-	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but keeps SIG_IGN:\n" +
-		"that is how nohup works. A Go child keeps an inherited SIG_IGN only for SIGHUP and\n" +
+	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but keeps SIG_IGN: " +
+		"that is how nohup works. A Go child keeps an inherited SIG_IGN only for SIGHUP and " +
 		"SIGINT; for the others its runtime installs its handler again (SIGUSR2 above).")
 	// Undo only what this step did: a signal ignored since the start
 	// stays ignored.
@@ -119,7 +119,7 @@ func inherited(p *say.Speaker) {
 	p.Printf("signal.Notify then signal.Stop, the workaround of the last step, for %s:", names(undo))
 	p.Kernel("my SigIgn: %s; signal.Ignored(SIGHUP) = %v", self(p).SigIgn, signal.Ignored(unix.SIGHUP))
 	if self(p).SigIgn.IsMember(unix.SIGHUP) && !startIgn.IsMember(unix.SIGHUP) {
-		p.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT,\n" +
+		p.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT, " +
 			"Stop puts back the disposition Notify found, and Notify found SIG_IGN")
 		// sigaction(SIGHUP, SIG_DFL): safe here, because after Stop the
 		// runtime has no handler of its own installed for SIGHUP.

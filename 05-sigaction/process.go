@@ -45,10 +45,10 @@ func processWide(p *say.Speaker) {
 	p.Printf("kill(getpid(), SIGUSR1)")
 	p.Printf("received %s from the channel, although this thread blocks it", sigset.Name((<-c).(syscall.Signal)))
 	threadView(p, tid)
-	p.GoNote("in single-threaded C, sigprocmask() blocks a signal for the whole process, and\n" +
-		"kill() leaves it pending in ShdPnd until it is unblocked (c/sigaction.c shows it).\n" +
-		"A Go program always has other threads that do not block it, and the kernel hands\n" +
-		"a process-wide signal to any thread that will take it: Go cannot block a signal\n" +
+	p.GoNote("in single-threaded C, sigprocmask() blocks a signal for the whole process, and " +
+		"kill() leaves it pending in ShdPnd until it is unblocked (c/sigaction.c shows it). " +
+		"A Go program always has other threads that do not block it, and the kernel hands " +
+		"a process-wide signal to any thread that will take it: Go cannot block a signal " +
 		"for the whole process. What a thread can block is what is sent to that thread.")
 }
 

@@ -53,7 +53,7 @@ func sets(p *say.Speaker) {
 	p.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, syserr.Meanings{
 		unix.EINVAL: "Linux has signals 1 to 64 only",
 	}))
-	p.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's sigset_t\n" +
+	p.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's sigset_t " +
 		"is 1024 bits, and its sigfillset() leaves out 32 and 33, which glibc keeps for its threads.")
 }
 
@@ -103,7 +103,7 @@ func mask(p *say.Speaker, block sigset.Set) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := unix.Gettid()
-	p.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines between\n" +
+	p.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines between " +
 		"threads: runtime.LockOSThread() keeps this goroutine on its thread until we unlock.")
 	threadView(p, tid)
 
@@ -158,7 +158,7 @@ func mask(p *say.Speaker, block sigset.Set) {
 		p.Printf("received from the channel: %s", got)
 	}
 	threadView(p, tid)
-	p.GoNote("sigprocmask() is for single-threaded programs; with threads it is pthread_sigmask(),\n" +
+	p.GoNote("sigprocmask() is for single-threaded programs; with threads it is pthread_sigmask(), " +
 		"which is what unix.PthreadSigmask calls (rt_sigprocmask, for the calling thread only).")
 
 	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
@@ -275,15 +275,19 @@ func runtimeAction(p *say.Speaker) {
 	} else {
 		p.Kernel("sa_mask: %s", a.Mask)
 	}
-	p.Printf("sa_handler      Notify(c, sig): the runtime's handler forwards the signal to the channel;\n" +
-		"                your code runs in an ordinary goroutine, free of async-signal-safety rules")
-	p.Printf("sa_mask         nothing to set: the runtime's handler blocks everything, and a goroutine\n" +
-		"                receives one signal at a time")
-	p.Printf("SA_RESTART      always set; the os package retries EINTR too. msgrcv, semop and pause are\n" +
-		"                never restarted (signal(7)): retry them on EINTR (07-msgqueue)")
+	// A table: each row is kept under 84 columns (a tag with a 7-digit PID
+	// takes 16 of the 100), so that common/say never wraps it.
+	p.Printf("sa_handler      Notify(c, sig): the runtime's handler forwards the signal\n" +
+		"                to the channel; your code runs in an ordinary goroutine,\n" +
+		"                free of async-signal-safety rules")
+	p.Printf("sa_mask         nothing to set: the runtime's handler blocks everything,\n" +
+		"                and a goroutine receives one signal at a time")
+	p.Printf("SA_RESTART      always set; the os package retries EINTR too. msgrcv, semop\n" +
+		"                and pause are never restarted (signal(7)): retry them on\n" +
+		"                EINTR (07-msgqueue)")
 	p.Printf("SA_RESETHAND    receive once, then signal.Reset(sig)")
 	p.Printf("SA_NODEFER      nothing: a goroutine never runs inside itself")
 	p.Printf("SA_NOCLDSTOP    nothing: Notify(c, SIGCHLD) delivers stops and exits alike")
-	p.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and SA_NOCLDSTOP\n" +
+	p.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and SA_NOCLDSTOP " +
 		"in C, each with and without the flag.")
 }

@@ -45,17 +45,17 @@ func faultDemo(p *say.Speaker, peerPath string) {
 	} else {
 		say.Step(2, "the Go child touches the slice after shmdt")
 		runFaulty(p, "child", child.Command("fault", strconv.Itoa(id)))
-		p.GoNote("not killed by SIGSEGV: the Go runtime has a SIGSEGV handler. A fault at an\n" +
-			"address that is not nil is not a panic that recover() could catch, but a fatal\n" +
-			"error: the runtime prints the address and every goroutine's stack, then\n" +
+		p.GoNote("not killed by SIGSEGV: the Go runtime has a SIGSEGV handler. A fault at an " +
+			"address that is not nil is not a panic that recover() could catch, but a fatal " +
+			"error: the runtime prints the address and every goroutine's stack, then " +
 			"exits with status 2. (debug.SetPanicOnFault(true) makes it a panic.)")
 
 		say.Step(3, "the same child with GOTRACEBACK=crash")
 		c := child.Command("fault", strconv.Itoa(id))
 		c.Env = append(c.Env, "GOTRACEBACK=crash")
 		runFaulty(p, "child", c)
-		p.GoNote("GOTRACEBACK=crash makes the runtime end a fatal error by raising SIGABRT\n" +
-			"(for a core dump) instead of exit(2): then a signal kills it, as in C, but\n" +
+		p.GoNote("GOTRACEBACK=crash makes the runtime end a fatal error by raising SIGABRT " +
+			"(for a core dump) instead of exit(2): then a signal kills it, as in C, but " +
 			"SIGABRT, not SIGSEGV. Compare the C twin: -fault -peer ./bin/shm_fault.")
 	}
 

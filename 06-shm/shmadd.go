@@ -101,19 +101,19 @@ func (r *run) demo(msg, peerPath, hold string) {
 	p.Printf("attached: a []byte of %d bytes over the segment, where C has a char *", len(mem))
 	showMapping(p, id)
 	showSegment(p, id)
-	p.GoNote("the slice is not Go memory: indexing it is bounds-checked, but the garbage\n" +
-		"collector does not know it. Never store a Go pointer in it (no other process\n" +
-		"could use it, and the collector would not see it), and never touch the slice\n" +
-		"after shmdt: the mapping is gone, the access faults (SIGSEGV), and the Go\n" +
-		"runtime ends the program with \"fatal error: fault\" and exit status 2, where\n" +
+	p.GoNote("the slice is not Go memory: indexing it is bounds-checked, but the garbage " +
+		"collector does not know it. Never store a Go pointer in it (no other process " +
+		"could use it, and the collector would not see it), and never touch the slice " +
+		"after shmdt: the mapping is gone, the access faults (SIGSEGV), and the Go " +
+		"runtime ends the program with \"fatal error: fault\" and exit status 2, where " +
 		"the kernel kills a C program with SIGSEGV (-fault shows both).")
 
 	say.Step(3, "fork(): the child attaches the same segment by its id")
 	r.startReader(peerPath)
 	showSegment(p, id)
 	if peerPath == "" {
-		p.GoNote("there is no fork: the child is this program run again, and the shmid travels\n" +
-			"in its argv. A forked C child would inherit the parent's attachment if the\n" +
+		p.GoNote("there is no fork: the child is this program run again, and the shmid travels " +
+			"in its argv. A forked C child would inherit the parent's attachment if the " +
 			"parent attached before fork(); exec() drops every attachment.")
 	} else {
 		p.Printf("a C program reads the segment Go made: one kernel object, any language")
@@ -155,9 +155,9 @@ func (r *run) demo(msg, peerPath, hold string) {
 	// complete. Closing the pipe does: the child's read() returns 0 only
 	// after this point.
 	p.Printf("closing the pipe: the child's read() returns 0, its cue to read the segment")
-	p.GoNote("shared memory gives no synchronisation, in C or Go. Go's own tools cannot be\n" +
-		"put in the segment: a sync.Mutex or a channel lives in one process's runtime,\n" +
-		"and the segment must hold no Go pointers. Between processes, the kernel does\n" +
+	p.GoNote("shared memory gives no synchronisation, in C or Go. Go's own tools cannot be " +
+		"put in the segment: a sync.Mutex or a channel lives in one process's runtime, " +
+		"and the segment must hold no Go pointers. Between processes, the kernel does " +
 		"it: a pipe here, a System V semaphore in 08-semaphore.")
 	r.goW.Close()
 	r.goW = nil
@@ -226,13 +226,13 @@ func (r *run) markForRemoval() {
 	}
 	p.Printf("shmctl(IPC_RMID): still attached, so the segment is only marked (SHM_DEST)")
 	showSegment(p, r.id)
-	p.Printf("its key is now IPC_PRIVATE (ours was from the start): no shmget() can find it.\n" +
-		"From here on nothing needs cleaning up: however these processes end (exit, crash,\n" +
-		"kill -9), the kernel detaches them, and the last detach frees the segment.\n" +
-		"Killed before this point, the segment would stay behind (try -hold attached).\n" +
-		"Linux still lets a process attach a marked segment by its id; portable code\n" +
+	p.Printf("its key is now IPC_PRIVATE (ours was from the start): no shmget() can find it. " +
+		"From here on nothing needs cleaning up: however these processes end (exit, crash, " +
+		"kill -9), the kernel detaches them, and the last detach frees the segment. " +
+		"Killed before this point, the segment would stay behind (try -hold attached). " +
+		"Linux still lets a process attach a marked segment by its id; portable code " +
 		"marks it only once everyone is attached, as here.")
-	p.GoNote("defer does not run on kill -9, os.Exit or log.Fatal: a deferred\n" +
+	p.GoNote("defer does not run on kill -9, os.Exit or log.Fatal: a deferred " +
 		"shmctl(IPC_RMID) is no cleanup a program can count on. Marking early is.")
 }
 

@@ -57,8 +57,8 @@ func keyPath(p *say.Speaker) (string, *cleanup.Handle, sysv.Key) {
 		p.Printf("stat(): st_ino %d, st_dev %#x", st.Ino, st.Dev)
 		p.Printf("ftok(path, %#x) = (st_ino & 0xffff) | (st_dev & 0xff) << 16 | %#x << 24 = key %v",
 			projID, projID, key)
-		p.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against C's\n" +
-			"ftok() by the tests. Every program that passes the same path and project id\n" +
+		p.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against C's " +
+			"ftok() by the tests. Every program that passes the same path and project id " +
 			"gets this key, C or Go, and msgget turns the key into the queue's id.")
 		return dir, h, key
 	}
@@ -90,7 +90,7 @@ func chat(p *say.Speaker, dir string) {
 	// shows when it sleeps there.
 	await(p, srv, unix.SYS_MSGRCV, int64(qid), srv)
 	p.Printf("the server is waiting in msgrcv; starting the client with the same path and project id")
-	p.GoNote("no fork: server and client are this program run again in a role. They\n" +
+	p.GoNote("no fork: server and client are this program run again in a role. They " +
 		"share nothing but the key, just like two programs started in two terminals.")
 
 	cl := child.Command("client", "-path", dir, "-proj", proj)

@@ -41,9 +41,9 @@ func createLab(p *say.Speaker, key sysv.Key) (int, *cleanup.Handle) {
 		p.Fatal(err)
 	}
 	p.Printf("msgget(key %v, %s) = msqid %d: the same key, a new queue", key, sysv.MsgFlags(flags), id)
-	p.Printf("with a new id: id = seq * 32768 + slot (with the default IPCMNI; booting with\n" +
-		"ipcmni_extend makes it seq * 16777216 + slot), and the kernel counts seq up as it reuses\n" +
-		"slots; an old msqid names a new queue again only once seq wraps (65536), or if\n" +
+	p.Printf("with a new id: id = seq * 32768 + slot (with the default IPCMNI; booting with " +
+		"ipcmni_extend makes it seq * 16777216 + slot), and the kernel counts seq up as it reuses " +
+		"slots; an old msqid names a new queue again only once seq wraps (65536), or if " +
 		"someone sets /proc/sys/kernel/msg_next_id: unlikely, not impossible")
 	p.Kernel("%s", row(id))
 	return id, q
@@ -64,8 +64,8 @@ func msgtyp(p *say.Speaker, id int) {
 		sent = append(sent, fmt.Sprintf("%d:%s", m.t, m.text))
 	}
 	p.Printf("msgsnd(IPC_NOWAIT), in this order (type:text): %s", strings.Join(sent, " "))
-	p.GoNote("C fills struct msgbuf { long mtype; char mtext[1024]; } and passes the\n" +
-		"text's size (not the struct's) as msgsz. sysv.Msgsnd(id, mtype, text, flags)\n" +
+	p.GoNote("C fills struct msgbuf { long mtype; char mtext[1024]; } and passes the " +
+		"text's size (not the struct's) as msgsz. sysv.Msgsnd(id, mtype, text, flags) " +
 		"builds the same bytes, an 8-byte mtype and the text, in Go memory.")
 	p.Kernel("%s", row(id))
 	buf := make([]byte, 16)
@@ -88,7 +88,7 @@ func msgtyp(p *say.Speaker, id int) {
 		call := fmt.Sprintf("msgrcv(msgtyp %d, %s)", rq.typ, sysv.MsgFlags(rq.flags))
 		p.Printf("%-39s -> %d:%s  %s", call, mt, buf[:n], rq.why)
 	}
-	p.Printf("MSG_EXCEPT is a Linux extension (C needs _GNU_SOURCE); msgtyp 0, > 0 and < 0 are POSIX.\n" +
+	p.Printf("MSG_EXCEPT is a Linux extension (C needs _GNU_SOURCE); msgtyp 0, > 0 and < 0 are POSIX. " +
 		"Server and client share one queue this way: each asks only for the type meant for it")
 }
 
@@ -97,7 +97,7 @@ func noWait(p *say.Speaker, id int) {
 	p.Kernel("%s", row(id))
 	_, _, err := sysv.Msgrcv(id, make([]byte, 16), 0, unix.IPC_NOWAIT)
 	expect(p, err, unix.ENOMSG)
-	p.Printf("without IPC_NOWAIT, msgrcv sleeps until a message of the wanted type arrives,\n" +
+	p.Printf("without IPC_NOWAIT, msgrcv sleeps until a message of the wanted type arrives, " +
 		"as the client does while it waits for the server's reply")
 }
 

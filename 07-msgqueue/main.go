@@ -131,6 +131,6 @@ func demo() {
 	}
 	p.Printf("removed %s, the path of the key", dir)
 	p.Kernel("open descriptors: %s", peek.FDSummary())
-	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in\n" +
+	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in " +
 		"/proc/self/fd, and lives until IPC_RMID (or the end of its IPC namespace)")
 }

@@ -36,10 +36,10 @@ func server(args []string) {
 	id, q := createMsgQueue(me, path, proj)
 	sign(me, id)
 	me.Kernel("%s", row(id))
-	me.GoNote("msgrcv is never restarted after a signal handler (signal(7)), and a Go\n" +
-		"process can be interrupted at any time: the runtime preempts goroutines\n" +
-		"with SIGURG, and each exiting child brings a SIGCHLD. sysv.Msgrcv retries\n" +
-		"on EINTR; a C server must loop on EINTR itself. Ctrl-C reaches this server\n" +
+	me.GoNote("msgrcv is never restarted after a signal handler (signal(7)), and a Go " +
+		"process can be interrupted at any time: the runtime preempts goroutines " +
+		"with SIGURG, and each exiting child brings a SIGCHLD. sysv.Msgrcv retries " +
+		"on EINTR; a C server must loop on EINTR itself. Ctrl-C reaches this server " +
 		"through signal.Notify (common/cleanup), which removes the queue first.")
 	me.Printf("waiting for requests: messages of type %d (CLIENT_TYPE)", clientType)
 	child.Ready(strconv.Itoa(id)) // in the demo: the client may start now

@@ -34,8 +34,8 @@ func (r *run) die() {
 	p.Printf("%s = semid %d, %s: the lock is free", call, id, r.setVal(id, 0, 1))
 	r.killHolder(id, true)
 	showSet(p, id, true, "lock")
-	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and\n" +
-		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit;\n" +
+	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and " +
+		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit; " +
 		"SEM_UNDO is done by the kernel, so it survives even that")
 	s := child.Command("survivor", strconv.Itoa(id), "nowait")
 	s.StartOrFail(r.p)
@@ -55,14 +55,14 @@ func (r *run) die() {
 	r.ready(w)
 	r.waitCount(id, 0, false, 1)
 	showSet(p, id, true, "lock")
-	p.Printf("semncnt=1: the second survivor sleeps in P and would sleep forever; the lock's\n" +
+	p.Printf("semncnt=1: the second survivor sleeps in P and would sleep forever; the lock's " +
 		"only owner is dead. Removing the set is the way to wake it")
 	p.Printf("semctl(IPC_RMID): the survivor's semop fails with EIDRM")
 	r.rmSet(id)
 	r.end(w, "survivor")
 	showSet(p, id, true, "lock")
-	p.GoNote("the same holds for a Go program: a deferred V does not run on SIGKILL (nor on\n" +
-		"os.Exit or log.Fatal). Only the kernel can clean up after kill -9: take locks\n" +
+	p.GoNote("the same holds for a Go program: a deferred V does not run on SIGKILL (nor on " +
+		"os.Exit or log.Fatal). Only the kernel can clean up after kill -9: take locks " +
 		"with SEM_UNDO.")
 }
 

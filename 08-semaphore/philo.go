@@ -145,7 +145,7 @@ func (r *run) deadlocked(id int, kids []*child.Cmd) {
 		r.waitCount(id, i, false, 1)
 	}
 	showSet(p, id, false, forkNames()...)
-	p.Printf("every fork is 0 and has one waiter (semncnt=1): each philosopher waits for the\n" +
+	p.Printf("every fork is 0 and has one waiter (semncnt=1): each philosopher waits for the " +
 		"fork its neighbour holds, and nobody lets go. No semop will ever return")
 	if r.hold {
 		r.holdOn(id)

@@ -65,7 +65,7 @@ func (r *run) prodcons(items, slots int) {
 	showSet(p, id, false, "mutex", "empty", "full")
 	p.Printf("producer, per item:  P(empty); P(mutex); put; V(mutex); V(full);\n" +
 		"consumer, per item:  P(full);  P(mutex); take; V(mutex); V(empty);\n" +
-		"empty counts the free slots, full the items: each side sleeps when the\n" +
+		"empty counts the free slots, full the items: each side sleeps when the " +
 		"other is behind, and the mutex keeps them out of the buffer's indices together")
 
 	prod := child.Command("producer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))

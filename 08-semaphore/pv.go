@@ -37,11 +37,11 @@ func (r *run) pv() {
 	// int semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
 	key, id, call := r.keyedSet()
 	p.Printf("%s = semid %d: IPC_EXCL says I made it", call, id)
-	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one\n" +
+	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one " +
 		"with ftok(path, proj), see 07-msgqueue. Every other set here is IPC_PRIVATE.)")
 	showSet(p, id, true, "lock")
 	p.Kernel("IPC_STAT: %s", otime(id))
-	p.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the\n" +
+	p.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the " +
 		"creator must set it (semctl SETVAL), and until then the set is not ready")
 
 	r.Step("the initialisation race: a second process waits for sem_otime (TLPI 47.5)")
@@ -50,15 +50,15 @@ func (r *run) pv() {
 	op := child.Command("opener", key.String())
 	op.StartOrFail(r.p)
 	r.ready(op)
-	p.Printf("the opener found the set before I initialised it. Had it used the semaphore\n" +
-		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\"\n" +
+	p.Printf("the opener found the set before I initialised it. Had it used the semaphore " +
+		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\" " +
 		"except sem_otime, the time of the last semop, which SETVAL leaves at 0")
 	// union semun arg; arg.val = 0; semctl(semid, 0, SETVAL, arg);
 	p.Printf("%s", r.setVal(id, 0, 0))
 	p.Kernel("GETVAL=%d, IPC_STAT: %s: SETVAL did not stamp it", getVal(p, id, 0), otime(id))
-	p.GoNote("C passes union semun by value: for SETVAL the int itself travels in the\n" +
-		"fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does. Go has\n" +
-		"no unions: sysv.SemctlSetVal(id, 0, v) passes the value, SemctlGetAll and\n" +
+	p.GoNote("C passes union semun by value: for SETVAL the int itself travels in the " +
+		"fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does. Go has " +
+		"no unions: sysv.SemctlSetVal(id, 0, v) passes the value, SemctlGetAll and " +
 		"SemctlStat a pointer.")
 	// The opener prints once it sees the stamp: say it before the call.
 	v := vOp(0)
@@ -72,7 +72,7 @@ func (r *run) pv() {
 	// struct sembuf p = {0, -1, SEM_UNDO}; semop(semid, &p, 1);
 	p.Printf("P: %s: 1 -> 0, the lock is mine", r.semop(id, pOp(sysv.SEM_UNDO)))
 	w := r.asleep(id, -1)
-	p.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A\n" +
+	p.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A " +
 		"process asleep cannot say so itself; GETNCNT is how the others know")
 	v = vOp(sysv.SEM_UNDO)
 	p.Printf("V: %s: 0 -> 1, and the kernel wakes the waiter", semopCall([]sysv.Sembuf{v}))
@@ -94,9 +94,9 @@ func (r *run) pv() {
 	u.StartOrFail(r.p)
 	r.end(u, "undoer")
 	showSet(p, id, true, "lock")
-	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the\n" +
-		"kernel keeps, per process, the opposite of its operations (semadj) and applies\n" +
-		"it at exit; sempid is the undoer's, for the kernel did it on its behalf. The\n" +
+	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the " +
+		"kernel keeps, per process, the opposite of its operations (semadj) and applies " +
+		"it at exit; sempid is the undoer's, for the kernel did it on its behalf. The " +
 		"die part shows it for a process killed with SIGKILL, and without SEM_UNDO")
 
 	r.Step("semctl(semid, 0, IPC_RMID) removes the set")

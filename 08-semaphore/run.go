@@ -225,7 +225,7 @@ func (r *run) finish() {
 	}
 	r.p.Printf("every set was removed with semctl(IPC_RMID), every segment was marked for removal")
 	r.p.Kernel("open descriptors: %s", peek.FDSummary())
-	r.p.Printf("a semaphore set is no file descriptor: it lives in the kernel until IPC_RMID,\n" +
+	r.p.Printf("a semaphore set is no file descriptor: it lives in the kernel until IPC_RMID, " +
 		"even when no process uses it (ipcs -s lists them, ipcrm -s removes one)")
 }
 

@@ -52,7 +52,7 @@ func (r *run) mutex(procs, loops int, peer string) {
 	want := int64(procs * loops)
 	got := r.race(id, shmid, cnt, procs, loops, "nolock", peer)
 	p.Printf("counter = %d, expected %d: %d updates lost", got, want, want-got)
-	p.Printf("two workers read the same value, both write value+1: one increment vanishes.\n" +
+	p.Printf("two workers read the same value, both write value+1: one increment vanishes. " +
 		"Shared memory itself synchronises nothing")
 
 	r.Step("the same, with P and V around each increment")
@@ -63,10 +63,10 @@ func (r *run) mutex(procs, loops int, peer string) {
 	if got != want {
 		r.p.Fatal(fmt.Errorf("the protected counter is %d, not %d", got, want))
 	}
-	p.Printf("the yield still hands the CPU to another worker, which now sleeps in P until\n" +
+	p.Printf("the yield still hands the CPU to another worker, which now sleeps in P until " +
 		"the V: only one process at a time is between P and V")
-	p.GoNote("a sync.Mutex would not do, not even one placed in the segment: its waiters\n" +
-		"sleep in the Go runtime of their own process, where an Unlock in another process\n" +
+	p.GoNote("a sync.Mutex would not do, not even one placed in the segment: its waiters " +
+		"sleep in the Go runtime of their own process, where an Unlock in another process " +
 		"cannot wake them. Between processes the kernel must keep the lock: a semaphore.")
 	showSet(p, id, false, "mutex", "gate")
 	// shmdt((const void *)counter); semctl(semid, 0, IPC_RMID);

@@ -350,18 +350,18 @@ func runOrder(sides []side, r int) []side {
 
 // notes says where Go differs from C in what was just measured.
 func notes(p *say.Speaker) {
-	p.GoNote("unix.Read/Write, raw semop, raw msgsnd/msgrcv and sigwaitinfo make C's system calls one for\n" +
-		"one, with buffers reused; the goroutine passes through the scheduler every 16 messages, or\n" +
+	p.GoNote("unix.Read/Write, raw semop, raw msgsnd/msgrcv and sigwaitinfo make C's system calls one for " +
+		"one, with buffers reused; the goroutine passes through the scheduler every 16 messages, or " +
 		"sysmon would take its P away at every tick (README.md: the first version lost 30 percent there).")
-	p.GoNote("on a virtual machine a CPU that sleeps between messages is slow to wake, and a Go peer's\n" +
+	p.GoNote("on a virtual machine a CPU that sleeps between messages is slow to wake, and a Go peer's " +
 		"sysmon wakes its CPU now and then where a C peer's CPU just sleeps: -keep-awake evens that.")
-	p.GoNote("*os.File makes the descriptor non-blocking and parks the goroutine in the runtime's poller:\n" +
+	p.GoNote("*os.File makes the descriptor non-blocking and parks the goroutine in the runtime's poller: " +
 		"read() says EAGAIN, epoll_wait wakes it, read() again: more system calls and a wake-up per message.")
-	p.GoNote("common/sysv: the path measured is its MsgBuf API (MsgsndBuf, MsgrcvBuf): one buffer kept\n" +
-		"each way, no allocation and no copy per message, so it differs from the raw path only by the\n" +
-		"wrapper's EINTR retry and error naming. Its Msgsnd and Msgrcv, which take plain slices, build\n" +
+	p.GoNote("common/sysv: the path measured is its MsgBuf API (MsgsndBuf, MsgrcvBuf): one buffer kept " +
+		"each way, no allocation and no copy per message, so it differs from the raw path only by the " +
+		"wrapper's EINTR retry and error naming. Its Msgsnd and Msgrcv, which take plain slices, build " +
 		"struct msgbuf in a new buffer on every call (go test -bench Msg -benchmem ./common/sysv).")
-	p.GoNote("signal.Notify: the runtime's handler queues the signal, a runtime goroutine forwards it to\n" +
-		"the channel, and the receiving goroutine is woken: hand-offs C does not have. sigwaitinfo on\n" +
+	p.GoNote("signal.Notify: the runtime's handler queues the signal, a runtime goroutine forwards it to " +
+		"the channel, and the receiving goroutine is woken: hand-offs C does not have. sigwaitinfo on " +
 		"a locked thread that blocks the signal, sent there by tgkill, skips them all.")
 }

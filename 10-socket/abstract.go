@@ -45,7 +45,7 @@ func abstract(p *say.Speaker) {
 		}
 		reap(p, c)
 	}
-	p.Printf("the name is found by network namespace, not by file permissions: any process in\n" +
+	p.Printf("the name is found by network namespace, not by file permissions: any process in " +
 		"this one can connect, whoever it runs as; the server must ask SO_PEERCRED (step 7)")
 	ino := inodeOf(connFD(ln))
 	ln.Close()

@@ -46,7 +46,7 @@ func boundaries(p *say.Speaker) {
 		unix.Close(sv[0])
 		unix.Close(sv[1])
 	}
-	p.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message in the\n" +
+	p.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message in the " +
 		"queue; MSG_NOERROR cuts it and drops the rest, as a datagram socket always does")
 }
 

@@ -85,7 +85,7 @@ func client(args []string) {
 			serverGone(me, err)
 		}
 		if ty == unix.SOCK_DGRAM && reply == "" {
-			me.Printf("an empty datagram: the server's goodbye (read() = 0 is no end of file on\n" +
+			me.Printf("an empty datagram: the server's goodbye (read() = 0 is no end of file on " +
 				"SOCK_DGRAM: a datagram may be empty); bye")
 			cleanup.Exit(0)
 		}

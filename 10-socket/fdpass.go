@@ -97,7 +97,7 @@ func receiver(args []string) {
 	}
 	fd := fds[0]
 	me.Printf("recvmsg: SCM_RIGHTS: the kernel installed fd %d in this process", fd)
-	me.GoNote("ReadMsgUnix passes MSG_CMSG_CLOEXEC (net/unixsock_readmsg_cmsg_cloexec.go):\n" +
+	me.GoNote("ReadMsgUnix passes MSG_CMSG_CLOEXEC (net/unixsock_readmsg_cmsg_cloexec.go): " +
 		"the new descriptor is close-on-exec; C gets that only by asking")
 	b := make([]byte, 6)
 	n, err := unix.Read(fd, b)

@@ -24,7 +24,7 @@ const nobody = 65534
 
 func peerCreds(p *say.Speaker) {
 	if os.Getuid() != 0 {
-		p.Warnf("not shown: starting a process as another user needs root (CAP_SETUID);\n" +
+		p.Warnf("not shown: starting a process as another user needs root (CAP_SETUID); " +
 			"try it with two users: go run ./10-socket server -abstract NAME, and the client as the other")
 		return
 	}

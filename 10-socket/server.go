@@ -108,13 +108,13 @@ func server(args []string) {
 	}
 	switch {
 	case ty == unix.SOCK_DGRAM:
-		s.me.GoNote("net.ListenUnixgram is socket+bind in one call; its Close does not unlink the file\n" +
+		s.me.GoNote("net.ListenUnixgram is socket+bind in one call; its Close does not unlink the file " +
 			"(a UnixConn never does, step 9): this server removes it itself. One loop reads every client.")
 	case abstract != "":
-		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; an abstract name has no file to\n" +
+		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; an abstract name has no file to " +
 			"unlink: it goes with the last descriptor. Each client gets a goroutine where C's server polls.")
 	default:
-		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; its Close unlinks the file,\n" +
+		s.me.GoNote("net.ListenUnix is socket+bind+listen in one call; its Close unlinks the file, " +
 			"which close(2) never does. Each client gets a goroutine where C's server polls.")
 	}
 	cmd := clientArgs(ty, path, abstract, name)

@@ -24,7 +24,7 @@ func sunPath(p *say.Speaker, d *dir) {
 	p.Printf("struct sockaddr_un { sa_family_t sun_family; char sun_path[%d]; }; a path of %d bytes:", size, len(long))
 	_, err := net.Listen("unix", long)
 	p.Warnf("net.Listen: %v", strings.Replace(err.Error(), long, "PATH", 1))
-	p.GoNote("no bind(2) ran (strace shows socket() then close()): package syscall refuses\n" +
+	p.GoNote("no bind(2) ran (strace shows socket() then close()): package syscall refuses " +
 		"a path of len(sun_path) bytes or more before the call, and net names it bind")
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {

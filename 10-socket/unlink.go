@@ -62,7 +62,7 @@ func unlinkOnClose(p *say.Speaker, d *dir) {
 	g.Close()
 	p.Printf("net.ListenUnixgram, Close(): %s: a UnixConn never unlinks", fileMode(gPath))
 	h.Release() //nolint:errcheck // as above
-	p.GoNote("Close unlinks, then closes, with no check that the file is still this\n" +
-		"socket's: if another program replaced it in between, Go removes that one\n" +
+	p.GoNote("Close unlinks, then closes, with no check that the file is still this " +
+		"socket's: if another program replaced it in between, Go removes that one " +
 		"(the comment in net/unixsock_posix.go says so). A private directory avoids it.")
 }

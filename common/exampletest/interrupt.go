@@ -115,11 +115,15 @@ func (p *Proc) waitFor(ok func(string) bool, what string) string {
 	for {
 		for p.cursor < len(p.lines) {
 			line := p.lines[p.cursor]
-			p.cursor++
 			if ok(line) {
+				p.cursor++
 				p.mu.Unlock()
 				return line
 			}
+			if p.cursor == len(p.lines)-1 && !p.eof {
+				break // the last line may still go on (a wrapped line): look again when it grows
+			}
+			p.cursor++
 		}
 		if p.eof {
 			break

@@ -125,7 +125,9 @@ for d in "${picked[@]}"; do
 	echo
 	printf '%s%s%s\n' "$bold" "━━━━ $(title "$d") ━━━━" "$reset"
 	w=$(watch "$d")
-	[[ -n "$w" ]] && printf '%sWatch for:%s %s\n' "$bold" "$reset" "$w"
+	# Wrapped at 100 columns, as the examples' own lines are (fold counts
+	# bytes, so a line with non-ASCII text breaks a little early).
+	[[ -n "$w" ]] && printf 'Watch for: %s\n' "$w" | fold -s -w 100 | sed "s/ *$//; 1s/^Watch for:/${bold}Watch for:${reset}/"
 	printf '\n%s$ go run ./%s%s\n' "$dim" "$d" "$reset"
 
 	tmp="$work/tmp-$d"

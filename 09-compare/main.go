@@ -232,7 +232,7 @@ func main() {
 		whereText = "same CPU"
 	}
 	printTables(text, rows, whereText, pl.runs)
-	fmt.Fprintf(text, "\nEINTR, retried and counted: Go %d, C %d (the *os.File, signal.Notify and common/sysv paths retry inside and do not count)\n",
+	fmt.Fprintf(text, "\nEINTR, retried and counted: Go %d, C %d\n(the *os.File, signal.Notify and common/sysv paths retry inside and do not count)\n",
 		res.eintr["go"], res.eintr["c"])
 	notes(p)
 
@@ -257,7 +257,7 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 	if gcc == "" {
 		gcc = "none"
 	}
-	fmt.Fprintf(w, "machine    %s, %d CPUs online, Linux %s %s, %s, gcc %s\n", m.CPU, m.CPUs, m.Kernel, m.Arch, m.Go, gcc)
+	fmt.Fprintf(w, "machine    %s, %d CPUs online, Linux %s %s,\n           %s, gcc %s\n", m.CPU, m.CPUs, m.Kernel, m.Arch, m.Go, gcc)
 	fmt.Fprintf(w, "load       %s (1, 5, 15 min): other work on the machine moves every number\n", m.Load)
 	if where.Mode == "cross-cpu" {
 		fmt.Fprintf(w, "placement  cross-CPU: peer a (ping, sender) pinned to CPU %d, peer b (pong, receiver) to CPU %d\n", where.CPUA, where.CPUB)
@@ -270,9 +270,9 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 	fmt.Fprintf(w, "method     %s run: %d warm-up then %d timed round trips; streams of %s in 64 KiB chunks\n",
 		pl.name, pl.warm, pl.rtts, sizeText(pl.total))
 	fmt.Fprintf(w, "           (msgqueue: 8 KiB messages); %s each, C and Go alternating which goes first\n", runsText(pl.runs))
-	fmt.Fprintf(w, "buffers    page-aligned in both languages; pipe buffer %s, socket buffer %s, msgmax %d, msgmnb %d,\n",
+	fmt.Fprintf(w, "buffers    page-aligned in both languages; pipe buffer %s, socket buffer %s,\n           msgmax %d, msgmnb %d,",
 		sizeText(m.PipeBuffer), sizeText(m.SockBuffer), m.MsgMax, m.MsgMnb)
-	fmt.Fprintf(w, "           shm ring of %d x 64 KiB slots each way\n", shmSlots)
+	fmt.Fprintf(w, " shm ring of %d x 64 KiB slots each way\n", shmSlots)
 }
 
 func runsText(n int) string {

@@ -230,9 +230,9 @@ func fmtRatio(q *float64) string {
 // throughput table.
 func printTables(w io.Writer, rows []row, where string, runs int) {
 	for _, size := range []int{100, 4096, 0} {
-		title := fmt.Sprintf("Round trip of a %d-byte message, %s, µs: median of %d run medians [their range]; p99", size, where, runs)
+		title := fmt.Sprintf("Round trip of a %d-byte message, %s, µs:\nmedian of %d run medians [their range]; p99", size, where, runs)
 		if size == 0 {
-			title = fmt.Sprintf("Round trip of a signal (SIGUSR1 there and back, no data), %s, µs: median of %d run medians [their range]; p99", where, runs)
+			title = fmt.Sprintf("Round trip of a signal (SIGUSR1 there and back, no data), %s, µs:\nmedian of %d run medians [their range]; p99", where, runs)
 		}
 		if runs == 1 {
 			title = strings.Replace(title, "median of 1 run medians [their range]", "median of 1 run", 1)
@@ -276,7 +276,7 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 		body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, "MB/s"), withRange(r.C, r.CRange, "MB/s"), fmtRatio(r.Ratio)})
 	}
 	if len(body) > 0 {
-		fmt.Fprintf(w, "\nThroughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages): median of %s [their range]\n", where, runsText(runs))
+		fmt.Fprintf(w, "\nThroughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages):\nmedian of %s [their range]\n", where, runsText(runs))
 		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C"}, body)
 	}
 	if f := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); f != nil {

@@ -6,8 +6,10 @@
 package main
 
 import (
+	"errors"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
@@ -42,6 +44,12 @@ func pipeRW(p *say.Speaker) {
 	// if (write(pipe_fd[1], " Pipe", 5) != -1) printf("parent write2 success!\n"); else perror("write2");
 	for i, s := range []string{"Hello", " Pipe"} {
 		if _, err := w.WriteString(s); err != nil {
+			// EPIPE: the reader is gone. If Ctrl-C or a closed terminal
+			// killed it (they reach the whole group), that is the run's
+			// ending, and this process follows it rather than report it.
+			if errors.Is(err, syscall.EPIPE) && c.Wait() != nil && c.ProcessState != nil {
+				cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
+			}
 			p.Fatal(syserr.Wrap("write", err, nil))
 		}
 		p.Printf("parent write%d success! (%q)", i+1, s)

@@ -354,7 +354,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool
 	t.Helper()
 	bin := exampletest.Binary(t)
 	full := exampletest.RunOK(t, exampletest.Opts{IPC: ns})
-	want := exampletest.Flat(exampletest.Normalize(full.Out, full.TmpDir, rs...))
+	want := exampletest.Normalize(full.Out, full.TmpDir, rs...)
 	var points []string
 	for _, l := range strings.Split(full.Out, "\n") {
 		if at(l) {
@@ -381,7 +381,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool
 			out := exampletest.Unwrap(p.output())
 			switch {
 			case signalled(ws, e.Sig):
-			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Flat(exampletest.Normalize(out, tmp, rs...)) == want):
+			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Normalize(out, tmp, rs...) == want):
 			case ws.Exited() && ws.ExitStatus() == 0:
 				t.Errorf("%s: exit 0 with another output than the full run's:\n%s", desc, firstDiff(want, exampletest.Normalize(out, tmp, rs...)))
 			default:

@@ -61,7 +61,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, args []string) (runs
 			points = append(points, l)
 		}
 	}
-	want := exampletest.Flat(exampletest.Normalize(full.Out, "", rules...))
+	want := exampletest.Normalize(full.Out, "", rules...)
 	for i, point := range points {
 		for _, e := range exampletest.Endings {
 			runs++
@@ -69,7 +69,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, args []string) (runs
 			out, stderr, ws := interruptOnce(t, ns, args, i, e)
 			switch {
 			case ws.Signaled() && ws.Signal() == e.Sig:
-			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Flat(exampletest.Normalize(out, "", rules...)) == want):
+			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Normalize(out, "", rules...) == want):
 				// it had ended (or written all it had) before the signal
 			default:
 				t.Errorf("%s: it %v, want killed by %v:\nstdout:\n%s\nstderr:\n%s", desc, ws, e.Sig, out, stderr)

@@ -118,7 +118,7 @@ func server(args []string) {
 			"which close(2) never does. Each client gets a goroutine where C's server polls.")
 	}
 	cmd := clientArgs(ty, path, abstract, name)
-	s.me.Printf("in another terminal: go run ./10-socket client%s   (or ./bin/client%s)", cmd, cmd)
+	s.me.Printf("in another terminal: go run ./10-socket client%s\n  (or ./bin/client%s)", cmd, cmd)
 	child.Ready(name)
 	if ty == unix.SOCK_DGRAM {
 		s.datagrams(ep.(*net.UnixConn))

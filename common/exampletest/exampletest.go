@@ -608,8 +608,7 @@ func continues(line, prev, l string) bool {
 	if i := strings.IndexByte(word, ' '); i >= 0 {
 		word = word[:i]
 	}
-	// +2: say may have broken at two spaces ("myfifo  (a FIFO's ...").
-	return utf8.RuneCountInString(prev)+2+utf8.RuneCountInString(word) > say.Width
+	return utf8.RuneCountInString(prev)+1+utf8.RuneCountInString(word) > say.Width
 }
 
 // join appends continuation line l to logical line line.

@@ -127,9 +127,7 @@ func (n *numberer) name(r Rule, v string) string {
 // or rewrites that file under -update. Where common/say broke a long line
 // depends on the widths of the run's PIDs and ids, so the output is
 // unwrapped, normalised, then broken again as say would break it
-// (say.Reflow): the file is the same from run to run. The comparison is of
-// the text (see flat), and -update leaves a file alone when only spaces
-// differ.
+// (say.Reflow): the file is the same from run to run.
 func Golden(t testing.TB, name string, res *Result, extra ...Rule) {
 	t.Helper()
 	printed := res.Printed
@@ -138,11 +136,7 @@ func Golden(t testing.TB, name string, res *Result, extra ...Rule) {
 	}
 	got := reflow(Normalize(Unwrap(printed), res.TmpDir, extra...))
 	path := filepath.Join("testdata", name+".golden")
-	want, err := os.ReadFile(path)
 	if *update {
-		if err == nil && Flat(got) == Flat(string(want)) {
-			return // the same text: keep the file as it is
-		}
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -151,21 +145,14 @@ func Golden(t testing.TB, name string, res *Result, extra ...Rule) {
 		}
 		return
 	}
+	want, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if Flat(got) != Flat(string(want)) {
+	if got != string(want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, diff(string(want), got))
 	}
 }
-
-// Flat is output as a comparison of two runs must see it: its wrapped
-// lines joined (Unwrap), runs of spaces squeezed. A break where the line had
-// two spaces ("myfifo  (a FIFO's ...") comes back as one, so the spaces
-// cannot count.
-func Flat(out string) string { return spaces.ReplaceAllString(Unwrap(out), " ") }
-
-var spaces = regexp.MustCompile(` {2,}`)
 
 // normTagRe is a line's tag after Normalize: "role PID1: ".
 var normTagRe = regexp.MustCompile(`^([A-Za-z][\w-]*(?: \d+)? (?:PID\d+|\d+)): (.*)$`)

@@ -140,7 +140,7 @@ func (p *Proc) waitFor(ok func(string) bool, what string) string {
 // from run to run: times, counts, ids).
 func lastLine(r *Result, rules []Rule) string {
 	out := strings.TrimRight(r.Out, "\n")
-	return Flat(Normalize(out[strings.LastIndexByte(out, '\n')+1:], r.TmpDir, rules...))
+	return Normalize(out[strings.LastIndexByte(out, '\n')+1:], r.TmpDir, rules...)
 }
 
 func describe(ws syscall.WaitStatus) string {

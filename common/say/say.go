@@ -111,9 +111,20 @@ func (s *Speaker) line(mark string, c *color.Color, text string) {
 }
 
 func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text string) {
-	tag := s.tag.Sprint(s.Tag()) + ": "
+	render(b, s.tag.Sprint(s.Tag()), cols(s.Tag()), mark, c, text)
+}
+
+// render writes text after tag (tagCols columns wide, colour aside) and
+// mark, one tagged line per line of text, each broken to fit in Width
+// columns: a marked line goes on under its text, a plain one with a hanging
+// indent of two spaces.
+func render(b *strings.Builder, tag string, tagCols int, mark string, c *color.Color, text string) {
+	avail, hang := Width-tagCols-2, "  "
+	if mark != "" {
+		avail, hang = avail-len(mark)-1, ""
+	}
 	for i, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		for j, piece := range pieces(cols(s.Tag())+2, mark, l) {
+		for j, piece := range wrap(l, avail, hang) {
 			m := mark
 			if i > 0 || j > 0 {
 				m = strings.Repeat(" ", len(mark))
@@ -129,19 +140,9 @@ func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text s
 			default:
 				body = m + " " + piece
 			}
-			b.WriteString(tag + body + "\n")
+			b.WriteString(tag + ": " + body + "\n")
 		}
 	}
-}
-
-// pieces wraps one line of text that follows a tag of tagCols columns and
-// mark: a line that does not fit goes on under its text if it has a mark,
-// and with a hanging indent of two spaces if not.
-func pieces(tagCols int, mark, l string) []string {
-	if mark == "" {
-		return wrap(l, Width-tagCols, "  ")
-	}
-	return wrap(l, Width-tagCols-len(mark)-1, "")
 }
 
 // marks are the marks a line can start with, after its tag.
@@ -169,17 +170,7 @@ func Reflow(tag, body string) string {
 		}
 	}
 	var b strings.Builder
-	for j, piece := range pieces(cols(tag)+2, mark, text) {
-		m := mark
-		if j > 0 {
-			m = strings.Repeat(" ", len(mark))
-		}
-		if mark == "" {
-			b.WriteString(tag + ": " + piece + "\n")
-		} else {
-			b.WriteString(tag + ": " + m + " " + piece + "\n")
-		}
-	}
+	render(&b, tag, cols(tag), mark, nil, text)
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
@@ -194,9 +185,12 @@ const Width = 100
 // cols is the width of s in a terminal: one column per character.
 func cols(s string) int { return utf8.RuneCountInString(s) }
 
-// wrap breaks line into pieces of at most avail columns, at
+// wrap breaks line into pieces of at most avail columns, at single
 // spaces. The pieces after the first start with the line's own indent and
-// hang; a single word wider than avail stays whole.
+// hang. It never breaks at two spaces or more (a column gap, or the gap
+// before "(a note)"), so that joining the pieces with one space gives the
+// line back; a single word wider than avail, or one after such a gap,
+// stays on its line.
 func wrap(line string, avail int, hang string) []string {
 	rest := strings.TrimLeft(line, " ")
 	lead := line[:len(line)-len(rest)]
@@ -223,7 +217,7 @@ func wrap(line string, avail int, hang string) []string {
 		switch {
 		case start:
 			cur, w, start = cur+word, w+ww, false
-		case w+len(sep)+ww > avail:
+		case w+len(sep)+ww > avail && len(sep) == 1:
 			pieces = append(pieces, cur)
 			cur, w = lead+hang+word, len(lead)+len(hang)+ww
 		default:

@@ -283,8 +283,9 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 	}
 	t.Cleanup(func() { unix.Kill(-p.cmd.Process.Pid, unix.SIGKILL); p.wait() }) //nolint:errcheck
 	go func() {
-		defer close(p.eof)
+		// eof first: whoever reads lines to their end may call output().
 		defer close(p.lines)
+		defer close(p.eof)
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			p.all.WriteString(sc.Text() + "\n")

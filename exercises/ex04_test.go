@@ -23,9 +23,9 @@ func init() {
 			to:    "if ((pid = waitpid(-1, &st, WNOHANG)) > 0) {",
 			fails: map[string]string{"when all 20 end": "zombies", "exits with status": "zombies", "on SIGTERM": "?"},
 		}, {
-			name:  "the children keep the parent's SIGTERM handler",
-			src:   c,
-			from:  "signal(SIGTERM, SIG_DFL);",
+			name: "the children keep the parent's SIGTERM handler",
+			src:  c,
+			from: "signal(SIGTERM, SIG_DFL);",
 			// A child that takes SIGTERM in the handler while it reads
 			// ends otherwise than by SIGTERM; one that takes it before
 			// its read() starts then sleeps in read forever (seen under

@@ -366,19 +366,24 @@ func cleanEnv() []string {
 
 func (p *Proc) read() {
 	defer close(p.readErr)
-	br := bufio.NewReader(p.outR)
+	// common/say writes a message, its wrapped lines and all, with one
+	// write(2), and a write of up to PIPE_BUF (4096) bytes to a pipe is
+	// atomic (pipe(7)): a read(2) with room gets all of it or none. So the
+	// lines that came in with a line are taken with it, before WaitFor
+	// looks, and it never sees a wrapped line without its end.
+	br := bufio.NewReaderSize(p.outR, 1<<16)
 	for {
 		line, err := br.ReadString('\n')
 		p.mu.Lock()
-		if line != "" {
-			p.out.WriteString(line)
-			l := strings.TrimSuffix(line, "\n")
-			if n := len(p.lines); n > 0 && continues(p.lines[n-1], p.last, l) {
-				p.lines[n-1] = join(p.lines[n-1], l)
-			} else {
-				p.lines = append(p.lines, l)
+		for {
+			p.add(line)
+			if err != nil || br.Buffered() == 0 {
+				break
 			}
-			p.last = l
+			if b, _ := br.Peek(br.Buffered()); bytes.IndexByte(b, '\n') < 0 {
+				break // the rest of a line still on its way
+			}
+			line, err = br.ReadString('\n')
 		}
 		if err != nil {
 			p.eof = true
@@ -389,6 +394,22 @@ func (p *Proc) read() {
 			return
 		}
 	}
+}
+
+// add records one line of output, joined to the line before if it is the
+// continuation of a wrapped line. p.mu is held.
+func (p *Proc) add(line string) {
+	if line == "" {
+		return
+	}
+	p.out.WriteString(line)
+	l := strings.TrimSuffix(line, "\n")
+	if n := len(p.lines); n > 0 && continues(p.lines[n-1], p.last, l) {
+		p.lines[n-1] = join(p.lines[n-1], l)
+	} else {
+		p.lines = append(p.lines, l)
+	}
+	p.last = l
 }
 
 // Pid is the process ID of the program (the leader of its process group).

@@ -100,6 +100,18 @@ func server(args []string) {
 	if err != nil {
 		s.me.Fatal(syserr.Explain(err, syserr.Meanings{unix.EADDRINUSE: "another server holds this abstract name"}))
 	}
+	if ty == unix.SOCK_DGRAM {
+		// setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one)
+		// Before the server says it is ready: a datagram queued while
+		// SO_PASSCRED is off carries no credentials, and recvmsg then
+		// reports pid 0 and the overflow uid (65534).
+		rc, _ := ep.(*net.UnixConn).SyscallConn()
+		rc.Control(func(fd uintptr) { //nolint:errcheck // only fails when closed
+			if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+				s.me.Fatal(syserr.Wrap("setsockopt(SO_PASSCRED)", err, nil))
+			}
+		})
+	}
 	s.me.Printf("socket(AF_UNIX, %s), bind(%s)%s", sockType(ty), addrName(name),
 		map[bool]string{true: ", listen()", false: ""}[ty != unix.SOCK_DGRAM])
 	s.me.Kernel("%s", connRow(ep))
@@ -280,13 +292,6 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 // datagram comes with its sender's address, to answer to, and (with
 // SO_PASSCRED) its sender's credentials, checked by the kernel.
 func (s *chatServer) datagrams(c *net.UnixConn) {
-	// setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one)
-	rc, _ := c.SyscallConn()
-	rc.Control(func(fd uintptr) { //nolint:errcheck // only fails when closed
-		if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-			s.me.Fatal(syserr.Wrap("setsockopt(SO_PASSCRED)", err, nil))
-		}
-	})
 	buf := make([]byte, msgMax+1)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	for {

@@ -73,7 +73,91 @@ func TestUsage(t *testing.T) {
 		exampletest.Bad{Args: []string{"client", "-path", "a", "-abstract", "b"}, Why: "not both"},
 		exampletest.Bad{Args: []string{"server", "-path", long}, Why: "sun_path holds 108"},
 		exampletest.Bad{Args: []string{"server", "extra"}, Why: "unexpected argument"},
+		exampletest.Bad{Args: []string{"server", "-path", ""}, Why: "-path is empty"},
+		exampletest.Bad{Args: []string{"server", "-abstract", ""}, Why: "-abstract is empty"},
+		exampletest.Bad{Args: []string{"client", "-abstract", ""}, Why: "-abstract is empty"},
+		exampletest.Bad{Args: []string{"client", "-type", "", "-path", "p"}, Why: "-type is empty"},
 	)
+	// The C twins: an empty value is a usage error there too.
+	for _, c := range []struct{ src, usage string }{{"c/server.c", "usage: sock_server"}, {"c/client.c", "usage: sock_client"}} {
+		for _, args := range [][]string{{"-path", ""}, {"-abstract", ""}, {"-type", "", "-path", "p"}} {
+			res := exampletest.Run(t, exampletest.BuildC(t, c.src), exampletest.Opts{Args: args, Split: true})
+			if res.Code() != 2 || !strings.Contains(res.Stderr, c.usage) {
+				t.Errorf("%s %q: exit %d, want 2 and %q on stderr; stderr:\n%s", c.src, args, res.Code(), c.usage, res.Stderr)
+			}
+		}
+	}
+}
+
+// What is at -path and is not this user's socket file is never removed:
+// a regular file, a directory, a symlink, another user's socket file (in
+// a shared directory such as /tmp it may be another user's live or stale
+// server). Each server, Go and C, refuses and says why, exit 1.
+func TestServerNeverRemoves(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, why string
+		root      bool
+		make      func(t *testing.T, path string)
+	}{
+		{"regular-file", "exists and is not a socket", false, func(t *testing.T, path string) {
+			if err := os.WriteFile(path, []byte("keep me\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"directory", "exists and is not a socket", false, func(t *testing.T, path string) {
+			if err := os.Mkdir(path, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"symlink", "exists and is not a socket", false, func(t *testing.T, path string) {
+			if err := os.Symlink(filepath.Join(filepath.Dir(path), "elsewhere.sock"), path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"other-users-socket", "is a socket file of uid 65534", true, func(t *testing.T, path string) {
+			fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = syscall.Bind(fd, &syscall.SockaddrUnix{Name: path})
+			syscall.Close(fd) // a stale file: nobody listens
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Lchown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, srv := range []peer{goServer, cServer} {
+		for _, ty := range []string{"stream", "dgram", "seqpacket"} {
+			for _, c := range cases {
+				srv, ty, c := srv, ty, c
+				t.Run(srv.name+"/"+ty+"/"+c.name, func(t *testing.T) {
+					t.Parallel()
+					if c.root && os.Getuid() != 0 {
+						exampletest.Skip(t, "only root can give a socket file to uid 65534 (lchown needs CAP_CHOWN)")
+					}
+					path := filepath.Join(t.TempDir(), "s.sock")
+					c.make(t, path)
+					before, err := os.Lstat(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					res := exampletest.Run(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-type", ty, "-path", path),
+						Stdin: strings.NewReader(""), Split: true})
+					if res.Code() != 1 || !strings.Contains(res.Stderr, c.why) {
+						t.Errorf("exit %d, want 1 and %q on stderr; stderr:\n%s\nstdout:\n%s", res.Code(), c.why, res.Stderr, res.Out)
+					}
+					after, err := os.Lstat(path)
+					if err != nil || !os.SameFile(before, after) {
+						t.Errorf("%s at -path was removed or replaced: lstat: %v", c.name, err)
+					}
+				})
+			}
+		}
+	}
 }
 
 // peer is a server or a client binary: the Go one (with its role) or a C twin.

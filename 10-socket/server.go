@@ -40,6 +40,11 @@ func addrFlags(name string, args []string, needAddr bool) (ty int, path, abstrac
 	fs.StringVar(&path, "path", "", "the socket file")
 	fs.StringVar(&abstract, "abstract", "", "an abstract name")
 	cmdline.Parse(fs, args, usage, 0, 0)
+	fs.Visit(func(f *flag.Flag) { // given, but empty: a usage error, not "not given"
+		if f.Value.String() == "" {
+			cmdline.Usage(usage, "-%s is empty: give a value or leave the flag out", f.Name)
+		}
+	})
 	ty, ok := map[string]int{"stream": unix.SOCK_STREAM, "seqpacket": unix.SOCK_SEQPACKET, "dgram": unix.SOCK_DGRAM}[*tyS]
 	switch {
 	case !ok:
@@ -130,7 +135,7 @@ func server(args []string) {
 			"which close(2) never does. Each client gets a goroutine where C's server polls.")
 	}
 	cmd := clientArgs(ty, path, abstract, name)
-	s.me.Printf("in another terminal: go run ./10-socket client%s\n  (or ./bin/client%s)", cmd, cmd)
+	s.me.Printf("in another terminal: go run ./10-socket client%s\n  (or ./bin/sock_client%s)", cmd, cmd)
 	child.Ready(name)
 	if ty == unix.SOCK_DGRAM {
 		s.datagrams(ep.(*net.UnixConn))

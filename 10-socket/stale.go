@@ -10,8 +10,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"os/user"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +33,11 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 	if fi.Mode()&os.ModeSocket == 0 {
 		return nil, errors.New(name + " exists and is not a socket (" + fi.Mode().String() + "): not removing it; choose another -path")
 	}
+	// Only this user's socket file may go: in a shared directory (/tmp,
+	// mode 1777) the file of another user's server, stale or not, is theirs.
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; int(uid) != os.Geteuid() {
+		return nil, fmt.Errorf("%s is a socket file of uid %d (%s), not this user's (uid %d): not removing it; choose another -path", name, uid, userName(uid), os.Geteuid())
+	}
 	err = probe(s.ty, name)
 	switch {
 	case err == nil:
@@ -46,6 +54,15 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 		return nil, syserr.Wrap("unlink", err, nil)
 	}
 	return s.listen(name)
+}
+
+// userName is the login name of uid, as ls -l shows it.
+func userName(uid uint32) string {
+	u, err := user.LookupId(strconv.Itoa(int(uid)))
+	if err != nil {
+		return "no name in the user database"
+	}
+	return u.Username
 }
 
 // probe connects to name and hangs up: nil if something accepts there.

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-type") == 0 && i + 1 < argc) {
 			i++;
 			ty = strcmp(argv[i], "dgram") == 0 ? SOCK_DGRAM : strcmp(argv[i], "seqpacket") == 0 ? SOCK_SEQPACKET : strcmp(argv[i], "stream") == 0 ? SOCK_STREAM : -1;
-		} else if ((strcmp(argv[i], "-path") == 0 || strcmp(argv[i], "-abstract") == 0) && i + 1 < argc && strlen(argv[i + 1]) + 1 < sizeof name) {
+		} else if ((strcmp(argv[i], "-path") == 0 || strcmp(argv[i], "-abstract") == 0) && i + 1 < argc && argv[i + 1][0] != '\0' && strlen(argv[i + 1]) + 1 < sizeof name) {
 			snprintf(name, sizeof name, "%s%s", argv[i][1] == 'a' ? "@" : "", argv[i + 1]);
 			i++;
 		} else {
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (ty < 0 || name[0] == '\0') {
-		fprintf(stderr, "usage: client [-type stream|seqpacket|dgram] (-path PATH | -abstract NAME) (under %zu bytes)\n", sizeof name);
+		fprintf(stderr, "usage: sock_client [-type stream|seqpacket|dgram] (-path PATH | -abstract NAME) (not empty, under %zu bytes)\n", sizeof name);
 		return 2;
 	}
 	memset(&sa, 0, sizeof sa);

@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -83,7 +84,13 @@ static int listen_on(int fd)
 		return -1;
 	}
 	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		fprintf(stderr, "server: %s exists and is not a socket: not removing it\n", path);
+		fprintf(stderr, "server: %s exists and is not a socket: not removing it; choose another -path\n", path);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) { /* in /tmp (mode 1777) it is another user's */
+		struct passwd *pw = getpwuid(st.st_uid);
+		fprintf(stderr, "server: %s is a socket file of uid %d (%s), not this user's (uid %d): not removing it; choose another -path\n",
+			path, (int)st.st_uid, pw ? pw->pw_name : "no name in the user database", (int)geteuid());
 		return -1;
 	}
 	probe = socket(AF_UNIX, ty | SOCK_CLOEXEC, 0);
@@ -127,14 +134,14 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "-type") == 0 && i + 1 < argc) {
 			i++;
 			ty = strcmp(argv[i], "dgram") == 0 ? SOCK_DGRAM : strcmp(argv[i], "seqpacket") == 0 ? SOCK_SEQPACKET : strcmp(argv[i], "stream") == 0 ? SOCK_STREAM : -1;
-		} else if ((strcmp(argv[i], "-path") == 0 || strcmp(argv[i], "-abstract") == 0) && i + 1 < argc && strlen(argv[i + 1]) + 1 < sizeof path) {
+		} else if ((strcmp(argv[i], "-path") == 0 || strcmp(argv[i], "-abstract") == 0) && i + 1 < argc && argv[i + 1][0] != '\0' && strlen(argv[i + 1]) + 1 < sizeof path) {
 			snprintf(path, sizeof path, "%s%s", argv[i][1] == 'a' ? "@" : "", argv[i + 1]);
 			i++;
 		} else {
 			ty = -1;
 		}
 		if (ty < 0) {
-			fprintf(stderr, "usage: server [-type stream|seqpacket|dgram] [-path PATH | -abstract NAME] (PATH under %zu bytes)\n", sizeof path);
+			fprintf(stderr, "usage: sock_server [-type stream|seqpacket|dgram] [-path PATH | -abstract NAME] (not empty; PATH under %zu bytes)\n", sizeof path);
 			return 2;
 		}
 	}
@@ -178,7 +185,7 @@ int main(int argc, char **argv)
 	if (ty == SOCK_DGRAM)
 		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
 	printf("socket(AF_UNIX, %s), bind(%s)%s\n", ty == SOCK_STREAM ? "SOCK_STREAM" : ty == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_SEQPACKET", path, ty == SOCK_DGRAM ? "" : ", listen()");
-	printf("in another terminal: ./bin/client%s%s %s %s\n", ty == SOCK_STREAM ? "" : " -type ", ty == SOCK_STREAM ? "" : ty == SOCK_DGRAM ? "dgram" : "seqpacket",
+	printf("in another terminal: ./bin/sock_client%s%s %s %s\n", ty == SOCK_STREAM ? "" : " -type ", ty == SOCK_STREAM ? "" : ty == SOCK_DGRAM ? "dgram" : "seqpacket",
 	       path[0] == '@' ? "-abstract" : "-path", path[0] == '@' ? path + 1 : path);
 
 	for (;;) {

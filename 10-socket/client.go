@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -42,6 +43,13 @@ func client(args []string) {
 	me.Kernel("%s", connRow(c))
 	if ty == unix.SOCK_DGRAM {
 		me.Printf("bound to %s by the kernel (autobind), so the server can answer", addrName(c.LocalAddr().String()))
+		// No SO_PEERCRED on a datagram socket: learn whose server it is
+		// before the first line, from its file or from its answer.
+		if path != "" {
+			ownFile(me, path)
+		} else {
+			whoAnswers(me, c)
+		}
 	} else {
 		// getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len): whose server?
 		cred, err := peerCred(c)
@@ -120,6 +128,59 @@ func dialChat(ty int, name string) (*net.UnixConn, error) {
 		return nil, err
 	}
 	return c.(*net.UnixConn), nil
+}
+
+// ownFile checks a datagram server's socket file: lstat(path), a socket
+// of this user's. Another user's may be a server that reads every line.
+func ownFile(me *say.Speaker, path string) {
+	// if (lstat(name, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
+	fi, err := os.Lstat(path)
+	if err != nil {
+		me.Fatal(syserr.Wrap("lstat("+path+")", err, nil))
+	}
+	uid := fi.Sys().(*syscall.Stat_t).Uid
+	if fi.Mode()&os.ModeSocket == 0 || int(uid) != os.Geteuid() {
+		me.Fatal(fmt.Errorf("%s is %s of uid %d (%s), not a socket file of mine (uid %d): not sending it anything",
+			path, fi.Mode().Type(), uid, userName(uid), os.Geteuid()))
+	}
+	me.Printf("lstat(%s): a socket file of uid %d, mine: the server is this user's", path, uid)
+}
+
+// whoAnswers is the credentials handshake of a datagram client on an
+// abstract name, which has no file to lstat: with SO_PASSCRED set, the
+// kernel puts the sender's pid, uid and gid on every datagram this socket
+// receives (SCM_CREDENTIALS); the client sends an empty datagram, the
+// server answers with one, and its uid must be this user's.
+func whoAnswers(me *say.Speaker, c *net.UnixConn) {
+	fd := connFD(c)
+	// setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		me.Fatal(syserr.Wrap("setsockopt(SO_PASSCRED)", err, nil))
+	}
+	// send(fd, "", 0, MSG_NOSIGNAL);
+	if _, err := c.Write(nil); err != nil {
+		serverGone(me, err)
+	}
+	// n = recvmsg(fd, &mh, 0);
+	buf := make([]byte, msgMax+1)
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	n, oobn, _, _, err := c.ReadMsgUnix(buf, oob)
+	if err != nil {
+		serverGone(me, err)
+	}
+	cred := credsOf(oob[:oobn])
+	if cred == nil {
+		me.Fatal(fmt.Errorf("the answer carries no SCM_CREDENTIALS: not sending anything"))
+	}
+	if int(cred.Uid) != os.Getuid() {
+		me.Fatal(fmt.Errorf("the server's answer comes from uid %d (%s), not mine (%d): not sending it anything",
+			cred.Uid, userName(cred.Uid), os.Getuid()))
+	}
+	me.Printf("the server is pid %d uid %d gid %d (SCM_CREDENTIALS on its answer)", cred.Pid, cred.Uid, cred.Gid)
+	if n > 0 {
+		me.Printf("server# %s", buf[:n])
+		refused(me, string(buf[:n]))
+	}
 }
 
 // refused ends the client with status 1 if the server refused it: the

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { exampletest.Main(m) }
 // network namespace, autobind names, and descriptor numbers that depend
 // on how many the Go runtime holds (an eventfd from Go 1.23, a pipe before).
 var rules = []exampletest.Rule{
-	{Re: regexp.MustCompile(`10-socket-(\d+)`), Fixed: "N"},
+	{Re: regexp.MustCompile(`10-socket-(\d+(?:-\d+)?)`), Fixed: "N"},
 	{Re: regexp.MustCompile(`kill (?:-9 )?(\d+)`), Class: "PID"},
 	{Re: regexp.MustCompile(`addrlen (\d+), no NUL`), Fixed: "LEN"},
 	{Re: regexp.MustCompile(`/proc/(\d+)/fd`), Class: "PID"},

@@ -30,7 +30,9 @@ func peerCreds(p *say.Speaker) {
 	}
 	name := fmt.Sprintf("10-socket-%d-cred", os.Getpid())
 	srv := child.Command("server", "-abstract", name)
-	srv.Stdin = strings.NewReader("")
+	in, done := quietInput(p)
+	defer done()
+	srv.Stdin = in
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	start(p, srv)

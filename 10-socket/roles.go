@@ -31,7 +31,9 @@ func privateDir() (*dir, error) {
 	d := &dir{}
 	var err error
 	d.h, err = cleanup.Make(func() (string, func() error, error) {
-		p, err := os.MkdirTemp("", "10-socket-") // mode 0700
+		// mode 0700; the PID in its name tells the next run whether the
+		// process that made it still lives (leftovers)
+		p, err := os.MkdirTemp("", fmt.Sprintf("10-socket-%d-", os.Getpid()))
 		if err != nil {
 			return "", nil, syserr.Wrap("mkdtemp", err, nil)
 		}
@@ -41,7 +43,36 @@ func privateDir() (*dir, error) {
 	return d, err
 }
 
+// leftovers names what an earlier run left in $TMPDIR: a directory
+// 10-socket-PID-XXXXXX of this user whose process PID is gone (kill -9
+// runs no cleanup). It removes nothing: what a live run holds is never
+// touched, and a dead run's directory is the user's to look at. A PID
+// reused since by another process hides a leftover; it never names a
+// live run's.
+func leftovers(me *say.Speaker) {
+	tmp := os.TempDir()
+	ents, _ := os.ReadDir(tmp)
+	for _, e := range ents {
+		var pid int
+		var c byte
+		if n, _ := fmt.Sscanf(e.Name(), "10-socket-%d-%c", &pid, &c); n != 2 || pid <= 0 {
+			continue
+		}
+		path := filepath.Join(tmp, e.Name())
+		fi, err := os.Lstat(path)
+		if err != nil || !fi.IsDir() || int(fi.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
+			continue // not a directory of this user's
+		}
+		if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
+			continue // its process lives (EPERM: another user's): a live run's
+		}
+		me.Warnf("an earlier run left %s: its process %d is gone (kill -9)", path, pid)
+		me.Printf("remove it: rm -r %s", path)
+	}
+}
+
 func demoDir(p *say.Speaker) *dir {
+	leftovers(p)
 	d, err := privateDir()
 	if err != nil {
 		p.Fatal(err)
@@ -100,6 +131,14 @@ func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
 	}
 	p.Printf("waitpid: child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+}
+
+// quietInput is a standard input for a server that must not end on its
+// own: a server reads its input all the time, and the end of input (an
+// empty reader, /dev/null) would end it at once. done closes it.
+func quietInput(me *say.Speaker) (r *os.File, done func()) {
+	r, w := child.Pipe(me, false)
+	return r, func() { r.Close(); w.Close() }
 }
 
 // made creates a file of the demo's (a socket file, a text file) inside

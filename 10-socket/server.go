@@ -19,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -66,14 +67,17 @@ func addrFlags(name string, args []string, needAddr bool) (ty int, path, abstrac
 
 // chatServer is one server: its input, its clients, its end.
 type chatServer struct {
-	me   *say.Speaker
-	ty   int
-	in   *bufio.Reader
-	turn sync.Mutex // one answer at a time: the input is shared
-	ln   *cleanup.Handle
-	name string // the path, or "@name"
-	dir  *dir   // the private directory, if the server made one
-	done bool   // "quit" or end of input: the server is ending
+	me    *say.Speaker
+	ty    int
+	in    *bufio.Reader
+	lines chan string // standard input, one line ahead (watchInput)
+	turn  sync.Mutex  // one answer at a time: the input is shared
+	ln    *cleanup.Handle
+	name  string      // the path, or "@name"
+	dir   *dir        // the private directory, if the server made one
+	done  atomic.Bool // "quit" or end of input: the server is ending
+	endMu sync.Mutex  // taken by end for good; guards bye
+	bye   func() error
 }
 
 // endpoint is a listener (stream, seqpacket) or a bound datagram socket.
@@ -87,9 +91,10 @@ func server(args []string) {
 	// The signals that end a server remove what it made: its directory and
 	// its socket file. The C server blocks them and takes them in ppoll().
 	cleanup.Catch("server")
-	s := &chatServer{me: say.New("server"), ty: ty, in: bufio.NewReader(os.Stdin)}
+	s := &chatServer{me: say.New("server"), ty: ty, in: bufio.NewReader(os.Stdin), lines: make(chan string)}
 	name := path + abstract
 	if name == "" { // a socket in a private directory (mode 0700)
+		leftovers(s.me)
 		d, err := privateDir()
 		if err != nil {
 			s.me.Fatal(err)
@@ -135,8 +140,10 @@ func server(args []string) {
 			"which close(2) never does. Each client gets a goroutine where C's server polls.")
 	}
 	cmd := clientArgs(ty, path, abstract, name)
-	s.me.Printf("in another terminal: go run ./10-socket client%s\n  (or ./bin/sock_client%s)", cmd, cmd)
+	s.me.Printf("in another terminal: go run ./10-socket client%s", cmd)
+	s.me.Printf("  (or the C twin: ./bin/sock_client%s)", cmd)
 	child.Ready(name)
+	go s.watchInput()
 	if ty == unix.SOCK_DGRAM {
 		s.datagrams(ep.(*net.UnixConn))
 	} else {
@@ -191,8 +198,7 @@ func (s *chatServer) accept(ln *net.UnixListener) {
 		// cfd = accept(fd, NULL, NULL);
 		c, err := ln.AcceptUnix()
 		if err != nil {
-			s.turn.Lock()
-			if s.done { // quit closed the listener
+			if s.done.Load() { // quit closed the listener
 				select {}
 			}
 			s.me.Fatal(syserr.Wrap("accept", err, nil))
@@ -215,7 +221,7 @@ func (s *chatServer) serve(c *net.UnixConn) {
 		text, err := s.recv(c, rd)
 		if err != nil {
 			s.turn.Lock()
-			if !s.done && !first { // one that hung up without a word (a probe) goes unsaid
+			if !s.done.Load() && !first { // one that hung up without a word (a probe) goes unsaid
 				s.me.Printf("client pid %d: %v", cred.Pid, err)
 			}
 			s.turn.Unlock()
@@ -227,7 +233,7 @@ func (s *chatServer) serve(c *net.UnixConn) {
 			if int(cred.Uid) != os.Getuid() {
 				why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", cred.Uid, os.Getuid())
 				s.turn.Lock()
-				if !s.done {
+				if !s.done.Load() {
 					s.me.Warnf("client pid %d uid %d gid %d: %s", cred.Pid, cred.Uid, cred.Gid, why)
 				}
 				s.turn.Unlock()
@@ -245,52 +251,82 @@ func (s *chatServer) serve(c *net.UnixConn) {
 }
 
 // answer prints a client's line and sends it the server's next input
-// line; "quit" or the end of input ends the server, which closes the
-// listener (unlinking its file) and every client. bye is the goodbye for
-// a client that will see no end of file (a datagram client).
+// line, which watchInput holds. bye is the goodbye for a client that will
+// see no end of file (a datagram client), should the server end while
+// this client waits.
 func (s *chatServer) answer(pid int32, text string, reply func(string), bye func() error) {
 	s.turn.Lock()
 	defer s.turn.Unlock()
-	if s.done {
+	if s.done.Load() {
 		return
 	}
 	// printf("client %d# %s\n", pid, buf);
 	s.me.Printf("client %d# %s", pid, text)
 	prompt()
-	line, ok, err := readLine(s.in)
-	if err != nil {
-		s.me.Fatal(err)
+	s.setBye(bye)
+	line := <-s.lines // end may end the process meanwhile
+	s.setBye(nil)
+	s.me.Printf("answering %q", line)
+	reply(line)
+}
+
+func (s *chatServer) setBye(bye func() error) {
+	s.endMu.Lock()
+	s.bye = bye
+	s.endMu.Unlock()
+}
+
+// watchInput reads standard input all the time, one line ahead: a line is
+// held until a client asks for it, and "quit" or the end of input ends the
+// server at once, even while no client asks.
+func (s *chatServer) watchInput() {
+	for {
+		line, ok, err := readLine(s.in)
+		if err != nil {
+			s.me.Fatal(err)
+		}
+		if ok && line != "quit" && len(line) <= msgMax {
+			s.lines <- line
+			continue
+		}
+		if ok && line != "quit" {
+			s.me.Warnf("a %d-byte line is over the chat's %d: not sent, ending", len(line), msgMax)
+		}
+		s.end(ok)
 	}
-	if ok && line != "quit" && len(line) <= msgMax {
-		s.me.Printf("answering %q", line)
-		reply(line)
-		return
+}
+
+// end closes the listener (unlinking its file), says goodbye to a
+// datagram client that waits for an answer, and ends the server; the
+// other clients' sockets close with the process: end of file.
+func (s *chatServer) end(quit bool) {
+	s.endMu.Lock() // for good: the server ends here
+	s.done.Store(true)
+	why := "end of input"
+	if quit {
+		why = `"quit"`
 	}
-	if ok && line != "quit" {
-		s.me.Warnf("a %d-byte line is over the chat's %d: not sent, ending", len(line), msgMax)
-	}
-	s.done = true
-	why := map[bool]string{true: `"quit"`, false: "end of input"}[ok]
 	if err := s.ln.Release(); err != nil { // not ReleaseThen: see dir.remove
 		s.me.Fatal(err)
 	}
-	{
-		switch {
-		case s.ty == unix.SOCK_DGRAM && !strings.HasPrefix(s.name, "@"):
-			s.me.Printf("%s: unlink(%s): %s; an empty datagram says goodbye", why, s.name, fileMode(s.name))
-		case s.ty == unix.SOCK_DGRAM:
-			s.me.Printf("%s: an empty datagram says goodbye", why)
-		case strings.HasPrefix(s.name, "@"):
-			s.me.Printf("%s: closed the socket; its abstract name went with it", why)
-		default:
-			s.me.Printf("%s: closed the socket; %s", why, fileMode(s.name))
-		}
+	switch {
+	case s.ty == unix.SOCK_DGRAM && !strings.HasPrefix(s.name, "@"):
+		s.me.Printf("%s: unlink(%s): %s", why, s.name, fileMode(s.name))
+	case s.ty == unix.SOCK_DGRAM:
+		s.me.Printf("%s: closing the socket; its abstract name goes with it", why)
+	case strings.HasPrefix(s.name, "@"):
+		s.me.Printf("%s: closed the socket; its abstract name went with it", why)
+	default:
+		s.me.Printf("%s: closed the socket; %s", why, fileMode(s.name))
 	}
 	if s.dir != nil {
 		s.dir.remove(s.me)
 	}
-	bye()           //nolint:errcheck // the client may be gone
-	cleanup.Exit(0) // the other clients' sockets close with the process: end of file
+	if s.bye != nil {
+		s.me.Printf("an empty datagram to the client that waits: the goodbye")
+		_ = s.bye() // the client may be gone
+	}
+	cleanup.Exit(0)
 }
 
 // datagrams is server.c's SOCK_DGRAM loop: no connection, no accept; each
@@ -313,6 +349,11 @@ func (s *chatServer) datagrams(c *net.UnixConn) {
 		}
 		reply := func(text string) { s.send(c, from, text) }
 		switch {
+		case n == 0 && int(cred.Uid) == os.Getuid() && flags&unix.MSG_TRUNC == 0:
+			// A client asks who this server is: the kernel puts this
+			// process's credentials on the answer (SCM_CREDENTIALS).
+			s.me.Printf("client %d: an empty datagram: answering with one, which carries this server's credentials", cred.Pid)
+			reply("")
 		case int(cred.Uid) != os.Getuid():
 			why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SCM_CREDENTIALS)", cred.Uid, os.Getuid())
 			s.me.Warnf("datagram from pid %d uid %d at %s: %s", cred.Pid, cred.Uid, addrName(from.Name), why)

@@ -111,6 +111,9 @@ func stale(p *say.Speaker, d *dir) {
 	srv := child.Command("server", "-path", path)
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
+	in, done := quietInput(p)
+	defer done()
+	srv.Stdin = in
 	start(p, srv)
 	p.Printf("kill -9 %d (SIGKILL: no handler runs, nobody unlinks the file)", srv.Process.Pid)
 	srv.Process.Signal(syscall.SIGKILL) //nolint:errcheck // reap says how it ended
@@ -122,6 +125,7 @@ func stale(p *say.Speaker, d *dir) {
 	srv = child.Command("server", "-path", path)
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
+	srv.Stdin = in
 	start(p, srv)
 	if err := probe(unix.SOCK_STREAM, path); err != nil {
 		p.Fatal(err)

@@ -1,10 +1,12 @@
 /*
  * client.c - the chat client: connect to the server (for SOCK_DGRAM, bind
  * an address of its own first, so the server can answer), check whose
- * server it is (SO_PEERCRED), then send each line of standard input and
+ * server it is (SO_PEERCRED; for SOCK_DGRAM, which has none, the owner of
+ * the socket file, or on an abstract name SCM_CREDENTIALS on the server's
+ * answer to an empty datagram), then send each line of standard input and
  * print the reply, until "quit" or the end of that input.
  *
- *   client [-type stream|seqpacket|dgram] (-path PATH | -abstract NAME)
+ *   sock_client [-type stream|seqpacket|dgram] (-path PATH | -abstract NAME)
  *
  * Reconstructed: the article names sockets and prints no code. send()
  * passes MSG_NOSIGNAL: a write to a socket whose peer has gone raises
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -79,6 +82,39 @@ int main(int argc, char **argv)
 	if (ty == SOCK_DGRAM) {
 		getsockname(fd, (struct sockaddr *)&me, &ml);
 		printf("client %d: bound to @%.*s by the kernel (autobind)\n", (int)getpid(), (int)(ml - offsetof(struct sockaddr_un, sun_path) - 1), me.sun_path + 1);
+	}
+	if (ty == SOCK_DGRAM && name[0] != '@') { /* no SO_PEERCRED here: whose file is it? */
+		struct stat st;
+		if (lstat(name, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid()) {
+			fprintf(stderr, "client: %s is not a socket file of mine (uid %d): not sending it anything\n", name, (int)geteuid());
+			return 1;
+		}
+		printf("client %d: lstat(%s): a socket file of uid %d, mine\n", (int)getpid(), name, (int)st.st_uid);
+	} else if (ty == SOCK_DGRAM) { /* an abstract name: ask, and read SCM_CREDENTIALS on the answer */
+		struct ucred uc = {0, (uid_t)-1, (gid_t)-1};
+		char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+		struct iovec iov = {reply, MSGMAX + 1};
+		struct msghdr mh = {NULL, 0, &iov, 1, cbuf, sizeof cbuf, 0};
+		struct cmsghdr *cm;
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+		if (send(fd, "", 0, MSG_NOSIGNAL) < 0 || (n = recvmsg(fd, &mh, 0)) < 0) {
+			fprintf(stderr, "client: asking who the server is: %s\n", strerror(errno));
+			return 1;
+		}
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+				memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+		if (uc.uid != getuid()) {
+			fprintf(stderr, "client: the server's answer comes from uid %d, not mine (%d): not sending it anything\n", (int)uc.uid, (int)getuid());
+			return 1;
+		}
+		printf("client %d: the server is pid %d uid %d gid %d (SCM_CREDENTIALS on its answer)\n", (int)getpid(), (int)uc.pid, (int)uc.uid, (int)uc.gid);
+		if (n > 0) {
+			reply[n] = '\0';
+			printf("client %d: server# %s\n", (int)getpid(), reply);
+			return strncmp(reply, "refused:", 8) == 0;
+		}
 	} else {
 		struct ucred uc;
 		socklen_t ul = sizeof uc;

@@ -3,17 +3,20 @@
  * an abstract name), check who each client is (SO_PEERCRED; for datagrams
  * SCM_CREDENTIALS), print each line a client sends and answer it with the
  * next line of standard input, until "quit" or the end of that input.
- * One poll() loop watches the listening socket, every client and, while
- * an answer is due, standard input.
+ * One ppoll() loop watches the listening socket, every client and
+ * standard input, which it reads one line ahead: "quit" or the end of
+ * input ends the server at once, even while no client asks.
  *
- *   server [-type stream|seqpacket|dgram] [-path PATH | -abstract NAME]
+ *   sock_server [-type stream|seqpacket|dgram] [-path PATH | -abstract NAME]
  *
- * Without -path or -abstract the socket is $TMPDIR/10-socket-XXXXXX/sock,
+ * Without -path or -abstract the socket is $TMPDIR/10-socket-PID-XXXXXX/sock,
  * in a directory of its own (mode 0700). The protocol, shared with the Go
  * server: a stream carries lines ending in '\n'; a datagram or a
  * SOCK_SEQPACKET record is one line without it; a client of another uid
- * gets "refused: ..." and is closed; the datagram server's goodbye is an
- * empty datagram.
+ * gets "refused: ..." and is closed; an empty datagram is a client asking
+ * who the server is, answered with an empty datagram (the client reads
+ * SCM_CREDENTIALS on it); the datagram server's goodbye is an empty
+ * datagram.
  *
  * Reconstructed: the article names sockets and prints no code. Signals are
  * blocked except inside ppoll(), so a SIGINT, SIGTERM or SIGHUP can only
@@ -22,6 +25,7 @@
  * and the wait.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pwd.h>
@@ -51,6 +55,32 @@ static void cleanup(void)
 		fprintf(stderr, "server %d: removed socket file %s\n", (int)getpid(), path);
 	if (dir[0] != '\0' && rmdir(dir) == 0)
 		fprintf(stderr, "server %d: removed directory %s\n", (int)getpid(), dir);
+}
+
+/* leftovers names what an earlier run left in tmp: a directory
+ * 10-socket-PID-XXXXXX of this user whose process PID is gone (kill -9
+ * runs no cleanup). It removes nothing: what a live run holds is never
+ * touched, and a dead run's directory is the user's to look at. */
+static void leftovers(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	struct stat st;
+	char p[4096], c;
+	int pid;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (sscanf(e->d_name, "10-socket-%d-%c", &pid, &c) != 2 || pid <= 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue; /* not a directory of this user's */
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* its process lives (EPERM: another user's): a live run's */
+		printf("an earlier run left %s: its process %d is gone (kill -9); remove it: rm -r %s\n", p, pid, p);
+	}
+	if (d != NULL)
+		closedir(d);
 }
 
 /* addr fills a sockaddr_un for a path or an "@name", and returns its length. */
@@ -127,7 +157,7 @@ int main(int argc, char **argv)
 	socklen_t fromlen = 0;
 	char in[MSGMAX + 2], msg[MSGMAX + 2], cbuf[CMSG_SPACE(sizeof(struct ucred))];
 	size_t inlen = 0;
-	int fd, i, n, nc = 0, waiting = -1, status = 0, one = 1;
+	int fd, i, n, nc = 0, waiting = -1, status = 0, one = 1, eof = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
@@ -160,7 +190,8 @@ int main(int argc, char **argv)
 
 	if (path[0] == '\0') {
 		const char *tmp = getenv("TMPDIR");
-		snprintf(dir, sizeof dir, "%s/10-socket-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		leftovers(tmp && *tmp ? tmp : "/tmp");
+		snprintf(dir, sizeof dir, "%s/10-socket-%d-XXXXXX", tmp && *tmp ? tmp : "/tmp", (int)getpid());
 		if (mkdtemp(dir) == NULL) {
 			perror("mkdtemp");
 			return 1;
@@ -189,13 +220,46 @@ int main(int argc, char **argv)
 	       path[0] == '@' ? "-abstract" : "-path", path[0] == '@' ? path + 1 : path);
 
 	for (;;) {
-		int np = 0;
-		if (waiting >= 0 || (ty == SOCK_DGRAM && fromlen > 0)) {
-			pfd[np++] = (struct pollfd){.fd = 0, .events = POLLIN}; /* the answer is due */
-		} else {
+		int np = 0, due = waiting >= 0 || fromlen > 0, ifd = -1, iin = -1, heard = 0;
+		char *nl = memchr(in, '\n', inlen);
+		size_t len = nl ? (size_t)(nl - in) : inlen;
+		/* a whole line of input (or the last one): quit, or the answer */
+		if (nl || (eof && inlen > 0) || inlen > MSGMAX) {
+			in[len] = '\0';
+			if (strcmp(in, "quit") == 0 || len > MSGMAX) {
+				printf("%s: closing the socket; unlink(%s)\n", len > MSGMAX ? "a line over the chat's 1024 bytes" : "\"quit\"", path);
+				break;
+			}
+			if (due) {
+				printf("answering \"%s\"\n", in);
+				n = snprintf(msg, sizeof msg, "%s%s", in, ty == SOCK_STREAM ? "\n" : "");
+				if (ty == SOCK_DGRAM)
+					sendto(fd, msg, n, 0, (struct sockaddr *)&from, fromlen);
+				else
+					send(cl[waiting].fd, msg, n, MSG_NOSIGNAL);
+				/* keep what follows the line for the next answer */
+				inlen -= nl ? len + 1 : len;
+				memmove(in, in + len + (nl ? 1 : 0), inlen);
+				waiting = -1;
+				fromlen = 0;
+				continue;
+			}
+		} else if (eof) {
+			printf("end of input: closing the socket; unlink(%s)\n", path);
+			break;
+		}
+		/* Standard input is watched all the time, one line ahead: "quit"
+		 * or its end ends an idle server at once. While an answer is due,
+		 * only standard input; the clients wait for their turn. */
+		if (!due) {
+			ifd = np;
 			pfd[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
 			for (i = 0; i < nc; i++)
 				pfd[np++] = (struct pollfd){.fd = cl[i].fd, .events = POLLIN};
+		}
+		if (!(nl || inlen > MSGMAX)) {
+			iin = np;
+			pfd[np++] = (struct pollfd){.fd = 0, .events = POLLIN};
 		}
 		if (ppoll(pfd, np, NULL, &orig) < 0) {
 			if (errno != EINTR) {
@@ -211,45 +275,7 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		if (pfd[0].fd == 0) { /* a line of our own input: the answer */
-			char *nl;
-			in[inlen] = '\0';
-			n = 1;
-			if ((nl = strchr(in, '\n')) == NULL) { /* no whole line buffered yet */
-				n = read(0, in + inlen, sizeof in - 1 - inlen);
-				if (n > 0) {
-					inlen += n;
-					in[inlen] = '\0';
-					if ((nl = strchr(in, '\n')) == NULL && inlen < sizeof in - 1)
-						continue; /* a partial line */
-				}
-				if (n <= 0 && inlen > 0) { /* a last line without '\n' */
-					in[inlen] = '\0';
-					n = 1;
-				}
-			}
-			if (nl)
-				*nl = '\0';
-			if (n <= 0 || strcmp(in, "quit") == 0 || strlen(in) > MSGMAX) {
-				printf("%s: closing the socket; unlink(%s)\n", n <= 0 ? "end of input" : "\"quit\"", path);
-				if (ty == SOCK_DGRAM)
-					sendto(fd, "", 0, 0, (struct sockaddr *)&from, fromlen); /* goodbye */
-				break;
-			}
-			printf("answering \"%s\"\n", in);
-			n = snprintf(msg, sizeof msg, "%s%s", in, ty == SOCK_STREAM ? "\n" : "");
-			if (ty == SOCK_DGRAM)
-				sendto(fd, msg, n, 0, (struct sockaddr *)&from, fromlen);
-			else
-				send(cl[waiting].fd, msg, n, MSG_NOSIGNAL);
-			/* keep what follows the line for the next answer */
-			inlen = nl ? inlen - (size_t)(nl + 1 - in) : 0;
-			memmove(in, nl ? nl + 1 : in, inlen);
-			waiting = -1;
-			fromlen = 0;
-			continue;
-		}
-		if (ty == SOCK_DGRAM) { /* recvmsg: text, sender, SCM_CREDENTIALS */
+		if (ifd >= 0 && ty == SOCK_DGRAM && pfd[ifd].revents) { /* recvmsg: text, sender, SCM_CREDENTIALS */
 			struct iovec iov = {msg, MSGMAX + 1};
 			struct msghdr mh = {&from, sizeof from, &iov, 1, cbuf, sizeof cbuf, 0};
 			struct cmsghdr *cm;
@@ -265,9 +291,17 @@ int main(int argc, char **argv)
 				continue; /* no address to answer to */
 			}
 			if (uc.uid != getuid() || n > MSGMAX) {
-				n = snprintf(msg, sizeof msg, "refused: uid %d is not the server's uid %d (SCM_CREDENTIALS)", (int)uc.uid, (int)getuid());
+				if (uc.uid != getuid())
+					n = snprintf(msg, sizeof msg, "refused: uid %d is not the server's uid %d (SCM_CREDENTIALS)", (int)uc.uid, (int)getuid());
+				else
+					n = snprintf(msg, sizeof msg, "refused: over %d bytes", MSGMAX);
 				printf("datagram from pid %d: %s\n", (int)uc.pid, msg);
 				sendto(fd, msg, n, 0, (struct sockaddr *)&from, mh.msg_namelen);
+				continue;
+			}
+			if (n == 0) { /* a client asks who this server is: SCM_CREDENTIALS on the answer */
+				printf("client %d: an empty datagram: answering with one, which carries this server's credentials\n", (int)uc.pid);
+				sendto(fd, "", 0, 0, (struct sockaddr *)&from, mh.msg_namelen);
 				continue;
 			}
 			msg[n] = '\0';
@@ -275,7 +309,7 @@ int main(int argc, char **argv)
 			fromlen = mh.msg_namelen;
 			continue;
 		}
-		if (pfd[0].revents & POLLIN) { /* cfd = accept(fd); SO_PEERCRED */
+		if (ifd >= 0 && (pfd[ifd].revents & POLLIN)) { /* cfd = accept(fd); SO_PEERCRED */
 			struct ucred uc;
 			socklen_t ul = sizeof uc;
 			int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
@@ -287,28 +321,29 @@ int main(int argc, char **argv)
 			}
 			continue;
 		}
-		for (i = 0; i < nc; i++) { /* a client spoke, or hung up */
+		for (i = 0; ifd >= 0 && i < nc; i++) { /* a client spoke, or hung up */
 			struct client *c = &cl[i];
-			char *nl = NULL;
-			if (!(pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+			char *cnl = NULL;
+			if (!(pfd[ifd + 1 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
+			heard = 1;
 			n = recv(c->fd, c->buf + c->len, ty == SOCK_STREAM ? sizeof c->buf - 1 - c->len : MSGMAX + 1, 0);
 			if (n > 0) {
 				c->len += n;
 				c->buf[c->len] = '\0';
-				nl = strchr(c->buf, '\n');
-				if (ty == SOCK_STREAM && nl == NULL && c->len <= MSGMAX)
+				cnl = strchr(c->buf, '\n');
+				if (ty == SOCK_STREAM && cnl == NULL && c->len <= MSGMAX)
 					break; /* a partial line */
 			}
-			if (n <= 0 || (ty == SOCK_STREAM && nl == NULL) || (ty != SOCK_STREAM && n > MSGMAX)) {
+			if (n <= 0 || (ty == SOCK_STREAM && cnl == NULL) || (ty != SOCK_STREAM && n > MSGMAX)) {
 				if (n <= 0 && c->spoken)
 					printf("client pid %d: end of file: it closed the connection\n", (int)c->pid);
 				close(c->fd);
 				cl[i] = cl[--nc];
 				break;
 			}
-			if (nl)
-				*nl = '\0';
+			if (cnl)
+				*cnl = '\0';
 			if (c->uid != getuid()) {
 				n = snprintf(msg, sizeof msg, "refused: uid %d is not the server's uid %d (SO_PEERCRED)", (int)c->uid, (int)getuid());
 				printf("client pid %d uid %d: %s\n", (int)c->pid, (int)c->uid, msg);
@@ -327,7 +362,18 @@ int main(int argc, char **argv)
 			waiting = i;
 			break;
 		}
+		if (heard || iin < 0 || !pfd[iin].revents)
+			continue;
+		/* standard input, looked at last: a client that spoke or hung up
+		 * in the same instant is heard first */
+		n = read(0, in + inlen, sizeof in - 1 - inlen);
+		if (n <= 0)
+			eof = 1;
+		else
+			inlen += n;
 	}
+	if (fromlen > 0) /* a datagram client waits for an answer: the goodbye */
+		sendto(fd, "", 0, 0, (struct sockaddr *)&from, fromlen);
 	for (i = 0; i < nc; i++)
 		close(cl[i].fd);
 	close(fd);

@@ -4,7 +4,6 @@ package exampletest
 
 import (
 	"testing"
-
 )
 
 func TestNormalize(t *testing.T) {

@@ -79,8 +79,8 @@ func (s *Speaker) To(w io.Writer) *Speaker {
 	return &c
 }
 
-// Tag is "role pid", the prefix of every line.
-func (s *Speaker) Tag() string { return fmt.Sprintf("%s %d", s.role, s.pid) }
+// tagText is "role pid", the prefix of every line.
+func (s *Speaker) tagText() string { return fmt.Sprintf("%s %d", s.role, s.pid) }
 
 // Printf prints one tagged line.
 func (s *Speaker) Printf(format string, args ...interface{}) {
@@ -110,7 +110,7 @@ func (s *Speaker) line(mark string, c *color.Color, text string) {
 }
 
 func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text string) {
-	render(b, s.tag.Sprint(s.Tag()), mark, c, text)
+	render(b, s.tag.Sprint(s.tagText()), mark, c, text)
 }
 
 // render writes text after tag and mark, one tagged line per line of
@@ -171,7 +171,7 @@ func write(w io.Writer, text string) {
 	if errors.Is(err, syscall.EPIPE) {
 		cleanup.Die(syscall.SIGPIPE)
 	}
-	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) //nolint:errcheck // nobody left to tell
+	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) // nobody left to tell if it fails
 }
 
 // Step prints a step header. Only the process that tells the story (the
@@ -189,7 +189,7 @@ func (s *Speaker) Fatal(err error) {
 	cleanup.Fail(func() {
 		var b strings.Builder
 		e.format(&b, "error:", color.New(color.FgHiWhite, color.BgRed, color.Bold), err.Error())
-		io.WriteString(os.Stderr, b.String()) //nolint:errcheck // nobody left to tell
+		io.WriteString(os.Stderr, b.String()) // nobody left to tell if it fails
 	})
 }
 

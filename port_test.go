@@ -258,3 +258,42 @@ int main(void)
 		t.Errorf("quotes = %+v", qs)
 	}
 }
+
+// TestLineWidths: one printed line is one source line, so nothing wraps a
+// line at run time; a line must fit in 100 columns by itself, with its PIDs
+// 7 digits wide (the most Linux gives: pid_max 4194304). Only a line with
+// a single word too long to fit anywhere (a path of a hundred bytes, on
+// purpose) may overflow.
+func TestLineWidths(t *testing.T) {
+	goldens, err := filepath.Glob("*/testdata/*.golden")
+	if err != nil || len(goldens) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	pidRe := regexp.MustCompile(`PID\d+`)
+	over := 0
+	for _, g := range goldens {
+		b, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			wide := pidRe.ReplaceAllString(l, "4194304")
+			if n := len([]rune(wide)); n > 100 && !hasLongWord(wide) {
+				over++
+				t.Errorf("%s:%d: %d columns with 7-digit PIDs, more than 100:\n\t%s", g, i+1, n, l)
+			}
+		}
+	}
+	if over > 0 {
+		t.Logf("%d lines over 100 columns", over)
+	}
+}
+
+func hasLongWord(l string) bool {
+	for _, w := range strings.Fields(l) {
+		if len(w) > 60 {
+			return true
+		}
+	}
+	return false
+}

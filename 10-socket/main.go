@@ -49,13 +49,17 @@ const usage = `usage: 10-socket [server|client [-type stream|seqpacket|dgram] [-
   server          listen on PATH (default: a socket in a new private
                   directory under $TMPDIR) or on the abstract NAME, and answer
                   each client line with a line of standard input; ends on
-                  "quit", end of input or Ctrl-C, removing its socket file
+                  "quit", end of input or Ctrl-C, at once even while no
+                  client asks, removing its socket file; names a directory
+                  that a killed earlier run left
   client          connect to the server, send each line of standard input and
-                  print the reply; ends on "quit" or end of input
+                  print the reply; ends on "quit" or end of input; a dgram
+                  client first checks that the server is this user's
 
   -type T         stream (SOCK_STREAM, default), seqpacket or dgram
-  -path PATH      the socket file, at most 107 bytes
-  -abstract NAME  a name in Linux's abstract namespace (no file), shown as @NAME
+  -path PATH      the socket file, 1 to 107 bytes
+  -abstract NAME  a name in Linux's abstract namespace (no file), shown as @NAME,
+                  1 to 107 bytes
 `
 
 func main() {

@@ -174,37 +174,193 @@ var (
 	cClient  = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/client.c") }, nil}
 )
 
-// Go and C servers and clients chat, every pair, every socket type: the
-// same protocol, through the same socket file.
+// Go and C servers and clients chat, every pair, every socket type, on a
+// path and on an abstract name: the same protocol, through the same
+// socket. The server reads its input all the time, so "quit" is written
+// only once the client's last line has arrived.
 func TestChatGoAndC(t *testing.T) {
+	t.Parallel()
 	for _, ty := range []string{"stream", "seqpacket", "dgram"} {
-		for _, srv := range []peer{goServer, cServer} {
-			for _, cl := range []peer{goClient, cClient} {
-				t.Run(ty+"/"+srv.name+"-server/"+cl.name+"-client", func(t *testing.T) {
-					path := filepath.Join(t.TempDir(), "chat.sock")
-					s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-type", ty, "-path", path),
-						Stdin: strings.NewReader("hi, client\nquit\n")})
-					s.WaitFor("in another terminal")
-					c := exampletest.Run(t, cl.bin(t), exampletest.Opts{Args: append(append([]string{}, cl.args...), "-type", ty, "-path", path),
-						Stdin: strings.NewReader("hello, server\nhow are you?\n")})
-					sr := s.Wait()
-					if c.Code() != 0 || sr.Code() != 0 {
-						t.Fatalf("client exit %d, server exit %d:\nclient:\n%s\nserver:\n%s", c.Code(), sr.Code(), c.Out, sr.Out)
+		for _, kind := range []string{"path", "abstract"} {
+			for _, srv := range []peer{goServer, cServer} {
+				for _, cl := range []peer{goClient, cClient} {
+					ty, kind, srv, cl := ty, kind, srv, cl
+					t.Run(ty+"/"+kind+"/"+srv.name+"-server/"+cl.name+"-client", func(t *testing.T) {
+						t.Parallel()
+						addr := []string{"-path", filepath.Join(t.TempDir(), "chat.sock")}
+						if kind == "abstract" {
+							addr = []string{"-abstract", "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")}
+						}
+						in, answers := pipe(t)
+						answers.WriteString("hi, client\n")
+						s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append(append([]string{}, srv.args...), "-type", ty), addr...), Stdin: in})
+						s.WaitFor("in another terminal")
+						c := exampletest.Start(t, cl.bin(t), exampletest.Opts{Args: append(append(append([]string{}, cl.args...), "-type", ty), addr...),
+							Stdin: strings.NewReader("hello, server\nhow are you?\n")})
+						s.WaitFor("# how are you?")
+						answers.WriteString("quit\n")
+						cr, sr := c.Wait(), s.Wait()
+						if cr.Code() != 0 || sr.Code() != 0 {
+							t.Fatalf("client exit %d, server exit %d:\nclient:\n%s\nserver:\n%s", cr.Code(), sr.Code(), cr.Out, sr.Out)
+						}
+						exampletest.Contains(t, cr.Out, "server# hi, client", `sending "how are you?"`)
+						switch {
+						case ty == "dgram" && kind == "path":
+							exampletest.Contains(t, cr.Out, "a socket file of uid", "an empty datagram: the server's goodbye")
+						case ty == "dgram":
+							exampletest.Contains(t, cr.Out, "(SCM_CREDENTIALS on its answer)", "an empty datagram: the server's goodbye")
+						default:
+							exampletest.Contains(t, cr.Out, "the server closed the connection")
+						}
+						exampletest.Contains(t, sr.Out, "# hello, server", "# how are you?", `"quit"`)
+						if kind == "path" {
+							if _, err := os.Lstat(addr[1]); !os.IsNotExist(err) {
+								t.Errorf("the server left its socket file %s (lstat: %v)", addr[1], err)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// An idle server, Go or C, ends at once on "quit" or at the end of its
+// input, though no client asks (one is connected and silent), and removes
+// its socket file and directory (Wait checks that TMPDIR is empty).
+func TestIdleServerEnds(t *testing.T) {
+	t.Parallel()
+	for _, srv := range []peer{goServer, cServer} {
+		for _, ty := range []string{"stream", "seqpacket", "dgram"} {
+			for _, how := range []string{"quit", "end-of-input"} {
+				srv, ty, how := srv, ty, how
+				t.Run(srv.name+"/"+ty+"/"+how, func(t *testing.T) {
+					t.Parallel()
+					in, answers := pipe(t)
+					s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-type", ty), Stdin: in})
+					line := s.WaitFor("in another terminal")
+					path := strings.Fields(line[strings.Index(line, "-path ")+6:])[0]
+					if ty != "dgram" { // a client that connects and says nothing
+						c := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"client", "-type", ty, "-path", path}, Stdin: heldOpen(t)})
+						c.WaitFor("the server is pid")
+						defer func() { c.Signal(syscall.SIGKILL); c.Wait() }()
 					}
-					exampletest.Contains(t, c.Out, "server# hi, client", `sending "how are you?"`)
-					if ty == "dgram" {
-						exampletest.Contains(t, c.Out, "an empty datagram: the server's goodbye")
+					if how == "quit" {
+						answers.WriteString("quit\n")
 					} else {
-						exampletest.Contains(t, c.Out, "the server closed the connection")
+						answers.Close()
 					}
-					exampletest.Contains(t, sr.Out, "# hello, server", "# how are you?", `"quit"`)
-					if _, err := os.Lstat(path); !os.IsNotExist(err) {
-						t.Errorf("the server left its socket file %s (lstat: %v)", path, err)
+					res := s.Wait()
+					if res.Code() != 0 {
+						t.Errorf("server: %v, want exit 0:\n%s", res.Status, res.Out)
 					}
 				})
 			}
 		}
 	}
+}
+
+// A server killed with -9 leaves its private directory; the next one, Go
+// or C, names it and how to remove it, and touches nothing; a live
+// server's directory is never named.
+func TestLeftoverNamed(t *testing.T) {
+	t.Parallel()
+	for _, order := range [][2]peer{{goServer, cServer}, {cServer, goServer}} {
+		first, second := order[0], order[1]
+		t.Run(first.name+"-killed/"+second.name+"-next", func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			a := exampletest.Start(t, first.bin(t), exampletest.Opts{Args: first.args, Stdin: heldOpen(t), TmpDir: tmp})
+			line := a.WaitFor("in another terminal")
+			dead := filepath.Dir(strings.Fields(line[strings.Index(line, "-path ")+6:])[0])
+			a.Signal(syscall.SIGKILL)
+			a.Wait()
+			live := exampletest.Start(t, first.bin(t), exampletest.Opts{Args: first.args, Stdin: heldOpen(t), TmpDir: tmp})
+			line = live.WaitFor("in another terminal")
+			liveDir := filepath.Dir(strings.Fields(line[strings.Index(line, "-path ")+6:])[0])
+			b := exampletest.Start(t, second.bin(t), exampletest.Opts{Args: second.args, Stdin: strings.NewReader("quit\n"), TmpDir: tmp})
+			res := b.Wait()
+			exampletest.Contains(t, res.Out, "an earlier run left "+dead, "rm -r "+dead)
+			if strings.Contains(res.Out, liveDir) {
+				t.Errorf("the live server's directory %s was named as left over:\n%s", liveDir, res.Out)
+			}
+			for _, d := range []string{dead, liveDir} {
+				if _, err := os.Lstat(d); err != nil {
+					t.Errorf("%s was touched: %v", d, err)
+				}
+			}
+			live.Signal(syscall.SIGTERM)
+			live.Wait()
+			os.RemoveAll(dead)
+		})
+	}
+}
+
+// A datagram client, Go or C, never sends its line to a datagram server
+// of another user (uid 65534), on a path (the socket file's owner) or on
+// an abstract name (SCM_CREDENTIALS on the answer to an empty datagram).
+func TestDgramClientKnowsItsServer(t *testing.T) {
+	t.Parallel()
+	if os.Getuid() != 0 {
+		exampletest.Skip(t, "only root can start a process as uid 65534 (CAP_SETUID)")
+	}
+	dir := nobodyDir(t)
+	for _, srv := range []string{"go", "c"} {
+		for _, cl := range []peer{goClient, cClient} {
+			for _, kind := range []string{"path", "abstract"} {
+				srv, cl, kind := srv, cl, kind
+				t.Run(srv+"-server-as-65534/"+cl.name+"-client/"+kind, func(t *testing.T) {
+					t.Parallel()
+					addr := []string{"-path", filepath.Join(dir, "sock-"+strings.ReplaceAll(t.Name(), "/", "-"))}
+					if kind == "abstract" {
+						addr = []string{"-abstract", "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")}
+					}
+					args := []string{"--reuid=65534", "--regid=65534", "--clear-groups", filepath.Join(dir, srv+"-server")}
+					if srv == "go" {
+						args = append(args, "server")
+					}
+					s := exampletest.Start(t, "setpriv", exampletest.Opts{Args: append(append(args, "-type", "dgram"), addr...), Stdin: heldOpen(t)})
+					s.WaitFor("in another terminal")
+					c := exampletest.Run(t, cl.bin(t), exampletest.Opts{Args: append(append(append([]string{}, cl.args...), "-type", "dgram"), addr...),
+						Stdin: strings.NewReader("a line for my own server only\n"), Split: true})
+					if c.Code() != 1 || !strings.Contains(c.Stderr, "not sending it anything") {
+						t.Errorf("client: exit %d, want 1 and 'not sending it anything'; stderr:\n%s\nstdout:\n%s", c.Code(), c.Stderr, c.Out)
+					}
+					s.Signal(syscall.SIGTERM)
+					res := s.Wait()
+					// Each server prints one line per datagram it refuses: none on
+					// a path, one (the empty question) on an abstract name.
+					want := 0
+					if kind == "abstract" {
+						want = 1
+					}
+					if n := strings.Count(res.Out, "datagram from pid"); n != want || strings.Contains(res.Out, "a line for my own server only") {
+						t.Errorf("the other user's server received %d datagrams, want %d (the line must never reach it):\n%s", n, want, res.Out)
+					}
+				})
+			}
+		}
+	}
+}
+
+// nobodyDir is a directory (mode 1777) that uid 65534 may enter and write,
+// with copies of the Go binary and of the C server and client that it may
+// execute.
+func nobodyDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "10-socket-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, exampletest.Binary(t), filepath.Join(dir, "go-client"))
+	copyFile(t, exampletest.Binary(t), filepath.Join(dir, "go-server"))
+	copyFile(t, exampletest.BuildC(t, "c/client.c"), filepath.Join(dir, "c-client"))
+	copyFile(t, exampletest.BuildC(t, "c/server.c"), filepath.Join(dir, "c-server"))
+	return dir
 }
 
 // kill -9 leaves the socket file; the next server, in either language,
@@ -283,19 +439,7 @@ func TestPeerCredRefusesAnotherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		exampletest.Skip(t, "only root can start a process as uid 65534 (CAP_SETUID)")
 	}
-	dir, err := os.MkdirTemp("", "10-socket-nobody-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	for _, p := range []string{"go", "c"} {
-		src := exampletest.Binary(t)
-		if p == "c" {
-			src = exampletest.BuildC(t, "c/client.c")
-		}
-		copyFile(t, src, filepath.Join(dir, p+"-client"))
-	}
+	dir := nobodyDir(t)
 	for _, srv := range []peer{goServer, cServer} {
 		for _, cl := range []string{"go", "c"} {
 			t.Run(srv.name+"-server/"+cl+"-client", func(t *testing.T) {
@@ -338,6 +482,17 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 	out.Close()
+}
+
+// pipe is a standard input the test writes as it goes.
+func pipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close(); r.Close() })
+	return r, w
 }
 
 // heldOpen is a standard input that never ends while the test runs.

@@ -306,6 +306,9 @@ func (s *chatServer) end(quit bool) {
 	if quit {
 		why = `"quit"`
 	}
+	if s.bye != nil {
+		_ = s.bye() // before the socket closes; the client may be gone
+	}
 	if err := s.ln.Release(); err != nil { // not ReleaseThen: see dir.remove
 		s.me.Fatal(err)
 	}
@@ -322,9 +325,8 @@ func (s *chatServer) end(quit bool) {
 	if s.dir != nil {
 		s.dir.remove(s.me)
 	}
-	if s.bye != nil {
-		s.me.Printf("an empty datagram to the client that waits: the goodbye")
-		_ = s.bye() // the client may be gone
+	if s.bye != nil && s.ty == unix.SOCK_DGRAM {
+		s.me.Printf("an empty datagram went to the client that waits: the goodbye")
 	}
 	cleanup.Exit(0)
 }

@@ -225,14 +225,13 @@ int main(int argc, char **argv)
 		size_t len = nl ? (size_t)(nl - in) : inlen;
 		/* a whole line of input (or the last one): quit, or the answer */
 		if (nl || (eof && inlen > 0) || inlen > MSGMAX) {
-			in[len] = '\0';
-			if (strcmp(in, "quit") == 0 || len > MSGMAX) {
+			if ((len == 4 && memcmp(in, "quit", 4) == 0) || len > MSGMAX) {
 				printf("%s: closing the socket; unlink(%s)\n", len > MSGMAX ? "a line over the chat's 1024 bytes" : "\"quit\"", path);
 				break;
 			}
 			if (due) {
-				printf("answering \"%s\"\n", in);
-				n = snprintf(msg, sizeof msg, "%s%s", in, ty == SOCK_STREAM ? "\n" : "");
+				printf("answering \"%.*s\"\n", (int)len, in);
+				n = snprintf(msg, sizeof msg, "%.*s%s", (int)len, in, ty == SOCK_STREAM ? "\n" : "");
 				if (ty == SOCK_DGRAM)
 					sendto(fd, msg, n, 0, (struct sockaddr *)&from, fromlen);
 				else

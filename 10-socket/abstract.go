@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,7 +31,14 @@ func abstract(p *say.Speaker) {
 	}
 	p.Printf(`net.ListenUnix("unix", %q): sun_path[0] = '\0', then %q; addrlen %d, no NUL at the end`, name, name[1:], 2+len(name))
 	p.Kernel("%s", connRow(ln))
-	p.Kernel("%s: the name is in no directory", fileMode(name[1:]))
+	// Without the leading NUL, bind() would make a file of that name in
+	// the current directory (a relative sun_path is taken from there).
+	cwd, err := os.Getwd()
+	if err != nil {
+		p.Fatal(syserr.Wrap("getcwd", err, nil))
+	}
+	p.Kernel("%s", fileMode(filepath.Join(cwd, name[1:])))
+	p.Printf("where bind() would have put a path of that name: no file; an abstract name is never one")
 
 	c := child.Command("dial", name)
 	start(p, c)

@@ -24,6 +24,8 @@ func TestMain(m *testing.M) { exampletest.Main(m) }
 var rules = []exampletest.Rule{
 	{Re: regexp.MustCompile(`10-socket-(\d+(?:-\d+)?)`), Fixed: "N"},
 	{Re: regexp.MustCompile(`kill (?:-9 )?(\d+)`), Class: "PID"},
+	{Re: regexp.MustCompile(`(?:pidfd of |kill\()(\d+)`), Class: "PID"},
+	{Re: regexp.MustCompile(`lstat\((/[^)]*)/10-socket-`), Fixed: "$CWD"},
 	{Re: regexp.MustCompile(`addrlen (\d+), no NUL`), Fixed: "LEN"},
 	{Re: regexp.MustCompile(`/proc/(\d+)/fd`), Class: "PID"},
 	{Re: regexp.MustCompile(`/(x{8,})`), Fixed: "XXX"},
@@ -42,7 +44,7 @@ func TestDemo(t *testing.T) {
 		"STREAM LISTENING path=", "srwx",
 		"server# hi, client", `"quit": closed the socket; lstat(`,
 		"failed: ENOENT", "failed: ECONNREFUSED",
-		"was killed by signal 9 (SIGKILL)", "connect: ECONNREFUSED: a stale socket file",
+		"was killed by signal 9 (SIGKILL)", "pidfd_send_signal(pidfd of ", ", SIGKILL), as kill -9", "connect: ECONNREFUSED: a stale socket file",
 		"net.Listen: listen unix PATH: bind: invalid argument", "unix.Bind: EINVAL",
 		`["onetwothree"]`, `["one" "two" "three"]`, "msg_flags MSG_TRUNC",
 		`recvmsg(flags MSG_TRUNC) = 12`,

@@ -3,10 +3,15 @@
 package main
 
 // Step 7: SO_PEERCRED. The kernel records the PID, UID and GID of the
-// process that called connect(), and the server reads them: no key to
-// guess, no 0666 mode, no way to lie about them. This is the answer to
-// 07's "any local user may read and inject messages". A client of another
-// user is refused, and the server says why.
+// process that called connect() (the client's end) or listen() (the
+// server's), as they were at that moment, and the other end reads them:
+// no key to guess, no 0666 mode, and a process cannot make the kernel
+// record someone else's. What the kernel vouches for is that moment only:
+// the socket may since have been inherited across fork or passed to
+// another process (SCM_RIGHTS), that process may have changed its uid, and
+// the PID may belong to another process by now. This is the answer to
+// 07's "any local user may read and inject messages". A client of
+// another user is refused, and the server says why.
 
 import (
 	"fmt"
@@ -42,10 +47,10 @@ func peerCreds(p *say.Speaker) {
 	cl.Stdin = strings.NewReader("let me in\n")
 	p.Printf("starting a client that drops to uid %d gid %d (setgid, setuid) before it connects", nobody, nobody)
 	start(p, cl)
-	cl.Wait() //nolint:errcheck // the status is what we report
-	p.Printf("waitpid: child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
-	p.Printf("kill %d (SIGTERM): the server has nothing to unlink on an abstract name", srv.Process.Pid)
-	srv.Process.Signal(syscall.SIGTERM) //nolint:errcheck // reap says how it ended
+	_ = cl.Wait() // the status is what we report
+	p.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
+	call := signal(p, srv, syscall.SIGTERM)
+	p.Printf("%s: the server has nothing to unlink on an abstract name", call)
 	reap(p, srv, syscall.SIGTERM)
 }
 

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/say"
@@ -130,7 +132,26 @@ func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (len(sent) == 0 || ws.Signal() != sent[0]) {
 		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
 	}
-	p.Printf("waitpid: child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+	p.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+}
+
+// signal sends sig to c and returns the call as made: pidfd_send_signal
+// on a pidfd (pidfd_open), which names this child even if its PID were
+// reused, or kill(2) on a kernel without pidfds (before Linux 5.3). (Go's
+// own os.Process.Signal makes the same choice from Go 1.23.)
+func signal(p *say.Speaker, c *child.Cmd, sig syscall.Signal) string {
+	pid := c.Process.Pid
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		defer unix.Close(fd)
+		if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+			p.Fatal(syserr.Wrap("pidfd_send_signal", err, nil))
+		}
+		return fmt.Sprintf("pidfd_send_signal(pidfd of %d, %s)", pid, unix.SignalName(sig))
+	}
+	if err := unix.Kill(pid, sig); err != nil {
+		p.Fatal(syserr.Wrap("kill", err, nil))
+	}
+	return fmt.Sprintf("kill(%d, %s)", pid, unix.SignalName(sig))
 }
 
 // quietInput is a standard input for a server that must not end on its

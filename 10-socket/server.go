@@ -242,7 +242,7 @@ func (s *chatServer) serve(c *net.UnixConn) {
 				return
 			}
 			s.turn.Lock()
-			s.me.Printf("accepted client pid %d uid %d gid %d (SO_PEERCRED, checked by the kernel)", cred.Pid, cred.Uid, cred.Gid)
+			s.me.Printf("accepted client pid %d uid %d gid %d (SO_PEERCRED: as at its connect())", cred.Pid, cred.Uid, cred.Gid)
 			s.me.Kernel("%s", connRow(c))
 			s.turn.Unlock()
 		}
@@ -306,7 +306,7 @@ func (s *chatServer) end(quit bool) {
 	if quit {
 		why = `"quit"`
 	}
-	if s.bye != nil {
+	if s.bye != nil && s.ty == unix.SOCK_DGRAM {
 		_ = s.bye() // before the socket closes; the client may be gone
 	}
 	if err := s.ln.Release(); err != nil { // not ReleaseThen: see dir.remove

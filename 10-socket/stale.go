@@ -115,8 +115,8 @@ func stale(p *say.Speaker, d *dir) {
 	defer done()
 	srv.Stdin = in
 	start(p, srv)
-	p.Printf("kill -9 %d (SIGKILL: no handler runs, nobody unlinks the file)", srv.Process.Pid)
-	srv.Process.Signal(syscall.SIGKILL) //nolint:errcheck // reap says how it ended
+	call := signal(p, srv, syscall.SIGKILL)
+	p.Printf("%s, as kill -9: no handler runs, nobody unlinks the file", call)
 	reap(p, srv, syscall.SIGKILL)
 	p.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
 	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
@@ -132,8 +132,8 @@ func stale(p *say.Speaker, d *dir) {
 	}
 	p.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
 		"would delete its file, and no new client could reach it while it runs", path)
-	p.Printf("kill %d (SIGTERM: its handler removes its socket file)", srv.Process.Pid)
-	srv.Process.Signal(syscall.SIGTERM) //nolint:errcheck // reap says how it ended
+	call = signal(p, srv, syscall.SIGTERM)
+	p.Printf("%s, as kill: its handler removes its socket file", call)
 	reap(p, srv, syscall.SIGTERM)
 	p.Kernel("%s", fileMode(path))
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
@@ -214,5 +216,31 @@ func TestEPIPESurvives(t *testing.T) {
 		if res.Code() != 0 || !strings.Contains(res.Out, "write failed: EPIPE") || !strings.Contains(res.Out, "== Step 3") {
 			t.Fatalf("run %d: %v, want exit status 0 and the EPIPE line; output:\n%s", i+1, res.Status, res.Out)
 		}
+	}
+}
+
+// pipe() with a pointer the process cannot write fails with EFAULT, the
+// errno the article lists for a bad pipe_fd. unix.Pipe2 always passes a
+// good array, so the raw system call is made with address 1 (in the
+// unmapped first page). The kernel makes both ends, fails to copy the two
+// numbers out, and closes them again: no descriptor is left open.
+//
+// Not parallel: it counts this process's descriptors, and the other tests
+// open pipes to their children.
+func TestPipeEFAULT(t *testing.T) {
+	before, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC, 0)
+	if errno != unix.EFAULT {
+		t.Fatalf("pipe2(bad pointer): errno %v, want EFAULT", errno)
+	}
+	after, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) > len(before) {
+		t.Errorf("pipe2(bad pointer) left descriptors open: %d before, %d after", len(before), len(after))
 	}
 }

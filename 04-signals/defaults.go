@@ -84,7 +84,7 @@ func table(p *say.Speaker) {
 	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without Notify: " +
 		"SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime restores SIG_DFL and " +
 		"raises the signal again, so wait() sees it); SIGQUIT prints the goroutines' stacks and " +
-		"exits 2 (default GOTRACEBACK); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with " +
+		"exits 2, unless GOTRACEBACK=crash (then it aborts); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with " +
 		"kill are dropped. SIGPIPE from a write: the kernel sends it on every write to a broken " +
 		"pipe, whatever the fd; the runtime's handler drops it and write() returns EPIPE. Then os, " +
 		"after EPIPE on fd 1 or 2 only, puts back SIG_DFL and raises SIGPIPE itself. unix.Write is " +

@@ -107,7 +107,7 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	v.Reap(p)
 	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a C " +
 		"program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its goroutines " +
-		"and exit with status 2 (under the default GOTRACEBACK). -demo table shows each one.")
+		"and exit with status 2 (unless GOTRACEBACK=crash). -demo table shows each one.")
 }
 
 // catcher catches the signals named in args with signal.Notify, and ends

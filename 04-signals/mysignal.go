@@ -74,9 +74,9 @@ func mySignal(p *say.Speaker) {
 		p.Kernel("SigCgt: %s", st.SigCgt)
 	}
 	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises it " +
-		"again, so the process dies of SIGINT as in C. SIGQUIT: under the default GOTRACEBACK " +
-		"it prints the stack of every goroutine and exits with status 2 (GOTRACEBACK=crash " +
-		"makes it abort instead), where C dies of SIGQUIT with a core dump.")
+		"again, so the process dies of SIGINT as in C. SIGQUIT: it prints the stack of every " +
+		"goroutine and exits with status 2, unless GOTRACEBACK=crash (then it aborts, SIGABRT), " +
+		"where C dies of SIGQUIT with a core dump.")
 }
 
 // fromOutside is a signal this step did not send itself: the user's

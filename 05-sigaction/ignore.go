@@ -102,8 +102,10 @@ func inherited(p *say.Speaker) {
 	p.Printf("cat, a C program started now, reads its own /proc/self/status:")
 	p.Kernel("SigIgn of cat: %s", st.SigIgn)
 	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but keeps SIG_IGN: " +
-		"that is how nohup works. A Go child keeps an inherited SIG_IGN only for SIGHUP and " +
-		"SIGINT; for the others its runtime installs its handler again (SIGUSR2 above).")
+		"that is how nohup works. A C program keeps every one (cat above). A Go child keeps an " +
+		"inherited SIG_IGN only for SIGHUP and SIGINT; for the others its runtime installs its " +
+		"handler again (SIGUSR2 above: caught, not ignored), so a parent's signal.Ignore(SIGTERM) " +
+		"does not protect a Go child from kill -TERM.")
 	// Undo only what this step did: a signal ignored since the start
 	// stays ignored.
 	var undo []os.Signal
@@ -139,6 +141,7 @@ func inheritor(args []string) {
 		me.Fatal(err)
 	}
 	me.Kernel("my SigIgn: %s", st.SigIgn)
+	me.Kernel("my SigCgt %s SIGHUP, %s SIGUSR2", hasOrLacks(st.SigCgt, unix.SIGHUP), hasOrLacks(st.SigCgt, unix.SIGUSR2))
 	me.Printf("signal.Ignored(SIGHUP) = %v, signal.Ignored(SIGUSR2) = %v",
 		signal.Ignored(unix.SIGHUP), signal.Ignored(unix.SIGUSR2))
 }

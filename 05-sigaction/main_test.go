@@ -146,6 +146,8 @@ func TestActions(t *testing.T) {
 		"Reset does not undo Ignore (golang/go#46321)",
 		"child", // the Go child
 		"[kernel] my SigIgn: SIGHUP\n",
+		// a Go child keeps SIG_IGN for SIGHUP only: its runtime caught SIGUSR2 again
+		"[kernel] my SigCgt lacks SIGHUP, has SIGUSR2\n",
 		"signal.Ignored(SIGHUP) = true, signal.Ignored(SIGUSR2) = false",
 		"[kernel] SigIgn of cat: SIGHUP SIGUSR2",
 		"[kernel] my SigIgn: SIGHUP; signal.Ignored(SIGHUP) = false",
@@ -195,8 +197,9 @@ func TestBadInput(t *testing.T) {
 		exampletest.Bad{Args: []string{"-block", "19"}, Why: "SIGSTOP can never be blocked"},
 		exampletest.Bad{Args: []string{"-block", "SIGRTMIN"}, Why: "SIGRTMIN is a real-time signal"},
 		exampletest.Bad{Args: []string{"-block", "32"}, Why: "is a real-time signal"},
-		// Issue 9: SIGPROF never reaches a channel (the mask part hung
-		// for ever), SIGURG comes from the runtime itself all the time.
+		// A signal the part would wait for in vain: SIGPROF never reaches
+		// a channel (the mask part would hang for ever), and SIGURG comes
+		// from the runtime itself all the time.
 		exampletest.Bad{Args: []string{"-block", "SIGPROF"}, Why: "SIGPROF never reaches a channel: the Go runtime keeps it for its profiler"},
 		exampletest.Bad{Args: []string{"-block", "INT,27"}, Why: "SIGPROF never reaches a channel"},
 		exampletest.Bad{Args: []string{"-block", "URG"}, Why: "SIGURG is the Go runtime's own"},
@@ -262,7 +265,7 @@ func TestSameKernelView(t *testing.T) {
 	}
 }
 
-// Issue 9: every -part ended at every step header, and in the mask part
+// An interrupt leaves nothing behind and is not swallowed: every -part ended at every step header, and in the mask part
 // after each line of the block-pending-take sequence, by Ctrl-C, SIGHUP,
 // SIGTERM and a closed standard output: each run must die of that signal
 // (or have finished) and leave nothing. A Ctrl-C while the mask part
@@ -290,7 +293,7 @@ func TestInterrupts(t *testing.T) {
 	t.Logf("all parts: %d interrupted runs", total)
 }
 
-// Issue 9: a Ctrl-C while the mask part blocks SIGINT on its thread (and
+// A Ctrl-C is never swallowed: a Ctrl-C while the mask part blocks SIGINT on its thread (and
 // holds its own SIGINT pending there) used to be taken by another thread,
 // forwarded to the part's channel and swallowed: exit 0. The test stops
 // the program (SIGSTOP) somewhere after "blocked on this thread", and if a
@@ -349,8 +352,8 @@ func stopped(pid int) bool {
 	return i < 0 || i+2 >= len(b) || strings.IndexByte("TtZX", b[i+2]) >= 0
 }
 
-// Issue 9: a write to standard output that fails other than with EPIPE
-// (a full disk: /dev/full) is a failure, exit 1, not silence.
+// A lost write is not silent: a write to standard output that fails other
+// than with EPIPE (a full disk: /dev/full) is a failure, exit 1.
 func TestFullDisk(t *testing.T) {
 	t.Parallel()
 	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Split: true,

@@ -3,11 +3,13 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,7 +20,21 @@ import (
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
-func TestMain(m *testing.M) { exampletest.Main(m) }
+// TestMain lets up to six tests run side by side, whatever GOMAXPROCS says
+// (go test's default -parallel), unless -parallel is given: most of this
+// package's runs wait, on alarm()'s one-second timer or on gcc, and not on
+// the CPU.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && runtime.GOMAXPROCS(0) < 6 {
+		if err := flag.Set("test.parallel", "6"); err != nil {
+			panic(err)
+		}
+	}
+	exampletest.Main(m)
+}
 
 // Each part, run for real and compared with its golden output.
 func TestDemos(t *testing.T) {
@@ -337,8 +353,10 @@ func TestTableUnderNohup(t *testing.T) {
 // standard output, and at the lines after which a
 // child or the C build exists: each run must die of that signal (or have
 // finished) and leave nothing, neither a process nor the table's build
-// directory in its TMPDIR.
+// directory in its TMPDIR. The runs mostly wait (alarm's timer, the
+// table's gcc), so each demo and each point runs beside the others.
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	exampletest.BuildC(t, "c/kill.c") // the table's C column needs gcc
 	points := func(l string) bool {
 		return exampletest.StepHeader(l) ||
@@ -348,16 +366,13 @@ func TestInterrupts(t *testing.T) {
 			strings.Contains(l, "sleeps in unix.Pause()") || // a thread asleep in pause()
 			strings.Contains(l, "I send SIGINT and SIGQUIT to myself") // the step that handles SIGINT itself
 	}
-	total := 0
 	for _, demo := range []string{"kill", "raise", "alarm", "signal", "table"} {
 		demo := demo
 		t.Run(demo, func(t *testing.T) {
-			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-demo", demo}}, points)
-			t.Logf("-demo %s: %d interrupted runs", demo, n)
-			total += n
+			t.Parallel()
+			exampletest.InterruptsEach(t, exampletest.Opts{Args: []string{"-demo", demo}}, points)
 		})
 	}
-	t.Logf("all demos: %d interrupted runs", total)
 }
 
 // Which signal() a C program gets: glibc's signal() keeps the handler (BSD semantics) only with

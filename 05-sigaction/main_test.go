@@ -271,6 +271,7 @@ func TestSameKernelView(t *testing.T) {
 // (or have finished) and leave nothing. A Ctrl-C while the mask part
 // holds its own SIGINT pending used to be swallowed (exit 0).
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	points := func(l string) bool {
 		return exampletest.StepHeader(l) ||
 			strings.Contains(l, "blocked on this thread") ||
@@ -281,16 +282,14 @@ func TestInterrupts(t *testing.T) {
 			strings.Contains(l, "waitpid(WUNTRACED)") || // the child is stopped
 			strings.Contains(l, "signal.Ignore(SIGHUP, SIGUSR2)") // SIGHUP is ignored by this step
 	}
-	total := 0
 	for _, part := range []string{"sets", "mask", "process", "actions"} {
 		part := part
 		t.Run(part, func(t *testing.T) {
+			t.Parallel()
 			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-part", part}}, points)
 			t.Logf("-part %s: %d interrupted runs", part, n)
-			total += n
 		})
 	}
-	t.Logf("all parts: %d interrupted runs", total)
 }
 
 // A Ctrl-C is never swallowed: a Ctrl-C while the mask part blocks SIGINT on its thread (and
@@ -300,6 +299,7 @@ func TestInterrupts(t *testing.T) {
 // thread of it still blocks the part's set (the kernel's SigBlk says so), sends
 // the Ctrl-C and SIGCONT: it must die of SIGINT.
 func TestMaskCtrlC(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	hits := 0
 	for round := 0; round < 20 && hits < 5; round++ {

@@ -54,10 +54,10 @@ func readerLeaves(p *say.Speaker) {
 	if syserr.Errno(err) != unix.EPIPE {
 		p.Fatal(syserr.Wrap("write (expected EPIPE)", err, nil))
 	}
-	p.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills the " +
-		"writer before write() returns. The kernel sent it here too, but the Go runtime " +
-		"catches SIGPIPE and drops it, so write() returns EPIPE. Only package os raises it " +
-		"again, and only for fd 1 and 2: try -ending sigpipe.")
+	p.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills\n" +
+		"the writer before write() returns. The kernel sent it here too, but the Go\n" +
+		"runtime catches SIGPIPE and drops it, so write() returns EPIPE. Only\n" +
+		"package os raises it again, and only for fd 1 and 2: try -ending sigpipe.")
 	w.Close()
 }
 
@@ -86,9 +86,10 @@ func readerLeavesStdout(p *say.Speaker) {
 	c.StartOrFail(p)
 	w.Close()
 	c.Reap(p)
-	p.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever the " +
-		"descriptor. In Go it is package os that ends the writer, after EPIPE on fd 1 or 2, " +
-		"so that \"prog | head\" ends as in C; a raw write, or another descriptor, gets EPIPE.")
+	p.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever\n" +
+		"the descriptor. In Go it is package os that ends the writer, after EPIPE\n" +
+		"on fd 1 or 2, so that \"prog | head\" ends as in C; a raw write, or\n" +
+		"another descriptor, gets EPIPE.")
 }
 
 // stdoutWriter writes to its standard output, a pipe nobody reads: first

@@ -32,9 +32,10 @@ func pipeRW(p *say.Speaker) {
 	c.ExtraFiles = []*os.File{r}
 	c.StartOrFail(p)
 	c.ReadyOrFail(p)
-	p.GoNote("there is no fork: the child is this program run again, and of this pipe it holds " +
-		"only what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits " +
-		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")
+	p.GoNote("there is no fork: the child is this program run again, and of this pipe it\n" +
+		"holds only what ExtraFiles handed it (the read end, as fd 3). A forked C\n" +
+		"child inherits both ends and must close(pipe_fd[1]) itself, or it never\n" +
+		"sees end of file.")
 
 	// close(pipe_fd[0]);
 	r.Close()
@@ -93,8 +94,8 @@ func reader(args []string) {
 	// printf("%d numbers read from the pipe is %s\n", total, buf_r);
 	me.Printf("%d numbers read from the pipe is %q", len(got), got)
 	me.Printf("then read() returned 0: end of file, no write end is open any more")
-	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two; " +
-		"only end of file says the data is complete")
+	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two; only end\n" +
+		"of file says the data is complete")
 	// close(pipe_fd[0]); exit(0);
 	pipe.Close()
 	cleanup.Exit(0)

@@ -35,9 +35,9 @@ func alarmPause(p *say.Speaker, secs uint) {
 	// left = alarm(1): one alarm per process; the new one replaces the old.
 	start := time.Now()
 	p.Printf("alarm(%d) returned %d: the seconds left of alarm(5), which it replaces", secs, alarm(p, secs))
-	p.GoNote("there is no unix.Alarm on arm64: the kernel has no alarm system call there. " +
-		"alarm(n) is setitimer(ITIMER_REAL, n s), as here; the old timer's value, rounded to " +
-		"whole seconds, is alarm()'s return value.")
+	p.GoNote("there is no unix.Alarm on arm64: the kernel has no alarm system call\n" +
+		"there. alarm(n) is setitimer(ITIMER_REAL, n s), as here; the old timer's\n" +
+		"value, rounded to whole seconds, is alarm()'s return value.")
 
 	// while (!rang) sigsuspend(&old): sleep until SIGALRM has been caught.
 	p.Printf("pause(): waiting for SIGALRM on the channel")

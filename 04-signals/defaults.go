@@ -57,7 +57,8 @@ var rows = []row{
 func table(p *say.Speaker) {
 	step("default actions, observed: a C process and a Go process without Notify")
 	st := status(p)
-	p.Kernel("my SigIgn: %s (ignored signals stay ignored across exec: children inherit them)", st.SigIgn)
+	p.Kernel("my SigIgn: %s (ignored signals stay ignored across exec: children\n"+
+		"inherit them)", st.SigIgn)
 	// A C process killed by SIGQUIT dumps core: not here.
 	lim := unix.Rlimit{Cur: 0, Max: 0}
 	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err == nil {
@@ -81,14 +82,16 @@ func table(p *say.Speaker) {
 		p.Printf("%-32s %-28s %s", r.what, cCell, observe(p, r, ""))
 	}
 	dir.Release() //nolint:errcheck // a temporary directory; its removal is not the lesson
-	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without Notify: " +
-		"SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime restores SIG_DFL and " +
-		"raises the signal again, so wait() sees it); SIGQUIT prints the goroutines' stacks and " +
-		"exits 2, unless GOTRACEBACK=crash (then it aborts); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with " +
-		"kill are dropped. SIGPIPE from a write: the kernel sends it on every write to a broken " +
-		"pipe, whatever the fd; the runtime's handler drops it and write() returns EPIPE. Then os, " +
-		"after EPIPE on fd 1 or 2 only, puts back SIG_DFL and raises SIGPIPE itself. unix.Write is " +
-		"not os: it gets EPIPE on fd 1 too, and the process lives.")
+	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without\n" +
+		"Notify: SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime\n" +
+		"restores SIG_DFL and raises the signal again, so wait() sees it); SIGQUIT\n" +
+		"prints the goroutines' stacks and exits 2, unless GOTRACEBACK=crash (then\n" +
+		"it aborts); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with kill\n" +
+		"are dropped. SIGPIPE from a write: the kernel sends it on every write to a\n" +
+		"broken pipe, whatever the fd; the runtime's handler drops it and write()\n" +
+		"returns EPIPE. Then os, after EPIPE on fd 1 or 2 only, puts back SIG_DFL\n" +
+		"and raises SIGPIPE itself. unix.Write is not os: it gets EPIPE on fd 1\n" +
+		"too, and the process lives.")
 }
 
 // observe runs one victim, C (cbin) or Go (cbin == ""), for one row and

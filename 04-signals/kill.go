@@ -42,7 +42,7 @@ func stopAndKill(p *say.Speaker) {
 	}
 	// describe(pid, status);
 	p.Printf("waitpid(WUNTRACED): child %d %s", c.Process.Pid, child.DescribeStatus(ws))
-	p.GoNote("there is no fork: the child is this program run again in a role (see 01-pipe).")
+	p.GoNote("no fork: the child is this program run again in a role (see 01-pipe).")
 	// kill(pid, SIGKILL): it ends a stopped process too.
 	send(p, c.Process.Pid, unix.SIGKILL)
 	// waitpid(pid, &status, 0); describe(pid, status);
@@ -105,9 +105,10 @@ func killChildren(p *say.Speaker, sig syscall.Signal) {
 	quitW.Close()
 	// waitpid(pid, &status, 0); describe(pid, status);
 	v.Reap(p)
-	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a C " +
-		"program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its goroutines " +
-		"and exit with status 2 (unless GOTRACEBACK=crash). -demo table shows each one.")
+	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a\n" +
+		"C program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its\n" +
+		"goroutines and exit with status 2 (unless GOTRACEBACK=crash). -demo table\n" +
+		"shows each one.")
 }
 
 // catcher catches the signals named in args with signal.Notify, and ends
@@ -137,7 +138,7 @@ func catcher(args []string) {
 		if st.SigCgt.IsMember(n) {
 			me.Kernel("my SigCgt (signals with a handler) has %s", sigset.Name(n))
 		} else {
-			me.Kernel("my SigCgt (signals with a handler) lacks %s: no handler could be installed", sigset.Name(n))
+			me.Kernel("my SigCgt (signals with a handler) lacks %s: none can be installed", sigset.Name(n))
 		}
 	}
 	// The parent sends only after this line: the child's output is
@@ -194,7 +195,7 @@ func cannotCatchKill(p *say.Speaker) {
 	c.ReadyOrFail(p)
 	send(p, c.Process.Pid, unix.SIGKILL)
 	c.Reap(p)
-	p.GoNote("signal.Notify(c, SIGKILL) returns no error; it just never delivers anything.")
+	p.GoNote("signal.Notify(c, SIGKILL) returns no error and never delivers anything.")
 }
 
 // raise is part 4 of kill.c: raise(SIGUSR1) with a handler.
@@ -211,9 +212,9 @@ func raise(p *say.Speaker) {
 		p.Fatal(syserr.Wrap("kill(getpid(), SIGUSR1)", err, nil))
 	}
 	p.Printf("kill(getpid(), SIGUSR1) returned")
-	p.GoNote("in C, raise() returns after the handler has run. In Go the runtime's handler " +
-		"only queues the signal for the channel: kill() may return before the goroutine " +
-		"that receives it has run. Receiving is how to wait for it.")
+	p.GoNote("in C, raise() returns after the handler has run. In Go the runtime's\n" +
+		"handler only queues the signal for the channel: kill() may return before\n" +
+		"the goroutine that receives it has run. Receiving is how to wait for it.")
 	p.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
 
 	// raise(SIGUSR1): in a threaded C program it is tgkill(getpid(),
@@ -243,10 +244,11 @@ func sendToReader(p *say.Speaker, pid int, sig syscall.Signal) {
 	if err := toReader(pid, sig); err != nil {
 		p.Fatal(err)
 	}
-	p.GoNote("a Go program has many threads, and a signal sent to the process may be taken by " +
-		"any of them: the one asleep in read() could see end of file and exit 0 before " +
-		"another thread's handler ends the process. tgkill() to the reading thread makes " +
-		"its handler run before read() returns, as in one-threaded C.")
+	p.GoNote("a Go program has many threads, and a signal sent to the process may be\n" +
+		"taken by any of them: the one asleep in read() could see end of file and\n" +
+		"exit 0 before another thread's handler ends the process. tgkill() to the\n" +
+		"reading thread makes its handler run before read() returns, as in\n" +
+		"one-threaded C.")
 }
 
 // toReader waits until a thread of pid sleeps in read(3, ...) and sends

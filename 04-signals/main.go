@@ -115,7 +115,8 @@ func main() {
 
 	step("what this process still holds")
 	st := status(p)
-	p.Kernel("SigIgn: %s (a signal left ignored would be inherited by every program started later)", st.SigIgn)
+	p.Kernel("SigIgn: %s (a signal left ignored would be inherited by every\n"+
+		"program started later)", st.SigIgn)
 	p.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }

@@ -43,8 +43,8 @@ func mySignal(p *say.Speaker) {
 			report(s)
 		}
 	} else {
-		p.Printf("standard input is not a terminal, so nobody can press Ctrl-C: " +
-			"I send SIGINT and SIGQUIT to myself, one at a time")
+		p.Printf("standard input is not a terminal, so nobody can press Ctrl-C: I send SIGINT and\n" +
+			"SIGQUIT to myself, one at a time")
 		for _, s := range []syscall.Signal{unix.SIGINT, unix.SIGQUIT} {
 			if err := unix.Kill(os.Getpid(), s); err != nil {
 				p.Fatal(syserr.Wrap("kill(getpid())", err, nil))
@@ -73,10 +73,10 @@ func mySignal(p *say.Speaker) {
 	} else {
 		p.Kernel("SigCgt: %s", st.SigCgt)
 	}
-	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises it " +
-		"again, so the process dies of SIGINT as in C. SIGQUIT: it prints the stack of every " +
-		"goroutine and exits with status 2, unless GOTRACEBACK=crash (then it aborts, SIGABRT), " +
-		"where C dies of SIGQUIT with a core dump.")
+	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises\n" +
+		"it again, so the process dies of SIGINT as in C. SIGQUIT: it prints the\n" +
+		"stack of every goroutine and exits with status 2, unless GOTRACEBACK=crash\n" +
+		"(then it aborts, SIGABRT), where C dies of SIGQUIT with a core dump.")
 }
 
 // fromOutside is a signal this step did not send itself: the user's

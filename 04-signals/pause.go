@@ -51,7 +51,8 @@ func literalPause(p *say.Speaker) {
 	setAlarm(p, ring)
 	err := unix.Pause()
 	<-c
-	p.Printf("pause() returned %s: the kernel gave SIGALRM to the main thread, asleep in pause()", errName(err))
+	p.Printf("pause() returned %s: the kernel gave SIGALRM to the main thread, asleep in\n"+
+		"pause()", errName(err))
 
 	// On another thread: a goroutine locked to a thread of its own.
 	tids, done := make(chan int), make(chan error)
@@ -64,21 +65,25 @@ func literalPause(p *say.Speaker) {
 	if err := peek.WaitBlocked(pid, sysPause, 0, time.Minute); err != nil {
 		p.Fatal(err)
 	}
-	p.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause(); setitimer(ITIMER_REAL, %v)", ring)
+	p.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause();\n"+
+		"setitimer(ITIMER_REAL, %v)", ring)
 	setAlarm(p, ring)
 	<-c
 	select {
 	case err := <-done:
-		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to that thread this time", errName(err))
+		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
+			"that thread this time", errName(err))
 		return
 	default:
 	}
 	if !inPause(pid, tid) {
-		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to that thread this time", errName(<-done))
+		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
+			"that thread this time", errName(<-done))
 		return
 	}
-	p.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel gave " +
-		"the signal to the main thread, which could take it. Only a signal for that thread wakes it.")
+	p.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel\n" +
+		"gave the signal to the main thread, which could take it. Only a signal for that\n" +
+		"thread wakes it.")
 	// tgkill(getpid(), tid, SIGALRM): a signal for that thread only.
 	if err := unix.Tgkill(pid, tid, unix.SIGALRM); err != nil {
 		p.Fatal(syserr.Wrap("tgkill", err, nil))
@@ -86,9 +91,10 @@ func literalPause(p *say.Speaker) {
 	err = <-done
 	<-c
 	p.Printf("tgkill(getpid(), its tid, SIGALRM): pause() on that thread returned %s", errName(err))
-	p.GoNote("so the literal port works only where pause() happens to sleep on the thread the " +
-		"kernel picks. A Go program does not choose its goroutine's thread unless it locks it, " +
-		"and the runtime drops SIGALRM without Notify: receive from a Notify channel instead.")
+	p.GoNote("so the literal port works only where pause() happens to sleep on the\n" +
+		"thread the kernel picks. A Go program does not choose its goroutine's\n" +
+		"thread unless it locks it, and the runtime drops SIGALRM without Notify:\n" +
+		"receive from a Notify channel instead.")
 }
 
 // inPause reports whether thread tid of pid is inside pause() now.

@@ -101,11 +101,12 @@ func inherited(p *say.Speaker) {
 	}
 	p.Printf("cat, a C program started now, reads its own /proc/self/status:")
 	p.Kernel("SigIgn of cat: %s", st.SigIgn)
-	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but keeps SIG_IGN: " +
-		"that is how nohup works. A C program keeps every one (cat above). A Go child keeps an " +
-		"inherited SIG_IGN only for SIGHUP and SIGINT; for the others its runtime installs its " +
-		"handler again (SIGUSR2 above: caught, not ignored), so a parent's signal.Ignore(SIGTERM) " +
-		"does not protect a Go child from kill -TERM.")
+	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but\n" +
+		"keeps SIG_IGN: that is how nohup works. A C program keeps every one (cat\n" +
+		"above). A Go child keeps an inherited SIG_IGN only for SIGHUP and SIGINT;\n" +
+		"for the others its runtime installs its handler again (SIGUSR2 above:\n" +
+		"caught, not ignored), so a parent's signal.Ignore(SIGTERM) does not\n" +
+		"protect a Go child from kill -TERM.")
 	// Undo only what this step did: a signal ignored since the start
 	// stays ignored.
 	var undo []os.Signal
@@ -121,7 +122,7 @@ func inherited(p *say.Speaker) {
 	p.Printf("signal.Notify then signal.Stop, the workaround of the last step, for %s:", names(undo))
 	p.Kernel("my SigIgn: %s; signal.Ignored(SIGHUP) = %v", self(p).SigIgn, signal.Ignored(unix.SIGHUP))
 	if self(p).SigIgn.IsMember(unix.SIGHUP) && !startIgn.IsMember(unix.SIGHUP) {
-		p.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT, " +
+		p.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT,\n" +
 			"Stop puts back the disposition Notify found, and Notify found SIG_IGN")
 		// sigaction(SIGHUP, SIG_DFL): safe here, because after Stop the
 		// runtime has no handler of its own installed for SIGHUP.

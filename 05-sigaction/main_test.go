@@ -106,7 +106,7 @@ func TestProcessWide(t *testing.T) {
 		"received SIGUSR1 from the channel, although this thread blocks it",
 		"SigBlk SIGUSR1, SigPnd none; process: ShdPnd none",
 		"was stopped by signal 19 (SIGSTOP)",
-		"ShdPnd SIGUSR1, SigPnd none: no thread of a stopped process takes a signal",
+		"ShdPnd SIGUSR1, SigPnd none: pending for the whole process:\n",
 		"continued: received SIGUSR1 from my channel",
 		"exited with status 0",
 	} {

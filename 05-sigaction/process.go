@@ -45,11 +45,12 @@ func processWide(p *say.Speaker) {
 	p.Printf("kill(getpid(), SIGUSR1)")
 	p.Printf("received %s from the channel, although this thread blocks it", sigset.Name((<-c).(syscall.Signal)))
 	threadView(p, tid)
-	p.GoNote("in single-threaded C, sigprocmask() blocks a signal for the whole process, and " +
-		"kill() leaves it pending in ShdPnd until it is unblocked (c/sigaction.c shows it). " +
-		"A Go program always has other threads that do not block it, and the kernel hands " +
-		"a process-wide signal to any thread that will take it: Go cannot block a signal " +
-		"for the whole process. What a thread can block is what is sent to that thread.")
+	p.GoNote("in single-threaded C, sigprocmask() blocks a signal for the whole process,\n" +
+		"and kill() leaves it pending in ShdPnd until it is unblocked\n" +
+		"(c/sigaction.c shows it). A Go program always has other threads that do\n" +
+		"not block it, and the kernel hands a process-wide signal to any thread\n" +
+		"that will take it: Go cannot block a signal for the whole process. What a\n" +
+		"thread can block is what is sent to that thread.")
 }
 
 // stoppedChild shows ShdPnd: a stopped process takes no signal, so one
@@ -82,8 +83,8 @@ func stoppedChild(p *say.Speaker) {
 	if err != nil {
 		p.Fatal(err)
 	}
-	p.Kernel("child %d: ShdPnd %s, SigPnd %s: no thread of a stopped process takes a signal,\n"+
-		"so it waits, pending for the whole process", pid, st.ShdPnd, st.SigPnd)
+	p.Kernel("child %d: ShdPnd %s, SigPnd %s: pending for the whole process:\n"+
+		"no thread of a stopped process takes a signal, so it waits", pid, st.ShdPnd, st.SigPnd)
 	send(p, pid, unix.SIGCONT)
 	c.Reap(p)
 }

@@ -53,8 +53,9 @@ func sets(p *say.Speaker) {
 	p.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, syserr.Meanings{
 		unix.EINVAL: "Linux has signals 1 to 64 only",
 	}))
-	p.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's sigset_t " +
-		"is 1024 bits, and its sigfillset() leaves out 32 and 33, which glibc keeps for its threads.")
+	p.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's\n" +
+		"sigset_t is 1024 bits, and its sigfillset() leaves out 32 and 33, which\n" +
+		"glibc keeps for its threads.")
 }
 
 // notBlockable says why the mask part cannot show sig, or "".
@@ -103,8 +104,9 @@ func mask(p *say.Speaker, block sigset.Set) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := unix.Gettid()
-	p.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines between " +
-		"threads: runtime.LockOSThread() keeps this goroutine on its thread until we unlock.")
+	p.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines\n" +
+		"between threads: runtime.LockOSThread() keeps this goroutine on its thread\n" +
+		"until we unlock.")
 	threadView(p, tid)
 
 	// sigprocmask(SIG_BLOCK, &set, NULL)
@@ -134,7 +136,8 @@ func mask(p *say.Speaker, block sigset.Set) {
 	threadView(p, tid)
 	select {
 	case s := <-c: // not one of mine: they are blocked on this thread
-		p.Warnf("%s came from outside while this thread blocked it: another thread took it (step 3 shows why)", sigset.Name(s.(syscall.Signal)))
+		p.Warnf("%s came from outside while this thread blocked it: another thread took it\n"+
+			"(step 3 shows why)", sigset.Name(s.(syscall.Signal)))
 	default:
 		p.Printf("the channel is empty: a blocked signal waits in the kernel")
 	}
@@ -158,8 +161,9 @@ func mask(p *say.Speaker, block sigset.Set) {
 		p.Printf("received from the channel: %s", got)
 	}
 	threadView(p, tid)
-	p.GoNote("sigprocmask() is for single-threaded programs; with threads it is pthread_sigmask(), " +
-		"which is what unix.PthreadSigmask calls (rt_sigprocmask, for the calling thread only).")
+	p.GoNote("sigprocmask() is for single-threaded programs; with threads it is\n" +
+		"pthread_sigmask(), which is what unix.PthreadSigmask calls\n" +
+		"(rt_sigprocmask, for the calling thread only).")
 
 	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
 	var all sigset.Set
@@ -190,15 +194,22 @@ func takeOwn(p *say.Speaker, set sigset.Set) {
 		if info.code != siTkill || info.pid != os.Getpid() { // cannot happen: see below
 			cleanup.Die(got)
 		}
-		p.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s, sent by pid %d: the one I raised",
+		p.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s, sent by pid %d: the\n"+
+			"one I raised",
 			sigset.Name(s), sigset.Name(got), info.codeName(), info.pid)
 	}
-	p.GoNote("%s also ends this program: common/cleanup catches SIGINT (Ctrl-C), SIGTERM, SIGHUP\n"+
-		"and SIGPIPE. Unblocked, my own %s would reach the runtime's handler and look exactly like\n"+
-		"one from outside (os/signal says neither who sent a signal nor how many came: two pending\n"+
-		"merge into one), so a Ctrl-C or a kill at that moment could be swallowed. sigtimedwait()\n"+
-		"takes it off this thread's pending set (the thread's own queue comes first), with its\n"+
-		"siginfo; one from outside meanwhile goes to another thread and ends the program.", set, set)
+	p.GoNote("%s also ends this program: common/cleanup catches SIGINT (Ctrl-C),\n"+
+		"SIGTERM, SIGHUP\n"+
+		"and SIGPIPE. Unblocked, my own %s would reach the runtime's\n"+
+		"handler and look exactly like\n"+
+		"one from outside (os/signal says neither who sent a signal nor how\n"+
+		"many came: two pending\n"+
+		"merge into one), so a Ctrl-C or a kill at that moment could be\n"+
+		"swallowed. sigtimedwait()\n"+
+		"takes it off this thread's pending set (the thread's own queue\n"+
+		"comes first), with its\n"+
+		"siginfo; one from outside meanwhile goes to another thread and\n"+
+		"ends the program.", set, set)
 }
 
 // sigInfo is what the mask part reads of a siginfo_t.
@@ -271,7 +282,8 @@ func runtimeAction(p *say.Speaker) {
 	p.Kernel("sa_flags: %s", sigset.FlagNames(a.Flags&^sigset.SA_RESTORER))
 	classic := sigset.Set(1<<31 - 1)
 	if (a.Mask|sigset.Of(unix.SIGKILL, unix.SIGSTOP))&classic == classic {
-		p.Kernel("sa_mask: every signal a mask can hold: the handler runs with all of them blocked")
+		p.Kernel("sa_mask: every signal a mask can hold: the handler runs with all of them\n" +
+			"blocked")
 	} else {
 		p.Kernel("sa_mask: %s", a.Mask)
 	}
@@ -288,6 +300,6 @@ func runtimeAction(p *say.Speaker) {
 	p.Printf("SA_RESETHAND    receive once, then signal.Reset(sig)")
 	p.Printf("SA_NODEFER      nothing: a goroutine never runs inside itself")
 	p.Printf("SA_NOCLDSTOP    nothing: Notify(c, SIGCHLD) delivers stops and exits alike")
-	p.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and SA_NOCLDSTOP " +
-		"in C, each with and without the flag.")
+	p.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and\n" +
+		"SA_NOCLDSTOP in C, each with and without the flag.")
 }

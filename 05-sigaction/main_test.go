@@ -323,9 +323,9 @@ func TestMaskCtrlC(t *testing.T) {
 			}
 		}
 		if inStep {
-			unix.Kill(-pid, unix.SIGINT) //nolint:errcheck
+			_ = unix.Kill(-pid, unix.SIGINT)
 		}
-		unix.Kill(pid, unix.SIGCONT) //nolint:errcheck
+		_ = unix.Kill(pid, unix.SIGCONT)
 		res := p.Wait()
 		if !inStep {
 			continue

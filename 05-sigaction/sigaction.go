@@ -120,27 +120,7 @@ func mask(me *say.Speaker, block sigset.Set) {
 	me.Printf("pthread_sigmask(SIG_BLOCK, {%s}): blocked on this thread", block)
 	threadView(me, tid)
 
-	// raise(SIGINT); ...: tgkill, a signal to this thread.
-	for _, s := range block.Signals() {
-		if err := unix.Tgkill(os.Getpid(), tid, s); err != nil {
-			me.Fatal(syserr.Wrap("tgkill", err, nil))
-		}
-	}
-	me.Printf("tgkill(getpid(), gettid(), sig) for each, which is raise(sig): nothing happens yet")
-	// sigpending(&pendset);
-	pend, err := sigset.Pending()
-	if err != nil {
-		me.Fatal(syserr.Wrap("sigpending", err, nil))
-	}
-	me.Printf("sigpending: %s", pend)
-	threadView(me, tid)
-	select {
-	case s := <-c: // not one of mine: they are blocked on this thread
-		me.Warnf("%s came from outside while this thread blocked it: another thread took it\n"+
-			"(step 3 shows why)", sigset.Name(s.(syscall.Signal)))
-	default:
-		me.Printf("the channel is empty: a blocked signal waits in the kernel")
-	}
+	raiseBlocked(me, block, tid, c)
 
 	if ends != 0 {
 		takeOwn(me, ends)
@@ -165,21 +145,7 @@ func mask(me *say.Speaker, block sigset.Set) {
 		"pthread_sigmask(), which is what unix.PthreadSigmask calls\n" +
 		"(rt_sigprocmask, for the calling thread only).")
 
-	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
-	var all sigset.Set
-	all.Fill()
-	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, all); err != nil {
-		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
-	}
-	st, err := sigset.Thread(tid)
-	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, old); err != nil {
-		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
-	}
-	if err != nil {
-		me.Fatal(err)
-	}
-	me.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
-	me.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
+	fillMask(me, tid, old)
 }
 
 // takeOwn takes the pending signals of set off this thread with
@@ -302,4 +268,50 @@ func runtimeAction(me *say.Speaker) {
 	me.Printf("SA_NOCLDSTOP    nothing: Notify(c, SIGCHLD) delivers stops and exits alike")
 	me.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and\n" +
 		"SA_NOCLDSTOP in C, each with and without the flag.")
+}
+
+// raiseBlocked sends each blocked signal to this thread and shows it
+// pending, not delivered: the middle of sigaction.c's mask part.
+func raiseBlocked(me *say.Speaker, block sigset.Set, tid int, c chan os.Signal) {
+	// raise(SIGINT); ...: tgkill, a signal to this thread.
+	for _, s := range block.Signals() {
+		if err := unix.Tgkill(os.Getpid(), tid, s); err != nil {
+			me.Fatal(syserr.Wrap("tgkill", err, nil))
+		}
+	}
+	me.Printf("tgkill(getpid(), gettid(), sig) for each, which is raise(sig): nothing happens yet")
+	// sigpending(&pendset);
+	pend, err := sigset.Pending()
+	if err != nil {
+		me.Fatal(syserr.Wrap("sigpending", err, nil))
+	}
+	me.Printf("sigpending: %s", pend)
+	threadView(me, tid)
+	select {
+	case s := <-c: // not one of mine: they are blocked on this thread
+		me.Warnf("%s came from outside while this thread blocked it: another thread took it\n"+
+			"(step 3 shows why)", sigset.Name(s.(syscall.Signal)))
+	default:
+		me.Printf("the channel is empty: a blocked signal waits in the kernel")
+	}
+}
+
+// fillMask blocks every signal for a moment, to show the two the kernel
+// refuses, then puts the old mask back.
+func fillMask(me *say.Speaker, tid int, old sigset.Set) {
+	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
+	var all sigset.Set
+	all.Fill()
+	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, all); err != nil {
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
+	}
+	st, err := sigset.Thread(tid)
+	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, old); err != nil {
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
+	}
+	if err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
+	me.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
 }

@@ -50,7 +50,7 @@ func writeCmd(args []string) {
 func openWriter(me *say.Speaker, path string) int {
 	// fd = open(argv[1], O_WRONLY | O_NONBLOCK); fstat(...) || !S_ISFIFO(...)
 	flags := writeFlags | unix.O_CLOEXEC
-	fd, _, err := openFIFO(path, flags)
+	fd, st, err := openFIFO(path, flags)
 	// if (errno == ENXIO) fprintf(stderr, "open error; no reading process\n");
 	if syserr.Errno(err) == unix.ENXIO {
 		me.To(os.Stderr).Warnf("open error; no reading process")
@@ -61,6 +61,12 @@ func openWriter(me *say.Speaker, path string) int {
 			unix.ENOENT: "no such file: start the reader first (03-fifo read)",
 			unix.EACCES: "no permission to write to the FIFO",
 		}))
+	}
+	// if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	// (checked on the descriptor: the name may have been swapped since)
+	if why := notOurs(st, "read what this writer sends"); why != "" {
+		unix.Close(fd)
+		me.Fatal(fmt.Errorf("refusing %s: %s.\nNothing was written", path, why))
 	}
 	me.Printf("%s returned fd %d: a reader has the FIFO open", openCall(flags), fd)
 	return fd

@@ -3,14 +3,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -178,6 +182,103 @@ func TestWriteRefusesAFile(t *testing.T) {
 	if b, _ := os.ReadFile(path); len(b) != 0 {
 		t.Errorf("the file was written: %q", b)
 	}
+}
+
+// A writer must not feed another user's FIFO: its owner reads what is
+// sent. A FIFO of uid 65534, mode 0666, with a reader of that uid (cat)
+// waiting in open(): the Go and the C writer refuse it, exit 1, and the
+// reader gets end of file and nothing else.
+func TestWriteRefusesAnotherUsersFIFO(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		exampletest.Skip(t, "only root can make a FIFO of uid 65534 and start a reader as that user")
+	}
+	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_write.c")
+	for _, w := range []struct {
+		name string
+		cmd  func(path string) (string, []string)
+	}{
+		{"go", func(p string) (string, []string) { return goBin, []string{"write", "-path", p, "secret"} }},
+		{"c", func(p string) (string, []string) { return cBin, []string{p, "secret"} }},
+	} {
+		w := w
+		t.Run(w.name, func(t *testing.T) {
+			t.Parallel()
+			// A directory uid 65534 can enter: t.TempDir is 0700.
+			dir, err := os.MkdirTemp("", "03-fifo-nobody-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "f")
+			if err := unix.Mkfifo(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			reader := startAs65534(t, "cat", path)
+			bin, args := w.cmd(path)
+			res := exampletest.Run(t, bin, exampletest.Opts{Args: args, Split: true})
+			if res.Code() != 1 || !strings.Contains(res.Stderr, "refusing "+path) || strings.Contains(res.Out, "write ") {
+				t.Errorf("%s writer: status %d, want 1 and a refusal; stdout %q, stderr %q", w.name, res.Code(), res.Out, res.Stderr)
+			}
+			if got := reader.wait(t); got != "" {
+				t.Errorf("the other user's reader received %q", got)
+			}
+		})
+	}
+}
+
+// nobodyReader is a program run as uid 65534, its output kept.
+type nobodyReader struct {
+	cmd    *exec.Cmd
+	out    *strings.Builder
+	cancel context.CancelFunc
+}
+
+// startAs65534 starts name args as uid 65534 and returns once it sleeps in
+// the blocking open() of a FIFO (wchan wait_for_partner): it then counts
+// as a reader, and a non-blocking open for writing succeeds.
+func startAs65534(t *testing.T, name string, args ...string) *nobodyReader {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	cmd := exec.CommandContext(ctx, name, args...)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	r := &nobodyReader{cmd: cmd, out: out, cancel: cancel}
+	t.Cleanup(func() { cmd.Process.Kill(); r.cancel() })
+	wchan := fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid)
+	for {
+		b, err := os.ReadFile(wchan)
+		if err != nil || ctx.Err() != nil {
+			t.Fatalf("%s as uid 65534 never blocked in open(): wchan %q (%v); output %q", name, b, err, out)
+		}
+		if string(b) == "wait_for_partner" {
+			return r
+		}
+		time.Sleep(time.Millisecond) // observing a state, not ordering processes
+	}
+}
+
+// wait waits for the reader to end and returns what it printed.
+func (r *nobodyReader) wait(t *testing.T) string {
+	t.Helper()
+	if err := r.cmd.Wait(); err != nil {
+		t.Errorf("%s as uid 65534: %v (guard: 20 s); output %q", r.cmd.Path, err, r.out)
+	}
+	return r.out.String()
 }
 
 func TestBadInput(t *testing.T) {

@@ -159,9 +159,12 @@ type fifo struct {
 func (f *fifo) create(me *say.Speaker, path string) {
 	if path == "" {
 		// A fixed /tmp/myfifo collides with a second run and lets any
-		// local user in. A new directory of mode 0700 does neither.
+		// local user in. A new directory of mode 0700 does neither. Its
+		// name holds this PID, so that a later reader can tell it was
+		// left by a reader that is gone (leftovers.go).
+		leftovers(me, os.TempDir())
 		h, err := cleanup.Make(func() (string, func() error, error) {
-			dir, err := os.MkdirTemp("", "03-fifo-")
+			dir, err := os.MkdirTemp("", namePrivateDir())
 			if err != nil {
 				return "", nil, err
 			}

@@ -24,13 +24,17 @@ import (
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
 
-// dirRule hides the random part of the private directory's name.
-var dirRule = exampletest.Rule{Re: regexp.MustCompile(`03-fifo-(\d+)`), Fixed: "RANDOM"}
+// dirRules hide the reader's PID and the random part of the private
+// directory's name (03-fifo-PID-RANDOM).
+var dirRules = []exampletest.Rule{
+	{Re: regexp.MustCompile(`03-fifo-(\d+)-`), Class: "PID"},
+	{Re: regexp.MustCompile(`03-fifo-[^-/]+-(\d+)`), Fixed: "RANDOM"},
+}
 
 // rules normalise this folder's output: the directory's name, and the PID
 // in child.Reap's "waitpid: child 4243" (the writers' tag is "writer", so
 // exampletest does not know "child" as a PID word here).
-var rules = []exampletest.Rule{dirRule, {Re: regexp.MustCompile(`waitpid: child (\d+)`), Class: "PID"}}
+var rules = append(dirRules, exampletest.Rule{Re: regexp.MustCompile(`waitpid: child (\d+)`), Class: "PID"})
 
 // The demo, run for real and compared with its golden output; the harness
 // also checks that its TMPDIR is empty afterwards (FIFO and directory gone).
@@ -279,6 +283,51 @@ func (r *nobodyReader) wait(t *testing.T) string {
 		t.Errorf("%s as uid 65534: %v (guard: 20 s); output %q", r.cmd.Path, err, r.out)
 	}
 	return r.out.String()
+}
+
+// A reader killed with kill -9 leaves its private directory; the next
+// reader names it and says how to remove it, and removes nothing. The
+// directory of a reader that still runs, and one of another user, are not
+// named.
+func TestReaderNamesWhatAKilledReaderLeft(t *testing.T) {
+	t.Parallel()
+	bin, tmp := exampletest.Binary(t), t.TempDir()
+	opts := exampletest.Opts{Args: []string{"read"}, TmpDir: tmp}
+	killed := exampletest.Start(t, bin, opts)
+	dead := killed.WaitFor("made the private directory ")
+	dead = dead[strings.Index(dead, tmp):]
+	killed.Signal(syscall.SIGKILL)
+	if res := killed.Wait(); res.Status.Signal() != syscall.SIGKILL {
+		t.Fatalf("reader: %v, want killed by SIGKILL", res.Status)
+	}
+	live := exampletest.Start(t, bin, opts)
+	alive := live.WaitFor("made the private directory ")
+	alive = alive[strings.Index(alive, tmp):]
+	var foreign string
+	if os.Geteuid() == 0 {
+		foreign = filepath.Join(tmp, fmt.Sprintf("03-fifo-%d-1", killed.Pid()))
+		if err := os.Mkdir(foreign, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(foreign, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := exampletest.Start(t, bin, opts)
+	next.WaitFor("Preparing for reading bytes")
+	next.Signal(syscall.SIGTERM)
+	res := next.Wait()
+	exampletest.Contains(t, res.Out,
+		fmt.Sprintf("left by reader %d, which is gone (kill -9?): %s", killed.Pid(), dead),
+		"remove it with: rm -r "+dead)
+	if strings.Contains(res.Out, alive) || foreign != "" && strings.Contains(res.Out, foreign) {
+		t.Errorf("named a directory that is not a gone reader's own:\n%s", res.Out)
+	}
+	if fi, err := os.Stat(filepath.Join(dead, "myfifo")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the killed reader's FIFO was touched: %v", err)
+	}
+	live.Signal(syscall.SIGTERM)
+	live.Wait()
 }
 
 func TestBadInput(t *testing.T) {

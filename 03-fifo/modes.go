@@ -104,7 +104,11 @@ func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
 	if f.node == nil && f.id == (devIno{}) {
 		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
 	}
-	f.id = id
+	if f.id == (devIno{}) {
+		// Written once: if this reader made the FIFO, create set it, and
+		// cleanup's goroutine may read it (unlink) at any moment.
+		f.id = id
+	}
 }
 
 // notOurs says why the FIFO st describes (from fstat on the open

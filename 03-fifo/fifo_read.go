@@ -34,7 +34,7 @@ func readCmd(args []string) {
 	fs := flag.NewFlagSet("read", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
 	count := fs.Int("n", 0, "messages to read; 0: forever")
-	cmdline.Parse(fs, args, usage, 0, 0)
+	parseFlags(fs, args, 0, 0)
 	if *count < 0 {
 		cmdline.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
 	}

@@ -27,7 +27,7 @@ func writeCmd(args []string) {
 	// NULL pointer; any argument over 99 bytes overflowed w_buf[100].)
 	fs := flag.NewFlagSet("write", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
-	rest := cmdline.Parse(fs, args, usage, 1, 1)
+	rest := parseFlags(fs, args, 1, 1)
 	// len = strlen(argv[2]); if (len == 0 || len > PIPE_BUF) { ...; return 2; }
 	msg := rest[0]
 	switch {

@@ -343,6 +343,11 @@ func TestBadInput(t *testing.T) {
 		[]string{"write", "-path", path, "a", "b"},
 		[]string{"write", "-path", path, ""},
 		[]string{"write", "-path", path, strings.Repeat("x", 4097)},
+		// An empty value is a mistake, not a flag left out.
+		[]string{"read", "-path", ""},
+		[]string{"read", "-n", ""},
+		[]string{"read", "-path="},
+		[]string{"write", "-path", "", "hello"},
 	)
 }
 
@@ -570,10 +575,18 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 // NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
 func TestCWriterBadInput(t *testing.T) {
 	cw := exampletest.BuildC(t, "c/fifo_write.c")
-	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}} {
+	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}, {"", "hello"}} {
 		res := exampletest.Run(t, cw, exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 || res.Out != "" {
 			t.Errorf("fifo_write %.40q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
+		}
+	}
+	// An empty PATH is a usage error for the C reader too.
+	cr := exampletest.BuildC(t, "c/fifo_read.c")
+	for _, args := range [][]string{nil, {""}, {"", "1"}, {"/nonexistent/f", "x"}} {
+		res := exampletest.Run(t, cr, exampletest.Opts{Args: args, Split: true})
+		if res.Code() != 2 || res.Out != "" {
+			t.Errorf("fifo_read %q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
 		}
 	}
 }

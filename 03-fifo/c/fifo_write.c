@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	ssize_t nwrite;
 	struct stat st;
 
-	if (argc != 3) {
+	if (argc != 3 || argv[1][0] == '\0') {
 		fprintf(stderr, "usage: fifo_write PATH MSG\n");
 		return 2;
 	}

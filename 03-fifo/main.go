@@ -102,7 +102,7 @@ func main() {
 	cleanup.Exit(0)
 }
 
-// parseFlags is cmdline.Parse, and an empty value ("-path ''") is a usage
+// parseFlags is cmdline.Parse, and an empty value (-path "") is a usage
 // error too: it is a mistake, not a flag left out.
 func parseFlags(fs *flag.FlagSet, args []string, min, max int) []string {
 	rest := cmdline.Parse(fs, args, usage, min, max)

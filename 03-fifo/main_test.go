@@ -330,6 +330,55 @@ func TestReaderNamesWhatAKilledReaderLeft(t *testing.T) {
 	live.Wait()
 }
 
+// The README's -path and C blocks, followed in order with a path of the
+// test's own: every step does what the README says of it, and the next
+// step finds what it needs (a reader after chmod 666 refuses, so the FIFO
+// is removed before the C reader makes it again and reads two writers).
+func TestReadmeBlocksInOrder(t *testing.T) {
+	t.Parallel()
+	goBin, cReader, cWriter := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c"), exampletest.BuildC(t, "c/fifo_write.c")
+	path := fifoPath(t)
+	// go run ./03-fifo read -path /tmp/f -n 1, and a write: made, removed.
+	rd := exampletest.Start(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	exampletest.Contains(t, rd.Wait().Out, `read "hello" from FIFO`, "the FIFO's name is gone")
+	mustBeGone(t, path)
+	// mkfifo /tmp/f (0644 with umask 022); read -n 1 uses it and leaves it.
+	if err := unix.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rd = exampletest.Start(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	exampletest.Contains(t, rd.Wait().Out, `read "hello" from FIFO`, "left "+path+" in place")
+	// chmod 666 /tmp/f: refused; 5000 bytes: usage.
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if res := exampletest.Run(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}}); res.Code() != 1 || !strings.Contains(res.Out, "refusing "+path) {
+		t.Errorf("read after chmod 666: status %d, want 1 and a refusal:\n%s", res.Code(), res.Out)
+	}
+	if res := exampletest.Run(t, goBin, exampletest.Opts{Args: []string{"write", "-path", path, strings.Repeat("x", 5000)}}); res.Code() != 2 {
+		t.Errorf("write of 5000 bytes: status %d, want 2 (usage)", res.Code())
+	}
+	// rm /tmp/f; ./bin/fifo_read /tmp/f 2, then a Go and a C writer.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	rd = exampletest.Start(t, cReader, exampletest.Opts{Args: []string{path, "2"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	rd.WaitFor(`read "hello" from FIFO`)
+	if res := exampletest.Run(t, cWriter, exampletest.Opts{Args: []string{path, "hello"}}); res.Code() != 0 {
+		t.Errorf("C writer: status %d, output:\n%s", res.Code(), res.Out)
+	}
+	if res := rd.Wait(); res.Code() != 0 || strings.Count(res.Out, `read "hello" from FIFO`) != 2 {
+		t.Errorf("C reader: status %d, want 0 and two messages:\n%s", res.Code(), res.Out)
+	}
+	mustBeGone(t, path)
+}
+
 func TestBadInput(t *testing.T) {
 	path := "/nonexistent/myfifo" // never reached: usage comes first
 	exampletest.CheckUsage(t, "usage: 03-fifo",

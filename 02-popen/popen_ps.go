@@ -22,7 +22,7 @@ func readFrom(p *say.Speaker, command string, all bool) {
 		"with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec of /bin/sh -c COMMAND, the pipe as its standard " +
 		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout " +
 		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a " +
-		"pidfd from Go 1.23.")
+		"pidfd from Go 1.23 on Linux 5.4 or later.")
 
 	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);
 	// ReadString has no BUFSIZE: a line of any length comes back whole.

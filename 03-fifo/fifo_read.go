@@ -202,9 +202,9 @@ func (f *fifo) create(me *say.Speaker, path string) {
 			unix.ENOENT:       "a directory in the path does not exist",
 			unix.ENOTDIR:      "a part of the path is not a directory",
 			unix.EACCES:       "no permission to create a file in that directory",
-			unix.EROFS:        "the file system is read-only",
-			unix.ENOSPC:       "the file system is full",
-			unix.ENAMETOOLONG: "the path is too long",
+			unix.EROFS:        "the file system is mounted read-only",
+			unix.ENOSPC:       "the file system has no room for a new file (no free inode)",
+			unix.ENAMETOOLONG: "a name in the path is over NAME_MAX (255) bytes, or the path over PATH_MAX (4096)",
 		}))
 	}
 	me.Kernel("%s is %s", path, describeFile(path))

@@ -256,7 +256,7 @@ func startAs65534(t *testing.T, name string, args ...string) *nobodyReader {
 	cmd := exec.CommandContext(ctx, name, args...)
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
@@ -296,6 +296,7 @@ func TestReaderNamesWhatAKilledReaderLeft(t *testing.T) {
 	killed := exampletest.Start(t, bin, opts)
 	dead := killed.WaitFor("made the private directory ")
 	dead = dead[strings.Index(dead, tmp):]
+	killed.WaitFor("Preparing for reading bytes") // the FIFO is made
 	killed.Signal(syscall.SIGKILL)
 	if res := killed.Wait(); res.Status.Signal() != syscall.SIGKILL {
 		t.Fatalf("reader: %v, want killed by SIGKILL", res.Status)

@@ -164,7 +164,7 @@ func readLines(me *say.Speaker, f *os.File) []string {
 // process whose parent dies is handed to us rather than to init, and
 // killing our children generation after generation reaches them all.
 func endCommandsOnInterrupt() {
-	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) // without it, only our own children are ended
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)    // without it, only our own children are ended
 	_, _ = cleanup.Make(func() (string, func() error, error) { // mk cannot fail
 		return "", killDescendants, nil
 	})

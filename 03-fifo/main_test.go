@@ -321,7 +321,7 @@ func TestReaderNamesWhatAKilledReaderLeft(t *testing.T) {
 	exampletest.Contains(t, res.Out,
 		fmt.Sprintf("left by reader %d, which is gone (kill -9?): %s", killed.Pid(), dead),
 		"remove it with: rm -r "+dead)
-	if strings.Contains(res.Out, alive) || foreign != "" && strings.Contains(res.Out, foreign) {
+	if strings.Contains(res.Out, "(kill -9?): "+alive+"\n") || foreign != "" && strings.Contains(res.Out, "(kill -9?): "+foreign+"\n") {
 		t.Errorf("named a directory that is not a gone reader's own:\n%s", res.Out)
 	}
 	if fi, err := os.Stat(filepath.Join(dead, "myfifo")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {

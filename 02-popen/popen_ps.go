@@ -36,6 +36,7 @@ func readFrom(me *say.Speaker, command string, all bool) {
 		me.Printf("read %d lines, then end of file: the command has closed its standard output", len(lines))
 	}
 
-	// pclose(fp); exit(0);  and this time its result is looked at.
+	// return pclose_status(pclose(fp));
+	// (the article threw pclose()'s result away: here it is looked at)
 	status(me, s, s.pclose(me))
 }

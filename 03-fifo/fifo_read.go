@@ -30,7 +30,8 @@ import (
 // needed, open it without blocking, and report what each read() finds,
 // each time it changes.
 func readCmd(args []string) {
-	// if (argc < 2 || argc > 3) { fprintf(stderr, "usage: ..."); return 2; }
+	// if (argc < 2 || argc > 3 || argv[1][0] == '\0') {
+	// fprintf(stderr, "usage: fifo_read PATH [COUNT]\n");
 	fs := flag.NewFlagSet("read", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
 	count := fs.Int("n", 0, "messages to read; 0: forever")
@@ -43,7 +44,8 @@ func readCmd(args []string) {
 	cleanup.Catch("reader")
 	me := say.New("reader")
 	f := &fifo{}
-	// if (mkfifo(fifo, 0600) == 0) made = 1; else if (errno != EEXIST) ...
+	// if (mkfifo(fifo, 0600) == 0) {
+	// (in create, with the private directory and cleanup's registration)
 	f.create(me, *path)
 	// fd = open(fifo, O_RDONLY | O_NONBLOCK); fstat(fd, &st) ...
 	fd := f.openRead(me)
@@ -91,15 +93,18 @@ func readCmd(args []string) {
 		if *count > 0 && got == *count {
 			break
 		}
-		// poll(&pfd, 1, 1000); hup = (pfd.revents & POLLHUP) != 0;
-		// (the article's sleep(1))
+		// if (poll(&pfd, 1, 1000) == -1 && errno != EINTR) {
+		// hup = (pfd.revents & POLLHUP) != 0;
+		// (the article's sleep(1); pollIn retries EINTR)
 		hup = pollIn(me, fd, pollMillis)
 	}
-	// close(fd);
+	// close(fd); if (made) unlink(fifo);
 	if err := unix.Close(fd); err != nil {
 		me.Fatal(syserr.Wrap("close", err, nil))
 	}
-	// if (made) unlink(fifo); (never reached in the article, after while(1))
+	// The unlink, never reached in the article (after its while(1)), is
+	// remove's: it removes the FIFO if this reader made it, and the
+	// private directory.
 	f.remove(me)
 }
 
@@ -270,7 +275,7 @@ func (f *fifo) remove(me *say.Speaker) {
 	if f.node == nil {
 		me.Printf("left %s in place: it was there before", f.Path)
 	}
-	// unlink(FIFO);
+	// unlink(fifo);
 	f.node.ReleaseThen(func(err error) {
 		if err != nil {
 			me.Warnf("%v", syserr.Wrap("unlink", err, nil))

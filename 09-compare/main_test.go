@@ -445,6 +445,27 @@ func TestSmokeText(t *testing.T) {
 	}
 }
 
+// Without a flag the program makes the tour-sized run that ./run.sh shows:
+// 100-byte round trips only, and a header that says the numbers are rough.
+// (memcpy alone: the plan's smallest measurement.)
+func TestDefaultIsTourSized(t *testing.T) {
+	t.Parallel()
+	ns := exampletest.NewIPCNamespace(t)
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-only", "memcpy", "-runs", "1"}, IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", res.Code(), res.Stderr, res.Out)
+	}
+	exampletest.Contains(t, res.Out, "method     tour run: 50 warm-up then 300 timed round trips",
+		"tour-sized: round trips of 100 B only", "-quick (about 13 s) or -full")
+	tour, quick := plans["tour"], plans["quick"]
+	if tour.keeps(job{"rtt", 4096}) || !tour.keeps(job{"rtt", 100}) || !tour.keeps(job{"tput", chunk64K}) {
+		t.Error("the tour must measure the 100-byte round trip and the streams, not the 4096-byte round trip")
+	}
+	if !quick.keeps(job{"rtt", 4096}) || tour.rtts >= quick.rtts || tour.total >= quick.total || tour.runs != quick.runs {
+		t.Errorf("the tour is the quick run with fewer samples and the same runs: %+v against %+v", tour, quick)
+	}
+}
+
 // Ctrl-C in the middle of a pair: the peers end, the queue, the semaphore
 // set, the segment and the FIFOs go, and the exit status says SIGINT. The
 // harness checks that no process, file or System V object is left.

@@ -95,19 +95,35 @@ type job struct {
 
 // plan is how much to measure.
 type plan struct {
-	name       string // quick, full, smoke
+	name       string // tour, quick, full, smoke
 	warm, rtts int    // round trips: untimed, then timed
 	total      int    // stream bytes
 	copied     int    // memcpy bytes: more, a copy is fast and a short one is noise
 	runs       int
+	// maxSize, if not 0, leaves out the round trips of larger messages:
+	// the tour measures 100 B only (a cross-CPU round trip of 4096 B
+	// costs about the same: README.md).
+	maxSize int
 }
 
+// The tour is what ./run.sh shows, about 3 seconds on a quiet 2-CPU
+// machine: the same pairs, the same alternation and the same statistics
+// as the others, with fewer samples, shorter streams and no 4096-byte
+// round trip, so its numbers are rougher (wider ranges). quick is the
+// middle option (about 13 s), full the one README.md's tables come from.
 var plans = map[string]plan{
 	"smoke": {name: "smoke", warm: 5, rtts: 20, total: 1 << 20, copied: 1 << 20, runs: 3},
+	"tour":  {name: "tour", warm: 50, rtts: 300, total: 32 << 20, copied: 256 << 20, runs: 3, maxSize: 100},
 	"quick": {name: "quick", warm: 200, rtts: 1000, total: 128 << 20, copied: 1 << 30, runs: 3},
 	"full":  {name: "full", warm: 1000, rtts: 10000, total: 1 << 30, copied: 4 << 30, runs: 3},
 }
 
+// keeps says whether the plan measures j.
+func (pl plan) keeps(j job) bool {
+	return j.metric != "rtt" || pl.maxSize == 0 || j.size <= pl.maxSize
+}
+
+// jobs are every measurement of m, in the tables' order.
 func (m *mechanism) jobs() []job {
 	var js []job
 	for _, s := range m.sizes {

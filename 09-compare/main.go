@@ -281,7 +281,7 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 		fmt.Fprintf(w, "           tour-sized: round trips of %d B only, few samples, rough numbers;\n", pl.maxSize)
 		fmt.Fprintf(w, "           -quick (about 13 s) or -full (under two minutes) for findings\n")
 	}
-	fmt.Fprintf(w, "buffers    page-aligned in both languages; pipe buffer %s, socket buffer %s,\n           msgmax %d, msgmnb %d,",
+	fmt.Fprintf(w, "buffers    raw paths page-aligned in both languages; pipe buffer %s, socket buffer %s,\n           msgmax %d, msgmnb %d,",
 		sizeText(m.PipeBuffer), sizeText(m.SockBuffer), m.MsgMax, m.MsgMnb)
 	fmt.Fprintf(w, " shm ring of %d x 64 KiB slots each way\n", shmSlots)
 }

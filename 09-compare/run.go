@@ -35,7 +35,8 @@ const (
 	chunk64K = 64 << 10
 	// msgChunk is the message size of the queue's stream: msgmax, the
 	// largest message the kernel takes (/proc/sys/kernel/msgmax, 8192 by
-	// default); the queue holds msgmnb (16384) bytes, two such messages.
+	// default); a queue holds msgmnb bytes (16384 by default), two such
+	// messages.
 	msgChunk = 8 << 10
 	// shmSlots is the ring of 64 KiB slots each way of the shared memory
 	// link, and of the memcpy measurement.
@@ -279,9 +280,7 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 					return "", nil, err
 				}
 				// full and empty for each direction: no slot full, all
-				// empty. SETVAL, not SETALL: common/sysv's SemctlSetAll
-				// hands the kernel a stack address that can move under it
-				// (see the report of issue 6).
+				// empty.
 				if err := initSems(id); err != nil {
 					sysv.SemctlRmid(id) //nolint:errcheck
 					return "", nil, err
@@ -303,12 +302,7 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 // initSems sets the shared memory link's semaphores: for each direction,
 // "full" (2d) to 0 and "empty" (2d+1) to the number of slots.
 func initSems(semid int) error {
-	for num, val := range []int{0, shmSlots, 0, shmSlots} {
-		if err := sysv.SemctlSetVal(semid, num, val); err != nil {
-			return err
-		}
-	}
-	return nil
+	return sysv.SemctlSetAll(semid, []uint16{0, shmSlots, 0, shmSlots})
 }
 
 // pipe makes a pipe as two blocking *os.File (read end, write end). A

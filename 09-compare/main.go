@@ -253,7 +253,7 @@ func main() {
 	}
 
 	step(7, "what this process still holds")
-	tmpH.Release() //nolint:errcheck // a directory of our own: nothing to report
+	tmpH.Release() // a directory of our own: nothing to report
 	p.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }

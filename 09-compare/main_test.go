@@ -577,7 +577,7 @@ func TestEINTRCounted(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	defer sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck
+	defer sysv.Msgctl(id, unix.IPC_RMID, nil)
 	rx, err := newMsgLink(id, 100, true)
 	if err != nil {
 		t.Fatal(err)
@@ -635,12 +635,12 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	defer sysv.Msgctl(msqid, unix.IPC_RMID, nil) //nolint:errcheck
+	defer sysv.Msgctl(msqid, unix.IPC_RMID, nil)
 	semid, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sysv.SemctlRmid(semid) //nolint:errcheck
+	defer sysv.SemctlRmid(semid)
 	if err := initSems(semid); err != nil {
 		t.Fatal(err)
 	}
@@ -648,7 +648,7 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) //nolint:errcheck
+	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil)
 	var ab, ba [2]int
 	if err := unix.Pipe2(ab[:], unix.O_CLOEXEC); err != nil {
 		t.Fatal(err)

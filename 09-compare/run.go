@@ -188,7 +188,7 @@ func (o *objects) closeFiles() {
 func (o *objects) release() {
 	o.closeFiles()
 	for i := len(o.handles) - 1; i >= 0; i-- {
-		o.handles[i].Release() //nolint:errcheck // best effort, as on Ctrl-C
+		o.handles[i].Release() // best effort, as on Ctrl-C
 	}
 }
 
@@ -263,11 +263,11 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 			}
 			mem, err := unix.SysvShmAttach(id, 0, 0)
 			if err != nil {
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
+				unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 				return "", nil, syserr.Wrap("shmat", err, nil)
 			}
 			if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
-				unix.SysvShmDetach(mem) //nolint:errcheck
+				unix.SysvShmDetach(mem)
 				return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
 			}
 			o.args.shmid = id
@@ -282,7 +282,7 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 				// full and empty for each direction: no slot full, all
 				// empty.
 				if err := initSems(id); err != nil {
-					sysv.SemctlRmid(id) //nolint:errcheck
+					sysv.SemctlRmid(id)
 					return "", nil, err
 				}
 				o.args.semid = id
@@ -328,8 +328,8 @@ type peerProc struct {
 // Ctrl-C, common/child kills it: Start registered it with common/cleanup.)
 func (p *peerProc) kill() {
 	p.ctl.Close()
-	p.cmd.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
-	p.cmd.Wait()         //nolint:errcheck // the error was reported already
+	p.cmd.Process.Kill() // not reaped yet, so the PID is still its own
+	p.cmd.Wait()         // the error was reported already
 }
 
 // startPeer starts one peer with its control pipe as fd 3 and the
@@ -446,7 +446,7 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 	// A guard, not a measurement: a peer that hangs is killed.
 	guard := time.AfterFunc(b.guard, func() {
 		for _, p := range procs {
-			p.cmd.Process.Kill() //nolint:errcheck
+			p.cmd.Process.Kill()
 		}
 	})
 	defer guard.Stop()
@@ -531,6 +531,6 @@ func startTicker(cpu int) (*child.Cmd, error) {
 
 // stopTicker ends a ticker and reaps it.
 func stopTicker(c *child.Cmd) {
-	c.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
-	c.Wait()         //nolint:errcheck // killed
+	c.Process.Kill() // not reaped yet, so the PID is still its own
+	c.Wait()         // killed
 }

@@ -303,7 +303,7 @@ func TestTargets(t *testing.T) {
 		// in fakeResults: every target is missed but the signal's,
 		// which allows 1.5 times C, and common/sysv's against raw, whose
 		// Go numbers are the same there (a speed of exactly 1).
-		wrapper := strings.Contains(tg.What, "common/sysv MsgBuf against Go raw")
+		wrapper := strings.Contains(tg.What, "sysv.MsgBuf against Go raw")
 		if wrapper && *tg.Ratio != 1 {
 			t.Errorf("%s: ratio %v, want 1", tg.What, *tg.Ratio)
 		}

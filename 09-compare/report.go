@@ -174,10 +174,10 @@ func targets(rows []row) []target {
 		return &row{Ratio: num(faster(*raw.Go, *sv.Go))}
 	}
 	for _, size := range []int{100, 4096} {
-		add(fmt.Sprintf("msgqueue, common/sysv MsgBuf against Go raw, round trip of %d B", size), "raw/sysv >= 0.95",
+		add(fmt.Sprintf("msgqueue, sysv.MsgBuf against Go raw, round trip of %d B", size), "raw/sysv >= 0.95",
 			wrapper("rtt_median", size, func(raw, sv float64) float64 { return raw / sv }), func(q float64) bool { return q >= 0.95 })
 	}
-	add("msgqueue, common/sysv MsgBuf against Go raw, throughput", "sysv/raw >= 0.95",
+	add("msgqueue, sysv.MsgBuf against Go raw, throughput", "sysv/raw >= 0.95",
 		wrapper("throughput", msgChunk, func(raw, sv float64) float64 { return sv / raw }), func(q float64) bool { return q >= 0.95 })
 	// Signals: the best Go path.
 	best := find(rows, "signal", "sigwait", "rtt_median", 0)
@@ -403,7 +403,7 @@ func printTargets(w io.Writer, ts []target, crossCPU bool) {
 			// as a MISSED 0.95.
 			q = fmt.Sprintf("%.3f", *t.Ratio)
 		}
-		fmt.Fprintf(w, "%s %-62s want %-13s got %s\n", mark, t.What, t.Want, q)
+		fmt.Fprintf(w, "%s %-58s want %-13s got %s\n", mark, t.What, t.Want, q)
 	}
 	fmt.Fprintln(w, "(a MISSED target is a measurement of this machine at this moment, not a failure:")
 	fmt.Fprintln(w, " neither the tour nor the tests assert a time)")

@@ -196,98 +196,21 @@ func (o *objects) release() {
 // removal on Ctrl-C, and says which peer gets what.
 func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 	o := &objects{files: map[string][]*os.File{}, args: newPeerArgs()}
-	keep := func(h *cleanup.Handle, err error) error {
-		if err == nil {
-			o.handles = append(o.handles, h)
-		}
-		return err
-	}
 	var err error
 	switch m.name {
 	case "pipe":
-		// Two pipes, one each way: a reads b-to-a (fd 4) and writes
-		// a-to-b (fd 5); b the other way round.
-		var ab, ba [2]*os.File
-		if err = pipe(&ab); err == nil {
-			if err = pipe(&ba); err != nil {
-				ab[0].Close()
-				ab[1].Close()
-			}
-		}
-		if err == nil {
-			o.files["a"] = []*os.File{ba[0], ab[1]}
-			o.files["b"] = []*os.File{ab[0], ba[1]}
-		}
+		err = o.makePipes()
 	case "unix":
-		var fds [2]int
-		fds, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			err = syserr.Wrap("socketpair(AF_UNIX, SOCK_STREAM)", err, nil)
-			break
-		}
-		o.files["a"] = []*os.File{os.NewFile(uintptr(fds[0]), "socket a")}
-		o.files["b"] = []*os.File{os.NewFile(uintptr(fds[1]), "socket b")}
+		err = o.makeSocketpair()
 	case "fifo":
 		b.nfifo++
-		o.args.ab = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ab", b.nfifo))
-		o.args.ba = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ba", b.nfifo))
-		for _, p := range []string{o.args.ab, o.args.ba} {
-			p := p
-			if err = keep(cleanup.Make(func() (string, func() error, error) {
-				if err := unix.Mkfifo(p, 0o600); err != nil {
-					return "", nil, syserr.Wrap("mkfifo("+p+")", err, nil)
-				}
-				return "", func() error { return os.Remove(p) }, nil // the directory's removal reports it
-			})); err != nil {
-				break
-			}
-		}
+		err = o.makeFIFOs(b.tmp, b.nfifo)
 	case "msg":
-		err = keep(cleanup.Make(func() (string, func() error, error) {
-			id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
-			if err != nil {
-				return "", nil, err
-			}
-			o.args.msqid = id
-			return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
-		}))
+		err = o.keep(cleanup.Make(o.makeQueue))
 	case "shm":
 		o.args.slots, o.args.slotsize = shmSlots, chunk64K
-		err = keep(cleanup.Make(func() (string, func() error, error) {
-			// Attached here and marked for removal at once: the kernel
-			// frees the segment at its last detach, even after kill -9.
-			// Linux lets the peers attach a segment so marked by its id.
-			id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
-			if err != nil {
-				return "", nil, syserr.Wrap("shmget", err, nil)
-			}
-			mem, err := unix.SysvShmAttach(id, 0, 0)
-			if err != nil {
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-				return "", nil, syserr.Wrap("shmat", err, nil)
-			}
-			if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
-				unix.SysvShmDetach(mem)
-				return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
-			}
-			o.args.shmid = id
-			return fmt.Sprintf("shared memory segment %d (detached; marked IPC_RMID)", id), func() error { return unix.SysvShmDetach(mem) }, nil
-		}))
-		if err == nil {
-			err = keep(cleanup.Make(func() (string, func() error, error) {
-				id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
-				if err != nil {
-					return "", nil, err
-				}
-				// full and empty for each direction: no slot full, all
-				// empty.
-				if err := initSems(id); err != nil {
-					sysv.SemctlRmid(id)
-					return "", nil, err
-				}
-				o.args.semid = id
-				return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
-			}))
+		if err = o.keep(cleanup.Make(o.makeSegment)); err == nil {
+			err = o.keep(cleanup.Make(o.makeSemaphores))
 		}
 	case "memcpy":
 		o.args.slots = shmSlots
@@ -297,6 +220,107 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// keep adds an object made by cleanup.Make to those of the pair.
+func (o *objects) keep(h *cleanup.Handle, err error) error {
+	if err == nil {
+		o.handles = append(o.handles, h)
+	}
+	return err
+}
+
+// makePipes makes two pipes, one each way: a reads b-to-a (fd 4) and
+// writes a-to-b (fd 5); b the other way round.
+func (o *objects) makePipes() error {
+	var ab, ba [2]*os.File
+	if err := pipe(&ab); err != nil {
+		return err
+	}
+	if err := pipe(&ba); err != nil {
+		ab[0].Close()
+		ab[1].Close()
+		return err
+	}
+	o.files["a"] = []*os.File{ba[0], ab[1]}
+	o.files["b"] = []*os.File{ab[0], ba[1]}
+	return nil
+}
+
+// makeSocketpair makes one stream socket pair: one end each.
+func (o *objects) makeSocketpair() error {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return syserr.Wrap("socketpair(AF_UNIX, SOCK_STREAM)", err, nil)
+	}
+	o.files["a"] = []*os.File{os.NewFile(uintptr(fds[0]), "socket a")}
+	o.files["b"] = []*os.File{os.NewFile(uintptr(fds[1]), "socket b")}
+	return nil
+}
+
+// makeFIFOs makes two FIFOs in dir, a-to-b and b-to-a, numbered n.
+func (o *objects) makeFIFOs(dir string, n int) error {
+	o.args.ab = filepath.Join(dir, fmt.Sprintf("fifo-%d-ab", n))
+	o.args.ba = filepath.Join(dir, fmt.Sprintf("fifo-%d-ba", n))
+	for _, p := range []string{o.args.ab, o.args.ba} {
+		p := p
+		if err := o.keep(cleanup.Make(func() (string, func() error, error) {
+			if err := unix.Mkfifo(p, 0o600); err != nil {
+				return "", nil, syserr.Wrap("mkfifo("+p+")", err, nil)
+			}
+			return "", func() error { return os.Remove(p) }, nil // the directory's removal reports it
+		})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeQueue makes a private queue, for cleanup.Make.
+func (o *objects) makeQueue() (string, func() error, error) {
+	id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	o.args.msqid = id
+	return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
+}
+
+// makeSegment makes the shared memory segment, for cleanup.Make. It is
+// attached here and marked for removal at once: the kernel frees it at its
+// last detach, even after kill -9. Linux lets the peers attach a segment
+// so marked by its id.
+func (o *objects) makeSegment() (string, func() error, error) {
+	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, syserr.Wrap("shmget", err, nil)
+	}
+	mem, err := unix.SysvShmAttach(id, 0, 0)
+	if err != nil {
+		unix.SysvShmCtl(id, unix.IPC_RMID, nil) // the shmat error is the one to report
+		return "", nil, syserr.Wrap("shmat", err, nil)
+	}
+	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+		unix.SysvShmDetach(mem) // the shmctl error is the one to report
+		return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
+	}
+	o.args.shmid = id
+	return fmt.Sprintf("shared memory segment %d (detached; marked IPC_RMID)", id), func() error { return unix.SysvShmDetach(mem) }, nil
+}
+
+// makeSemaphores makes the set of 4 semaphores, for cleanup.Make: full
+// and empty for each direction, no slot full, all empty.
+func (o *objects) makeSemaphores() (string, func() error, error) {
+	id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := initSems(id); err != nil {
+		sysv.SemctlRmid(id) // the SETALL error is the one to report
+		return "", nil, err
+	}
+	o.args.semid = id
+	return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
 }
 
 // initSems sets the shared memory link's semaphores: for each direction,
@@ -405,20 +429,7 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 	}()
 	for _, role := range roles {
-		pa := o.args
-		pa.mech, pa.role, pa.metric, pa.size = m.name, role, j.metric, j.size
-		pa.count, pa.warm = b.plan.total, 0
-		switch {
-		case j.metric == "rtt":
-			pa.count, pa.warm = b.plan.rtts, b.plan.warm
-		case m.name == "memcpy":
-			pa.count = b.plan.copied
-		}
-		pa.cpu = b.cpuA
-		if role == "b" {
-			pa.cpu = b.cpuB
-		}
-		p, err := b.startPeer(s, pa, o.files[role])
+		p, err := b.startPeer(s, b.peerArgsFor(o, m, j, role), o.files[role])
 		if err != nil {
 			return res, fmt.Errorf("%s peer %s: %v", m.label, role, err)
 		}
@@ -443,13 +454,25 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 		p.ctl.Close()
 	}
-	// A guard, not a measurement: a peer that hangs is killed.
+	// A guard, not a measurement: a peer that hangs is killed. It kills
+	// from a list of its own: reap takes the peers it reaps out of procs.
+	var all []*peerProc
+	for _, p := range procs {
+		all = append(all, p)
+	}
 	guard := time.AfterFunc(b.guard, func() {
-		for _, p := range procs {
-			p.cmd.Process.Kill()
+		for _, p := range all {
+			p.cmd.Process.Kill() // a peer reaped already: os.ErrProcessDone
 		}
 	})
 	defer guard.Stop()
+	return b.reap(m, s, roles, procs)
+}
+
+// reap waits for the peers of a pair, in the order of roles, and takes
+// a's results; each peer it has reaped is taken out of procs.
+func (b *bench) reap(m *mechanism, s side, roles []string, procs map[string]*peerProc) (outcome, error) {
+	var res outcome
 	var firstErr error
 	for _, role := range roles {
 		p := procs[role]
@@ -468,6 +491,24 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 	}
 	return res, firstErr
+}
+
+// peerArgsFor is what the peer of role gets for job j of m.
+func (b *bench) peerArgsFor(o *objects, m *mechanism, j job, role string) peerArgs {
+	pa := o.args
+	pa.mech, pa.role, pa.metric, pa.size = m.name, role, j.metric, j.size
+	pa.count, pa.warm = b.plan.total, 0
+	switch {
+	case j.metric == "rtt":
+		pa.count, pa.warm = b.plan.rtts, b.plan.warm
+	case m.name == "memcpy":
+		pa.count = b.plan.copied
+	}
+	pa.cpu = b.cpuA
+	if role == "b" {
+		pa.cpu = b.cpuB
+	}
+	return pa
 }
 
 // parseOutput reads a peer's lines: "rtt N" and N times, "tput BYTES NS",

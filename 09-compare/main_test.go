@@ -445,6 +445,20 @@ func TestSmokeText(t *testing.T) {
 	}
 }
 
+// A pair that never ends is killed by the guard, and runPair says so. The
+// guard kills from a list of its own while reap empties the map of peers:
+// under -race, a guard that ranged over that map was a data race.
+func TestGuardKillsAHungPair(t *testing.T) {
+	t.Parallel()
+	pl := plans["smoke"]
+	pl.rtts = 1 << 30 // longer than any test
+	b := &bench{plan: pl, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 300 * time.Millisecond}
+	_, err := b.runPair(mechanismNamed("pipe"), job{"rtt", 100}, side{lang: "go", path: "raw"})
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("runPair of a pair that never ends: %v, want the peers killed by the guard", err)
+	}
+}
+
 // Without a flag the program makes the tour-sized run that ./run.sh shows:
 // 100-byte round trips only, and a header that says the numbers are rough.
 // (memcpy alone: the plan's smallest measurement.)
@@ -529,7 +543,7 @@ func TestCPeer(t *testing.T) {
 // like with like. Every object of every pair is gone afterwards.
 func TestGoCInterop(t *testing.T) {
 	cbin := exampletest.BuildC(t, "c/ipcbench.c")
-	t.Setenv("GORACE", "atexit_sleep_ms=0") // a -race peer otherwise sleeps 1 s at exit
+	t.Parallel() // exampletest.Main sets GORACE for the peers this process starts
 	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 20 * time.Second}
 	var made []peerArgs
 	b.onObjects = func(a peerArgs) { made = append(made, a) }

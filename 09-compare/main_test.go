@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 // ---- the statistics ----
 
 func TestMedian(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   []float64
 		want float64
@@ -54,6 +55,7 @@ func TestMedian(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	seq := func(n int) []float64 {
 		xs := make([]float64, n)
 		for i := range xs {
@@ -84,6 +86,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestRatio(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		goV, cV float64
 		want    float64
@@ -103,6 +106,7 @@ func TestRatio(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	s := summarize([]float64{30, 10, 20})
 	if s != (summary{Median: 20, Min: 10, Max: 30, Runs: 3}) {
 		t.Errorf("summarize = %+v", s)
@@ -119,6 +123,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestParseOutput(t *testing.T) {
+	t.Parallel()
 	o, err := parseOutput("rtt 3\n100\n200\n300\neintr 2\n")
 	if err != nil || !reflect.DeepEqual(o.samples, []float64{100, 200, 300}) || o.eintr != 2 {
 		t.Errorf("rtt output: %+v, %v", o, err)
@@ -136,6 +141,7 @@ func TestParseOutput(t *testing.T) {
 
 // The conductor writes a peer's command line, the peer parses it back.
 func TestPeerArgs(t *testing.T) {
+	t.Parallel()
 	p := newPeerArgs()
 	p.mech, p.role, p.metric, p.path, p.size, p.count, p.warm = "shm", "b", "rtt", "raw", 100, 10, 0
 	p.cpu, p.ctl, p.ready, p.shmid, p.semid, p.slots, p.slotsize = 1, 3, 4, 7, 0, 4, 65536
@@ -186,6 +192,7 @@ func fakeResults(withC bool) *results {
 // The JSON document: one object per (mechanism, Go path, metric, size),
 // with the Go value, the C value and their ratio, in ns or MB/s.
 func TestJSONShape(t *testing.T) {
+	t.Parallel()
 	for _, withC := range []bool{true, false} {
 		rows := fakeResults(withC).rows()
 		var buf bytes.Buffer
@@ -273,6 +280,7 @@ func jsonNum(v interface{}) string {
 }
 
 func TestRowsValues(t *testing.T) {
+	t.Parallel()
 	rows := fakeResults(true).rows()
 	w := find(rows, "pipe", "raw", "rtt_median", 100)
 	if w == nil || *w.Go != 22000 || *w.C != 20000 || math.Abs(*w.Ratio-1.1) > 1e-9 {
@@ -290,6 +298,7 @@ func TestRowsValues(t *testing.T) {
 }
 
 func TestTargets(t *testing.T) {
+	t.Parallel()
 	ts := targets(fakeResults(true).rows())
 	if len(ts) != 16 {
 		t.Fatalf("%d targets, want 16", len(ts))
@@ -318,6 +327,7 @@ func TestTargets(t *testing.T) {
 
 // C and Go take turns to go first.
 func TestRunOrder(t *testing.T) {
+	t.Parallel()
 	sides := []side{{lang: "c"}, {lang: "go", path: "raw"}, {lang: "go", path: "file"}}
 	for r, want := range [][]string{{"c", "raw", "file"}, {"file", "raw", "c"}, {"c", "raw", "file"}} {
 		var got []string
@@ -335,6 +345,7 @@ func TestRunOrder(t *testing.T) {
 }
 
 func TestBar(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		v, top float64
 		want   string
@@ -378,6 +389,7 @@ func haveGCC(t *testing.T) bool {
 // Every mechanism reports a Go value for each of its Go paths and a C
 // value, for every metric and size.
 func TestSmokeJSON(t *testing.T) {
+	t.Parallel()
 	res := smokeRun(t, "-json", "-runs", "2")
 	var doc document
 	if err := json.Unmarshal([]byte(res.Out), &doc); err != nil {
@@ -424,6 +436,7 @@ func TestSmokeJSON(t *testing.T) {
 // The text a person reads: the machine and placement on top, a table per
 // metric, the bars, the targets, and nothing left open.
 func TestSmokeText(t *testing.T) {
+	t.Parallel()
 	res := smokeRun(t, "-runs", "1")
 	exampletest.Contains(t, res.Out,
 		"machine    ", "placement  ", "method     smoke run",
@@ -484,8 +497,11 @@ func TestDefaultIsTourSized(t *testing.T) {
 // set, the segment and the FIFOs go, and the exit status says SIGINT. The
 // harness checks that no process, file or System V object is left.
 func TestInterruptCleansUp(t *testing.T) {
+	t.Parallel()
 	for _, mech := range []string{"msg", "shm", "fifo"} {
+		mech := mech
 		t.Run(mech, func(t *testing.T) {
+			t.Parallel() // each in an IPC namespace and a TMPDIR of its own
 			ns := exampletest.NewIPCNamespace(t)
 			p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-smoke", "-hold", mech, "-only", mech}, IPC: ns})
 			p.WaitFor("holding: the first")
@@ -516,6 +532,7 @@ func TestInterruptCleansUp(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	exampletest.CheckBad(t, "usage: 09-compare",
 		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
 		exampletest.Bad{Args: []string{"-runs", "0"}, Why: "-runs must be 1 or more"},
@@ -529,6 +546,7 @@ func TestBadInput(t *testing.T) {
 // The C peer compiles without a warning, and refuses a bad command line
 // with status 2.
 func TestCPeer(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.BuildC(t, "c/ipcbench.c")
 	for _, args := range [][]string{{"role=x"}, {"role=a", "size=-1"}, {"nokey"}, {"role=a", "colour=red"}} {
 		res := exampletest.Run(t, bin, exampletest.Opts{Args: args, Split: true})
@@ -586,6 +604,7 @@ func TestGoCInterop(t *testing.T) {
 // A signal that interrupts msgrcv makes it fail with EINTR (the kernel
 // never restarts it, and Go always has handlers): the raw link retries it
 // and counts it.
+// Not parallel: it counts the EINTRs of this process's links.
 func TestEINTRCounted(t *testing.T) {
 	id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {
@@ -644,6 +663,7 @@ func TestEINTRCounted(t *testing.T) {
 
 // The raw paths and common/sysv's MsgBuf path make no allocation per
 // message: the garbage collector has nothing to do while they run.
+// Not parallel: AllocsPerRun counts every allocation of the process.
 func TestRawLinksDoNotAllocate(t *testing.T) {
 	msqid, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {

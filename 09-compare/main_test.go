@@ -472,6 +472,47 @@ func TestGuardKillsAHungPair(t *testing.T) {
 	}
 }
 
+// README.md's figures name the path that made them: the table of
+// common/sysv against raw is headed by the label the program gives the
+// path it measures now (pathLabel), and no table row is labelled with the
+// bare package name, which stood for sysv.Msgsnd/Msgrcv before MsgBuf. If
+// the path changes, its label changes, and this fails until README.md has
+// figures measured the new way.
+func TestReadmeFiguresNameTheirPath(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	label := "`" + pathLabel("msg", "sysv") + "`"
+	i := strings.Index(readme, "### common/sysv against raw")
+	if i < 0 {
+		t.Fatal(`README.md has no section "common/sysv against raw"`)
+	}
+	section := readme[i:]
+	if j := strings.Index(section[4:], "\n## "); j >= 0 {
+		section = section[:j+4]
+	}
+	found := false
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| message queue |") {
+			found = true
+			if !strings.Contains(line, label) {
+				t.Errorf("the table of common/sysv against raw is headed %q; the path measured now is %s", line, label)
+			}
+		}
+	}
+	if !found {
+		t.Error("the section common/sysv against raw has no table")
+	}
+	for _, line := range strings.Split(readme, "\n") {
+		if strings.HasPrefix(line, "|") && strings.Contains(line, "| `common/sysv` |") {
+			t.Errorf("a table row labelled with the package, not the path that was measured: %s", line)
+		}
+	}
+}
+
 // Without a flag the program makes the tour-sized run that ./run.sh shows:
 // 100-byte round trips only, and a header that says the numbers are rough.
 // (memcpy alone: the plan's smallest measurement.)

@@ -232,12 +232,13 @@ func fmtRatio(q *float64) string {
 // throughput table.
 func printTables(w io.Writer, rows []row, where string, runs int) {
 	for _, size := range []int{100, 4096, 0} {
-		title := fmt.Sprintf("Round trip of a %d-byte message, %s, µs:\nmedian of %d run medians [their range]; p99", size, where, runs)
+		title := fmt.Sprintf("Round trip of a %d-byte message, %s, µs:", size, where)
 		if size == 0 {
-			title = fmt.Sprintf("Round trip of a signal (SIGUSR1 there and back, no data), %s, µs:\nmedian of %d run medians [their range]; p99", where, runs)
+			title = fmt.Sprintf("Round trip of a signal (SIGUSR1 there and back, no data), %s, µs:", where)
 		}
+		sub := fmt.Sprintf("median of %d run medians [their range]; p99", runs)
 		if runs == 1 {
-			title = strings.Replace(title, "median of 1 run medians [their range]", "median of 1 run", 1)
+			sub = "median of 1 run; p99"
 		}
 		var body [][]string
 		last := ""
@@ -261,7 +262,9 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 		if len(body) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "\n%s\n", title)
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, title)
+		fmt.Fprintln(w, sub)
 		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C", "p99 Go", "p99 C"}, body)
 	}
 	var body [][]string
@@ -278,7 +281,9 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 		body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, "MB/s"), withRange(r.C, r.CRange, "MB/s"), fmtRatio(r.Ratio)})
 	}
 	if len(body) > 0 {
-		fmt.Fprintf(w, "\nThroughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages):\nmedian of %s [their range]\n", where, runsText(runs))
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Throughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages):\n", where)
+		fmt.Fprintf(w, "median of %s [their range]\n", runsText(runs))
 		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C"}, body)
 	}
 	if f := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); f != nil {

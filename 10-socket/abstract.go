@@ -23,42 +23,42 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func abstract(p *say.Speaker) {
+func abstract(me *say.Speaker) {
 	name := fmt.Sprintf("@10-socket-%d", os.Getpid())
 	ln, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, name))
 	if err != nil {
-		p.Fatal(syserr.Wrap("listen("+name+")", err, nil))
+		me.Fatal(syserr.Wrap("listen("+name+")", err, nil))
 	}
-	p.Printf(`net.ListenUnix("unix", %q): sun_path[0] = '\0', then %q; addrlen %d, no NUL at the end`, name, name[1:], 2+len(name))
-	p.Kernel("%s", connRow(ln))
+	me.Printf(`net.ListenUnix("unix", %q): sun_path[0] = '\0', then %q; addrlen %d, no NUL at the end`, name, name[1:], 2+len(name))
+	me.Kernel("%s", connRow(ln))
 	// Without the leading NUL, bind() would make a file of that name in
 	// the current directory (a relative sun_path is taken from there).
 	cwd, err := os.Getwd()
 	if err != nil {
-		p.Fatal(syserr.Wrap("getcwd", err, nil))
+		me.Fatal(syserr.Wrap("getcwd", err, nil))
 	}
-	p.Kernel("%s", fileMode(filepath.Join(cwd, name[1:])))
-	p.Printf("where bind() would have put a path of that name: no file; an abstract name is never one")
+	me.Kernel("%s", fileMode(filepath.Join(cwd, name[1:])))
+	me.Printf("where bind() would have put a path of that name: no file; an abstract name is never one")
 
 	c := child.Command("dial", name)
-	start(p, c)
-	reap(p, c)
+	start(me, c)
+	reap(me, c)
 	c = child.Command("dial", name)
 	c.SysProcAttr.Cloneflags = syscall.CLONE_NEWNET // a network namespace of its own
 	if err := c.Start(); err != nil {
-		p.Warnf("a child in a new network namespace: %s (it needs CAP_SYS_ADMIN): not shown", syserr.Name(syserr.Errno(err)))
+		me.Warnf("a child in a new network namespace: %s (it needs CAP_SYS_ADMIN): not shown", syserr.Name(syserr.Errno(err)))
 	} else {
 		if _, err := c.WaitReady(); err != nil {
-			lost(p, c, err)
+			lost(me, c, err)
 		}
-		reap(p, c)
+		reap(me, c)
 	}
-	p.Printf("the name is found by network namespace, not by file permissions: any process in " +
+	me.Printf("the name is found by network namespace, not by file permissions: any process in " +
 		"this one can connect, whoever it runs as; the server must ask SO_PEERCRED (step 7)")
 	ino := inodeOf(connFD(ln))
 	ln.Close()
-	p.Printf("close(): the last descriptor of the listening socket")
-	p.Kernel("socket:[%s] %s; %v", ino, rowOf(ino), probe(unix.SOCK_STREAM, name))
+	me.Printf("close(): the last descriptor of the listening socket")
+	me.Kernel("socket:[%s] %s; %v", ino, rowOf(ino), probe(unix.SOCK_STREAM, name))
 }
 
 // dial connects to the abstract name in args[0] and says what happened.

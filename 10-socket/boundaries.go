@@ -15,16 +15,16 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func boundaries(p *say.Speaker) {
+func boundaries(me *say.Speaker) {
 	for _, ty := range []int{unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET} {
 		sv, err := unix.Socketpair(unix.AF_UNIX, ty|unix.SOCK_CLOEXEC, 0)
 		if err != nil {
-			p.Fatal(syserr.Wrap("socketpair", err, nil))
+			me.Fatal(syserr.Wrap("socketpair", err, nil))
 		}
 		words := []string{"one", "two", "three"}
 		for _, w := range words {
 			if _, err := unix.Write(sv[0], []byte(w)); err != nil {
-				p.Fatal(syserr.Wrap("write", err, nil))
+				me.Fatal(syserr.Wrap("write", err, nil))
 			}
 		}
 		var got []string
@@ -35,35 +35,35 @@ func boundaries(p *say.Speaker) {
 				break
 			}
 			if err != nil {
-				p.Fatal(syserr.Wrap("recv", err, nil))
+				me.Fatal(syserr.Wrap("recv", err, nil))
 			}
 			got = append(got, string(buf[:n]))
 		}
-		p.Printf("%-14s write %q %q %q, then recv(64, MSG_DONTWAIT) until EAGAIN: %q", typeNames[ty], words[0], words[1], words[2], got)
+		me.Printf("%-14s write %q %q %q, then recv(64, MSG_DONTWAIT) until EAGAIN: %q", typeNames[ty], words[0], words[1], words[2], got)
 		if ty != unix.SOCK_STREAM {
-			truncate(p, ty, sv)
+			truncate(me, ty, sv)
 		}
 		unix.Close(sv[0])
 		unix.Close(sv[1])
 	}
-	p.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message in the " +
+	me.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message in the " +
 		"queue; MSG_NOERROR cuts it and drops the rest, as a datagram socket always does")
 }
 
 // truncate sends "hello, world" and receives it into 5 bytes: once plain,
 // once with MSG_TRUNC, which makes recvmsg() return the real length.
-func truncate(p *say.Speaker, ty int, sv [2]int) {
+func truncate(me *say.Speaker, ty int, sv [2]int) {
 	small := make([]byte, 5)
 	for _, flags := range []int{0, unix.MSG_TRUNC} {
 		if _, err := unix.Write(sv[0], []byte("hello, world")); err != nil {
-			p.Fatal(syserr.Wrap("write", err, nil))
+			me.Fatal(syserr.Wrap("write", err, nil))
 		}
 		n, _, got, _, err := unix.Recvmsg(sv[1], small, nil, flags|unix.MSG_DONTWAIT)
 		if err != nil {
-			p.Fatal(syserr.Wrap("recvmsg", err, nil))
+			me.Fatal(syserr.Wrap("recvmsg", err, nil))
 		}
 		_, _, err = unix.Recvfrom(sv[1], make([]byte, 64), unix.MSG_DONTWAIT)
-		p.Printf("%-14s 12 bytes into 5, recvmsg(flags %s) = %d, %q, msg_flags %s; next recv: %s",
+		me.Printf("%-14s 12 bytes into 5, recvmsg(flags %s) = %d, %q, msg_flags %s; next recv: %s",
 			"", msgFlags(flags), n, small[:min(n, len(small))], msgFlags(got), syserr.Name(syserr.Errno(err)))
 	}
 }

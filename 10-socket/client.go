@@ -71,7 +71,11 @@ func client(args []string) {
 			me.Fatal(err)
 		}
 		if !ok || line == "quit" {
-			me.Printf("%s: bye", map[bool]string{true: `"quit"`, false: "end of input"}[ok])
+			if ok {
+				me.Printf(`"quit": bye`)
+			} else {
+				me.Printf("end of input: bye")
+			}
 			cleanup.Exit(0)
 		}
 		if len(line) > msgMax {

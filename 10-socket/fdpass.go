@@ -24,52 +24,52 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func fdPass(p *say.Speaker, d *dir) {
+func fdPass(me *say.Speaker, d *dir) {
 	name := fmt.Sprintf("@10-socket-%d-fd", os.Getpid())
 	ln, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, name))
 	if err != nil {
-		p.Fatal(syserr.Wrap("listen("+name+")", err, nil))
+		me.Fatal(syserr.Wrap("listen("+name+")", err, nil))
 	}
 	defer ln.Close()
 	rc := child.Command("receiver", name)
-	start(p, rc)
+	start(me, rc)
 	c, err := ln.AcceptUnix()
 	if err != nil {
-		p.Fatal(syserr.Wrap("accept", err, nil))
+		me.Fatal(syserr.Wrap("accept", err, nil))
 	}
 	path := d.join("passed.txt")
-	h := made(p, "file "+path, func() error {
+	h := made(me, "file "+path, func() error {
 		return os.WriteFile(path, []byte("a line passed by descriptor\n"), 0o600)
 	}, func() error { return os.Remove(path) })
 	f, err := os.Open(path)
 	if err != nil {
-		p.Fatal(syserr.Wrap("open", err, nil))
+		me.Fatal(syserr.Wrap("open", err, nil))
 	}
 	fd := connFD(f)
-	p.Printf("opened %s now, after the receiver started: it cannot have inherited it", path)
-	p.Kernel("fd %d -> %s, %s", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
+	me.Printf("opened %s now, after the receiver started: it cannot have inherited it", path)
+	me.Kernel("fd %d -> %s, %s", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
 	// sendmsg(cfd, {iov "f", cmsg SOL_SOCKET SCM_RIGHTS [fd]}, 0)
 	// Said before the call: once it returns, the receiver may print
 	// first, and the order of the lines would depend on the scheduler.
 	rights := unix.UnixRights(fd)
-	p.Printf("sendmsg(1 byte, SCM_RIGHTS [%d]): %d bytes of control data", fd, len(rights))
+	me.Printf("sendmsg(1 byte, SCM_RIGHTS [%d]): %d bytes of control data", fd, len(rights))
 	if _, _, err := c.WriteMsgUnix([]byte("f"), rights, nil); err != nil {
-		p.Fatal(syserr.Wrap("sendmsg(SCM_RIGHTS)", err, nil))
+		me.Fatal(syserr.Wrap("sendmsg(SCM_RIGHTS)", err, nil))
 	}
 	// The receiver reads from its copy and says where it is.
 	buf := make([]byte, 64)
 	n, err := c.Read(buf)
 	if err != nil {
-		lost(p, rc, syserr.Wrap("read", err, nil))
+		lost(me, rc, syserr.Wrap("read", err, nil))
 	}
 	rfd, _ := strconv.Atoi(strings.Fields(string(buf[:n]))[0])
-	p.Kernel("fd %d -> %s, %s: the receiver's read moved this process's offset", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
-	p.Kernel("/proc/%d/fd/%d -> %s, %s", rc.Process.Pid, rfd, fileLink(rc.Process.Pid, rfd), fdPos(rc.Process.Pid, rfd))
-	p.Printf("two descriptors in two processes, one open file description (one offset)")
+	me.Kernel("fd %d -> %s, %s: the receiver's read moved this process's offset", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
+	me.Kernel("/proc/%d/fd/%d -> %s, %s", rc.Process.Pid, rfd, fileLink(rc.Process.Pid, rfd), fdPos(rc.Process.Pid, rfd))
+	me.Printf("two descriptors in two processes, one open file description (one offset)")
 	c.Close()
 	f.Close()
-	reap(p, rc)
-	h.Release() //nolint:errcheck // the directory goes at the end anyway
+	reap(me, rc)
+	_ = h.Release() // the directory goes at the end anyway
 }
 
 // receiver connects to args[0], receives a descriptor, reads 6 bytes
@@ -109,7 +109,7 @@ func receiver(args []string) {
 		me.Fatal(syserr.Wrap("write", err, nil))
 	}
 	// Stay until the sender has looked at our descriptor: its end of file.
-	c.Read(make([]byte, 1)) //nolint:errcheck // end of file is the point
+	_, _ = c.Read(make([]byte, 1)) // end of file is the point
 	unix.Close(fd)
 }
 

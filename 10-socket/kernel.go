@@ -47,7 +47,13 @@ func msgFlags(f int) string {
 
 // network is the name package net gives each type.
 func network(ty int) string {
-	return map[int]string{unix.SOCK_STREAM: "unix", unix.SOCK_DGRAM: "unixgram", unix.SOCK_SEQPACKET: "unixpacket"}[ty]
+	switch ty {
+	case unix.SOCK_DGRAM:
+		return "unixgram"
+	case unix.SOCK_SEQPACKET:
+		return "unixpacket"
+	}
+	return "unix"
 }
 
 // addrName spells a socket address as ss(8) and /proc/net/unix do: a path
@@ -73,7 +79,7 @@ func inodeOf(fd int) string {
 func connFD(c syscall.Conn) int {
 	fd := -1
 	if rc, err := c.SyscallConn(); err == nil {
-		rc.Control(func(u uintptr) { fd = int(u) }) //nolint:errcheck // only fails when closed
+		_ = rc.Control(func(u uintptr) { fd = int(u) }) // only fails when closed
 	}
 	return fd
 }
@@ -179,7 +185,7 @@ func peerCred(c syscall.Conn) (*unix.Ucred, error) {
 	if e != nil {
 		return nil, e
 	}
-	rc.Control(func(fd uintptr) { //nolint:errcheck // see err
+	_ = rc.Control(func(fd uintptr) { // its error would be a closed socket: see err
 		uc, err = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
 	})
 	return uc, syserr.Wrap("getsockopt(SO_PEERCRED)", err, nil)

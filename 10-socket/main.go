@@ -83,38 +83,38 @@ func main() {
 	}
 	cleanup.Catch("parent")
 	cmdline.Parse(flag.NewFlagSet("10-socket", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
-	p := say.New("parent")
-	d := demoDir(p)
+	me := say.New("parent")
+	d := demoDir(me)
 
 	say.Step(1, "socketpair(): one socket pair, both ways, between a parent and its child (socketpair.c)")
-	socketPair(p)
+	socketPair(me)
 
 	say.Step(2, "a stream server on a path: socket, bind, listen, accept; the client connects (server.c, client.c)")
-	chat(p, d)
+	chat(me, d)
 
 	say.Step(3, "connect() without a server: ENOENT, ECONNREFUSED; kill -9 leaves a stale socket file: EADDRINUSE")
-	stale(p, d)
+	stale(me, d)
 
 	say.Step(4, "sun_path holds 108 bytes: what Go, x/sys/unix, the kernel and strncpy do with a longer path")
-	sunPath(p, d)
+	sunPath(me, d)
 
 	say.Step(5, "the abstract namespace: @name, no file, gone with the last descriptor")
-	abstract(p)
+	abstract(me)
 
 	say.Step(6, "message boundaries: SOCK_STREAM merges writes, SOCK_DGRAM and SOCK_SEQPACKET keep them; MSG_TRUNC")
-	boundaries(p)
+	boundaries(me)
 
 	say.Step(7, "SO_PEERCRED: the kernel says who connected; the server refuses another user")
-	peerCreds(p)
+	peerCreds(me)
 
 	say.Step(8, "SCM_RIGHTS: an open file passed to another process, which reads from it")
-	fdPass(p, d)
+	fdPass(me, d)
 
 	say.Step(9, "Go vs C: net's listener unlinks its socket file on Close, close(2) does not")
-	unlinkOnClose(p, d)
+	unlinkOnClose(me, d)
 
 	say.Step(10, "what this process still holds")
-	d.remove(p)
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	d.remove(me)
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }

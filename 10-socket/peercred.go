@@ -27,31 +27,31 @@ import (
 // nobody is the user the demo's foreign client runs as.
 const nobody = 65534
 
-func peerCreds(p *say.Speaker) {
+func peerCreds(me *say.Speaker) {
 	if os.Getuid() != 0 {
-		p.Warnf("not shown: starting a process as another user needs root (CAP_SETUID); " +
+		me.Warnf("not shown: starting a process as another user needs root (CAP_SETUID); " +
 			"try it with two users: go run ./10-socket server -abstract NAME, and the client as the other")
 		return
 	}
 	name := fmt.Sprintf("10-socket-%d-cred", os.Getpid())
 	srv := child.Command("server", "-abstract", name)
-	in, done := quietInput(p)
+	in, done := quietInput(me)
 	defer done()
 	srv.Stdin = in
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
-	start(p, srv)
+	start(me, srv)
 	// The abstract name needs no file permission: a socket file in our
 	// 0700 directory would have stopped uid 65534 with EACCES at connect.
 	cl := child.Command("as-nobody", "-abstract", name)
 	cl.Stdin = strings.NewReader("let me in\n")
-	p.Printf("starting a client that drops to uid %d gid %d (setgid, setuid) before it connects", nobody, nobody)
-	start(p, cl)
+	me.Printf("starting a client that drops to uid %d gid %d (setgid, setuid) before it connects", nobody, nobody)
+	start(me, cl)
 	_ = cl.Wait() // the status is what we report
-	p.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
-	call := signal(p, srv, syscall.SIGTERM)
-	p.Printf("%s: the server has nothing to unlink on an abstract name", call)
-	reap(p, srv, syscall.SIGTERM)
+	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
+	call := signal(me, srv, syscall.SIGTERM)
+	me.Printf("%s: the server has nothing to unlink on an abstract name", call)
+	reap(me, srv, syscall.SIGTERM)
 }
 
 // asNobody is the client, run as uid and gid 65534 with no supplementary

@@ -35,12 +35,12 @@ func privateDir() (*dir, error) {
 	d.h, err = cleanup.Make(func() (string, func() error, error) {
 		// mode 0700; the PID in its name tells the next run whether the
 		// process that made it still lives (leftovers)
-		p, err := os.MkdirTemp("", fmt.Sprintf("10-socket-%d-", os.Getpid()))
+		path, err := os.MkdirTemp("", fmt.Sprintf("10-socket-%d-", os.Getpid()))
 		if err != nil {
 			return "", nil, syserr.Wrap("mkdtemp", err, nil)
 		}
-		d.path = p
-		return "directory " + p, func() error { return os.RemoveAll(p) }, nil
+		d.path = path
+		return "directory " + path, func() error { return os.RemoveAll(path) }, nil
 	})
 	return d, err
 }
@@ -73,13 +73,13 @@ func leftovers(me *say.Speaker) {
 	}
 }
 
-func demoDir(p *say.Speaker) *dir {
-	leftovers(p)
+func demoDir(me *say.Speaker) *dir {
+	leftovers(me)
 	d, err := privateDir()
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("made %s (mode 0700): this run's socket files go there", d.path)
+	me.Printf("made %s (mode 0700): this run's socket files go there", d.path)
 	return d
 }
 
@@ -89,19 +89,19 @@ func (d *dir) join(name string) string { return filepath.Join(d.path, name) }
 // line that meets a closed standard output ends the program (common/say
 // calls cleanup.Die), and Die waits for the lock ReleaseThen holds. A line
 // printed after the removal can be lost to an interrupt, never be a lie.
-func (d *dir) remove(p *say.Speaker) {
+func (d *dir) remove(me *say.Speaker) {
 	if err := d.h.Release(); err != nil {
-		p.Fatal(syserr.Wrap("remove "+d.path, err, nil))
+		me.Fatal(syserr.Wrap("remove "+d.path, err, nil))
 	}
-	p.Printf("removed %s", d.path)
+	me.Printf("removed %s", d.path)
 }
 
 // start starts c and waits until it is ready; its message is returned.
-func start(p *say.Speaker, c *child.Cmd) string {
-	c.StartOrFail(p)
+func start(me *say.Speaker, c *child.Cmd) string {
+	c.StartOrFail(me)
 	msg, err := c.WaitReady()
 	if err != nil {
-		lost(p, c, err)
+		lost(me, c, err)
 	}
 	return msg
 }
@@ -110,9 +110,9 @@ func start(p *say.Speaker, c *child.Cmd) string {
 // cleanup.Signals killed was ended by the user (Ctrl-C to the group, a
 // closed standard output it wrote to first), so this program ends by the
 // same signal; anything else is a failure, said with how the child ended.
-func lost(p *say.Speaker, c *child.Cmd, err error) {
+func lost(me *say.Speaker, c *child.Cmd, err error) {
 	if c.ProcessState == nil {
-		c.Wait() //nolint:errcheck // how it ended is what we report
+		_ = c.Wait() // how it ended is what we report
 	}
 	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		for _, sig := range cleanup.Signals {
@@ -121,35 +121,35 @@ func lost(p *say.Speaker, c *child.Cmd, err error) {
 			}
 		}
 	}
-	p.Fatal(fmt.Errorf("%v (child %s %d %s)", err, c.Role, c.Process.Pid, child.Describe(c.ProcessState)))
+	me.Fatal(fmt.Errorf("%v (child %s %d %s)", err, c.Role, c.Process.Pid, child.Describe(c.ProcessState)))
 }
 
 // reap waits for c and prints how it ended; a child killed by one of
 // cleanup.Signals other than the one the demo sent (sent) ends the demo
 // as lost does.
-func reap(p *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
-	c.Wait() //nolint:errcheck // the status is what we report
+func reap(me *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
+	_ = c.Wait() // the status is what we report
 	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (len(sent) == 0 || ws.Signal() != sent[0]) {
-		lost(p, c, fmt.Errorf("child %s ended early", c.Role))
+		lost(me, c, fmt.Errorf("child %s ended early", c.Role))
 	}
-	p.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
 }
 
 // signal sends sig to c and returns the call as made: pidfd_send_signal
 // on a pidfd (pidfd_open), which names this child even if its PID were
 // reused, or kill(2) on a kernel without pidfds (before Linux 5.3). (Go's
 // own os.Process.Signal makes the same choice from Go 1.23.)
-func signal(p *say.Speaker, c *child.Cmd, sig syscall.Signal) string {
+func signal(me *say.Speaker, c *child.Cmd, sig syscall.Signal) string {
 	pid := c.Process.Pid
 	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
 		defer unix.Close(fd)
 		if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
-			p.Fatal(syserr.Wrap("pidfd_send_signal", err, nil))
+			me.Fatal(syserr.Wrap("pidfd_send_signal", err, nil))
 		}
 		return fmt.Sprintf("pidfd_send_signal(pidfd of %d, %s)", pid, unix.SignalName(sig))
 	}
 	if err := unix.Kill(pid, sig); err != nil {
-		p.Fatal(syserr.Wrap("kill", err, nil))
+		me.Fatal(syserr.Wrap("kill", err, nil))
 	}
 	return fmt.Sprintf("kill(%d, %s)", pid, unix.SignalName(sig))
 }
@@ -166,7 +166,7 @@ func quietInput(me *say.Speaker) (r *os.File, done func()) {
 // cleanup.Make, so that an interrupt never finds it made and unregistered,
 // and a main goroutine still running while the signal path removes
 // everything blocks here instead of making files behind its back.
-func made(p *say.Speaker, what string, mk func() error, undo func() error) *cleanup.Handle {
+func made(me *say.Speaker, what string, mk func() error, undo func() error) *cleanup.Handle {
 	h, err := cleanup.Make(func() (string, func() error, error) {
 		if err := mk(); err != nil {
 			return "", nil, err
@@ -174,7 +174,7 @@ func made(p *say.Speaker, what string, mk func() error, undo func() error) *clea
 		return what, undo, nil
 	})
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return h
 }

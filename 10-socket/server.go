@@ -116,7 +116,7 @@ func server(args []string) {
 		// SO_PASSCRED is off carries no credentials, and recvmsg then
 		// reports pid 0 and the overflow uid (65534).
 		rc, _ := ep.(*net.UnixConn).SyscallConn()
-		rc.Control(func(fd uintptr) { //nolint:errcheck // only fails when closed
+		_ = rc.Control(func(fd uintptr) { // only fails when closed
 			if err := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
 				s.me.Fatal(syserr.Wrap("setsockopt(SO_PASSCRED)", err, nil))
 			}
@@ -451,6 +451,6 @@ func readLine(in *bufio.Reader) (line string, ok bool, err error) {
 // pipes them in.
 func prompt() {
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		os.Stdout.WriteString("> ") //nolint:errcheck // a courtesy
+		_, _ = os.Stdout.WriteString("> ") // a courtesy
 	}
 }

@@ -16,43 +16,43 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func socketPair(p *say.Speaker) {
+func socketPair(me *say.Speaker) {
 	// socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)
 	ty := unix.SOCK_STREAM | unix.SOCK_CLOEXEC
 	sv, err := unix.Socketpair(unix.AF_UNIX, ty, 0)
 	if err != nil {
-		p.Fatal(syserr.Wrap("socketpair", err, nil))
+		me.Fatal(syserr.Wrap("socketpair", err, nil))
 	}
-	p.Printf("socketpair(AF_UNIX, %s) = [%d, %d]", sockType(ty), sv[0], sv[1])
-	p.Kernel("%s\n%s", row(sv[0]), row(sv[1]))
-	p.Printf("two sockets, connected to each other, with no name: a pipe that goes both ways")
+	me.Printf("socketpair(AF_UNIX, %s) = [%d, %d]", sockType(ty), sv[0], sv[1])
+	me.Kernel("%s\n%s", row(sv[0]), row(sv[1]))
+	me.Printf("two sockets, connected to each other, with no name: a pipe that goes both ways")
 	// pid = fork(); the child keeps sv[1] (as its fd 3), the parent sv[0]
 	c := child.Command("pair")
 	c.ExtraFiles = []*os.File{os.NewFile(uintptr(sv[1]), "sv[1]")}
-	start(p, c)
+	start(me, c)
 	// close(sv[1]);
 	c.ExtraFiles[0].Close()
 	// write(sv[0], "ping", 4): said first, so the child's lines come after
-	p.Printf(`writing "ping"`)
+	me.Printf(`writing "ping"`)
 	if _, err := unix.Write(sv[0], []byte("ping")); err != nil {
-		p.Fatal(syserr.Wrap("write", err, nil))
+		me.Fatal(syserr.Wrap("write", err, nil))
 	}
 	// n = read(sv[0], buf, sizeof buf - 1);
 	buf := make([]byte, 64)
 	n, err := unix.Read(sv[0], buf)
 	if err != nil || n == 0 {
-		lost(p, c, syserr.Wrap("read", err, nil))
+		lost(me, c, syserr.Wrap("read", err, nil))
 	}
-	p.Printf("read %d bytes: %q", n, buf[:n])
+	me.Printf("read %d bytes: %q", n, buf[:n])
 	// read again: the child closed its end
 	n, err = unix.Read(sv[0], buf)
 	if err != nil {
-		p.Fatal(syserr.Wrap("read", err, nil))
+		me.Fatal(syserr.Wrap("read", err, nil))
 	}
-	p.Printf("read = %d: end of file, the child closed its end", n)
+	me.Printf("read = %d: end of file, the child closed its end", n)
 	unix.Close(sv[0])
 	// waitpid(pid, &status, 0)
-	reap(p, c)
+	reap(me, c)
 }
 
 // pairChild is the child's branch of socketpair.c (pid == 0).

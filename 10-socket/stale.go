@@ -86,54 +86,54 @@ func probe(ty int, name string) error {
 // stale is the demo's step 3: connect's two errors, then a server killed
 // with kill -9, the file it leaves, and how the next server tells a stale
 // file from a live one.
-func stale(p *say.Speaker, d *dir) {
+func stale(me *say.Speaker, d *dir) {
 	missing := d.join("nobody-made-this.sock")
-	p.Warnf("%v", probe(unix.SOCK_STREAM, missing))
+	me.Warnf("%v", probe(unix.SOCK_STREAM, missing))
 
 	// A socket file with no listener: bind() without listen(), then close().
 	bound := d.join("bound.sock")
 	var fd int
-	h := made(p, "socket file "+bound, func() error {
+	h := made(me, "socket file "+bound, func() error {
 		var err error
 		if fd, err = unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0); err == nil {
 			err = unix.Bind(fd, &unix.SockaddrUnix{Name: bound})
 		}
 		return syserr.Wrap("socket+bind", err, nil)
 	}, func() error { return os.Remove(bound) })
-	p.Printf("socket(), bind(%s), no listen()", bound)
-	p.Warnf("%v", probe(unix.SOCK_STREAM, bound))
+	me.Printf("socket(), bind(%s), no listen()", bound)
+	me.Warnf("%v", probe(unix.SOCK_STREAM, bound))
 	unix.Close(fd)
-	p.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
-	h.Release() //nolint:errcheck // the directory goes at the end anyway
+	me.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
+	_ = h.Release() // the directory goes at the end anyway
 
 	// kill -9 of a server: nothing runs, nothing unlinks.
 	path := d.join("chat.sock")
 	srv := child.Command("server", "-path", path)
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
-	in, done := quietInput(p)
+	in, done := quietInput(me)
 	defer done()
 	srv.Stdin = in
-	start(p, srv)
-	call := signal(p, srv, syscall.SIGKILL)
-	p.Printf("%s, as kill -9: no handler runs, nobody unlinks the file", call)
-	reap(p, srv, syscall.SIGKILL)
-	p.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
+	start(me, srv)
+	call := signal(me, srv, syscall.SIGKILL)
+	me.Printf("%s, as kill -9: no handler runs, nobody unlinks the file", call)
+	reap(me, srv, syscall.SIGKILL)
+	me.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
 	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
-	p.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
-	p.Printf("starting a new server on the same path: it connects first to see whether the file is live")
+	me.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
+	me.Printf("starting a new server on the same path: it connects first to see whether the file is live")
 	srv = child.Command("server", "-path", path)
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
 	srv.Stdin = in
-	start(p, srv)
+	start(me, srv)
 	if err := probe(unix.SOCK_STREAM, path); err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
+	me.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
 		"would delete its file, and no new client could reach it while it runs", path)
-	call = signal(p, srv, syscall.SIGTERM)
-	p.Printf("%s, as kill: its handler removes its socket file", call)
-	reap(p, srv, syscall.SIGTERM)
-	p.Kernel("%s", fileMode(path))
+	call = signal(me, srv, syscall.SIGTERM)
+	me.Printf("%s, as kill: its handler removes its socket file", call)
+	reap(me, srv, syscall.SIGTERM)
+	me.Kernel("%s", fileMode(path))
 }

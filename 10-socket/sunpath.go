@@ -18,52 +18,52 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func sunPath(p *say.Speaker, d *dir) {
+func sunPath(me *say.Speaker, d *dir) {
 	size := len(unix.RawSockaddrUnix{}.Path)
 	long := d.join(strings.Repeat("x", size-len(d.path)-1)) // exactly 108 bytes
-	p.Printf("struct sockaddr_un { sa_family_t sun_family; char sun_path[%d]; }; a path of %d bytes:", size, len(long))
+	me.Printf("struct sockaddr_un { sa_family_t sun_family; char sun_path[%d]; }; a path of %d bytes:", size, len(long))
 	_, err := net.Listen("unix", long)
-	p.Warnf("net.Listen: %v", strings.Replace(err.Error(), long, "PATH", 1))
-	p.GoNote("no bind(2) ran (strace shows socket() then close()): package syscall refuses " +
+	me.Warnf("net.Listen: %v", strings.Replace(err.Error(), long, "PATH", 1))
+	me.GoNote("no bind(2) ran (strace shows socket() then close()): package syscall refuses " +
 		"a path of len(sun_path) bytes or more before the call, and net names it bind")
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		p.Fatal(syserr.Wrap("socket", err, nil))
+		me.Fatal(syserr.Wrap("socket", err, nil))
 	}
-	defer unix.Close(fd) //nolint:errcheck // a descriptor, not a kernel object that outlives us
+	defer unix.Close(fd) // a descriptor, not a kernel object that outlives us
 	err = unix.Bind(fd, &unix.SockaddrUnix{Name: long})
-	p.Warnf("unix.Bind: %s (x/sys/unix refuses it before the call too)", syserr.Name(syserr.Errno(err)))
+	me.Warnf("unix.Bind: %s (x/sys/unix refuses it before the call too)", syserr.Name(syserr.Errno(err)))
 	// The kernel itself takes 108 bytes without a NUL when addrlen says so.
 	var sa unix.RawSockaddrUnix
 	sa.Family = unix.AF_UNIX
 	for i := 0; i < size; i++ {
 		sa.Path[i] = int8(long[i])
 	}
-	h := made(p, "socket file "+long, func() error { err = rawBind(fd, &sa, unsafe.Sizeof(sa)); return nil },
+	h := made(me, "socket file "+long, func() error { err = rawBind(fd, &sa, unsafe.Sizeof(sa)); return nil },
 		func() error { os.Remove(long); return nil })
-	p.Printf("raw bind(fd, {AF_UNIX, %d bytes, no NUL}, addrlen %d) = %s; %s", size, unsafe.Sizeof(sa), errOrZero(err), fileMode(long))
-	p.Printf("the kernel accepts a full sun_path without its NUL; only Go's wrappers refuse it")
-	h.Release() //nolint:errcheck // as above
+	me.Printf("raw bind(fd, {AF_UNIX, %d bytes, no NUL}, addrlen %d) = %s; %s", size, unsafe.Sizeof(sa), errOrZero(err), fileMode(long))
+	me.Printf("the kernel accepts a full sun_path without its NUL; only Go's wrappers refuse it")
+	_ = h.Release() // as above
 
 	// strncpy(addr.sun_path, path, sizeof(addr.sun_path) - 1): a longer path
 	// is cut silently, and bind() makes a file of another name.
 	longer := long + "-and-more"
 	fd2, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		p.Fatal(syserr.Wrap("socket", err, nil))
+		me.Fatal(syserr.Wrap("socket", err, nil))
 	}
-	defer unix.Close(fd2) //nolint:errcheck // as above
+	defer unix.Close(fd2) // as above
 	sa = unix.RawSockaddrUnix{Family: unix.AF_UNIX}
 	for i := 0; i < size-1; i++ {
 		sa.Path[i] = int8(longer[i])
 	}
 	cut := longer[:size-1]
-	h = made(p, "socket file "+cut, func() error { err = rawBind(fd2, &sa, unsafe.Sizeof(sa)); return nil },
+	h = made(me, "socket file "+cut, func() error { err = rawBind(fd2, &sa, unsafe.Sizeof(sa)); return nil },
 		func() error { os.Remove(cut); return nil })
-	p.Warnf("strncpy(sun_path, a %d-byte path, %d) then bind() = %s: it made %s, %d bytes,\n"+
+	me.Warnf("strncpy(sun_path, a %d-byte path, %d) then bind() = %s: it made %s, %d bytes,\n"+
 		"not the path asked for (%s); check strlen(path) < sizeof sun_path first",
 		len(longer), size-1, errOrZero(err), strings.TrimPrefix(cut, d.path+"/")[:8]+"...", len(cut), fileMode(longer))
-	h.Release() //nolint:errcheck // as above
+	_ = h.Release() // as above
 }
 
 // rawBind is bind(2) with the caller's own sockaddr and addrlen.

@@ -19,10 +19,10 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-func unlinkOnClose(p *say.Speaker, d *dir) {
+func unlinkOnClose(me *say.Speaker, d *dir) {
 	// C: fd = socket(); bind(fd, path); listen(fd, 5); close(fd);
 	cPath := d.join("c-style.sock")
-	h := made(p, "socket file "+cPath, func() error {
+	h := made(me, "socket file "+cPath, func() error {
 		fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 		if err == nil {
 			err = unix.Bind(fd, &unix.SockaddrUnix{Name: cPath})
@@ -33,14 +33,14 @@ func unlinkOnClose(p *say.Speaker, d *dir) {
 		unix.Close(fd)
 		return syserr.Wrap("socket+bind+listen", err, nil)
 	}, func() error { return os.Remove(cPath) })
-	p.Printf("unix.Socket, unix.Bind, unix.Listen(5), unix.Close: %s", fileMode(cPath))
-	h.Release() //nolint:errcheck // the directory goes at the end anyway
-	p.Printf("unlink(%s): what a C server must do itself", cPath)
+	me.Printf("unix.Socket, unix.Bind, unix.Listen(5), unix.Close: %s", fileMode(cPath))
+	_ = h.Release() // the directory goes at the end anyway
+	me.Printf("unlink(%s): what a C server must do itself", cPath)
 
 	for _, keep := range []bool{false, true} {
 		path := d.join("go.sock")
 		var ln *net.UnixListener
-		h := made(p, "socket file "+path, func() (err error) {
+		h := made(me, "socket file "+path, func() (err error) {
 			ln, err = net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
 			return err
 		}, func() error { os.Remove(path); return nil })
@@ -50,19 +50,19 @@ func unlinkOnClose(p *say.Speaker, d *dir) {
 			call = "ln.SetUnlinkOnClose(false); ln.Close()"
 		}
 		ln.Close()
-		p.Printf("net.ListenUnix, %s: %s", call, fileMode(path))
-		h.Release() //nolint:errcheck // as above
+		me.Printf("net.ListenUnix, %s: %s", call, fileMode(path))
+		_ = h.Release() // as above
 	}
 	gPath := d.join("dgram.sock")
 	var g *net.UnixConn
-	h = made(p, "socket file "+gPath, func() (err error) {
+	h = made(me, "socket file "+gPath, func() (err error) {
 		g, err = net.ListenUnixgram("unixgram", unixAddr(unix.SOCK_DGRAM, gPath))
 		return err
 	}, func() error { return os.Remove(gPath) })
 	g.Close()
-	p.Printf("net.ListenUnixgram, Close(): %s: a UnixConn never unlinks", fileMode(gPath))
-	h.Release() //nolint:errcheck // as above
-	p.GoNote("Close unlinks, then closes, with no check that the file is still this " +
+	me.Printf("net.ListenUnixgram, Close(): %s: a UnixConn never unlinks", fileMode(gPath))
+	_ = h.Release() // as above
+	me.GoNote("Close unlinks, then closes, with no check that the file is still this " +
 		"socket's: if another program replaced it in between, Go removes that one " +
 		"(the comment in net/unixsock_posix.go says so). A private directory avoids it.")
 }

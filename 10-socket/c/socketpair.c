@@ -65,7 +65,7 @@ int main(void)
 	printf("parent %d: read %zd bytes: \"%s\"\n", (int)getpid(), n, buf);
 	n = read(sv[0], buf, sizeof buf); /* the child closed its end */
 	printf("parent %d: read = %zd: end of file, the child closed its end\n", (int)getpid(), n);
-	close(sv[0]);
+	close(sv[0]); /* the parent is done with its end */
 	if (waitpid(pid, &status, 0) < 0) {
 		perror("waitpid");
 		return 1;

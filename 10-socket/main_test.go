@@ -38,11 +38,12 @@ var rules = []exampletest.Rule{
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	res := exampletest.RunOK(t, exampletest.Opts{})
 	exampletest.Contains(t, res.Out,
 		`parent `, `read 4 bytes: "pong"`,
 		"STREAM LISTENING path=", "srwx",
-		"server# hi, client", `"quit": closed the socket; lstat(`,
+		"server# hi, client", `"quit": closing the socket`,
 		"failed: ENOENT", "failed: ECONNREFUSED",
 		"was killed by signal 9 (SIGKILL)", "pidfd_send_signal(pidfd of ", ", SIGKILL), as kill -9", "connect: ECONNREFUSED: a stale socket file",
 		"net.Listen: listen unix PATH: bind: invalid argument", "unix.Bind: EINVAL",
@@ -62,11 +63,13 @@ func TestDemo(t *testing.T) {
 
 // Every step boundary, each of the four endings: nothing left behind.
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	n := exampletest.Interrupts(t, exampletest.Opts{}, exampletest.StepHeader)
 	t.Logf("%d interrupted runs", n)
 }
 
 func TestUsage(t *testing.T) {
+	t.Parallel()
 	long := "/" + strings.Repeat("x", 107)
 	exampletest.CheckBad(t, "usage: 10-socket",
 		exampletest.Bad{Args: []string{"bogus"}, Why: "unexpected argument"},
@@ -132,7 +135,7 @@ func TestServerNeverRemoves(t *testing.T) {
 			}
 		}},
 	}
-	for _, srv := range []peer{goServer, cServer} {
+	for _, srv := range []peer{goServer, goRoutines, cServer} {
 		for _, ty := range []string{"stream", "dgram", "seqpacket"} {
 			for _, c := range cases {
 				srv, ty, c := srv, ty, c
@@ -170,10 +173,11 @@ type peer struct {
 }
 
 var (
-	goServer = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"server"}}
-	cServer  = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/server.c") }, nil}
-	goClient = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"client"}}
-	cClient  = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/client.c") }, nil}
+	goServer   = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"server"}}
+	goRoutines = peer{"go-goroutines", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"server", "-goroutines"}}
+	cServer    = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/server.c") }, nil}
+	goClient   = peer{"go", func(t *testing.T) string { return exampletest.Binary(t) }, []string{"client"}}
+	cClient    = peer{"c", func(t *testing.T) string { return exampletest.BuildC(t, "c/client.c") }, nil}
 )
 
 // Go and C servers and clients chat, every pair, every socket type, on a
@@ -184,7 +188,7 @@ func TestChatGoAndC(t *testing.T) {
 	t.Parallel()
 	for _, ty := range []string{"stream", "seqpacket", "dgram"} {
 		for _, kind := range []string{"path", "abstract"} {
-			for _, srv := range []peer{goServer, cServer} {
+			for _, srv := range []peer{goServer, goRoutines, cServer} {
 				for _, cl := range []peer{goClient, cClient} {
 					ty, kind, srv, cl := ty, kind, srv, cl
 					t.Run(ty+"/"+kind+"/"+srv.name+"-server/"+cl.name+"-client", func(t *testing.T) {
@@ -232,7 +236,7 @@ func TestChatGoAndC(t *testing.T) {
 // its socket file and directory (Wait checks that TMPDIR is empty).
 func TestIdleServerEnds(t *testing.T) {
 	t.Parallel()
-	for _, srv := range []peer{goServer, cServer} {
+	for _, srv := range []peer{goServer, goRoutines, cServer} {
 		for _, ty := range []string{"stream", "seqpacket", "dgram"} {
 			for _, how := range []string{"quit", "end-of-input"} {
 				srv, ty, how := srv, ty, how
@@ -370,9 +374,11 @@ func nobodyDir(t *testing.T) string {
 // while that server lives, must refuse and leave its file alone (the
 // tutorials' unconditional unlink() before bind() would delete it).
 func TestStaleSocketFile(t *testing.T) {
-	for _, order := range [][2]peer{{goServer, cServer}, {cServer, goServer}} {
+	t.Parallel()
+	for _, order := range [][2]peer{{goServer, cServer}, {cServer, goServer}, {goRoutines, goServer}, {cServer, goRoutines}} {
 		first, second := order[0], order[1]
 		t.Run(first.name+"-killed/"+second.name+"-next", func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "s.sock")
 			args := func(p peer) []string { return append(append([]string{}, p.args...), "-path", path) }
 			held := heldOpen(t)
@@ -409,9 +415,12 @@ func TestStaleSocketFile(t *testing.T) {
 // socket file and its private directory and dies of that signal; a
 // client killed with -9 leaves nothing, and the server goes on.
 func TestServerEndings(t *testing.T) {
-	for _, srv := range []peer{goServer, cServer} {
+	t.Parallel()
+	for _, srv := range []peer{goServer, goRoutines, cServer} {
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
+			srv, sig := srv, sig
 			t.Run(srv.name+"/"+sig.String(), func(t *testing.T) {
+				t.Parallel()
 				s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: srv.args, Stdin: heldOpen(t)})
 				line := s.WaitFor("in another terminal")
 				path := line[strings.Index(line, "-path ")+6:]
@@ -438,13 +447,16 @@ func TestServerEndings(t *testing.T) {
 // SysProcAttr.Credential from a copy of the binary that uid 65534 may
 // execute; the abstract name needs no file permission.
 func TestPeerCredRefusesAnotherUser(t *testing.T) {
+	t.Parallel()
 	if os.Getuid() != 0 {
 		exampletest.Skip(t, "only root can start a process as uid 65534 (CAP_SETUID)")
 	}
 	dir := nobodyDir(t)
-	for _, srv := range []peer{goServer, cServer} {
+	for _, srv := range []peer{goServer, goRoutines, cServer} {
 		for _, cl := range []string{"go", "c"} {
+			srv, cl := srv, cl
 			t.Run(srv.name+"-server/"+cl+"-client", func(t *testing.T) {
+				t.Parallel()
 				name := "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")
 				s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-abstract", name), Stdin: heldOpen(t)})
 				s.WaitFor("in another terminal")

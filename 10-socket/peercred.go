@@ -49,8 +49,7 @@ func peerCreds(me *say.Speaker) {
 	start(me, cl)
 	_ = cl.Wait() // the status is what we report
 	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
-	call := signal(me, srv, syscall.SIGTERM)
-	me.Printf("%s: the server has nothing to unlink on an abstract name", call)
+	signal(me, srv, syscall.SIGTERM, ": the server has nothing to unlink on an abstract name")
 	reap(me, srv, syscall.SIGTERM)
 }
 

@@ -45,34 +45,6 @@ func privateDir() (*dir, error) {
 	return d, err
 }
 
-// leftovers names what an earlier run left in $TMPDIR: a directory
-// 10-socket-PID-XXXXXX of this user whose process PID is gone (kill -9
-// runs no cleanup). It removes nothing: what a live run holds is never
-// touched, and a dead run's directory is the user's to look at. A PID
-// reused since by another process hides a leftover; it never names a
-// live run's.
-func leftovers(me *say.Speaker) {
-	tmp := os.TempDir()
-	ents, _ := os.ReadDir(tmp)
-	for _, e := range ents {
-		var pid int
-		var c byte
-		if n, _ := fmt.Sscanf(e.Name(), "10-socket-%d-%c", &pid, &c); n != 2 || pid <= 0 {
-			continue
-		}
-		path := filepath.Join(tmp, e.Name())
-		fi, err := os.Lstat(path)
-		if err != nil || !fi.IsDir() || int(fi.Sys().(*syscall.Stat_t).Uid) != os.Geteuid() {
-			continue // not a directory of this user's
-		}
-		if err := syscall.Kill(pid, 0); err != syscall.ESRCH {
-			continue // its process lives (EPERM: another user's): a live run's
-		}
-		me.Warnf("an earlier run left %s: its process %d is gone (kill -9)", path, pid)
-		me.Printf("remove it: rm -r %s", path)
-	}
-}
-
 func demoDir(me *say.Speaker) *dir {
 	leftovers(me)
 	d, err := privateDir()
@@ -135,23 +107,26 @@ func reap(me *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
 }
 
-// signal sends sig to c and returns the call as made: pidfd_send_signal
-// on a pidfd (pidfd_open), which names this child even if its PID were
-// reused, or kill(2) on a kernel without pidfds (before Linux 5.3). (Go's
-// own os.Process.Signal makes the same choice from Go 1.23.)
-func signal(me *say.Speaker, c *child.Cmd, sig syscall.Signal) string {
+// signal sends sig to c and first says, with why, the call it makes:
+// pidfd_send_signal on a pidfd (pidfd_open), which names this child even
+// if its PID were reused, or kill(2) on a kernel without pidfds (before
+// Linux 5.3). (Go's own os.Process.Signal makes the same choice from Go
+// 1.23.) Said first, so the line comes before what the child prints.
+func signal(me *say.Speaker, c *child.Cmd, sig syscall.Signal, why string) {
 	pid := c.Process.Pid
-	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
-		defer unix.Close(fd)
-		if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
-			me.Fatal(syserr.Wrap("pidfd_send_signal", err, nil))
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		me.Printf("kill(%d, %s)%s", pid, unix.SignalName(sig), why)
+		if err := unix.Kill(pid, sig); err != nil {
+			me.Fatal(syserr.Wrap("kill", err, nil))
 		}
-		return fmt.Sprintf("pidfd_send_signal(pidfd of %d, %s)", pid, unix.SignalName(sig))
+		return
 	}
-	if err := unix.Kill(pid, sig); err != nil {
-		me.Fatal(syserr.Wrap("kill", err, nil))
+	defer unix.Close(fd)
+	me.Printf("pidfd_send_signal(pidfd of %d, %s)%s", pid, unix.SignalName(sig), why)
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil {
+		me.Fatal(syserr.Wrap("pidfd_send_signal", err, nil))
 	}
-	return fmt.Sprintf("kill(%d, %s)", pid, unix.SignalName(sig))
 }
 
 // quietInput is a standard input for a server that must not end on its

@@ -115,8 +115,7 @@ func stale(me *say.Speaker, d *dir) {
 	defer done()
 	srv.Stdin = in
 	start(me, srv)
-	call := signal(me, srv, syscall.SIGKILL)
-	me.Printf("%s, as kill -9: no handler runs, nobody unlinks the file", call)
+	signal(me, srv, syscall.SIGKILL, ", as kill -9: no handler runs, nobody unlinks the file")
 	reap(me, srv, syscall.SIGKILL)
 	me.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
 	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
@@ -132,8 +131,7 @@ func stale(me *say.Speaker, d *dir) {
 	}
 	me.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
 		"would delete its file, and no new client could reach it while it runs", path)
-	call = signal(me, srv, syscall.SIGTERM)
-	me.Printf("%s, as kill: its handler removes its socket file", call)
+	signal(me, srv, syscall.SIGTERM, ", as kill: its handler removes its socket file")
 	reap(me, srv, syscall.SIGTERM)
 	me.Kernel("%s", fileMode(path))
 }

@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 		/* a whole line of input (or the last one): quit, or the answer */
 		if (nl || (eof && inlen > 0) || inlen > MSGMAX) {
 			if ((len == 4 && memcmp(in, "quit", 4) == 0) || len > MSGMAX) {
-				printf("%s: closing the socket; unlink(%s)\n", len > MSGMAX ? "a line over the chat's 1024 bytes" : "\"quit\"", path);
+				printf("%s: closing the socket\n", len > MSGMAX ? "a line over the chat's 1024 bytes" : "\"quit\"");
 				break;
 			}
 			if (due) {
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 		} else if (eof) {
-			printf("end of input: closing the socket; unlink(%s)\n", path);
+			printf("end of input: closing the socket\n");
 			break;
 		}
 		/* Standard input is watched all the time, one line ahead: "quit"
@@ -371,11 +371,11 @@ int main(int argc, char **argv)
 		else
 			inlen += n;
 	}
+	cleanup(); /* the file goes first: then the clients are told */
 	if (fromlen > 0) /* a datagram client waits for an answer: the goodbye */
 		sendto(fd, "", 0, 0, (struct sockaddr *)&from, fromlen);
 	for (i = 0; i < nc; i++)
 		close(cl[i].fd);
 	close(fd);
-	cleanup();
 	return status;
 }

@@ -29,7 +29,8 @@ func abstract(me *say.Speaker) {
 	if err != nil {
 		me.Fatal(syserr.Wrap("listen("+name+")", err, nil))
 	}
-	me.Printf(`net.ListenUnix("unix", %q): sun_path[0] = '\0', then %q; addrlen %d, no NUL at the end`, name, name[1:], 2+len(name))
+	me.Printf(`net.ListenUnix("unix", %q):`, name)
+	me.Printf(`sun_path[0] = '\0', then %q; addrlen %d, no NUL at the end`, name[1:], 2+len(name))
 	me.Kernel("%s", connRow(ln))
 	// Without the leading NUL, bind() would make a file of that name in
 	// the current directory (a relative sun_path is taken from there).
@@ -38,7 +39,7 @@ func abstract(me *say.Speaker) {
 		me.Fatal(syserr.Wrap("getcwd", err, nil))
 	}
 	me.Kernel("%s", fileMode(filepath.Join(cwd, name[1:])))
-	me.Printf("where bind() would have put a path of that name: no file; an abstract name is never one")
+	me.Printf("where bind() would have put a path of that name: no file there")
 
 	c := child.Command("dial", name)
 	start(me, c)
@@ -53,12 +54,14 @@ func abstract(me *say.Speaker) {
 		}
 		reap(me, c)
 	}
-	me.Printf("the name is found by network namespace, not by file permissions: any process in " +
-		"this one can connect, whoever it runs as; the server must ask SO_PEERCRED (step 7)")
+	me.Printf("the name is found by network namespace, not by file permissions:")
+	me.Printf("any process in this one can connect, whoever it runs as;")
+	me.Printf("the server must ask SO_PEERCRED (step 7)")
 	ino := inodeOf(connFD(ln))
 	ln.Close()
 	me.Printf("close(): the last descriptor of the listening socket")
-	me.Kernel("socket:[%s] %s; %v", ino, rowOf(ino), probe(unix.SOCK_STREAM, name))
+	me.Kernel("socket:[%s] %s", ino, rowOf(ino))
+	failed(me, probe(unix.SOCK_STREAM, name))
 }
 
 // dial connects to the abstract name in args[0] and says what happened.
@@ -67,7 +70,8 @@ func dial(args []string) {
 	netns, _ := os.Readlink("/proc/self/ns/net")
 	c, err := net.DialUnix("unix", nil, unixAddr(unix.SOCK_STREAM, args[0]))
 	if err != nil {
-		me.Warnf("in network namespace %s: %v", netns, syserr.Wrap("connect("+args[0]+")", err,
+		me.Printf("in network namespace %s:", netns)
+		failed(me, syserr.Wrap("connect("+args[0]+")", err,
 			syserr.Meanings{unix.ECONNREFUSED: "no such name in this network namespace"}))
 	} else {
 		me.Printf("in network namespace %s: connect(%s) = 0: connected", netns, args[0])

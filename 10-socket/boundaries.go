@@ -39,15 +39,15 @@ func boundaries(me *say.Speaker) {
 			}
 			got = append(got, string(buf[:n]))
 		}
-		me.Printf("%-14s write %q %q %q, then recv(64, MSG_DONTWAIT) until EAGAIN: %q", typeNames[ty], words[0], words[1], words[2], got)
+		me.Printf("%s: write %q %q %q; recv(MSG_DONTWAIT): %q", typeNames[ty], words[0], words[1], words[2], got)
 		if ty != unix.SOCK_STREAM {
 			truncate(me, ty, sv)
 		}
 		unix.Close(sv[0])
 		unix.Close(sv[1])
 	}
-	me.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message in the " +
-		"queue; MSG_NOERROR cuts it and drops the rest, as a datagram socket always does")
+	me.Printf("07's msgrcv() with a small buffer fails with E2BIG and leaves the message queued;")
+	me.Printf("MSG_NOERROR cuts it and drops the rest, as a datagram socket always does")
 }
 
 // truncate sends "hello, world" and receives it into 5 bytes: once plain,
@@ -63,8 +63,8 @@ func truncate(me *say.Speaker, ty int, sv [2]int) {
 			me.Fatal(syserr.Wrap("recvmsg", err, nil))
 		}
 		_, _, err = unix.Recvfrom(sv[1], make([]byte, 64), unix.MSG_DONTWAIT)
-		me.Printf("%-14s 12 bytes into 5, recvmsg(flags %s) = %d, %q, msg_flags %s; next recv: %s",
-			"", msgFlags(flags), n, small[:min(n, len(small))], msgFlags(got), syserr.Name(syserr.Errno(err)))
+		me.Printf("  recvmsg(flags %s), 12 into 5 = %d %q, msg_flags %s; then %s",
+			msgFlags(flags), n, small[:min(n, len(small))], msgFlags(got), syserr.Name(syserr.Errno(err)))
 	}
 }
 

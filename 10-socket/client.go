@@ -161,7 +161,7 @@ func whoAnswers(me *say.Speaker, fd int) {
 		if uc != nil {
 			who = fmt.Sprintf("uid %d (%s)", uc.Uid, userName(uc.Uid))
 		}
-		me.Fatal(fmt.Errorf("the server's answer comes from %s, not mine (%d): not sending it anything", who, os.Getuid()))
+		me.Fatal(fmt.Errorf("the answer is from %s, not mine (%d): not sending it anything", who, os.Getuid()))
 	}
 	// printf("client %d: the server is pid %d uid %d gid %d (SCM_CREDENTIALS on its answer)\n", (int)getpid(), (int)uc.pid, (int)uc.uid, (int)uc.gid);
 	me.Printf("the server is pid %d uid %d gid %d (SCM_CREDENTIALS on its answer)", uc.Pid, uc.Uid, uc.Gid)

@@ -46,7 +46,8 @@ func fdPass(me *say.Speaker, d *dir) {
 		me.Fatal(syserr.Wrap("open", err, nil))
 	}
 	fd := connFD(f)
-	me.Printf("opened %s now, after the receiver started: it cannot have inherited it", path)
+	me.Printf("opened %s now:", path)
+	me.Printf("the receiver started before, so it cannot have inherited it")
 	me.Kernel("fd %d -> %s, %s", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
 	// sendmsg(cfd, {iov "f", cmsg SOL_SOCKET SCM_RIGHTS [fd]}, 0)
 	// Said before the call: once it returns, the receiver may print
@@ -63,7 +64,8 @@ func fdPass(me *say.Speaker, d *dir) {
 		lost(me, rc, syserr.Wrap("read", err, nil))
 	}
 	rfd, _ := strconv.Atoi(strings.Fields(string(buf[:n]))[0])
-	me.Kernel("fd %d -> %s, %s: the receiver's read moved this process's offset", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
+	me.Kernel("fd %d -> %s, %s", fd, fileLink(os.Getpid(), fd), fdPos(os.Getpid(), fd))
+	me.Printf("the receiver's read moved this process's offset")
 	me.Kernel("/proc/%d/fd/%d -> %s, %s", rc.Process.Pid, rfd, fileLink(rc.Process.Pid, rfd), fdPos(rc.Process.Pid, rfd))
 	me.Printf("two descriptors in two processes, one open file description (one offset)")
 	c.Close()
@@ -97,8 +99,9 @@ func receiver(args []string) {
 	}
 	fd := fds[0]
 	me.Printf("recvmsg: SCM_RIGHTS: the kernel installed fd %d in this process", fd)
-	me.GoNote("ReadMsgUnix passes MSG_CMSG_CLOEXEC (net/unixsock_readmsg_cmsg_cloexec.go): " +
-		"the new descriptor is close-on-exec; C gets that only by asking")
+	me.GoNote("ReadMsgUnix passes MSG_CMSG_CLOEXEC")
+	me.GoNote("(net/unixsock_readmsg_cmsg_cloexec.go):")
+	me.GoNote("the new descriptor is close-on-exec; C gets that only by asking")
 	b := make([]byte, 6)
 	n, err := unix.Read(fd, b)
 	if err != nil {

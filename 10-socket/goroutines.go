@@ -190,7 +190,7 @@ func (s *chatServer) serve(c *net.UnixConn) {
 				why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", cred.Uid, os.Getuid())
 				s.turn.Lock()
 				if !s.done.Load() {
-					s.me.Warnf("client pid %d uid %d gid %d: %s", cred.Pid, cred.Uid, cred.Gid, why)
+					s.me.Warnf("client %d: %s", cred.Pid, why)
 				}
 				s.turn.Unlock()
 				s.send(c, nil, why)
@@ -216,10 +216,9 @@ func (s *chatServer) answer(pid int32, text string, reply func(string), bye func
 	if s.done.Load() {
 		return
 	}
-	// printf("client %d# %s\n", pid, buf);
+	s.setBye(bye) // before the line is seen: a "quit" typed after it says goodbye
 	s.me.Printf("client %d# %s", pid, text)
 	prompt()
-	s.setBye(bye)
 	line := <-s.lines // end may end the process meanwhile
 	s.setBye(nil)
 	s.me.Printf("answering %q", line)
@@ -310,7 +309,8 @@ func (s *chatServer) datagrams(c *net.UnixConn) {
 		case n == 0 && int(cred.Uid) == os.Getuid() && flags&unix.MSG_TRUNC == 0:
 			// A client asks who this server is: the kernel puts this
 			// process's credentials on the answer (SCM_CREDENTIALS).
-			s.me.Printf("client %d: an empty datagram: answering with one, which carries this server's credentials", cred.Pid)
+			s.me.Printf("client %d: an empty datagram: the client asks who this server is", cred.Pid)
+			s.me.Printf("answering with one: the kernel puts this server's credentials on it")
 			reply("")
 		case int(cred.Uid) != os.Getuid():
 			why := fmt.Sprintf("refused: uid %d is not the server's uid %d (SCM_CREDENTIALS)", cred.Uid, os.Getuid())

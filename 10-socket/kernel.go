@@ -132,7 +132,7 @@ func rowsWithPath(path string) []string {
 }
 
 // row is the kernel's view of the socket behind fd, as one line:
-// "fd 3 -> socket:[123] /proc/net/unix: STREAM LISTENING path=/tmp/x/sock".
+// "fd 3 -> socket:[123] STREAM LISTENING /tmp/x/sock", from /proc/net/unix.
 func row(fd int) string {
 	ino := inodeOf(fd)
 	if ino == "" {
@@ -145,15 +145,15 @@ func row(fd int) string {
 func rowOf(ino string) string {
 	r, ok := procNetUnix(ino)
 	if !ok {
-		return "/proc/net/unix: no row: the socket is gone"
+		return "no row in /proc/net/unix: the socket is gone"
 	}
 	st := r.state
 	if r.listening {
 		st = "LISTENING"
 	}
-	s := fmt.Sprintf("/proc/net/unix: %s %s", r.typ, st)
+	s := fmt.Sprintf("%s %s", r.typ, st)
 	if r.path != "" {
-		s += " path=" + r.path
+		s += " " + r.path
 	} else {
 		s += " (no address)"
 	}

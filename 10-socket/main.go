@@ -13,8 +13,8 @@
 // Usage:
 //
 //	go run ./10-socket                                          the demo
-//	go run ./10-socket server [-type T] [-path P | -abstract N]   in one terminal
-//	go run ./10-socket client [-type T] (-path P | -abstract N)   in another
+//	go run ./10-socket server [-type T] [-path P | -abstract N] [-goroutines]
+//	go run ./10-socket client [-type T] (-path P | -abstract N)
 //
 // The server prints the exact client command. Both read lines from
 // standard input: the client sends each line and prints the reply, the
@@ -23,7 +23,9 @@
 // nothing left behind. T is stream (default), seqpacket or dgram.
 //
 // Files: socketpair.go, server.go and client.go are the ports of
-// c/socketpair.c, c/server.c and c/client.c; chat.go, stale.go,
+// c/socketpair.c, c/server.c and c/client.c (chatproto.go holds what the
+// last two share); goroutines.go is the server the Go way, a goroutine
+// per client (server -goroutines); chat.go, stale.go,
 // sunpath.go, abstract.go, boundaries.go, peercred.go, fdpass.go and
 // unlink.go are the demo's steps, named for what they show; kernel.go
 // reads /proc/net/unix; roles.go starts and ends the demo's children.
@@ -41,6 +43,7 @@ import (
 )
 
 const usage = `usage: 10-socket [server|client [-type stream|seqpacket|dgram] [-path PATH | -abstract NAME]]
+       10-socket server -goroutines [...]
 
   (no arguments)  the demo: socketpair, a server and a client on a path, the
                   errors and the stale socket file, sun_path's 108 bytes, the
@@ -60,6 +63,8 @@ const usage = `usage: 10-socket [server|client [-type stream|seqpacket|dgram] [-
   -path PATH      the socket file, 1 to 107 bytes
   -abstract NAME  a name in Linux's abstract namespace (no file), shown as @NAME,
                   1 to 107 bytes
+  -goroutines     (server) a goroutine per client (goroutines.go) instead of the
+                  C's ppoll loop (server.go)
 `
 
 func main() {
@@ -89,19 +94,19 @@ func main() {
 	say.Step(1, "socketpair(): one socket pair, both ways, between a parent and its child (socketpair.c)")
 	socketPair(me)
 
-	say.Step(2, "a stream server on a path: socket, bind, listen, accept; the client connects (server.c, client.c)")
+	say.Step(2, "a stream server on a path: socket, bind, listen, accept; a client connects")
 	chat(me, d)
 
-	say.Step(3, "connect() without a server: ENOENT, ECONNREFUSED; kill -9 leaves a stale socket file: EADDRINUSE")
+	say.Step(3, "connect(): ENOENT, ECONNREFUSED; kill -9 leaves a stale socket file: EADDRINUSE")
 	stale(me, d)
 
-	say.Step(4, "sun_path holds 108 bytes: what Go, x/sys/unix, the kernel and strncpy do with a longer path")
+	say.Step(4, "sun_path holds 108 bytes: what Go, the kernel and strncpy do with a longer path")
 	sunPath(me, d)
 
 	say.Step(5, "the abstract namespace: @name, no file, gone with the last descriptor")
 	abstract(me)
 
-	say.Step(6, "message boundaries: SOCK_STREAM merges writes, SOCK_DGRAM and SOCK_SEQPACKET keep them; MSG_TRUNC")
+	say.Step(6, "message boundaries: STREAM merges writes, DGRAM and SEQPACKET keep them; MSG_TRUNC")
 	boundaries(me)
 
 	say.Step(7, "SO_PEERCRED: the kernel says who connected; the server refuses another user")

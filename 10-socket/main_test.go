@@ -42,22 +42,22 @@ func TestDemo(t *testing.T) {
 	res := exampletest.RunOK(t, exampletest.Opts{})
 	exampletest.Contains(t, res.Out,
 		`parent `, `read 4 bytes: "pong"`,
-		"STREAM LISTENING path=", "srwx",
+		"STREAM LISTENING ", "srwx",
 		"server# hi, client", `"quit": closing the socket`,
-		"failed: ENOENT", "failed: ECONNREFUSED",
-		"was killed by signal 9 (SIGKILL)", "pidfd_send_signal(pidfd of ", ", SIGKILL), as kill -9", "connect: ECONNREFUSED: a stale socket file",
+		"ENOENT (no such file or directory): no server made it", "ECONNREFUSED (connection refused): a socket file",
+		"was killed by signal 9 (SIGKILL)", "pidfd_send_signal(pidfd of ", ", SIGKILL) (kill -9)", "connect: ECONNREFUSED: a stale socket file",
 		"net.Listen: listen unix PATH: bind: invalid argument", "unix.Bind: EINVAL",
 		`["onetwothree"]`, `["one" "two" "three"]`, "msg_flags MSG_TRUNC",
-		`recvmsg(flags MSG_TRUNC) = 12`,
+		`recvmsg(flags MSG_TRUNC), 12 into 5 = 12`,
 		`read(`, `"a line"`,
-		"net.ListenUnix, ln.Close(): lstat(",
+		"net.ListenUnix, ln.Close():",
 	)
 	if os.Getuid() == 0 {
 		exampletest.Contains(t, res.Out, "refused: uid 65534 is not the server's uid 0 (SO_PEERCRED)", "exited with status 1")
 	}
 	// SCM_RIGHTS: the receiver's read moved the sender's offset: one open
 	// file description.
-	exampletest.Contains(t, res.Out, "offset 0\n", "offset 6: the receiver's read moved this process's offset")
+	exampletest.Contains(t, res.Out, "offset 0\n", "offset 6\n", "the receiver's read moved this process's offset")
 	exampletest.Golden(t, "demo", res, rules...)
 }
 

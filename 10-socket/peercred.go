@@ -45,11 +45,11 @@ func peerCreds(me *say.Speaker) {
 	// 0700 directory would have stopped uid 65534 with EACCES at connect.
 	cl := child.Command("as-nobody", "-abstract", name)
 	cl.Stdin = strings.NewReader("let me in\n")
-	me.Printf("starting a client that drops to uid %d gid %d (setgid, setuid) before it connects", nobody, nobody)
+	me.Printf("starting a client that becomes uid %d gid %d (setgid, setuid), then connects", nobody, nobody)
 	start(me, cl)
 	_ = cl.Wait() // the status is what we report
-	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
-	signal(me, srv, syscall.SIGTERM, ": the server has nothing to unlink on an abstract name")
+	me.Printf("waitpid (Go: waitid): child %d (client) %s", cl.Process.Pid, child.Describe(cl.ProcessState))
+	signal(me, srv, syscall.SIGTERM, ": nothing to unlink on an abstract name")
 	reap(me, srv, syscall.SIGTERM)
 }
 

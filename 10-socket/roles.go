@@ -104,7 +104,7 @@ func reap(me *say.Speaker, c *child.Cmd, sent ...syscall.Signal) {
 	if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && (len(sent) == 0 || ws.Signal() != sent[0]) {
 		lost(me, c, fmt.Errorf("child %s ended early", c.Role))
 	}
-	me.Printf("waitpid (Go: Cmd.Wait, waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
+	me.Printf("waitpid (Go: waitid): child %d (%s) %s", c.Process.Pid, c.Role, child.Describe(c.ProcessState))
 }
 
 // signal sends sig to c and first says, with why, the call it makes:

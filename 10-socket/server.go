@@ -31,17 +31,16 @@ const maxClients = 16
 
 // pollServer holds what server.c keeps in its globals and in main.
 type pollServer struct {
-	me       *say.Speaker
-	ty, fd   int
-	path     string          // the path, or "@name"
-	dir      *dir            // the private directory, if it made one
-	sock     *cleanup.Handle // the socket file: removed whatever ends the server
-	cl       []*pollClient
-	in       []byte        // standard input read so far, one line ahead
-	eof      bool          // standard input has ended
-	waiting  int           // the client whose answer is due, or -1
-	from     unix.Sockaddr // the datagram client whose answer is due, or nil
-	fromName string
+	me      *say.Speaker
+	ty, fd  int
+	path    string          // the path, or "@name"
+	dir     *dir            // the private directory, if it made one
+	sock    *cleanup.Handle // the socket file: removed whatever ends the server
+	cl      []*pollClient
+	in      []byte        // standard input read so far, one line ahead
+	eof     bool          // standard input has ended
+	waiting int           // the client whose answer is due, or -1
+	from    unix.Sockaddr // the datagram client whose answer is due, or nil
 }
 
 // pollClient is server.c's struct client.
@@ -215,7 +214,8 @@ func (s *pollServer) listenOn() error {
 	// close(probe);
 	unix.Close(probe)
 	// printf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: a stale socket file; removing it\n", path);
-	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: a stale socket file", s.path)
+	s.me.Warnf("bind(%s): EADDRINUSE", s.path)
+	s.me.Warnf("connect: ECONNREFUSED: a stale socket file")
 	s.me.Warnf("nobody listens: its server was killed (kill -9) or crashed; removing it")
 	// if (unlink(path) < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0) {
 	err = unix.Unlink(s.path)
@@ -495,7 +495,7 @@ func (s *pollServer) heard(i int, c *pollClient) {
 		// n = snprintf(msg, sizeof msg, "refused: uid %d is not the server's uid %d (SO_PEERCRED)", (int)c->uid, (int)getuid());
 		msg := fmt.Sprintf("refused: uid %d is not the server's uid %d (SO_PEERCRED)", c.uid, os.Getuid())
 		// printf("client pid %d uid %d: %s\n", (int)c->pid, (int)c->uid, msg);
-		s.me.Warnf("client pid %d uid %d: %s", c.pid, c.uid, msg)
+		s.me.Warnf("client %d: %s", c.pid, msg)
 		if s.ty == unix.SOCK_STREAM {
 			msg += "\n"
 		}

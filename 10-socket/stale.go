@@ -48,8 +48,8 @@ func (s *chatServer) staleOrLive(name string) (endpoint, error) {
 	// A second server starting at this very moment could pass the same
 	// test; one that binds between our connect and our unlink would lose
 	// its file. A lock file (flock) beside the socket closes that window.
-	s.me.Warnf("bind(%s): EADDRINUSE; connect: ECONNREFUSED: a stale socket file:\n"+
-		"nobody listens, its server was killed (kill -9) or crashed; removing it", name)
+	s.me.Warnf("bind(%s): EADDRINUSE", name)
+	s.me.Warnf("connect: ECONNREFUSED: a stale socket file: nobody listens; removing it")
 	if err := os.Remove(name); err != nil {
 		return nil, syserr.Wrap("unlink", err, nil)
 	}
@@ -65,12 +65,24 @@ func userName(uid uint32) string {
 	return u.Username
 }
 
+// failed prints a failed call on two lines: the call, then its errno and
+// what it means here.
+func failed(me *say.Speaker, err error) {
+	var e *syserr.Error
+	if !errors.As(err, &e) || e.Errno == 0 {
+		me.Warnf("%v", err)
+		return
+	}
+	me.Warnf("%s = -1", e.Call)
+	me.Warnf("  %s (%s): %s", syserr.Name(e.Errno), e.Errno.Error(), e.Meaning)
+}
+
 // probe connects to name and hangs up: nil if something accepts there.
 func probe(ty int, name string) error {
 	c, err := net.DialUnix(network(ty), nil, unixAddr(ty, name))
 	if err != nil {
 		m := syserr.Meanings{
-			unix.ENOENT:       "no such file: no server made it",
+			unix.ENOENT:       "no server made it",
 			unix.ECONNREFUSED: "a socket file, but nobody listens on it",
 			unix.EPROTOTYPE:   "a socket of another type listens there",
 		}
@@ -87,8 +99,8 @@ func probe(ty int, name string) error {
 // with kill -9, the file it leaves, and how the next server tells a stale
 // file from a live one.
 func stale(me *say.Speaker, d *dir) {
-	missing := d.join("nobody-made-this.sock")
-	me.Warnf("%v", probe(unix.SOCK_STREAM, missing))
+	missing := d.join("none.sock")
+	failed(me, probe(unix.SOCK_STREAM, missing))
 
 	// A socket file with no listener: bind() without listen(), then close().
 	bound := d.join("bound.sock")
@@ -101,9 +113,10 @@ func stale(me *say.Speaker, d *dir) {
 		return syserr.Wrap("socket+bind", err, nil)
 	}, func() error { return os.Remove(bound) })
 	me.Printf("socket(), bind(%s), no listen()", bound)
-	me.Warnf("%v", probe(unix.SOCK_STREAM, bound))
+	failed(me, probe(unix.SOCK_STREAM, bound))
 	unix.Close(fd)
-	me.Printf("close(fd): %s: the file outlives the socket", fileMode(bound))
+	me.Printf("close(fd): the file outlives the socket")
+	me.Kernel("%s", fileMode(bound))
 	_ = h.Release() // the directory goes at the end anyway
 
 	// kill -9 of a server: nothing runs, nothing unlinks.
@@ -115,12 +128,14 @@ func stale(me *say.Speaker, d *dir) {
 	defer done()
 	srv.Stdin = in
 	start(me, srv)
-	signal(me, srv, syscall.SIGKILL, ", as kill -9: no handler runs, nobody unlinks the file")
+	signal(me, srv, syscall.SIGKILL, " (kill -9): no handler runs")
 	reap(me, srv, syscall.SIGKILL)
-	me.Kernel("%s; /proc/net/unix rows with that path: %d: a stale file", fileMode(path), len(rowsWithPath(path)))
+	me.Kernel("%s", fileMode(path))
+	me.Kernel("/proc/net/unix rows with that path: %d: a stale file", len(rowsWithPath(path)))
 	_, err := net.ListenUnix("unix", unixAddr(unix.SOCK_STREAM, path))
-	me.Warnf("net.ListenUnix(%s): %s: bind() fails on any existing file", path, syserr.Name(syserr.Errno(err)))
-	me.Printf("starting a new server on the same path: it connects first to see whether the file is live")
+	me.Warnf("net.ListenUnix(%s): %s", path, syserr.Name(syserr.Errno(err)))
+	me.Printf("bind() fails on any existing file")
+	me.Printf("a new server on the same path connects first: is the file live?")
 	srv = child.Command("server", "-path", path)
 	srv.Cleans = true
 	srv.Stderr = os.Stdout // its cleanup report, in order with the rest
@@ -129,9 +144,10 @@ func stale(me *say.Speaker, d *dir) {
 	if err := probe(unix.SOCK_STREAM, path); err != nil {
 		me.Fatal(err)
 	}
-	me.Printf("connect(%s) succeeds now: a live server. The tutorials' unlink() before bind()\n"+
-		"would delete its file, and no new client could reach it while it runs", path)
-	signal(me, srv, syscall.SIGTERM, ", as kill: its handler removes its socket file")
+	me.Printf("connect(%s) succeeds now: a live server.", path)
+	me.Printf("The tutorials' unlink() before bind() would delete its file,")
+	me.Printf("and no new client could reach it while it runs")
+	signal(me, srv, syscall.SIGTERM, " (kill): its handler unlinks the file")
 	reap(me, srv, syscall.SIGTERM)
 	me.Kernel("%s", fileMode(path))
 }

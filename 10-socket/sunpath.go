@@ -21,11 +21,13 @@ import (
 func sunPath(me *say.Speaker, d *dir) {
 	size := len(unix.RawSockaddrUnix{}.Path)
 	long := d.join(strings.Repeat("x", size-len(d.path)-1)) // exactly 108 bytes
-	me.Printf("struct sockaddr_un { sa_family_t sun_family; char sun_path[%d]; }; a path of %d bytes:", size, len(long))
+	me.Printf("struct sockaddr_un { sa_family_t sun_family; char sun_path[%d]; }", size)
+	me.Printf("a path of %d bytes:", len(long))
 	_, err := net.Listen("unix", long)
 	me.Warnf("net.Listen: %v", strings.Replace(err.Error(), long, "PATH", 1))
-	me.GoNote("no bind(2) ran (strace shows socket() then close()): package syscall refuses " +
-		"a path of len(sun_path) bytes or more before the call, and net names it bind")
+	me.GoNote("no bind(2) ran (strace shows socket() then close()):")
+	me.GoNote("package syscall refuses a path of len(sun_path) bytes or more before the")
+	me.GoNote("call, and net names it bind")
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		me.Fatal(syserr.Wrap("socket", err, nil))
@@ -41,7 +43,8 @@ func sunPath(me *say.Speaker, d *dir) {
 	}
 	h := made(me, "socket file "+long, func() error { err = rawBind(fd, &sa, unsafe.Sizeof(sa)); return nil },
 		func() error { os.Remove(long); return nil })
-	me.Printf("raw bind(fd, {AF_UNIX, %d bytes, no NUL}, addrlen %d) = %s; %s", size, unsafe.Sizeof(sa), errOrZero(err), fileMode(long))
+	me.Printf("raw bind(fd, {AF_UNIX, %d bytes, no NUL}, addrlen %d) = %s", size, unsafe.Sizeof(sa), errOrZero(err))
+	me.Kernel("%s", fileMode(long))
 	me.Printf("the kernel accepts a full sun_path without its NUL; only Go's wrappers refuse it")
 	_ = h.Release() // as above
 
@@ -60,9 +63,11 @@ func sunPath(me *say.Speaker, d *dir) {
 	cut := longer[:size-1]
 	h = made(me, "socket file "+cut, func() error { err = rawBind(fd2, &sa, unsafe.Sizeof(sa)); return nil },
 		func() error { os.Remove(cut); return nil })
-	me.Warnf("strncpy(sun_path, a %d-byte path, %d) then bind() = %s: it made %s, %d bytes,\n"+
-		"not the path asked for (%s); check strlen(path) < sizeof sun_path first",
-		len(longer), size-1, errOrZero(err), strings.TrimPrefix(cut, d.path+"/")[:8]+"...", len(cut), fileMode(longer))
+	me.Warnf("strncpy(sun_path, a %d-byte path, %d), bind() = %s: it made %s, %d bytes,",
+		len(longer), size-1, errOrZero(err), strings.TrimPrefix(cut, d.path+"/")[:8]+"...", len(cut))
+	me.Warnf("not the path asked for:")
+	me.Kernel("%s", fileMode(longer))
+	me.Printf("check strlen(path) < sizeof sun_path first")
 	_ = h.Release() // as above
 }
 

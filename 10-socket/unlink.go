@@ -33,7 +33,8 @@ func unlinkOnClose(me *say.Speaker, d *dir) {
 		unix.Close(fd)
 		return syserr.Wrap("socket+bind+listen", err, nil)
 	}, func() error { return os.Remove(cPath) })
-	me.Printf("unix.Socket, unix.Bind, unix.Listen(5), unix.Close: %s", fileMode(cPath))
+	me.Printf("unix.Socket, unix.Bind, unix.Listen(5), unix.Close:")
+	me.Kernel("%s", fileMode(cPath))
 	_ = h.Release() // the directory goes at the end anyway
 	me.Printf("unlink(%s): what a C server must do itself", cPath)
 
@@ -50,7 +51,8 @@ func unlinkOnClose(me *say.Speaker, d *dir) {
 			call = "ln.SetUnlinkOnClose(false); ln.Close()"
 		}
 		ln.Close()
-		me.Printf("net.ListenUnix, %s: %s", call, fileMode(path))
+		me.Printf("net.ListenUnix, %s:", call)
+		me.Kernel("%s", fileMode(path))
 		_ = h.Release() // as above
 	}
 	gPath := d.join("dgram.sock")
@@ -60,9 +62,10 @@ func unlinkOnClose(me *say.Speaker, d *dir) {
 		return err
 	}, func() error { return os.Remove(gPath) })
 	g.Close()
-	me.Printf("net.ListenUnixgram, Close(): %s: a UnixConn never unlinks", fileMode(gPath))
+	me.Printf("net.ListenUnixgram, Close(): a UnixConn never unlinks")
+	me.Kernel("%s", fileMode(gPath))
 	_ = h.Release() // as above
-	me.GoNote("Close unlinks, then closes, with no check that the file is still this " +
-		"socket's: if another program replaced it in between, Go removes that one " +
-		"(the comment in net/unixsock_posix.go says so). A private directory avoids it.")
+	me.GoNote("Close unlinks, then closes, never checking that the file is still its own:")
+	me.GoNote("if another program replaced it in between, Go removes that one (so says")
+	me.GoNote("the comment in net/unixsock_posix.go). A private directory avoids it.")
 }

@@ -246,10 +246,10 @@ func ring(me *say.Speaker, n uint32) {
 	if err := r.consume(n); err != nil {
 		me.Fatal(err)
 	}
+	// if (waitpid(pid, &status, 0) < 0) { /* first, so the producer's line comes before ours */
+	c.Reap(me)
 	// printf("consumer %d: received %u messages in order; futex: %ld waits, %ld wakes\n", (int)getpid(), n, waits, wakes);
 	me.Printf("received %d messages in order; futex: %d waits, %d wakes", n, r.waits, r.wakes)
-	// if (waitpid(pid, &status, 0) < 0) {
-	c.Reap(me)
 	me.Printf("%d messages, and the kernel was called only when a side had to sleep", n)
 	me.Printf("(a semaphore pair per message, as 08's producer-consumer, calls it twice per message)")
 	if err := unix.Munmap(mem); err != nil {

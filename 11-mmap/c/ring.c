@@ -173,10 +173,10 @@ int main(int argc, char *argv[])
 		exit(0);
 	}
 	bad = consume(r, n);
-	printf("consumer %d: received %u messages in order; futex: %ld waits, %ld wakes\n", (int)getpid(), n, waits, wakes);
-	if (waitpid(pid, &status, 0) < 0) {
+	if (waitpid(pid, &status, 0) < 0) { /* first, so the producer's line comes before ours */
 		perror("waitpid");
 		return 1;
 	}
+	printf("consumer %d: received %u messages in order; futex: %ld waits, %ld wakes\n", (int)getpid(), n, waits, wakes);
 	return bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }

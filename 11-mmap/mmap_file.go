@@ -24,6 +24,7 @@ import (
 // fileCmd is "11-mmap file FILE [TEXT]", the command line of mmap_file.c.
 func fileCmd(args []string) {
 	// if (argc < 2 || argc > 3 || argv[1][0] == '\0' || (argc == 3 && argv[2][0] == '\0')) {
+	//	fprintf(stderr, "usage: mmap_file FILE [TEXT]\n");
 	if len(args) < 1 || len(args) > 2 || args[0] == "" || (len(args) == 2 && args[1] == "") {
 		cmdline.Usage(usage, "file needs FILE and, to write, a TEXT that is not empty")
 	}
@@ -44,15 +45,15 @@ func mmapFile(me *say.Speaker, path, text string) {
 
 	// fd = open(argv[1], O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	// if (fd < 0) { perror("open"); return 1; }
 	if err != nil {
-		// perror("open");
 		me.Fatal(syserr.Wrap("open(O_RDWR|O_CREAT|O_NOFOLLOW)", err, syserr.Meanings{
 			unix.ELOOP:  "the path is a symbolic link: refused (O_NOFOLLOW)",
 			unix.EACCES: "no permission to open or create it",
 		}))
 	}
 	var st unix.Stat_t
-	// if (fstat(fd, &st) < 0) {
+	// if (fstat(fd, &st) < 0) { perror("fstat"); return 1; }
 	if err := unix.Fstat(fd, &st); err != nil {
 		me.Fatal(syserr.Wrap("fstat", err, nil))
 	}
@@ -61,7 +62,7 @@ func mmapFile(me *say.Speaker, path, text string) {
 		// fprintf(stderr, "mmap_file: %s: not a regular file of this user that only this user may write: refusing it\n", argv[1]);
 		me.Fatal(refusal(path, st))
 	}
-	// if (st.st_size < page && ftruncate(fd, page) < 0) {
+	// if (st.st_size < page && ftruncate(fd, page) < 0) { perror("ftruncate"); return 1; }
 	if st.Size < int64(page) {
 		if err := unix.Ftruncate(fd, int64(page)); err != nil {
 			me.Fatal(syserr.Wrap("ftruncate", err, nil))
@@ -69,6 +70,7 @@ func mmapFile(me *say.Speaker, path, text string) {
 	}
 	// p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	p, err := unix.Mmap(fd, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	// if (p == MAP_FAILED) { perror("mmap"); return 1; }
 	if err != nil {
 		me.Fatal(syserr.Wrap("mmap(MAP_SHARED)", err, nil))
 	}
@@ -89,6 +91,7 @@ func mmapFile(me *say.Speaker, path, text string) {
 		}
 		copy(p, text[:n])
 		// if (msync(p, page, MS_SYNC) < 0) { /* to the disk: the page cache is shared already */
+		//	perror("msync");
 		if err := unix.Msync(p, unix.MS_SYNC); err != nil {
 			me.Fatal(syserr.Wrap("msync(MS_SYNC)", err, nil))
 		}
@@ -98,7 +101,7 @@ func mmapFile(me *say.Speaker, path, text string) {
 		// printf("mmap_file %d: read \"%.*s\" from the mapping\n", (int)getpid(), (int)strnlen(p, page), p);
 		me.Printf("read %q from the mapping", cString(p))
 	}
-	// if (munmap(p, page) < 0) {
+	// if (munmap(p, page) < 0) { perror("munmap"); return 1; }
 	if err := unix.Munmap(p); err != nil {
 		me.Fatal(syserr.Wrap("munmap", err, nil))
 	}

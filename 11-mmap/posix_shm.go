@@ -26,7 +26,10 @@ const shmSize = 4096
 
 // shmCmd is "11-mmap shm /NAME [TEXT]", the command line of posix_shm.c.
 func shmCmd(args []string) {
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: say writes each line with one write(2), unbuffered.
 	// if (argc < 2 || argc > 3 || argv[1][0] != '/' || argv[1][1] == '\0' || strchr(argv[1] + 1, '/')) {
+	//	fprintf(stderr, "usage: posix_shm /NAME [TEXT]\n");
 	if len(args) < 1 || len(args) > 2 || !validShmName(args[0]) || (len(args) == 2 && args[1] == "") {
 		cmdline.Usage(usage, "shm needs /NAME (one slash, at the start) and, to create, a TEXT that is not empty")
 	}
@@ -72,7 +75,7 @@ func posixShmMain(me *say.Speaker, name, text string) *cleanup.Handle {
 				unix.ENOENT: "no /dev/shm: POSIX shared memory needs that tmpfs mounted",
 			}))
 		}
-		// if (ftruncate(fd, SIZE) < 0) {
+		// if (ftruncate(fd, SIZE) < 0) { perror("ftruncate"); return 1; }
 		if err := unix.Ftruncate(fd, shmSize); err != nil {
 			me.Fatal(syserr.Wrap("ftruncate", err, nil))
 		}
@@ -86,7 +89,7 @@ func posixShmMain(me *say.Speaker, name, text string) *cleanup.Handle {
 			}))
 		}
 		var st unix.Stat_t
-		// if (fstat(fd, &st) < 0) {
+		// if (fstat(fd, &st) < 0) { perror("fstat"); return 1; }
 		if err := unix.Fstat(fd, &st); err != nil {
 			me.Fatal(syserr.Wrap("fstat", err, nil))
 		}
@@ -99,6 +102,7 @@ func posixShmMain(me *say.Speaker, name, text string) *cleanup.Handle {
 	}
 	// p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	p, err := unix.Mmap(fd, 0, shmSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	// if (p == MAP_FAILED) { perror("mmap"); return 1; }
 	if err != nil {
 		me.Fatal(syserr.Wrap("mmap(MAP_SHARED)", err, nil))
 	}
@@ -119,14 +123,14 @@ func posixShmMain(me *say.Speaker, name, text string) *cleanup.Handle {
 	} else {
 		// printf("posix_shm %d: shm_open(\"%s\"), read \"%.*s\"\n", (int)getpid(), argv[1], (int)strnlen(p, SIZE), p);
 		me.Printf("shm_open(%q), read %q", name, cString(p))
-		// if (shm_unlink(argv[1]) < 0) {
+		// if (shm_unlink(argv[1]) < 0) { perror("shm_unlink"); return 1; }
 		if err := unix.Unlink(shmPath(name)); err != nil {
 			me.Fatal(syserr.Wrap("shm_unlink", err, nil))
 		}
 		// printf("posix_shm %d: shm_unlink(\"%s\"): the name is gone\n", (int)getpid(), argv[1]);
 		me.Printf("shm_unlink(%q): the name is gone", name)
 	}
-	// if (munmap(p, SIZE) < 0) {
+	// if (munmap(p, SIZE) < 0) { perror("munmap"); return 1; }
 	if err := unix.Munmap(p); err != nil {
 		me.Fatal(syserr.Wrap("munmap", err, nil))
 	}

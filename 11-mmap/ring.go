@@ -70,6 +70,7 @@ func (r *ringMap) futexWait(word *uint32, seen uint32) {
 	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWait, uintptr(seen), 0, 0, 0)
 	if e != 0 && e != unix.EAGAIN && e != unix.EINTR {
 		// perror("futex(FUTEX_WAIT)");
+		// exit(1);
 		r.me.Fatal(syserr.Wrap("futex(FUTEX_WAIT)", e, nil))
 	}
 }
@@ -82,6 +83,7 @@ func (r *ringMap) futexWake(word *uint32) {
 	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWake, 1, 0, 0, 0)
 	if e != 0 {
 		// perror("futex(FUTEX_WAKE)");
+		// exit(1);
 		r.me.Fatal(syserr.Wrap("futex(FUTEX_WAKE)", e, nil))
 	}
 }
@@ -174,12 +176,16 @@ func (r *ringMap) consume(n uint32) error {
 // ringCmd is "11-mmap ring produce|consume N": one side of ring.c on the
 // ring mapped from fd 3.
 func ringCmd(args []string) {
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: say writes each line with one write(2), unbuffered.
 	// if (argc == 3 && (strcmp(argv[1], "produce") == 0 || strcmp(argv[1], "consume") == 0)) {
 	if len(args) != 2 || (args[0] != "produce" && args[0] != "consume") {
 		cmdline.Usage(usage, "ring needs produce or consume, and N")
 	}
 	// n = strtoul(argv[2], NULL, 10);
 	n, err := strconv.ParseUint(args[1], 10, 32)
+	// if (argc > 2 || (argc == 2 && (n = strtoul(argv[1], NULL, 10)) == 0)) {
+	//	fprintf(stderr, "usage: ring [N] | ring produce|consume N (the ring on fd 3)\n");
 	if err != nil || n == 0 {
 		cmdline.Usage(usage, "N must be a number of messages from 1 to %d, not %q", uint32(1<<32-1), args[1])
 	}
@@ -239,6 +245,7 @@ func ring(me *say.Speaker, n uint32) {
 	f := os.NewFile(uintptr(fd), "memfd:ring")
 	c := child.Command("producer", strconv.Itoa(int(n)))
 	c.ExtraFiles = []*os.File{f}
+	// if (pid < 0) { perror("fork"); return 1; }
 	c.StartOrFail(me)
 	f.Close()
 	// bad = consume(r, n);
@@ -247,9 +254,12 @@ func ring(me *say.Speaker, n uint32) {
 		me.Fatal(err)
 	}
 	// if (waitpid(pid, &status, 0) < 0) { /* first, so the producer's line comes before ours */
+	//	perror("waitpid");
 	c.Reap(me)
 	// printf("consumer %d: received %u messages in order; futex: %ld waits, %ld wakes\n", (int)getpid(), n, waits, wakes);
 	me.Printf("received %d messages in order; futex: %d waits, %d wakes", n, r.waits, r.wakes)
+	// return bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	// not ported: c.Reap said how the producer ended; a failed side ended the program already.
 	me.Printf("%d messages, and the kernel was called only when a side had to sleep", n)
 	me.Printf("(a semaphore pair per message, as 08's producer-consumer, calls it twice per message)")
 	if err := unix.Munmap(mem); err != nil {
@@ -262,5 +272,6 @@ func producerCmd(args []string) {
 	cleanup.Catch("producer")
 	n, _ := strconv.ParseUint(args[0], 10, 32)
 	ringSide(say.New("producer"), "produce", uint32(n))
+	// exit(0);
 	cleanup.Exit(0)
 }

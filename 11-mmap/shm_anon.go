@@ -24,10 +24,13 @@ import (
 
 // shmAnon is main() of shm_anon.c: the parent's side.
 func shmAnon(me *say.Speaker) {
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: say writes each line with one write(2), unbuffered.
 	// count = mmap(NULL, sizeof *count, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	// A child started again from the binary would not have this mapping:
 	// name the memory with a memfd instead, then map it.
 	fd, err := unix.MemfdCreate("shm_anon", unix.MFD_CLOEXEC)
+	// if (count == MAP_FAILED) { perror("mmap"); return 1; }
 	if err != nil {
 		me.Fatal(syserr.Wrap("memfd_create", err, nil))
 	}
@@ -51,16 +54,17 @@ func shmAnon(me *say.Speaker) {
 	f := os.NewFile(uintptr(fd), "memfd:shm_anon")
 	c := child.Command("counter")
 	c.ExtraFiles = []*os.File{f}
+	// if (pid < 0) { perror("fork"); return 1; }
 	c.StartOrFail(me)
 	f.Close()
 	me.GoNote("fork would have handed the child this very mapping; a re-executed child starts")
 	me.GoNote("with none, so it maps the memfd it was given: the same pages, at its own address")
 
-	// if (waitpid(pid, &status, 0) < 0) {
+	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
 	c.Reap(me)
 	// printf("parent %d: the count is %d: the child's mapping was mine\n", (int)getpid(), *count);
 	me.Printf("the count is %d: the child's mapping was mine", atomic.LoadUint32(count))
-	// if (munmap(count, sizeof *count) < 0) {
+	// if (munmap(count, sizeof *count) < 0) { perror("munmap"); return 1; }
 	if err := unix.Munmap(mem); err != nil {
 		me.Fatal(syserr.Wrap("munmap", err, nil))
 	}

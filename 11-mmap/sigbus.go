@@ -38,21 +38,28 @@ var faulted struct {
 func sigbusMain(me *say.Speaker, path string) {
 	// long page = sysconf(_SC_PAGESIZE);
 	page := os.Getpagesize()
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: say writes each line with one write(2), unbuffered.
+	// if (argc != 2 || argv[1][0] == '\0') { fprintf(stderr, "usage: sigbus FILE\n"); return 2; }
+	// not ported: the demo passes the path; no command line here.
 	// fd = open(argv[1], O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
+	// if (fd < 0) { perror("open"); return 1; }
 	if err != nil {
 		me.Fatal(syserr.Wrap("open(O_CREAT|O_EXCL)", err, nil))
 	}
 	// if (unlink(argv[1]) < 0) { /* the name goes; the open file stays */
+	//	perror("unlink");
 	if err := unix.Unlink(path); err != nil {
 		me.Fatal(syserr.Wrap("unlink", err, nil))
 	}
-	// if (ftruncate(fd, 2 * page) < 0) {
+	// if (ftruncate(fd, 2 * page) < 0) { perror("ftruncate"); return 1; }
 	if err := unix.Ftruncate(fd, int64(2*page)); err != nil {
 		me.Fatal(syserr.Wrap("ftruncate", err, nil))
 	}
 	// p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	p, err := unix.Mmap(fd, 0, 2*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	// if (p == MAP_FAILED) { perror("mmap"); return 1; }
 	if err != nil {
 		me.Fatal(syserr.Wrap("mmap(MAP_SHARED)", err, nil))
 	}
@@ -61,7 +68,7 @@ func sigbusMain(me *say.Speaker, path string) {
 	p[page] = 'x'
 	// printf("sigbus %d: wrote to the second page of a 2-page file\n", (int)getpid());
 	me.Printf("wrote to the second page of a 2-page file")
-	// if (ftruncate(fd, page) < 0) {
+	// if (ftruncate(fd, page) < 0) { perror("ftruncate"); return 1; }
 	if err := unix.Ftruncate(fd, int64(page)); err != nil {
 		me.Fatal(syserr.Wrap("ftruncate", err, nil))
 	}

@@ -72,8 +72,8 @@ func leftovers(me *say.Speaker) {
 }
 
 // mapsLine is the line of /proc/self/maps for the mapping that starts at
-// addr: its range, permissions (s: shared, p: private), offset, device,
-// inode and what is mapped.
+// addr: its range, permissions (s: shared, p: private) and what is mapped
+// (the offset, device and inode between them are left out).
 func mapsLine(addr uintptr) string {
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
@@ -83,8 +83,8 @@ func mapsLine(addr uintptr) string {
 	want := fmt.Sprintf("%x-", addr)
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), want) {
-			return strings.Join(strings.Fields(sc.Text()), " ")
+		if f := strings.Fields(sc.Text()); strings.HasPrefix(sc.Text(), want) && len(f) >= 5 {
+			return strings.Join(append(f[:2:2], f[5:]...), " ")
 		}
 	}
 	return "(no mapping at " + want + ")"

@@ -28,13 +28,14 @@ func private(me *say.Speaker, dir string) {
 	if err != nil {
 		me.Fatal(syserr.Wrap("mmap(MAP_PRIVATE)", err, nil))
 	}
-	me.Printf("mmap(%d bytes, PROT_READ|PROT_WRITE, MAP_PRIVATE) of the same file: read %q", page, cString(p))
+	me.Printf("mmap(%d bytes, PROT_READ|PROT_WRITE, MAP_PRIVATE) of the same file", page)
+	me.Printf("read %q through the private mapping", cString(p))
 	me.Kernel("/proc/self/maps: %s", mapsLine(addrOf(p)))
 	me.Kernel("smaps: Anonymous %s, Private_Dirty %s: reading maps the file's own page",
 		smapsField(addrOf(p), "Anonymous"), smapsField(addrOf(p), "Private_Dirty"))
 	copy(p, "changed in private\x00")
 	me.Printf("wrote %q into the private mapping", cString(p))
-	me.Kernel("smaps: Anonymous %s, Private_Dirty %s: the write copied the page (copy on write)",
+	me.Kernel("smaps: Anonymous %s, Private_Dirty %s: the write copied the page",
 		smapsField(addrOf(p), "Anonymous"), smapsField(addrOf(p), "Private_Dirty"))
 	buf := make([]byte, 64)
 	n, err := unix.Pread(fd, buf, 0)

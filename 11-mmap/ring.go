@@ -261,7 +261,7 @@ func ring(me *say.Speaker, n uint32) {
 	// return bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 	// not ported: c.Reap said how the producer ended; a failed side ended the program already.
 	me.Printf("%d messages, and the kernel was called only when a side had to sleep", n)
-	me.Printf("(a semaphore pair per message, as 08's producer-consumer, calls it twice per message)")
+	me.Printf("08's producer-consumer calls it twice per message: two semop calls")
 	if err := unix.Munmap(mem); err != nil {
 		me.Fatal(syserr.Wrap("munmap", err, nil))
 	}

@@ -42,7 +42,8 @@ func shmAnon(me *say.Speaker) {
 		me.Fatal(syserr.Wrap("mmap(MAP_SHARED)", err, nil))
 	}
 	me.Printf("memfd_create(\"shm_anon\", MFD_CLOEXEC) = fd %d, ftruncate to 4 bytes, mmap MAP_SHARED", fd)
-	me.Kernel("fd %d -> %s: a file in no directory, freed at its last close and unmap", fd, peek.FDLink(fd))
+	me.Kernel("fd %d -> %s: a file in no directory", fd, peek.FDLink(fd))
+	me.Printf("a memfd is freed at its last close and unmap: nothing to remove")
 	me.Kernel("/proc/self/maps: %s", mapsLine(uintptr(unsafe.Pointer(&mem[0]))))
 	count := (*uint32)(unsafe.Pointer(&mem[0]))
 	// *count = 0;
@@ -57,8 +58,8 @@ func shmAnon(me *say.Speaker) {
 	// if (pid < 0) { perror("fork"); return 1; }
 	c.StartOrFail(me)
 	f.Close()
-	me.GoNote("fork would have handed the child this very mapping; a re-executed child starts")
-	me.GoNote("with none, so it maps the memfd it was given: the same pages, at its own address")
+	me.GoNote("a forked child inherits this very mapping; a re-executed one has none:")
+	me.GoNote("it maps the memfd it was given, the same pages at an address of its own")
 
 	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
 	c.Reap(me)

@@ -92,10 +92,11 @@ func sigbus(me *say.Speaker, dir string) {
 	if len(lines) < 3 {
 		me.Fatal(fmt.Errorf("the child's standard error: %q", stderr.String()))
 	}
-	me.Printf("its standard error begins: %s", lines[0])
-	me.Printf("                            %s", lines[1])
-	me.Printf("                            %s", lines[2])
-	me.GoNote("the runtime catches SIGBUS; a fault in Go code is a fatal error, exit status 2")
+	me.Printf("its standard error begins:")
+	me.Printf("stderr: %s", lines[0])
+	me.Printf("stderr: %s", lines[1])
+	me.Printf("stderr: %s", lines[2])
+	me.GoNote("the runtime catches SIGBUS: a fault in Go code is a fatal error, exit 2")
 	me.GoNote("(SIGABRT with GOTRACEBACK=crash); the C twin is killed by SIGBUS itself")
 
 	old := debug.SetPanicOnFault(true)
@@ -106,11 +107,12 @@ func sigbus(me *say.Speaker, dir string) {
 		if !ok {
 			panic(r)
 		}
-		me.Printf("recovered: %v, at address %#x", r, e.Addr())
+		me.Printf("recovered: %v", r)
+		me.Printf("the fault was at address %#x", e.Addr())
 		unix.Munmap(faulted.p)
 		unix.Close(faulted.fd)
-		me.GoNote("debug.SetPanicOnFault(true) made the fault a panic: for code that maps files")
-		me.GoNote("that others may shrink; the goroutine that faulted must not go on as if it had not")
+		me.GoNote("SetPanicOnFault made the fault a panic: for code that maps files")
+		me.GoNote("others may shrink; the goroutine that faulted must not go on as before")
 	}()
 	me.Printf("with debug.SetPanicOnFault(true), the same in this process:")
 	sigbusMain(me, filepath.Join(dir, "sigbus-parent"))

@@ -48,10 +48,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -338,7 +340,7 @@ func endPending() {
 		msg, _ := failMsg.Load().(string)
 		fmt.Fprint(os.Stderr, msg) //nolint:errcheck // nobody left to tell
 		report("", undoAll())
-		os.Exit(1)
+		exit(1)
 	}
 }
 
@@ -370,8 +372,9 @@ func Fail(print func()) {
 	if print != nil {
 		print()
 	}
+	pause("settled")
 	report("", undoAll())
-	os.Exit(1)
+	exit(1)
 }
 
 // Exit undoes what is still registered and exits with code. Every example
@@ -382,8 +385,131 @@ func Exit(code int) {
 	stopping.Store(true)
 	settle()
 	endPending()
+	pause("settled")
 	report("", undoAll())
+	exit(code)
+}
+
+// pauseAt, set by this package's tests only, stops an ending at a named
+// point ("settled": the catchers are gone; "exiting": everything is
+// removed) so that a test can send a signal exactly there.
+var pauseAt func(point string)
+
+func pause(point string) {
+	if pauseAt != nil {
+		pauseAt(point)
+	}
+}
+
+// exit ends the process with code, unless one of the caught signals
+// arrived at any moment before: then the process dies of that signal. A
+// signal that comes after settle has nobody to read it (the catchers are
+// gone) and would be lost, so the last steps close every gap:
+//
+//  1. signal.Stop on every channel. When Stop returns, a signal the
+//     runtime had already taken is in the channel; one that comes later
+//     is not wanted by anyone, and the runtime's handler ends the
+//     process by it, as in a program that never called Notify.
+//  2. This thread blocks the signals, and the kernel's action for
+//     SIGINT, SIGTERM and SIGHUP becomes SIG_DFL (rt_sigaction): from
+//     now on the kernel kills the process at the moment one is sent,
+//     through another thread, with no Go code in between.
+//  3. A signal another thread took before step 2 and has not handled
+//     yet is given the time to end the process (handlersRun).
+//  4. The channels, then the kernel's pending set (rt_sigpending; this
+//     thread blocks them, so it reports those the kernel has not handed
+//     to any thread yet), are looked at last. What is there is raised.
+//
+// SIGPIPE keeps the runtime's action (a write to another pipe must not
+// kill the program at its very end): only one already in its channel,
+// with standard output or error broken, counts.
+func exit(code int) {
+	pause("exiting")
+	for _, c := range channels {
+		signal.Stop(c)
+	}
+	runtime.LockOSThread() // never unlocked: the mask is this thread's
+	var set unix.Sigset_t
+	for sig := range channels {
+		if sig != unix.SIGPIPE {
+			set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+		}
+	}
+	unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil) // it cannot fail with a valid set
+	for sig := range channels {
+		if sig != unix.SIGPIPE {
+			setDefault(sig)
+		}
+	}
+	handlersRun()
+	caught()
+	if v := pending.Load(); v > 0 {
+		raise(syscall.Signal(v))
+	}
+	var kernel unix.Sigset_t
+	// rt_sigpending(&set, 8): pending and blocked on this thread, or
+	// pending for the whole process.
+	unix.RawSyscall(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&kernel)), 8, 0)
+	for sig := range channels {
+		if sig != unix.SIGPIPE && kernel.Val[(int(sig)-1)/64]&(1<<((uint(sig)-1)%64)) != 0 {
+			raise(sig)
+		}
+	}
 	os.Exit(code)
+}
+
+// handlersRun waits until no other thread of this process can still be
+// about to run the runtime's handler for a signal it took before
+// setDefault: the kernel hands a process-directed signal to one thread
+// (removing it from the pending set) and that thread may be descheduled
+// before its handler runs; exit_group would then kill it with the handler
+// unrun and the signal lost. Such a handler, once it runs, ends the
+// process by the signal (its channel was stopped). A thread seen asleep
+// (state S or D in /proc/self/task/TID/stat) after setDefault has no
+// handler left to run: a handler never sleeps, and a signal taken after
+// setDefault kills at once. Busy goroutines keep a thread running, so the
+// wait is bounded (100 ms), which is only spent when some thread stays
+// runnable.
+func handlersRun() {
+	self := strconv.Itoa(unix.Gettid())
+	seen := map[string]bool{self: true}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return
+		}
+		left := 0
+		for _, task := range tasks {
+			tid := task.Name()
+			if seen[tid] {
+				continue
+			}
+			stat, err := os.ReadFile("/proc/self/task/" + tid + "/stat")
+			// The state follows the command name, which is in
+			// parentheses and may hold spaces: "1234 (name) S ...".
+			i := strings.LastIndexByte(string(stat), ')')
+			if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] != 'R' {
+				seen[tid] = true // asleep, or gone
+				continue
+			}
+			left++
+		}
+		if left == 0 || time.Now().After(deadline) {
+			return
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 200_000}, nil) // interrupted: a shorter pause is fine
+	}
+}
+
+// setDefault is rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no
+// sigaction wrapper. The kernel's struct sigaction on amd64 and arm64 is
+// handler, flags, restorer, mask.
+func setDefault(sig syscall.Signal) {
+	var dfl struct {
+		handler, flags, restorer, mask uint64
+	}
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
 }
 
 // undoAll removes everything, newest first, and returns what it did.
@@ -434,13 +560,7 @@ func raise(sig syscall.Signal) {
 	if !ignored[sig] {
 		runtime.LockOSThread()
 		signal.Reset(sig)
-		// rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no
-		// sigaction wrapper. The kernel's struct sigaction on amd64 and
-		// arm64 is handler, flags, restorer, mask.
-		var dfl struct {
-			handler, flags, restorer, mask uint64
-		}
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		setDefault(sig)
 		var set unix.Sigset_t
 		set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
 		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) //nolint:errcheck // it cannot fail with a valid set

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -60,6 +61,21 @@ func holder(args []string) {
 			s.Printf("more")
 		}
 	case "exit":
+		cleanup.Exit(0)
+	case "late-settled-exit", "late-exiting-exit", "late-settled-fail", "late-exiting-fail":
+		// Stop the ending at one point, say so on stdout and wait until
+		// the test, having sent a signal, closes stdin.
+		parts := strings.Split(args[1], "-")
+		cleanup.PauseAt(func(point string) {
+			if point != parts[1] {
+				return
+			}
+			fmt.Fprintln(os.Stdout, point)
+			io.Copy(io.Discard, os.Stdin) //nolint:errcheck // end of input is the cue
+		})
+		if parts[2] == "fail" {
+			s.Fatal(errors.New("it failed"))
+		}
 		cleanup.Exit(0)
 	case "other-pipe":
 		r, w, err := os.Pipe()
@@ -213,4 +229,73 @@ func TestSIGPIPEFromAnotherPipe(t *testing.T) {
 		t.Errorf("wait status %v, want exit 0 (EPIPE handled, file removed at exit)", ws)
 	}
 	_ = path
+}
+
+// A signal that arrives while the program is already ending (after the
+// catchers are gone, while it removes what it made, just before exit) is
+// still the end of the process: its parent sees "killed by signal", never
+// exit 0 or 1. The holder pauses at each point of its ending, the test
+// sends the signal there, then lets it go on.
+func TestSignalWhileEnding(t *testing.T) {
+	for _, sig := range []syscall.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP} {
+		for _, how := range []string{"late-settled-exit", "late-exiting-exit", "late-settled-fail", "late-exiting-fail"} {
+			for i := 0; i < 3; i++ {
+				sig, how := sig, how // go 1.20: one variable per loop, shared by the parallel subtests
+				t.Run(fmt.Sprintf("%s/%s/%d", unix.SignalName(sig), how, i), func(t *testing.T) {
+					t.Parallel()
+					signalWhileEnding(t, sig, how)
+				})
+			}
+		}
+	}
+}
+
+func signalWhileEnding(t *testing.T, sig syscall.Signal, how string) {
+	path := filepath.Join(t.TempDir(), "obj")
+	c := child.Command("holder", path, how)
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	c.Stdout = nil
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.AfterFunc(time.Minute, func() {
+		t.Errorf("guard: the holder (%s) did not end within a minute; its stderr: %q", how, stderr.String())
+		c.Process.Kill() //nolint:errcheck // it may be gone
+	})
+	defer guard.Stop()
+	br := bufio.NewReader(out)
+	var lines []string
+	point := strings.Split(how, "-")[1]
+	for {
+		line, err := br.ReadString('\n')
+		lines = append(lines, line)
+		if strings.TrimSpace(line) == point {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the holder never said %q: %q", point, lines)
+		}
+	}
+	if err := c.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	in.Close()
+	io.Copy(io.Discard, out) //nolint:errcheck // until the holder is gone
+	c.Wait()                 //nolint:errcheck // the status is checked below
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	if !ws.Signaled() || ws.Signal() != sig {
+		t.Errorf("%s at %q: %s, want killed by %v", unix.SignalName(sig), point, child.DescribeStatus(ws), sig)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the file is still there (%v)", err)
+	}
 }

@@ -79,6 +79,9 @@ var (
 // process a child subreaper, so that a process an example orphans is
 // reparented to the test and can be found and reaped.
 func Main(m *testing.M) {
+	if os.Getenv(envWatchdog) != "" {
+		watchdog()
+	}
 	flag.Parse()
 	openStdFDs()
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -107,6 +110,8 @@ func Main(m *testing.M) {
 		}
 		binDir = dir
 		defer os.RemoveAll(dir)
+		startLifetime()
+		defer stopLifetime()
 		code := m.Run()
 		printSkipSummary()
 		return code
@@ -316,7 +321,8 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	cmd.Env = append(cleanEnv(), "NO_COLOR=1", "LC_ALL=C", "TMPDIR="+p.tmp, "GORACE=atexit_sleep_ms=0")
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdin = o.Stdin
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: the run dies with the test binary (see lifetime.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		// The guard fired: the run hangs. Say so, with what it printed and
 		// where each of its processes sleeps, then kill the whole group.
@@ -336,10 +342,15 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 		cmd.Stderr = w
 	}
 	p.sysv = sysvIDs()
+	start := func() {
+		if err = cmd.Start(); err == nil {
+			addGroup(cmd.Process.Pid)
+		}
+	}
 	if o.IPC != nil {
-		o.IPC.do(func() { err = cmd.Start() })
+		o.IPC.do(start)
 	} else {
-		err = cmd.Start()
+		spawn(start)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +358,10 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	w.Close()
 	p.cmd, p.outR = cmd, r
 	go p.read()
-	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone already
+	t.Cleanup(func() {
+		unix.Kill(-cmd.Process.Pid, unix.SIGKILL) // usually gone already
+		dropGroup(cmd.Process.Pid)
+	})
 	return p
 }
 
@@ -471,9 +485,10 @@ func (p *Proc) checkLeftovers(res *Result) {
 		if !p.opts.Survivors {
 			t.Errorf("processes of the run outlived it (process group %d):\n%s", pgid, groupMembers(pgid))
 		}
-		unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck
+		unix.Kill(-pgid, unix.SIGKILL)
 		reapGroup(pgid, 0)
 	}
+	dropGroup(pgid)
 	// Files: the run's TMPDIR must be empty again (no FIFO, no directory).
 	if p.opts.TmpDir == "" {
 		var left []string

@@ -155,12 +155,7 @@ func Binary(t testing.TB) string {
 	buildOnce.Do(func() {
 		wd, _ := os.Getwd()
 		binPath = filepath.Join(binDir, filepath.Base(wd))
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		cmd := exec.Command(goTool(), append(args, ".")...)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		if out, err := buildCmd(binPath).CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -168,6 +163,20 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// buildCmd is "go build" of the package in the current directory into out,
+// with -race when the tests run with -race, and -buildvcs=false: in a
+// clone owned by another user (a shared lab checkout, a mounted
+// workspace) git refuses the repository ("dubious ownership") and go
+// build would fail with "error obtaining VCS status"; the examples need
+// no VCS stamp.
+func buildCmd(out string) *exec.Cmd {
+	args := []string{"build", "-buildvcs=false", "-o", out}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	return exec.Command(goTool(), append(args, ".")...)
 }
 
 func goTool() string {

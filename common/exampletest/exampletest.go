@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -155,6 +156,7 @@ func Binary(t testing.TB) string {
 	buildOnce.Do(func() {
 		wd, _ := os.Getwd()
 		binPath = filepath.Join(binDir, filepath.Base(wd))
+		defer building()()
 		if out, err := buildCmd(binPath).CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -189,8 +191,16 @@ func goTool() string {
 
 var (
 	cMu    sync.Mutex
-	cBuilt = map[string]string{}
+	cBuilt = map[string]*cBuild{}
 )
+
+// cBuild is one C twin's build, done once; builds of different twins run
+// side by side.
+type cBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
 
 // BuildC compiles a C twin from src and any more sources with gcc -Wall
 // -Wextra -Werror -O2, once per test binary, and returns the binary's path.
@@ -208,21 +218,71 @@ func BuildC(t testing.TB, src string, more ...string) string {
 	}
 	key := strings.Join(srcs, " ")
 	cMu.Lock()
-	defer cMu.Unlock()
-	if p, ok := cBuilt[key]; ok {
-		return p
+	b, ok := cBuilt[key]
+	if !ok {
+		b = &cBuild{}
+		cBuilt[key] = b
 	}
-	dir := binDir
-	if dir == "" {
-		dir = t.TempDir()
+	cMu.Unlock()
+	b.once.Do(func() {
+		dir := binDir
+		if dir == "" {
+			dir, b.err = os.MkdirTemp("", "exampletest-c-")
+			if b.err != nil {
+				return
+			}
+		}
+		b.path = filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
+		defer building()()
+		cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", b.path}, srcs...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("gcc %s: %v\n%s", key, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	out := filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
-	cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", out}, srcs...)...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gcc %s: %v\n%s", key, err, b)
+	return b.path
+}
+
+var (
+	buildsOn  atomic.Int32
+	sayOnce   sync.Once
+	sayBuilds = time.Second // how long builds may run before the line that says so
+)
+
+// building marks a build (go build of the example, gcc of a twin) as
+// under way and returns what marks it done. When builds have run for a
+// second, one line says so, once per test binary: a cold first "go test"
+// otherwise prints nothing for a long while. go test keeps a package's
+// output until the package ends (and drops it if it passes), so the line
+// goes to the terminal (/dev/tty) when there is one, else to standard
+// error.
+func building() (done func()) {
+	buildsOn.Add(1)
+	sayOnce.Do(func() {
+		time.AfterFunc(sayBuilds, func() {
+			if buildsOn.Load() > 0 {
+				wd, _ := os.Getwd()
+				notice(fmt.Sprintf("exampletest: %s: building the example and its C twins (once per test binary)...\n", filepath.Base(wd)))
+			}
+		})
+	})
+	return func() { buildsOn.Add(-1) }
+}
+
+// notice writes a line for the person who runs go test.
+func notice(line string) {
+	if _, err := unix.IoctlGetTermios(2, unix.TCGETS); err == nil {
+		os.Stderr.WriteString(line)
+		return
 	}
-	cBuilt[key] = out
-	return out
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		tty.WriteString(line)
+		tty.Close()
+		return
+	}
+	os.Stderr.WriteString(line)
 }
 
 // Opts says how to run a program.

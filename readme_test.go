@@ -229,7 +229,7 @@ func run(t *testing.T, root, where, script string, guard time.Duration) {
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "GOFLAGS=-trimpath -buildvcs=false")
 	out, err := cmd.CombinedOutput()
 	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // nothing of it may outlive the block
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // nothing of it may outlive the block
 	}
 	if ctx.Err() != nil {
 		t.Errorf("%s: still running after %v:\n%s\noutput:\n%s", where, guard, script, out)

@@ -338,7 +338,7 @@ func endPending() {
 		raise(syscall.Signal(v))
 	case v < 0:
 		msg, _ := failMsg.Load().(string)
-		fmt.Fprint(os.Stderr, msg) //nolint:errcheck // nobody left to tell
+		fmt.Fprint(os.Stderr, msg) // nobody left to tell
 		report("", undoAll())
 		exit(1)
 	}
@@ -548,7 +548,7 @@ func report(sig string, done []string) {
 	if sig != "" {
 		why = sig
 	}
-	fmt.Fprintf(os.Stderr, "%s: %s: %s\n", t, why, strings.Join(done, "; ")) //nolint:errcheck // see above
+	fmt.Fprintf(os.Stderr, "%s: %s: %s\n", t, why, strings.Join(done, "; ")) // see above
 }
 
 // raise ends the process by sig: the default action is put back (the Go
@@ -563,8 +563,8 @@ func raise(sig syscall.Signal) {
 		setDefault(sig)
 		var set unix.Sigset_t
 		set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
-		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) //nolint:errcheck // it cannot fail with a valid set
-		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)     //nolint:errcheck // neither can this
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) // it cannot fail with a valid set
+		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)     // neither can this
 	}
 	os.Exit(128 + int(sig))
 }

@@ -71,7 +71,7 @@ func holder(args []string) {
 				return
 			}
 			fmt.Fprintln(os.Stdout, point)
-			io.Copy(io.Discard, os.Stdin) //nolint:errcheck // end of input is the cue
+			io.Copy(io.Discard, os.Stdin) // end of input is the cue
 		})
 		if parts[2] == "fail" {
 			s.Fatal(errors.New("it failed"))
@@ -88,7 +88,7 @@ func holder(args []string) {
 		}
 		// The SIGPIPE that write sent is being handled meanwhile; a
 		// second write makes sure one was delivered before the end.
-		w.Write([]byte("x")) //nolint:errcheck // EPIPE again
+		w.Write([]byte("x")) // EPIPE again
 		s.Printf("EPIPE, and still here")
 		cleanup.Exit(0)
 	case "release-print":
@@ -130,7 +130,7 @@ func runHolder(t *testing.T, how string, act func(*exec.Cmd, io.Closer)) (string
 		t.Fatalf("the file is not there while the holder runs: %v", err)
 	}
 	act(c.Cmd, out)
-	c.Wait() //nolint:errcheck // the status is checked below
+	c.Wait() // the status is checked below
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("%s: the file is still there (%v)", how, err)
 	}
@@ -144,7 +144,7 @@ func TestSignalsRemoveAndDieOfTheSignal(t *testing.T) {
 		}
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
 			path, ws, stderr := runHolder(t, "wait", func(c *exec.Cmd, _ io.Closer) {
-				c.Process.Signal(sig) //nolint:errcheck
+				c.Process.Signal(sig)
 			})
 			if !ws.Signaled() || ws.Signal() != sig {
 				t.Errorf("wait status %v, want killed by %v", ws, sig)
@@ -207,7 +207,7 @@ func TestFullDiskIsAFailure(t *testing.T) {
 	c.Stdout = full
 	var stderr strings.Builder
 	c.Stderr = &stderr
-	c.Run() //nolint:errcheck // the status is checked below
+	c.Run() // the status is checked below
 	ws := c.ProcessState.Sys().(syscall.WaitStatus)
 	if !ws.Exited() || ws.ExitStatus() != 1 {
 		t.Errorf("wait status %v, want exit status 1", ws)
@@ -269,7 +269,7 @@ func signalWhileEnding(t *testing.T, sig syscall.Signal, how string) {
 	}
 	guard := time.AfterFunc(time.Minute, func() {
 		t.Errorf("guard: the holder (%s) did not end within a minute; its stderr: %q", how, stderr.String())
-		c.Process.Kill() //nolint:errcheck // it may be gone
+		c.Process.Kill() // it may be gone
 	})
 	defer guard.Stop()
 	br := bufio.NewReader(out)
@@ -289,8 +289,8 @@ func signalWhileEnding(t *testing.T, sig syscall.Signal, how string) {
 		t.Fatal(err)
 	}
 	in.Close()
-	io.Copy(io.Discard, out) //nolint:errcheck // until the holder is gone
-	c.Wait()                 //nolint:errcheck // the status is checked below
+	io.Copy(io.Discard, out) // until the holder is gone
+	c.Wait()                 // the status is checked below
 	ws := c.ProcessState.Sys().(syscall.WaitStatus)
 	if !ws.Signaled() || ws.Signal() != sig {
 		t.Errorf("%s at %q: %s, want killed by %v", unix.SignalName(sig), point, child.DescribeStatus(ws), sig)

@@ -136,7 +136,7 @@ func openStdFDs() {
 			continue
 		}
 		if nfd != fd {
-			unix.Dup2(nfd, fd) //nolint:errcheck // best effort
+			unix.Dup2(nfd, fd) // best effort
 			unix.Close(nfd)
 		}
 	}
@@ -561,7 +561,7 @@ func (p *Proc) checkLeftovers(res *Result) {
 	// Files: the run's TMPDIR must be empty again (no FIFO, no directory).
 	if p.opts.TmpDir == "" {
 		var left []string
-		filepath.Walk(p.tmp, func(path string, fi os.FileInfo, err error) error { //nolint:errcheck
+		filepath.Walk(p.tmp, func(path string, fi os.FileInfo, err error) error {
 			if err == nil && path != p.tmp {
 				left = append(left, fmt.Sprintf("%s %s", fi.Mode(), path))
 			}

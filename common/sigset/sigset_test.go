@@ -174,7 +174,7 @@ func TestMaskPendingLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
+	defer SetThreadMask(unix.SIG_SETMASK, old)
 	if old.IsMember(unix.SIGUSR2) {
 		t.Fatalf("SIGUSR2 was already blocked: %s", old)
 	}
@@ -208,7 +208,7 @@ func TestMaskPendingLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ = Thread(tid)
-	SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
+	SetThreadMask(unix.SIG_SETMASK, old)
 	if st.SigBlk != ^Of(unix.SIGKILL, unix.SIGSTOP) {
 		t.Errorf("sigfillset mask reads back as %s", st.SigBlk)
 	}

@@ -9,16 +9,22 @@
 // is registered here the moment it exists, and every way out goes through
 // one path that removes what is registered:
 //
-//	cleanup.Catch("server")            // first thing in main (and in a role)
-//	q, err := cleanup.Make("message queue", func() (string, func() error, error) {
-//		id, err := sysv.Msgget(key, sysv.IPC_CREAT|sysv.IPC_EXCL|0o600)
-//		if err != nil {
+//	cleanup.Catch("server") // first thing in main (and in a role)
+//	fifo, err := cleanup.Make(func() (string, func() error, error) {
+//		if err := unix.Mkfifo(path, 0o600); err != nil {
 //			return "", nil, err
 //		}
-//		return fmt.Sprintf("message queue %d", id), func() error { return sysv.MsgctlRmid(id) }, nil
+//		return "FIFO " + path, func() error { return os.Remove(path) }, nil
 //	})
+//	if err != nil {
+//		cleanup.FailText(fmt.Sprintf("mkfifo %s: %v\n", path, err))
+//	}
 //	...
-//	q.ReleaseThen(func(err error) { s.Printf("removed the queue") })
+//	fifo.ReleaseThen(func(err error) { fmt.Println("removed the FIFO") })
+//	cleanup.Exit(0) // not a return from main: nothing depends on a defer
+//
+// (Example_program in example_test.go is this program whole, compiled by
+// go test; ExampleMake runs the part that makes and removes.)
 //
 // The ways out:
 //
@@ -29,7 +35,8 @@
 //     line on standard error says what was removed, and the program then
 //     dies of that same signal, as it would have without the handler, so
 //     its parent sees "killed by signal 2" and a shell prints $? = 130;
-//   - a failure: Fail prints the error and exits 1 after undoing;
+//   - a failure: FailText writes the message it is given and exits 1
+//     after undoing;
 //   - a normal end: Exit(0), which undoes whatever is left.
 //
 // One mutex orders all of it. Make runs the call that creates an object and
@@ -213,7 +220,7 @@ func Uncatch(sig syscall.Signal) {
 // waits until the object is both made and registered. The lock is not
 // reentrant: mk (and an undo, and a ReleaseThen or Locked callback) must
 // not call Make, Release, Locked, Exit or say.Fatal (which ends through
-// Fail), nor start a common/child command (Start registers the child
+// FailText), nor start a common/child command (Start registers the child
 // itself): return the error and fail after.
 func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
 	mu.Lock()
@@ -291,7 +298,7 @@ func InCallback() bool { return inside.Load() > 0 }
 // duplicate; common/say drops it.
 func Stopping() bool { return stopping.Load() }
 
-// Later queues Die(sig) (or, with sig 0, Fail printing msg) on a goroutine
+// Later queues Die(sig) (or, with sig 0, FailText(msg)) on a goroutine
 // of its own and returns at once. It is for code that may run while the
 // lock is held, in a Make or ReleaseThen callback: common/say calls it
 // when a write to standard output fails, and a line printed from a
@@ -360,11 +367,23 @@ func Die(sig syscall.Signal) {
 	raise(sig) // not reached
 }
 
-// Fail prints the message that says what went wrong (say prints the error
-// this way), undoes everything and exits with status 1. If the program is
-// already going down (a signal came first), it waits for that instead, so
-// a Ctrl-C is never reported as a failure.
-func Fail(print func()) {
+// FailText ends the program for a failure: it writes msg (the whole
+// message, already formatted, with its newline) to standard error, undoes
+// everything, and exits with status 1. If the program is already going
+// down (a signal came first), it waits for that instead and msg is not
+// written, so a Ctrl-C is never reported as a failure. It does not
+// return, and calls nothing of its caller's: common/say formats the
+// message and hands it over.
+func FailText(msg string) {
+	fail(func() { fmt.Fprint(os.Stderr, msg) }) // nobody left to tell if it fails
+}
+
+// Fail is FailText with the message written by print, which cleanup calls
+// back with its lock held. It stays until common/say formats its message
+// first and calls FailText; new code calls FailText.
+func Fail(print func()) { fail(print) }
+
+func fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
 	settle()

@@ -56,6 +56,8 @@ func holder(args []string) {
 		select {}
 	case "fail":
 		s.Fatal(errors.New("it failed"))
+	case "failtext":
+		cleanup.FailText("holder: error: it failed\n")
 	case "print":
 		for {
 			s.Printf("more")
@@ -163,6 +165,18 @@ func TestFailRemovesAndExits1(t *testing.T) {
 		t.Errorf("wait status %v, want exit 1", ws)
 	}
 	if !strings.Contains(stderr, "error: it failed") || !strings.Contains(stderr, "cleaning up: removed file") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// FailText writes the message as it is given, removes and exits 1: the
+// whole failure path without a call back into the caller's formatter.
+func TestFailTextRemovesAndExits1(t *testing.T) {
+	_, ws, stderr := runHolder(t, "failtext", func(*exec.Cmd, io.Closer) {})
+	if !ws.Exited() || ws.ExitStatus() != 1 {
+		t.Errorf("wait status %v, want exit 1", ws)
+	}
+	if !strings.HasPrefix(stderr, "holder: error: it failed\n") || !strings.Contains(stderr, "cleaning up: removed file") {
 		t.Errorf("stderr %q", stderr)
 	}
 }

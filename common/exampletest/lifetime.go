@@ -47,7 +47,9 @@ var (
 func startLifetime() {
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Env = append(os.Environ(), envWatchdog+"=1")
-	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	// No stdout or stderr: go test waits until every holder of the test
+	// binary's output pipe is gone, and the watchdog outlives the binary.
+	cmd.Stdout, cmd.Stderr = nil, nil
 	// Its own group: a Ctrl-C to go test's group must leave it alive to
 	// do its job.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -5,6 +5,7 @@ package exampletest
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -32,6 +33,7 @@ func TestHangingHelper(t *testing.T) {
 	p.WaitFor("started")
 	fmt.Println("helper: started")
 	if how == "panic" {
+		io.Copy(io.Discard, os.Stdin) // the cue: the test has seen the processes
 		panic("test timed out (as go test -timeout does)")
 	}
 	select {}
@@ -56,6 +58,10 @@ func killedTestBinary(t *testing.T, how string) {
 	cmd.Env = append(os.Environ(), marker, envHang+"_HOW="+how)
 	cmd.Stderr = nil
 	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cue, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +93,9 @@ func killedTestBinary(t *testing.T, how string) {
 	if len(marked(marker)) == 0 {
 		t.Fatal("no process carries the marker: the test would prove nothing")
 	}
-	if how != "panic" {
+	if how == "panic" {
+		cue.Close()
+	} else {
 		sig := map[string]syscall.Signal{"SIGKILL": unix.SIGKILL, "SIGQUIT": unix.SIGQUIT, "SIGTERM": unix.SIGTERM, "SIGINT": unix.SIGINT}[how]
 		cmd.Process.Signal(sig)
 	}

@@ -53,9 +53,13 @@ func TestKilledTestBinaryLeavesNothing(t *testing.T) {
 }
 
 func killedTestBinary(t *testing.T, how string) {
-	marker := envHang + "=" + t.TempDir()
+	dir := t.TempDir()
+	marker := envHang + "=" + dir
 	cmd := exec.Command("/proc/self/exe", "-test.run=^TestHangingHelper$", "-test.v")
-	cmd.Env = append(os.Environ(), marker, envHang+"_HOW="+how)
+	// TMPDIR: the killed binary cannot remove its own temporary
+	// directories (its t.TempDir, its exampletest-bin-*); this test's
+	// cleanup removes them with dir.
+	cmd.Env = append(os.Environ(), marker, envHang+"_HOW="+how, "TMPDIR="+dir)
 	cmd.Stderr = nil
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -108,12 +108,30 @@ func running(pid int, clients []int) bool {
 // waiters lists the processes asleep in msgrcv on queue id, as the kernel
 // shows them in /proc/<pid>/task/<tid>/syscall ("70 0x3 0x7f.. 0x401 0x2
 // ..." on amd64: the call's number and arguments): those waiting for type
-// 2 are servers, the others clients waiting for their reply. Only this
-// user's processes (and all of them, for root) can be seen, which is all
-// it needs: the queue is this user's.
+// 2 are servers, the others clients waiting for their reply.
+//
+// A msqid means something only in its IPC namespace: every namespace (a
+// container, a test run) numbers its queues afresh, so queue 0 here and
+// queue 0 next door are two queues. A thread counts only if it is in this
+// process's IPC namespace (/proc/<pid>/task/<tid>/ns/ipc names the same
+// "ipc:[inode]") and its process is this user's (the owner of /proc/<pid>
+// is its effective uid): the queue is this user's, and root sees
+// everybody's processes.
 func waiters(id int) (servers, clients []int) {
+	myNS, err := os.Readlink("/proc/self/ns/ipc")
+	if err != nil {
+		return nil, nil // no way to tell whose queue 0 a thread waits on
+	}
 	paths, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/syscall")
 	for _, p := range paths {
+		task := filepath.Dir(p)
+		if ns, err := os.Readlink(task + "/ns/ipc"); err != nil || ns != myNS {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Stat(filepath.Dir(filepath.Dir(task)), &st) != nil || st.Uid != uint32(os.Geteuid()) {
+			continue
+		}
 		b, err := os.ReadFile(p)
 		f := strings.Fields(string(b))
 		if err != nil || len(f) < 5 || f[0] != strconv.Itoa(unix.SYS_MSGRCV) {

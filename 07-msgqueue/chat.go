@@ -94,16 +94,34 @@ func chat(p *say.Speaker, dir string) {
 		"share nothing but the key, just like two programs started in two terminals.")
 
 	cl := child.Command("client", "-path", dir, "-proj", proj)
-	cl.Stdin = strings.NewReader("hello, server\nare you still there?\n")
+	clIn, line := child.Pipe(p, false)
+	line.WriteString("hello, server\n") //nolint:errcheck // the pipe buffer takes it
+	cl.Stdin = clIn
 	cl.StartOrFail(p)
+	clIn.Close()
 
-	// The server blocks reading its input only after the client's second
-	// request (it had a reply ready for the first); then the client waits
-	// for an answer. The kernel shows where each process sleeps.
-	await(p, srv, unix.SYS_READ, 0, srv, cl)
+	// The client sleeps in read(0) once it has printed the first reply;
+	// then its second line. The server's input goroutine sleeps in read(0)
+	// all the time (server.go), so that end of input ends an idle server.
+	await(p, cl, unix.SYS_READ, 0, srv, cl)
+	line.WriteString("are you still there?\n") //nolint:errcheck // as above
+	line.Close()
+	// The client sleeps in msgrcv once its request is sent; the server has
+	// taken it when the queue is empty: it then waits for a reply line.
 	await(p, cl, unix.SYS_MSGRCV, int64(qid), srv, cl)
-	p.Kernel("server %d sleeps in read(0, ...), client %d in msgrcv (/proc/<pid>/task/*/syscall)",
-		srv.Process.Pid, cl.Process.Pid)
+	for guard := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		var ds sysv.MsqidDs
+		if err := sysv.Msgctl(qid, unix.IPC_STAT, &ds); err != nil {
+			p.Fatal(err)
+		}
+		if ds.Qnum == 0 {
+			break
+		}
+		if time.Now().After(guard) {
+			p.Fatal(fmt.Errorf("server %d did not take the request within a minute", srv.Process.Pid))
+		}
+	}
+	p.Kernel("client %d sleeps in msgrcv; the queue is empty: server %d took the request", cl.Process.Pid, srv.Process.Pid)
 	p.Printf("closing the server's input: at its turn to answer, it finds end of input")
 	reply.Close()
 	reap(p, cl)

@@ -196,7 +196,7 @@ func TestDemoInterrupts(t *testing.T) {
 	ns := exampletest.NewIPCNamespace(t)
 	at := func(l string) bool {
 		return exampletest.StepHeader(l) || strings.Contains(l, "waiting for requests") ||
-			strings.Contains(l, "# ") || strings.Contains(l, "sleeps in read(0")
+			strings.Contains(l, "# ") || strings.Contains(l, "the queue is empty: server")
 	}
 	runs, leaks := interrupts(t, ns, at, rules(""))
 	t.Logf("demo: %d interrupted runs, %d left anything", runs, leaks)
@@ -209,8 +209,9 @@ func TestServerAndClient(t *testing.T) {
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
-	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir},
-		Stdin: strings.NewReader("hi, client\nfine, thanks\n")})
+	in, replies := heldOpen(t)
+	replies.WriteString("hi, client\nfine, thanks\n") //nolint:errcheck // the pipe buffer takes it
+	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
 	id := msqidIn(t, srv.WaitFor("= msqid"))
 	srv.WaitFor("waiting for requests")
 	if got := queueOf(t, ns, key); got != id {
@@ -645,13 +646,51 @@ func TestStaleQueueOtherNamespace(t *testing.T) {
 	next.Wait()
 }
 
+// An idle server, Go or C, ends at once when its input ends (</dev/null,
+// Ctrl-D) or says "quit", with no client in sight: it reads standard input
+// all the time, and wakes its own msgrcv. The queue is gone, exit 0.
+func TestIdleServerEnds(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.Binary(t)
+	cServer := exampletest.BuildC(t, "c/server.c", "c/comm.c")
+	ns := exampletest.NewIPCNamespace(t)
+	for _, c := range []struct {
+		name string
+		bin  string
+		args func(dir string) []string
+	}{
+		{"Go", bin, func(dir string) []string { return []string{"server", "-path", dir} }},
+		{"C", cServer, func(dir string) []string { return []string{dir} }},
+	} {
+		dir, _ := keyDir(t)
+		res := exampletest.Run(t, c.bin, exampletest.Opts{IPC: ns, Args: c.args(dir)}) // stdin: /dev/null
+		if res.Code() != 0 || !strings.Contains(res.Out, "end of input: removing the queue") {
+			t.Errorf("%s server, stdin at end: %v:\n%s", c.name, res.Status, res.Out)
+		}
+		noneLeft(t, ns, c.name+" server, stdin at end")
+
+		in, typed := heldOpen(t)
+		srv := exampletest.Start(t, c.bin, exampletest.Opts{IPC: ns, Args: c.args(dir), Stdin: in})
+		id := msqidIn(t, srv.WaitFor("= msqid"))
+		srv.WaitFor("waiting for requests")
+		blockedIn(t, srv.Pid(), unix.SYS_MSGRCV, id)
+		typed.WriteString("quit\n") //nolint:errcheck
+		res = srv.Wait()
+		if res.Code() != 0 || !strings.Contains(res.Out, `"quit": removing the queue`) {
+			t.Errorf("%s server, quit while idle: %v:\n%s", c.name, res.Status, res.Out)
+		}
+		noneLeft(t, ns, c.name+" server, quit while idle")
+	}
+}
+
 // A second server while the first one runs: EEXIST, and the advice says a
 // server is running, with no ipcrm.
 func TestSecondServer(t *testing.T) {
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
-	first := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}})
+	in, _ := heldOpen(t)
+	first := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
 	id := msqidIn(t, first.WaitFor("= msqid"))
 	first.WaitFor("waiting for requests")
 	if err := peek.WaitBlocked(first.Pid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
@@ -893,8 +932,9 @@ func TestGoServerCClient(t *testing.T) {
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
 	home := []string{"HOME=" + dir}
-	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server"}, Env: home,
-		Stdin: strings.NewReader("hi from Go\n")})
+	in, reply := heldOpen(t)
+	reply.WriteString("hi from Go\n") //nolint:errcheck // the pipe buffer takes it
+	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server"}, Env: home, Stdin: in})
 	exampletest.Contains(t, srv.WaitFor("ftok("), fmt.Sprintf("ftok(%q, 0x66) = key %v", dir, key))
 	id := msqidIn(t, srv.WaitFor("= msqid"))
 	srv.WaitFor("waiting for requests")

@@ -44,7 +44,9 @@ func server(args []string) {
 	me.Printf("waiting for requests: messages of type %d (CLIENT_TYPE)", clientType)
 	child.Ready(strconv.Itoa(id)) // in the demo: the client may start now
 
-	in := bufio.NewReader(os.Stdin)
+	// The input goroutine reads standard input all the time, so that end
+	// of input or "quit" ends an idle server at once.
+	replies, ended := input(me, id, q)
 	for {
 		// recvMsg(msgid, CLIENT_TYPE, buf);
 		_, text, err := recvMsg(id, clientType)
@@ -54,25 +56,24 @@ func server(args []string) {
 		case errors.Is(err, errForeign):
 			me.Warnf("%v", err)
 			continue
+		case err != nil && ended.closed():
+			cleanup.Exit(0) // the input goroutine removed the queue, and said why
 		case err != nil:
 			me.Fatal(err)
 		case !ok || perr != nil || n <= clientType:
 			me.Warnf("a request without the asking client's PID in front (%q): not from this chat; discarded", text)
 			continue
+		case n == os.Getpid():
+			end(me, q, ended) // the input goroutine's wake-up call: the input is over
 		}
 		// printf("client# %s\n", buf);
 		me.Printf("client %d# %s", n, line)
 
 		// read(0, buf, sizeof(buf)): one line of our own input.
-		reply, ok := answer(me, in)
+		prompt(me)
+		reply, ok := <-replies
 		if !ok {
-			// answer said so before: the client that waits for a reply
-			// wakes with EIDRM and prints at once, so a line printed after
-			// the removal could come before or after the client's.
-			if err := q.Release(); err != nil {
-				me.Fatal(err)
-			}
-			cleanup.Exit(0)
+			end(me, q, ended)
 		}
 		// sendMsg(msgid, SERVER_TYPE, buf): to the client that asked.
 		if unix.Kill(n, 0) == unix.ESRCH {
@@ -86,29 +87,80 @@ func server(args []string) {
 	}
 }
 
-// answer reads the reply: a line that fits, or the end ("quit" or end of
-// input, said before the queue goes). A line that does not fit is refused
-// and read again: the chat goes on.
-func answer(me *say.Speaker, in *bufio.Reader) (string, bool) {
-	for {
-		prompt(me)
-		line, ok, err := readLine(in)
-		switch {
-		case err != nil:
-			me.Fatal(err)
-		case !ok:
-			me.Printf("end of input: removing the queue; a client waiting for a reply wakes with EIDRM")
-			return "", false
-		case line == "quit":
-			me.Printf(`"quit": removing the queue; a client waiting for a reply wakes with EIDRM`)
-			return "", false
-		}
-		if err := checkText(line, lineSize); err != nil {
-			me.Warnf("the reply: %v; type it again", err)
-			continue
-		}
-		return line, true
+// end says why the input ended, removes the queue and exits 0. The
+// client that waits for a reply wakes with EIDRM and prints at once, so
+// a line printed after the removal could come before or after the
+// client's: it is said first.
+func end(me *say.Speaker, q *cleanup.Handle, ended *over) {
+	<-ended.c // closed just after the wake-up was sent
+	me.Printf("%s: removing the queue; a client waiting for a reply wakes with EIDRM", ended.why)
+	if err := q.Release(); err != nil {
+		me.Fatal(err)
 	}
+	cleanup.Exit(0)
+}
+
+// over is closed when the input has ended; why says how.
+type over struct {
+	c   chan struct{}
+	why string
+}
+
+func (o *over) closed() bool {
+	select {
+	case <-o.c:
+		return true
+	default:
+		return false
+	}
+}
+
+// input is the goroutine that reads standard input, line by line, and
+// hands each line that fits to the loop when it asks for a reply: a line
+// typed ahead waits there. At end of input or "quit", with no line
+// waiting, it closes replies and wakes the loop, asleep in msgrcv, with a
+// request of its own: type CLIENT_TYPE, this server's PID in front. A
+// wake-up through the queue is never lost: sent before the loop calls
+// msgrcv, it waits in the queue; a signal could come just before the call
+// and be missed. A request already in the queue comes first, and is
+// answered by the end. If the queue is full (IPC_NOWAIT: EAGAIN), the
+// goroutine removes the queue itself, which wakes the loop with EIDRM.
+func input(me *say.Speaker, id int, q *cleanup.Handle) (<-chan string, *over) {
+	replies, ended := make(chan string), &over{c: make(chan struct{})}
+	go func() {
+		in := bufio.NewReader(os.Stdin)
+		for {
+			line, ok, err := readLine(in)
+			switch {
+			case err != nil:
+				me.Fatal(err)
+			case !ok:
+				ended.why = "end of input"
+			case line == "quit":
+				ended.why = `"quit"`
+			default:
+				if err := checkText(line, lineSize); err != nil {
+					me.Warnf("the reply: %v; type it again", err)
+				} else {
+					replies <- line
+				}
+				continue
+			}
+			close(replies)
+			wake := []byte(strconv.Itoa(os.Getpid()) + " ")
+			if err := sysv.Msgsnd(id, clientType, wake, unix.IPC_NOWAIT); err != nil {
+				me.Printf("%s: removing the queue (it is full: no wake-up fits)", ended.why)
+				close(ended.c)
+				if err := q.Release(); err != nil {
+					me.Fatal(err)
+				}
+				return
+			}
+			close(ended.c)
+			return
+		}
+	}()
+	return replies, ended
 }
 
 // sign leaves this server's PID in the queue's msg_lspid and msg_lrpid,

@@ -104,6 +104,8 @@ func chat(p *say.Speaker, dir string) {
 	// then its second line. The server's input goroutine sleeps in read(0)
 	// all the time (server.go), so that end of input ends an idle server.
 	await(p, cl, unix.SYS_READ, 0, srv, cl)
+	p.Kernel("client %d sleeps in read(0): it has printed the reply (/proc/PID/task/*/syscall)", cl.Process.Pid)
+	p.Printf("its second line now; the server's input ends once the server has taken that request")
 	line.WriteString("are you still there?\n") //nolint:errcheck // as above
 	line.Close()
 	// The client sleeps in msgrcv once its request is sent; the server has
@@ -121,8 +123,7 @@ func chat(p *say.Speaker, dir string) {
 			p.Fatal(fmt.Errorf("server %d did not take the request within a minute", srv.Process.Pid))
 		}
 	}
-	p.Kernel("client %d sleeps in msgrcv; the queue is empty: server %d took the request", cl.Process.Pid, srv.Process.Pid)
-	p.Printf("closing the server's input: at its turn to answer, it finds end of input")
+	// Said before: the server's lines may come at any moment now.
 	reply.Close()
 	reap(p, cl)
 	reap(p, srv)

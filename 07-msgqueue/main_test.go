@@ -144,6 +144,7 @@ func signalled(ws syscall.WaitStatus, sig syscall.Signal) bool {
 // msgrcv and msgctl. Its output is the same on every run once PIDs, keys,
 // ids and times are normalised.
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	res := exampletest.RunOK(t, exampletest.Opts{IPC: exampletest.NewIPCNamespace(t)})
 	exampletest.Contains(t, res.Out,
 		"# hello, server", "server# hi, client",
@@ -193,10 +194,11 @@ func TestDemo(t *testing.T) {
 // signal, prints no error, and leaves nothing (the namespace's end checks
 // the queues, the harness the ftok directory and the processes).
 func TestDemoInterrupts(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	at := func(l string) bool {
 		return exampletest.StepHeader(l) || strings.Contains(l, "waiting for requests") ||
-			strings.Contains(l, "# ") || strings.Contains(l, "the queue is empty: server")
+			strings.Contains(l, "# ") || strings.Contains(l, "sleeps in read(0): it has printed")
 	}
 	runs, leaks := interrupts(t, ns, at, rules(""))
 	t.Logf("demo: %d interrupted runs, %d left anything", runs, leaks)
@@ -206,6 +208,7 @@ func TestDemoInterrupts(t *testing.T) {
 // the client sends, waits for each reply, and quits; the server then gets
 // SIGTERM, removes its queue and dies of SIGTERM.
 func TestServerAndClient(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
@@ -259,6 +262,7 @@ type proc struct {
 	eof    chan struct{}
 	stderr bytes.Buffer
 	waited bool
+	guard  *time.Timer
 }
 
 func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os.File, env []string, args ...string) *proc {
@@ -282,7 +286,14 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Kill(-p.cmd.Process.Pid, unix.SIGKILL); p.wait() }) //nolint:errcheck
+	// The guard: a run that hangs is killed, and the test says what each
+	// of its processes was doing; every wait on it then ends.
+	p.guard = time.AfterFunc(exampletest.Guard, func() {
+		t.Errorf("%s %q still running after the %v guard; killing its process group:\n%s",
+			filepath.Base(bin), args, exampletest.Guard, doing(group(p.pid())...))
+		_ = unix.Kill(-p.pid(), unix.SIGKILL)
+	})
+	t.Cleanup(func() { _ = unix.Kill(-p.cmd.Process.Pid, unix.SIGKILL); p.wait() })
 	go func() {
 		// eof first: whoever reads lines to their end may call output().
 		defer close(p.lines)
@@ -298,14 +309,19 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
 
-// waitFor returns the next line for which ok is true; "" if the output
-// ended first.
-func (p *proc) waitFor(ok func(string) bool) string {
+// waitFor returns the next line for which ok is true (what names it). If
+// the output ends first (the program ended, or its guard killed it), the
+// test fails with what the program printed.
+func (p *proc) waitFor(t *testing.T, what string, ok func(string) bool) string {
+	t.Helper()
 	for l := range p.lines {
 		if ok(l) {
 			return l
 		}
 	}
+	p.wait()
+	t.Fatalf("%s: output ended without %s (%v); stdout:\n%s\nstderr:\n%s", filepath.Base(p.cmd.Path), what,
+		p.cmd.ProcessState, p.output(), p.stderr.String())
 	return ""
 }
 
@@ -314,7 +330,8 @@ func has(s string) func(string) bool { return func(l string) bool { return strin
 // wait reaps the program and returns how it ended.
 func (p *proc) wait() syscall.WaitStatus {
 	if !p.waited {
-		p.cmd.Wait() //nolint:errcheck // the status is what we want
+		_ = p.cmd.Wait() // the status is what we want
+		p.guard.Stop()
 		p.waited = true
 	}
 	return p.cmd.ProcessState.Sys().(syscall.WaitStatus)
@@ -370,9 +387,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool
 			tmp := t.TempDir()
 			p := startProc(t, ns, bin, nil, []string{"TMPDIR=" + tmp})
 			for k := 0; k <= i; k++ {
-				if p.waitFor(at) == "" {
-					t.Fatalf("%s: the point never came:\n%s", desc, p.stderr.String())
-				}
+				p.waitFor(t, "the point: "+desc, at)
 			}
 			p.end(e)
 			ws := p.wait()
@@ -428,6 +443,7 @@ func reapGroup(pgid int) {
 // which a client's request (idle) or the operator's reply (answering)
 // brings.
 func TestServerEndings(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	runs, leaks := 0, 0
@@ -438,9 +454,7 @@ func TestServerEndings(t *testing.T) {
 			dir, _ := keyDir(t)
 			in, reply := heldOpen(t)
 			srv := startProc(t, ns, bin, in, nil, "server", "-path", dir)
-			if srv.waitFor(has("waiting for requests")) == "" {
-				t.Fatalf("%s: no readiness line:\n%s%s", desc, srv.output(), srv.stderr.String())
-			}
+			srv.waitFor(t, "the readiness line", has("waiting for requests"))
 			var cl *exampletest.Proc
 			startClient := func() {
 				cl = exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir},
@@ -449,7 +463,7 @@ func TestServerEndings(t *testing.T) {
 			}
 			if answering {
 				startClient()
-				srv.waitFor(has("# anyone?"))
+				srv.waitFor(t, "the request", has("# anyone?"))
 			}
 			switch {
 			case e.CloseStdout:
@@ -500,6 +514,7 @@ func startServer(t *testing.T, bin string, ns *exampletest.IPCNamespace, dir str
 }
 
 func TestClientEndings(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
@@ -511,9 +526,7 @@ func TestClientEndings(t *testing.T) {
 		cin, cw := heldOpen(t)
 		cw.WriteString("for the dead\n") //nolint:errcheck
 		cl := startProc(t, ns, bin, cin, nil, "client", "-path", dir)
-		if cl.waitFor(has("waiting in msgrcv")) == "" {
-			t.Fatalf("%s: %s%s", desc, cl.output(), cl.stderr.String())
-		}
+		cl.waitFor(t, desc+": the line before msgrcv", has("waiting in msgrcv"))
 		srv.WaitFor("# for the dead")
 		switch {
 		case e.CloseStdout:
@@ -562,6 +575,7 @@ func TestClientEndings(t *testing.T) {
 // that its users are gone but for the stranded client, and prints the
 // exact command; the command removes it and wakes the client (EIDRM).
 func TestServerKilledStaleQueue(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	for _, answering := range []bool{false, true} {
@@ -686,6 +700,7 @@ func TestIdleServerEnds(t *testing.T) {
 // A second server while the first one runs: EEXIST, and the advice says a
 // server is running, with no ipcrm.
 func TestSecondServer(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
@@ -693,9 +708,7 @@ func TestSecondServer(t *testing.T) {
 	first := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
 	id := msqidIn(t, first.WaitFor("= msqid"))
 	first.WaitFor("waiting for requests")
-	if err := peek.WaitBlocked(first.Pid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	blockedIn(t, first.Pid(), unix.SYS_MSGRCV, id)
 	res := exampletest.Run(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Split: true})
 	if res.Code() != 1 {
 		t.Errorf("exit status %d, want 1", res.Code())
@@ -714,6 +727,7 @@ func TestSecondServer(t *testing.T) {
 // open to everyone (0666). The Go and C clients refuse it and send
 // nothing; the server names the owner and suggests no ipcrm.
 func TestSquatting(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	cClient := exampletest.BuildC(t, "c/client.c", "c/comm.c")
 	ns := exampletest.NewIPCNamespace(t)
@@ -774,6 +788,7 @@ func TestSquatting(t *testing.T) {
 // PID in front; 2 KB of the client's type) is taken off the queue with a
 // warning (MSG_NOERROR) instead of ending the chat.
 func TestRefusedAndForeign(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
@@ -826,6 +841,7 @@ func TestRefusedAndForeign(t *testing.T) {
 // request waiting, unread, msg_cbytes is the length of "PID text". The
 // same for the C twin.
 func TestRequestLength(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	cClient := exampletest.BuildC(t, "c/client.c", "c/comm.c")
 	ns := exampletest.NewIPCNamespace(t)
@@ -844,9 +860,7 @@ func TestRequestLength(t *testing.T) {
 			t.Fatal(err)
 		}
 		cl := exampletest.Start(t, c.bin, exampletest.Opts{IPC: ns, Args: c.args(dir), Stdin: strings.NewReader("hello\n")})
-		if err := peek.WaitBlocked(cl.Pid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		blockedIn(t, cl.Pid(), unix.SYS_MSGRCV, id)
 		ds := msgStat(t, ns, id)
 		if want := len(fmt.Sprintf("%d hello", cl.Pid())); ds.Qnum != 1 || ds.Cbytes != uint64(want) || int(ds.Lspid) != cl.Pid() {
 			t.Errorf("%s: qnum %d cbytes %d lspid %d, want 1 message of %d bytes from %d", c.bin, ds.Qnum, ds.Cbytes, ds.Lspid, want, cl.Pid())
@@ -861,6 +875,7 @@ func TestRequestLength(t *testing.T) {
 // Errors a learner meets, each with its errno by name, exit status 1, and
 // nothing left in the kernel.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 
@@ -890,9 +905,7 @@ func TestErrors(t *testing.T) {
 		cin, cw := heldOpen(t)
 		cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
 		cl.WaitFor("= msqid")
-		if err := peek.WaitBlocked(cl.Pid(), unix.SYS_READ, 0, time.Minute); err != nil { // past its IPC_STAT
-			t.Fatal(err)
-		}
+		blockedIn(t, cl.Pid(), unix.SYS_READ, 0) // past its IPC_STAT
 		ns.Do(func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }) //nolint:errcheck
 		cw.WriteString("hello\n")                             //nolint:errcheck
 		res := cl.Wait()
@@ -907,6 +920,7 @@ func TestErrors(t *testing.T) {
 // Bad command lines: usage on stderr, nothing on stdout, exit status 2,
 // and no queue made.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir, _ := keyDir(t)
 	exampletest.CheckUsage(t, "usage: 07-msgqueue",
 		[]string{"extra"},
@@ -927,6 +941,7 @@ func TestBadInput(t *testing.T) {
 // Go server, C client, both with the default path ($HOME), whatever their
 // current directory: the same key, the same types and text format.
 func TestGoServerCClient(t *testing.T) {
+	t.Parallel()
 	cClient := exampletest.BuildC(t, "c/client.c", "c/comm.c")
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
@@ -954,6 +969,7 @@ func TestGoServerCClient(t *testing.T) {
 // C server, Go client. The C server's input ends while the Go client
 // waits for a reply, so the client also meets EIDRM from a C server.
 func TestCServerGoClient(t *testing.T) {
+	t.Parallel()
 	cServer := exampletest.BuildC(t, "c/server.c", "c/comm.c")
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
@@ -966,9 +982,7 @@ func TestCServerGoClient(t *testing.T) {
 	cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir, "-proj", "102"},
 		Stdin: strings.NewReader("hello from Go\nstill there?\n")})
 	srv.WaitFor("# still there?")
-	if err := peek.WaitBlocked(cl.Pid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	blockedIn(t, cl.Pid(), unix.SYS_MSGRCV, id)
 	reply.Close() // the C server finds end of input and removes the queue
 	cres := cl.Wait()
 	if cres.Code() != 0 {
@@ -987,6 +1001,7 @@ func TestCServerGoClient(t *testing.T) {
 // dies of the signal; it rejects a bad project id; the C client says to
 // start the server first.
 func TestCTwins(t *testing.T) {
+	t.Parallel()
 	cServer := exampletest.BuildC(t, "c/server.c", "c/comm.c")
 	cClient := exampletest.BuildC(t, "c/client.c", "c/comm.c")
 	ns := exampletest.NewIPCNamespace(t)
@@ -994,7 +1009,7 @@ func TestCTwins(t *testing.T) {
 		dir, key := keyDir(t)
 		in, _ := heldOpen(t)
 		srv := startProc(t, ns, cServer, in, nil, dir)
-		srv.waitFor(has("waiting for requests"))
+		srv.waitFor(t, "the readiness line", has("waiting for requests"))
 		if queueOf(t, ns, key) < 0 {
 			t.Fatal("the C server made no queue")
 		}
@@ -1050,6 +1065,7 @@ func firstDiff(want, got string) string {
 // point here is a namespace held by nothing but one descriptor, whose
 // close frees it, queue and all.
 func TestNamespaceFreesLeakedQueue(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	dir, _ := keyDir(t)
 	in, _ := heldOpen(t)
@@ -1065,7 +1081,11 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 		t.Skipf("no IPC namespace of our own (CLONE_NEWIPC needs CAP_SYS_ADMIN): %v", err)
 	}
 	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() }) //nolint:errcheck
+	guard := time.AfterFunc(exampletest.Guard, func() {
+		t.Errorf("server still running after the %v guard; killing it:\n%s", exampletest.Guard, doing(cmd.Process.Pid))
+		_ = cmd.Process.Kill()
+	})
+	t.Cleanup(func() { guard.Stop(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(r)
 	id := -1
 	for sc.Scan() && !strings.Contains(sc.Text(), "waiting for requests") {
@@ -1079,8 +1099,9 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
-	cmd.Wait()                          //nolint:errcheck // killed, as intended
+	guard.Stop()
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait() // killed, as intended
 	// setns moves only the calling thread, and /proc/sysvipc shows the
 	// reader's namespace: look from a locked thread that joins it and
 	// comes back (a locked goroutine on the main thread cannot end the
@@ -1116,7 +1137,7 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 	}
 	// A thread that could not come back exits after its goroutine has
 	// answered: wait until the kernel shows it gone (a guard, not a timing).
-	for guard := time.Now().Add(time.Minute); holders() != 0; time.Sleep(time.Millisecond) {
+	for guard := time.Now().Add(exampletest.Guard); holders() != 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(guard) {
 			t.Fatalf("%s is still referred to %d times: its queue would live on", link, holders())
 		}
@@ -1158,4 +1179,23 @@ func doing(pids ...int) string {
 		}
 	}
 	return b.String()
+}
+
+// group lists the processes of process group pgid.
+func group(pgid int) []int {
+	pids := []int{pgid}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, st := range stats {
+		b, err := os.ReadFile(st)
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:])) // state, ppid, pgrp, ...
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(st)))
+		if len(f) > 2 && f[2] == strconv.Itoa(pgid) && pid != pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

@@ -905,7 +905,7 @@ func TestErrors(t *testing.T) {
 		cin, cw := heldOpen(t)
 		cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
 		cl.WaitFor("= msqid")
-		blockedIn(t, cl.Pid(), unix.SYS_READ, 0) // past its IPC_STAT
+		blockedIn(t, cl.Pid(), unix.SYS_READ, 0)              // past its IPC_STAT
 		ns.Do(func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }) //nolint:errcheck
 		cw.WriteString("hello\n")                             //nolint:errcheck
 		res := cl.Wait()

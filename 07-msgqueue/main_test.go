@@ -660,7 +660,7 @@ func TestStaleQueueOtherNamespace(t *testing.T) {
 	next.Wait()
 }
 
-// An idle server, Go or C, ends at once when its input ends (</dev/null,
+// Erratum server-never-ends: an idle server, Go or C, ends at once when its input ends (</dev/null,
 // Ctrl-D) or says "quit", with no client in sight: it reads standard input
 // all the time, and wakes its own msgrcv. The queue is gone, exit 0.
 func TestIdleServerEnds(t *testing.T) {
@@ -722,7 +722,7 @@ func TestSecondServer(t *testing.T) {
 	first.Wait()
 }
 
-// Squatting: another user made a queue for our key first (here: root
+// Erratum mode-0666, and squatting: another user made a queue for our key first (here: root
 // makes it and hands it to uid 65534 with IPC_SET), or our own queue is
 // open to everyone (0666). The Go and C clients refuse it and send
 // nothing; the server names the owner and suggests no ipcrm.
@@ -836,7 +836,7 @@ func TestRefusedAndForeign(t *testing.T) {
 	}
 }
 
-// The port sends the text's own length, not all of mtext (the article's
+// Erratum send-all-mtext: the port sends the text's own length, not all of mtext (the article's
 // sizeof(mtext) put 1024 bytes in the queue whatever the line): with the
 // request waiting, unread, msg_cbytes is the length of "PID text". The
 // same for the C twin.

@@ -66,14 +66,14 @@ func interruptEverywhere(t *testing.T, bin string, args func(tmp string) []strin
 	if !full.status.Exited() || full.status.ExitStatus() != 0 {
 		t.Fatalf("full run: %s, want exit 0:\n%s\n%s", describe(full.status), full.out, full.stderr)
 	}
-	want := exampletest.Normalize(exampletest.Unwrap(full.out), full.tmp, rules...)
+	want := exampletest.Normalize(full.out, full.tmp, rules...)
 	runs := 0
 	for point := 1; point <= strings.Count(full.out, "\n"); point++ {
 		for _, e := range exampletest.Endings {
 			runs++
 			r := interruptAt(t, bin, args, peer, point, e)
 			ws := r.status
-			got := exampletest.Normalize(exampletest.Unwrap(r.out), r.tmp, rules...)
+			got := exampletest.Normalize(r.out, r.tmp, rules...)
 			ok := ws.Signaled() && ws.Signal() == e.Sig ||
 				ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || got == want)
 			if !ok {

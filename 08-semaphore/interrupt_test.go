@@ -158,5 +158,5 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 		unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck
 		reap(0)
 	}
-	return exampletest.Unwrap(out.String()), exampletest.Unwrap(stderr.String()), cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return out.String(), stderr.String(), cmd.ProcessState.Sys().(syscall.WaitStatus)
 }

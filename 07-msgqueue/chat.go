@@ -83,7 +83,7 @@ func chat(p *say.Speaker, dir string) {
 	in.Close()
 	msg, err := srv.WaitReady()
 	if err != nil {
-		ended(p, srv)
+		endedEarly(p, srv)
 	}
 	qid, _ := strconv.Atoi(msg)
 	// The server says it is ready just before it calls msgrcv; the kernel
@@ -140,13 +140,13 @@ func reap(p *say.Speaker, cmd *child.Cmd) {
 // await waits until the kernel shows cmd asleep in system call nr on arg0
 // (a queue id, a descriptor), looking every millisecond: a process asleep
 // cannot say so itself. If one of the children ends instead, so does the
-// demo (ended).
+// demo (endedEarly).
 func await(p *say.Speaker, cmd *child.Cmd, nr uintptr, arg0 int64, children ...*child.Cmd) {
 	pid := cmd.Process.Pid
 	for guard := time.Now().Add(time.Minute); !peek.BlockedIn(pid, nr, arg0); time.Sleep(time.Millisecond) {
 		for _, c := range children {
 			if st := readStat(c.Process.Pid); st == "" || zombie(st) {
-				ended(p, c, children...)
+				endedEarly(p, c, children...)
 			}
 		}
 		if time.Now().After(guard) {
@@ -160,13 +160,13 @@ func zombie(stat string) bool {
 	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
-// ended ends the demo when a child ended too early. A child that died of
+// endedEarly ends the demo when a child ended too early. A child that died of
 // a signal that ends programs (a Ctrl-C to the whole group, a closed
 // standard output they share) shows that this process is being ended the
 // same way: it ends so, after cleaning up, as a shell does. So does a
 // client that ended because such a signal ended the server (EIDRM).
 // Anything else is a failure.
-func ended(p *say.Speaker, cmd *child.Cmd, children ...*child.Cmd) {
+func endedEarly(p *say.Speaker, cmd *child.Cmd, children ...*child.Cmd) {
 	for _, c := range append([]*child.Cmd{cmd}, children...) {
 		if c != cmd && !zombie(readStat(c.Process.Pid)) {
 			continue

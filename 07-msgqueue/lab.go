@@ -35,7 +35,7 @@ func createLab(p *say.Speaker, key sysv.Key) (int, *cleanup.Handle) {
 		if id, err = sysv.Msgget(key, flags); err != nil {
 			return "", nil, err
 		}
-		return fmt.Sprintf("message queue %d", id), func() error { return destroyMsgQueue(id) }, nil
+		return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
 	})
 	if err != nil {
 		p.Fatal(err)

@@ -26,35 +26,11 @@ import (
 	"github.com/goipc/ipc-examples/common/sysv"
 )
 
-// trusted checks with IPC_STAT that queue id is this user's own: its owner
-// (uid) and creator (cuid) are our effective uid, and no other user may
-// read or write it. Read permission matters as much as write: msgrcv
-// takes a message away, so a reader could steal the replies.
-func trusted(id int, key sysv.Key) error {
-	var ds sysv.MsqidDs
-	if err := sysv.Msgctl(id, unix.IPC_STAT, &ds); err != nil {
-		return syserr.Explain(err, syserr.Meanings{unix.EACCES: fmt.Sprintf("queue %d (key %v) "+
-			"does not even let this user read its status: it is not yours; refusing it", id, key)})
-	}
-	me := uint32(os.Geteuid())
-	if ds.Perm.Uid != me || ds.Perm.Cuid != me {
-		return fmt.Errorf("queue %d (key %v) belongs to %s and was created by %s, not by you (%s): "+
-			"another user made a queue with your key first, and would read and write this chat; refusing it. "+
-			"Use another -path or -proj, on both sides", id, key, who(ds.Perm.Uid), who(ds.Perm.Cuid), who(me))
-	}
-	if mode := ds.Perm.Mode & 0o777; mode&0o077 != 0 {
-		return fmt.Errorf("queue %d (key %v) has mode %#o: other users may take (read) or inject (write) "+
-			"its messages; a server of this chat makes it 0600; refusing it", id, key, mode)
-	}
-	return nil
-}
-
 // existing explains EEXIST: whose the queue with this key is, whether its
 // server still lives, and the exact command that removes it, if removing
 // it is this user's business. As root, ipcrm removes anybody's queue, so
 // the advice is never given for another user's.
-func existing(key sysv.Key) string {
-	id, err := sysv.Msgget(key, 0)
+func existing(id int, err error) string {
 	if err != nil {
 		return "a queue with this key exists, and cannot be opened (" + syserr.Name(syserr.Errno(err)) + "); see ipcs -q"
 	}
@@ -64,18 +40,20 @@ func existing(key sysv.Key) string {
 		if err == nil {
 			owner = who(ds.Perm.Uid)
 		}
-		return fmt.Sprintf("queue %d has this key, and belongs to %s: not yours, so no ipcrm is suggested "+
-			"(it may be in use). Use another -path or -proj, or ask its owner", id, owner)
+		return fmt.Sprintf("\nqueue %d has this key, and belongs to %s:\n"+
+			"not yours, so no ipcrm is suggested (it may be in use).\n"+
+			"Use another -path or -proj, or ask its owner", id, owner)
 	}
-	s := fmt.Sprintf("queue %d has this key and is yours: last msgsnd by %s, last msgrcv by %s; ", id,
+	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s, last msgrcv by %s;\n", id,
 		alive(int(ds.Lspid)), alive(int(ds.Lrpid)))
 	if srv, clients := waiters(id); len(srv) > 0 || running(int(ds.Lspid), clients) || running(int(ds.Lrpid), clients) {
-		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v). "+
+		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v).\n"+
 			"End it (Ctrl-C in its terminal, or kill PID) and start again", clientType, srv)
 	} else if len(clients) > 0 {
-		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it, waiting for replies that will never come; ", clients)
+		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it,\n"+
+			"waiting for replies that will never come;\n", clients)
 	}
-	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID for a queue). " +
+	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID for a queue).\n" +
 		"Remove it with: ipcrm -q " + strconv.Itoa(id)
 }
 

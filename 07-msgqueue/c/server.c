@@ -105,22 +105,22 @@ static void *onInput(void *arg)
 		n = readLine(line, sizeof line);
 		if (n < 0)
 			perror("read");
-		pthread_mutex_lock(&lock);
+		pthread_mutex_lock(&lock); /* the reply slot */
 		while (full)
-			pthread_cond_wait(&moved, &lock);
+			pthread_cond_wait(&moved, &lock); /* until the loop took it */
 		if (n <= 0 || strcmp(line, "quit") == 0)
 			break;
 		strcpy(reply, line);
 		full = 1;
-		pthread_cond_broadcast(&moved);
-		pthread_mutex_unlock(&lock);
+		pthread_cond_broadcast(&moved); /* a line is there */
+		pthread_mutex_unlock(&lock); /* read the next line */
 	}
 	ended = n < 0 ? "read error" : n == 0 ? "end of input" : "\"quit\"";
-	pthread_cond_broadcast(&moved);
+	pthread_cond_broadcast(&moved); /* the input has ended */
 	len = snprintf(wake.mtext, sizeof wake.mtext, "%d ", (int)getpid());
 	if (msgid >= 0 && msgsnd(msgid, &wake, (size_t)len, IPC_NOWAIT) < 0 && msgctl(msgid, IPC_RMID, NULL) == 0)
 		msgid = -1;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lock); /* the input thread ends */
 	return NULL;
 }
 
@@ -130,16 +130,16 @@ static int nextLine(char *line)
 {
 	int r = 0;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&lock); /* the reply slot, from the loop's side */
 	while (!full && !ended)
-		pthread_cond_wait(&moved, &lock);
+		pthread_cond_wait(&moved, &lock); /* until a line or the end */
 	if (full) {
 		strcpy(line, reply);
 		full = 0;
 		r = 1;
-		pthread_cond_broadcast(&moved);
+		pthread_cond_broadcast(&moved); /* the slot is free */
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lock); /* the line is ours */
 	return r;
 }
 
@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 
 	pthread_mutex_lock(&lock); /* made and known to the thread at once */
 	msgid = createMsgQueue(path, proj);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lock); /* the queue is known */
 	if (msgid < 0)
 		return 1;
 	/* The kernel keeps no creator PID: leave ours in msg_lspid/msg_lrpid. */
@@ -181,9 +181,9 @@ int main(int argc, char **argv)
 		if (recvMsg(msgid, CLIENT_TYPE, in, sizeof in) < 0) {
 			if (errno == EBADMSG)
 				continue;
-			pthread_mutex_lock(&lock);
+			pthread_mutex_lock(&lock); /* did the input thread remove it? */
 			why = msgid < 0 ? ended : NULL;
-			pthread_mutex_unlock(&lock);
+			pthread_mutex_unlock(&lock); /* the answer is in why */
 			if (why) { /* the input thread removed it: the queue was full */
 				say("%s: removed the queue\n", why);
 				return 0;
@@ -215,9 +215,9 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&lock); /* why did the loop end? */
 	why = ended;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&lock); /* said outside the lock: say may block */
 	if (why) /* said before the removal: the waiting client prints at once */
 		say("%s: removing the queue\n", why);
 	if (why && strcmp(why, "read error") == 0)

@@ -447,13 +447,17 @@ func TestServerEndings(t *testing.T) {
 	bin := exampletest.Binary(t)
 	ns := exampletest.NewIPCNamespace(t)
 	runs, leaks := 0, 0
-	for _, answering := range []bool{false, true} {
+	for _, c := range []struct {
+		role      string
+		answering bool
+	}{{"server", false}, {"server", true}, {"server-notify", false}, {"server-notify", true}} {
+		answering := c.answering
 		for _, e := range exampletest.Endings {
 			runs++
-			desc := fmt.Sprintf("server (answering %v) ended by %s", answering, e.Name)
+			desc := fmt.Sprintf("%s (answering %v) ended by %s", c.role, answering, e.Name)
 			dir, _ := keyDir(t)
 			in, reply := heldOpen(t)
-			srv := startProc(t, ns, bin, in, nil, "server", "-path", dir)
+			srv := startProc(t, ns, bin, in, nil, c.role, "-path", dir)
 			srv.waitFor(t, "the readiness line", has("waiting for requests"))
 			var cl *exampletest.Proc
 			startClient := func() {
@@ -674,6 +678,7 @@ func TestIdleServerEnds(t *testing.T) {
 		args func(dir string) []string
 	}{
 		{"Go", bin, func(dir string) []string { return []string{"server", "-path", dir} }},
+		{"Go server-notify", bin, func(dir string) []string { return []string{"server-notify", "-path", dir} }},
 		{"C", cServer, func(dir string) []string { return []string{dir} }},
 	} {
 		dir, _ := keyDir(t)

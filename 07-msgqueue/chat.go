@@ -57,9 +57,10 @@ func keyPath(p *say.Speaker) (string, *cleanup.Handle, sysv.Key) {
 		p.Printf("stat(): st_ino %d, st_dev %#x", st.Ino, st.Dev)
 		p.Printf("ftok(path, %#x) = (st_ino & 0xffff) | (st_dev & 0xff) << 16 | %#x << 24 = key %v",
 			projID, projID, key)
-		p.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against C's " +
-			"ftok() by the tests. Every program that passes the same path and project id " +
-			"gets this key, C or Go, and msgget turns the key into the queue's id.")
+		p.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against\n" +
+			"C's ftok() by the tests. Every program that passes the same path and\n" +
+			"project id gets this key, C or Go, and msgget turns the key into the\n" +
+			"queue's id.")
 		return dir, h, key
 	}
 }
@@ -89,9 +90,9 @@ func chat(p *say.Speaker, dir string) {
 	// The server says it is ready just before it calls msgrcv; the kernel
 	// shows when it sleeps there.
 	await(p, srv, unix.SYS_MSGRCV, int64(qid), srv)
-	p.Printf("the server is waiting in msgrcv; starting the client with the same path and project id")
-	p.GoNote("no fork: server and client are this program run again in a role. They " +
-		"share nothing but the key, just like two programs started in two terminals.")
+	p.Printf("the server is waiting in msgrcv; starting the client with the same path and proj")
+	p.GoNote("no fork: server and client are this program run again in a role. They\n" +
+		"share nothing but the key, like two programs started in two terminals.")
 
 	cl := child.Command("client", "-path", dir, "-proj", proj)
 	clIn, line := child.Pipe(p, false)
@@ -104,7 +105,7 @@ func chat(p *say.Speaker, dir string) {
 	// then its second line. The server's input goroutine sleeps in read(0)
 	// all the time (server.go), so that end of input ends an idle server.
 	await(p, cl, unix.SYS_READ, 0, srv, cl)
-	p.Kernel("client %d sleeps in read(0): it has printed the reply (/proc/PID/task/*/syscall)", cl.Process.Pid)
+	p.Kernel("client %d sleeps in read(0): it has printed the reply\n(/proc/<pid>/task/*/syscall)", cl.Process.Pid)
 	p.Printf("its second line now; the server's input ends once the server has taken that request")
 	line.WriteString("are you still there?\n") //nolint:errcheck // as above
 	line.Close()

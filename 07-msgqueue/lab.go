@@ -7,6 +7,7 @@ package main
 // from the values passed to it.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -23,7 +24,8 @@ import (
 
 // row is the queue's line of /proc/sysvipc/msg, or that it is gone.
 func row(id int) string {
-	return peek.SysVLine("msg", id, "key", "msqid", "perms", "cbytes", "qnum", "lspid", "lrpid")
+	l := peek.SysVLine("msg", id, "key", "msqid", "perms", "cbytes", "qnum", "lspid", "lrpid")
+	return strings.Replace(l, " cbytes=", "\ncbytes=", 1) // two lines: each fits in 100 columns
 }
 
 // createLab makes the queue for steps 3 to 9 with the same key. The server
@@ -41,10 +43,10 @@ func createLab(p *say.Speaker, key sysv.Key) (int, *cleanup.Handle) {
 		p.Fatal(err)
 	}
 	p.Printf("msgget(key %v, %s) = msqid %d: the same key, a new queue", key, sysv.MsgFlags(flags), id)
-	p.Printf("with a new id: id = seq * 32768 + slot (with the default IPCMNI; booting with " +
-		"ipcmni_extend makes it seq * 16777216 + slot), and the kernel counts seq up as it reuses " +
-		"slots; an old msqid names a new queue again only once seq wraps (65536), or if " +
-		"someone sets /proc/sys/kernel/msg_next_id: unlikely, not impossible")
+	p.Printf("with a new id: id = seq * 32768 + slot (with the default IPCMNI; booting with\n" +
+		"ipcmni_extend makes it seq * 16777216 + slot), and the kernel counts seq up as\n" +
+		"it reuses slots; an old msqid names a new queue again only once seq wraps\n" +
+		"(65536), or if someone sets /proc/sys/kernel/msg_next_id: unlikely, not impossible")
 	p.Kernel("%s", row(id))
 	return id, q
 }
@@ -64,9 +66,10 @@ func msgtyp(p *say.Speaker, id int) {
 		sent = append(sent, fmt.Sprintf("%d:%s", m.t, m.text))
 	}
 	p.Printf("msgsnd(IPC_NOWAIT), in this order (type:text): %s", strings.Join(sent, " "))
-	p.GoNote("C fills struct msgbuf { long mtype; char mtext[1024]; } and passes the " +
-		"text's size (not the struct's) as msgsz. sysv.Msgsnd(id, mtype, text, flags) " +
-		"builds the same bytes, an 8-byte mtype and the text, in Go memory.")
+	p.GoNote("C fills struct msgbuf { long mtype; char mtext[1024]; } and passes\n" +
+		"the text's size (not the struct's) as msgsz.\n" +
+		"sysv.Msgsnd(id, mtype, text, flags) builds the same bytes, an 8-byte\n" +
+		"mtype and the text, in Go memory.")
 	p.Kernel("%s", row(id))
 	buf := make([]byte, 16)
 	for _, rq := range []struct {
@@ -74,12 +77,12 @@ func msgtyp(p *say.Speaker, id int) {
 		flags int
 		why   string
 	}{
-		{0, unix.IPC_NOWAIT, "the first message, whatever its type"},
+		{0, unix.IPC_NOWAIT, "the first, whatever its type"},
 		{2, unix.IPC_NOWAIT, "the first message of type 2"},
-		{-3, unix.IPC_NOWAIT, "the lowest type <= 3 first: type 1 before 2 and 3"},
+		{-3, unix.IPC_NOWAIT, "the lowest type <= 3: 1 first"},
 		{1, unix.IPC_NOWAIT | sysv.MSG_EXCEPT, "the first message NOT of type 1"},
 		{-3, unix.IPC_NOWAIT, "again: the lowest type left"},
-		{-3, unix.IPC_NOWAIT, "and type 3 itself: <= |msgtyp|, not <"},
+		{-3, unix.IPC_NOWAIT, "and 3 itself: <= |msgtyp|, not <"},
 	} {
 		mt, n, err := sysv.Msgrcv(id, buf, rq.typ, rq.flags)
 		if err != nil {
@@ -88,8 +91,9 @@ func msgtyp(p *say.Speaker, id int) {
 		call := fmt.Sprintf("msgrcv(msgtyp %d, %s)", rq.typ, sysv.MsgFlags(rq.flags))
 		p.Printf("%-39s -> %d:%s  %s", call, mt, buf[:n], rq.why)
 	}
-	p.Printf("MSG_EXCEPT is a Linux extension (C needs _GNU_SOURCE); msgtyp 0, > 0 and < 0 are POSIX. " +
-		"Server and client share one queue this way: each asks only for the type meant for it")
+	p.Printf("MSG_EXCEPT is a Linux extension (C needs _GNU_SOURCE); msgtyp 0, > 0 and < 0\n" +
+		"are POSIX. Server and client share one queue this way: each asks only for the type\n" +
+		"meant for it")
 }
 
 // noWait is msgrcv with IPC_NOWAIT on an empty queue.
@@ -97,7 +101,7 @@ func noWait(p *say.Speaker, id int) {
 	p.Kernel("%s", row(id))
 	_, _, err := sysv.Msgrcv(id, make([]byte, 16), 0, unix.IPC_NOWAIT)
 	expect(p, err, unix.ENOMSG)
-	p.Printf("without IPC_NOWAIT, msgrcv sleeps until a message of the wanted type arrives, " +
+	p.Printf("without IPC_NOWAIT, msgrcv sleeps until a message of the wanted type arrives,\n" +
 		"as the client does while it waits for the server's reply")
 }
 
@@ -111,7 +115,8 @@ func tooBig(p *say.Speaker, id int) {
 	p.Printf("msgsnd: a message of %d bytes", len(text))
 	buf := make([]byte, 16)
 	_, _, err := sysv.Msgrcv(id, buf, 0, unix.IPC_NOWAIT)
-	expect(p, err, unix.E2BIG)
+	expect(p, syserr.Explain(err, syserr.Meanings{unix.E2BIG: "the message is longer than the buffer " +
+		"and MSG_NOERROR was not given;\nit stays in the queue"}), unix.E2BIG)
 	p.Kernel("%s", row(id))
 	flags := unix.IPC_NOWAIT | sysv.MSG_NOERROR
 	mt, n, err := sysv.Msgrcv(id, buf, 0, flags)
@@ -139,7 +144,7 @@ func ipcStat(p *say.Speaker, id int) {
 	p.Printf("  qbytes=%d  the most bytes of text it may hold (msgmnb, by default)", ds.Qbytes)
 	p.Printf("  lspid=%s  the last process to msgsnd", peek.PID(int(ds.Lspid)))
 	p.Printf("  lrpid=%s  the last process to msgrcv", peek.PID(int(ds.Lrpid)))
-	p.Printf("  stime=%s  rtime=%s  ctime=%s  (last send, last receive, creation)",
+	p.Printf("  stime=%s  rtime=%s  ctime=%s  (last send, receive, creation)",
 		peek.When(ds.Stime), peek.When(ds.Rtime), peek.When(ds.Ctime))
 	p.Kernel("%s", row(id))
 }
@@ -215,6 +220,12 @@ func expect(p *say.Speaker, err error, want unix.Errno) {
 			err = fmt.Errorf("the call succeeded")
 		}
 		p.Fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
+	}
+	// The errno on one line, what it means here on the next.
+	var e *syserr.Error
+	if errors.As(err, &e) && e.Meaning != "" {
+		p.Warnf("%s:\n%s", strings.TrimSuffix(e.Error(), ": "+e.Meaning), e.Meaning)
+		return
 	}
 	p.Warnf("%v", err)
 }

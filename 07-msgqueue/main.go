@@ -117,6 +117,6 @@ func demo() {
 	}
 	p.Printf("removed %s, the path of the key", dir)
 	p.Kernel("open descriptors: %s", peek.FDSummary())
-	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in " +
+	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in\n" +
 		"/proc/self/fd, and lives until IPC_RMID (or the end of its IPC namespace)")
 }

@@ -81,42 +81,42 @@ func main() {
 // demo runs the server and the client (chat.go), then takes a queue of
 // its own through the calls of the article "004" (lab.go).
 func demo() {
-	p := say.New("parent")
+	me := say.New("parent")
 
 	say.Step(1, "ftok() makes a key from a path and a project id (comm.c)")
-	dir, dirH, key := keyPath(p)
+	dir, dirH, key := keyPath(me)
 
 	say.Step(2, "the server creates the queue, the client opens it, they chat (server.c, client.c)")
-	chat(p, dir)
+	chat(me, dir)
 
 	say.Step(3, "msgrcv's msgtyp picks the message: 0, > 0, < 0")
-	id, q := createLab(p, key)
-	msgtyp(p, id)
+	id, q := createLab(me, key)
+	msgtyp(me, id)
 
 	say.Step(4, "IPC_NOWAIT on an empty queue: ENOMSG instead of waiting")
-	noWait(p, id)
+	noWait(me, id)
 
 	say.Step(5, "a message longer than the buffer: E2BIG, or MSG_NOERROR cuts it")
-	tooBig(p, id)
+	tooBig(me, id)
 
 	say.Step(6, "msgctl(IPC_STAT): what the kernel keeps about the queue")
-	ipcStat(p, id)
+	ipcStat(me, id)
 
 	say.Step(7, "msgctl(IPC_SET) lowers msg_qbytes: the queue is full sooner, IPC_NOWAIT gives EAGAIN")
-	ipcSet(p, id)
+	ipcSet(me, id)
 
 	say.Step(8, "a message over msgmax: EINVAL")
-	overMsgmax(p, id)
+	overMsgmax(me, id)
 
 	say.Step(9, "msgctl(IPC_RMID) removes the queue and the messages in it (destroyMsgQueue)")
-	remove(p, id, q)
+	remove(me, id, q)
 
 	say.Step(10, "what this process still holds")
 	if err := dirH.Release(); err != nil { // then print: see remove in lab.go
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("removed %s, the path of the key", dir)
-	p.Kernel("open descriptors: %s", peek.FDSummary())
-	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in\n" +
+	me.Printf("removed %s, the path of the key", dir)
+	me.Kernel("open descriptors: %s", peek.FDSummary())
+	me.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in\n" +
 		"/proc/self/fd, and lives until IPC_RMID (or the end of its IPC namespace)")
 }

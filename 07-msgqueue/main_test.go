@@ -93,7 +93,7 @@ func noneLeft(t *testing.T, ns *exampletest.IPCNamespace, what string) int {
 			for _, r := range l {
 				if m := regexp.MustCompile(`msqid=(\d+)`).FindStringSubmatch(r); m != nil {
 					id, _ := strconv.Atoi(m[1])
-					sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck
+					_ = sysv.Msgctl(id, unix.IPC_RMID, nil)
 				}
 			}
 		})
@@ -213,7 +213,7 @@ func TestServerAndClient(t *testing.T) {
 	ns := exampletest.NewIPCNamespace(t)
 	dir, key := keyDir(t)
 	in, replies := heldOpen(t)
-	replies.WriteString("hi, client\nfine, thanks\n") //nolint:errcheck // the pipe buffer takes it
+	_, _ = replies.WriteString("hi, client\nfine, thanks\n") // the pipe buffer takes it
 	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Stdin: in})
 	id := msqidIn(t, srv.WaitFor("= msqid"))
 	srv.WaitFor("waiting for requests")
@@ -355,9 +355,9 @@ func (p *proc) end(e exampletest.Ending) {
 	case e.CloseStdout:
 		p.out.Close()
 	case e.Group:
-		unix.Kill(-p.pid(), e.Sig) //nolint:errcheck // it may have ended already
+		_ = unix.Kill(-p.pid(), e.Sig) // it may have ended already
 	default:
-		unix.Kill(p.pid(), e.Sig) //nolint:errcheck // as above
+		_ = unix.Kill(p.pid(), e.Sig) // as above
 	}
 }
 
@@ -473,14 +473,14 @@ func TestServerEndings(t *testing.T) {
 			case e.CloseStdout:
 				srv.out.Close()
 				if answering {
-					reply.WriteString("too late\n") //nolint:errcheck
+					_, _ = reply.WriteString("too late\n")
 				} else {
 					startClient()
 				}
 			case e.Group:
-				unix.Kill(-srv.pid(), e.Sig) //nolint:errcheck
+				_ = unix.Kill(-srv.pid(), e.Sig)
 			default:
-				unix.Kill(srv.pid(), e.Sig) //nolint:errcheck
+				_ = unix.Kill(srv.pid(), e.Sig)
 			}
 			ws := srv.wait()
 			if !signalled(ws, e.Sig) {
@@ -528,18 +528,18 @@ func TestClientEndings(t *testing.T) {
 	for _, e := range endings {
 		desc := "client ended by " + e.Name
 		cin, cw := heldOpen(t)
-		cw.WriteString("for the dead\n") //nolint:errcheck
+		_, _ = cw.WriteString("for the dead\n")
 		cl := startProc(t, ns, bin, cin, nil, "client", "-path", dir)
 		cl.waitFor(t, desc+": the line before msgrcv", has("waiting in msgrcv"))
 		srv.WaitFor("# for the dead")
 		switch {
 		case e.CloseStdout:
 			cl.out.Close()
-			reply.WriteString("noticed at the next line\n") //nolint:errcheck
+			_, _ = reply.WriteString("noticed at the next line\n")
 		case e.Group:
-			unix.Kill(-cl.pid(), e.Sig) //nolint:errcheck
+			_ = unix.Kill(-cl.pid(), e.Sig)
 		default:
-			unix.Kill(cl.pid(), e.Sig) //nolint:errcheck
+			_ = unix.Kill(cl.pid(), e.Sig)
 		}
 		if ws := cl.wait(); !signalled(ws, e.Sig) {
 			t.Errorf("%s: %v, want killed by %v", desc, ws, e.Sig)
@@ -548,7 +548,7 @@ func TestClientEndings(t *testing.T) {
 			t.Errorf("%s: stderr %q", desc, s)
 		}
 		if !e.CloseStdout {
-			reply.WriteString("to nobody\n") //nolint:errcheck
+			_, _ = reply.WriteString("to nobody\n")
 			srv.WaitFor(fmt.Sprintf("client %d is gone: no reply", cl.pid()))
 		} else {
 			srv.WaitFor("sending \"noticed at the next line\"")
@@ -559,7 +559,7 @@ func TestClientEndings(t *testing.T) {
 	next := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir},
 		Stdin: strings.NewReader("mine?\n")})
 	srv.WaitFor("# mine?")
-	reply.WriteString("yours\n") //nolint:errcheck
+	_, _ = reply.WriteString("yours\n")
 	res := next.Wait()
 	exampletest.Contains(t, res.Out, "server# yours")
 	if strings.Contains(res.Out, "noticed") || strings.Contains(res.Out, "nobody") {
@@ -693,7 +693,7 @@ func TestIdleServerEnds(t *testing.T) {
 		id := msqidIn(t, srv.WaitFor("= msqid"))
 		srv.WaitFor("waiting for requests")
 		blockedIn(t, srv.Pid(), unix.SYS_MSGRCV, id)
-		typed.WriteString("quit\n") //nolint:errcheck
+		_, _ = typed.WriteString("quit\n")
 		res = srv.Wait()
 		if res.Code() != 0 || !strings.Contains(res.Out, `"quit": removing the queue`) {
 			t.Errorf("%s server, quit while idle: %v:\n%s", c.name, res.Status, res.Out)
@@ -754,7 +754,7 @@ func TestSquatting(t *testing.T) {
 				return
 			}
 			var ds sysv.MsqidDs
-			sysv.Msgctl(id, unix.IPC_STAT, &ds) //nolint:errcheck
+			_ = sysv.Msgctl(id, unix.IPC_STAT, &ds)
 			ds.Perm.Uid, ds.Perm.Mode = c.uid, c.mode
 			err = sysv.Msgctl(id, unix.IPC_SET, &ds)
 		})
@@ -783,7 +783,7 @@ func TestSquatting(t *testing.T) {
 				t.Errorf("the server suggests removing another user's queue:\n%s", srv.Stderr)
 			}
 		}
-		ns.Do(func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }) //nolint:errcheck
+		ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) })
 	}
 }
 
@@ -813,7 +813,7 @@ func TestRefusedAndForeign(t *testing.T) {
 
 	cin, cw := heldOpen(t)
 	cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
-	cw.WriteString("a\x00b\n" + strings.Repeat("z", lineSize+1) + "\nfine\n") //nolint:errcheck
+	_, _ = cw.WriteString("a\x00b\n" + strings.Repeat("z", lineSize+1) + "\nfine\n")
 	cl.WaitFor("not sent: a NUL byte at offset 1")
 	cl.WaitFor(fmt.Sprintf("not sent: %d bytes, at most %d; type it again", lineSize+1, lineSize))
 	cl.WaitFor(`sending "fine"`)
@@ -826,7 +826,7 @@ func TestRefusedAndForeign(t *testing.T) {
 		}
 	})
 	cl.WaitFor("over 1024 bytes")
-	reply.WriteString(strings.Repeat("w", lineSize+1) + "\nthe real one\n") //nolint:errcheck
+	_, _ = reply.WriteString(strings.Repeat("w", lineSize+1) + "\nthe real one\n")
 	srv.WaitFor(fmt.Sprintf("not sent: %d bytes, at most %d; type it again", lineSize+1, lineSize))
 	cl.WaitFor("server# the real one")
 	cw.Close()
@@ -911,9 +911,9 @@ func TestErrors(t *testing.T) {
 		cin, cw := heldOpen(t)
 		cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
 		cl.WaitFor("= msqid")
-		blockedIn(t, cl.Pid(), unix.SYS_READ, 0)              // past its IPC_STAT
-		ns.Do(func() { sysv.Msgctl(id, unix.IPC_RMID, nil) }) //nolint:errcheck
-		cw.WriteString("hello\n")                             //nolint:errcheck
+		blockedIn(t, cl.Pid(), unix.SYS_READ, 0) // past its IPC_STAT
+		ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) })
+		_, _ = cw.WriteString("hello\n")
 		res := cl.Wait()
 		if res.Code() != 1 {
 			t.Errorf("exit status %d, want 1", res.Code())
@@ -954,7 +954,7 @@ func TestGoServerCClient(t *testing.T) {
 	dir, key := keyDir(t)
 	home := []string{"HOME=" + dir}
 	in, reply := heldOpen(t)
-	reply.WriteString("hi from Go\n") //nolint:errcheck // the pipe buffer takes it
+	_, _ = reply.WriteString("hi from Go\n") // the pipe buffer takes it
 	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server"}, Env: home, Stdin: in})
 	exampletest.Contains(t, srv.WaitFor("ftok("), fmt.Sprintf("ftok(%q, 0x66) = key %v", dir, key))
 	id := msqidIn(t, srv.WaitFor("= msqid"))
@@ -981,7 +981,7 @@ func TestCServerGoClient(t *testing.T) {
 	ns := exampletest.NewIPCNamespace(t)
 	dir, _ := keyDir(t)
 	in, reply := heldOpen(t)
-	reply.WriteString("hi from C\n") //nolint:errcheck
+	_, _ = reply.WriteString("hi from C\n")
 	srv := exampletest.Start(t, cServer, exampletest.Opts{IPC: ns, Args: []string{dir, "102"}, Stdin: in})
 	id := msqidIn(t, srv.WaitFor("= msqid"))
 	srv.WaitFor("waiting for requests")
@@ -1024,9 +1024,9 @@ func TestCTwins(t *testing.T) {
 			srv.out.Close()
 			exampletest.Run(t, cClient, exampletest.Opts{IPC: ns, Args: []string{dir}, Stdin: strings.NewReader("hi\n")})
 		case e.Group:
-			unix.Kill(-srv.pid(), e.Sig) //nolint:errcheck
+			_ = unix.Kill(-srv.pid(), e.Sig)
 		default:
-			unix.Kill(srv.pid(), e.Sig) //nolint:errcheck
+			_ = unix.Kill(srv.pid(), e.Sig)
 		}
 		if ws := srv.wait(); !signalled(ws, e.Sig) {
 			t.Errorf("C server, %s: %v, want killed by %v", e.Name, ws, e.Sig)

@@ -51,8 +51,9 @@ const usage = `usage: 06-shm [-peer PROGRAM] [-hold attached|written] [-leak] [M
        06-shm -attach SHMID
        06-shm -fault [-peer PROGRAM]
 
-  MESSAGE          what the parent writes into the segment, at most 1023 bytes
-                   (default "hello, shared memory")
+  MESSAGE          what the parent writes into the segment: one argument, 1 to 1023
+                   bytes (default "hello, shared memory"); quote it if it has
+                   spaces; a second argument is a usage error, and so is ''
   -peer PROGRAM    the reader is PROGRAM (the C reader, c/shm_reader.c) instead of
                    this program's child; it is run as "PROGRAM SHMID 3"
   -hold attached   stop when both are attached, before IPC_RMID, until Enter:
@@ -83,6 +84,15 @@ func main() {
 	attachID := fs.String("attach", "", "a shmid to read")
 	faulty := fs.Bool("fault", false, "touch the segment after shmdt")
 	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, 1)
+	// -hold '' or -attach '' is a mistake, not "no -hold": refuse it.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() == "" {
+			cmdline.Usage(usage, "-%s: an empty value", f.Name)
+		}
+	})
+	if len(rest) == 1 && rest[0] == "" {
+		cmdline.Usage(usage, "MESSAGE is empty: give one, or none for the default")
+	}
 
 	if *attachID != "" {
 		cleanup.Catch("reader")

@@ -202,6 +202,16 @@ func TestBadInput(t *testing.T) {
 	for _, args := range [][]string{
 		{"one", "two"},
 		{"-hold", "later"},
+		// An empty value is a mistake, not "not given": each flag, and MESSAGE.
+		{"-hold", ""},
+		{"-hold="},
+		{"-attach", ""},
+		{"-attach="},
+		{"-peer", ""},
+		{"-leak="},
+		{"-fault="},
+		{""},
+		{"-leak", ""},
 		{"-attach", "x"},
 		{"-attach", "-1"},
 		{"-attach", "010x"},
@@ -218,8 +228,10 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	c := exampletest.BuildC(t, "c/shmadd.c")
-	if res := runChecked(t, c, exampletest.Opts{Args: []string{"one", "two"}, Split: true}); res.Code() != 2 || !strings.Contains(res.Stderr, "usage:") {
-		t.Errorf("C twin with two arguments: exit %d, stderr %q", res.Code(), res.Stderr)
+	for _, args := range [][]string{{"one", "two"}, {""}} {
+		if res := runChecked(t, c, exampletest.Opts{Args: args, Split: true}); res.Code() != 2 || !strings.Contains(res.Stderr, "usage:") {
+			t.Errorf("C twin with %q: exit %d, stderr %q", args, res.Code(), res.Stderr)
+		}
 	}
 }
 

@@ -118,6 +118,12 @@ func main() {
 		loops := fs.Int("loops", defaultLoops, "increments per process")
 		peerPath := fs.String("peer", "", "a C peer")
 		cmdline.Parse(fs, rest, usage, 0, 0)
+		// -peer '' is a mistake, not "no -peer": refuse it.
+		fs.Visit(func(f *flag.Flag) {
+			if f.Value.String() == "" {
+				cmdline.Usage(usage, "-%s: an empty value", f.Name)
+			}
+		})
 		inRange("-procs", *procs, 2, 32)
 		inRange("-loops", *loops, 1, 100000)
 		r.mutex(*procs, *loops, lookPeer(r, *peerPath)) // sem.go

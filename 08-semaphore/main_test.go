@@ -306,6 +306,17 @@ func TestBadInput(t *testing.T) {
 		exampletest.Bad{Args: []string{"philosophers", "-hold"}, Why: "-hold goes with -deadlock"},
 		exampletest.Bad{Args: []string{"-procs", "4"}, Why: "flag provided but not defined: -procs"},
 		exampletest.Bad{Args: []string{"--", "pv"}, Why: `unexpected argument "pv"`},
+		// An empty value is a mistake, not "not given".
+		exampletest.Bad{Args: []string{"mutex", "-peer", ""}, Why: "-peer: an empty value"},
+		exampletest.Bad{Args: []string{"mutex", "-peer="}, Why: "-peer: an empty value"},
+		exampletest.Bad{Args: []string{"mutex", "-procs", ""}, Why: `invalid value "" for flag -procs`},
+		exampletest.Bad{Args: []string{"mutex", "-loops="}, Why: `invalid value "" for flag -loops`},
+		exampletest.Bad{Args: []string{"prodcons", "-items", ""}, Why: `invalid value "" for flag -items`},
+		exampletest.Bad{Args: []string{"prodcons", "-slots", ""}, Why: `invalid value "" for flag -slots`},
+		exampletest.Bad{Args: []string{"philosophers", "-meals", ""}, Why: `invalid value "" for flag -meals`},
+		exampletest.Bad{Args: []string{"philosophers", "-deadlock="}, Why: "-deadlock"},
+		exampletest.Bad{Args: []string{"philosophers", "-deadlock", "-hold="}, Why: "-hold"},
+		exampletest.Bad{Args: []string{""}, Why: `unknown part ""`},
 	)
 	ns := exampletest.NewIPCNamespace(t)
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"mutex", "-peer", "/nonexistent/sem_peer"}, IPC: ns, Split: true})

@@ -6,7 +6,7 @@
  * segment and prints "Client get MESSAGE". The corrections (see
  * 06-shm/README.md, Errata) are marked "erratum N" below.
  *
- *   usage: shmadd [MESSAGE]        (at most 1023 bytes; a default without one)
+ *   usage: shmadd [MESSAGE]        (1 to 1023 bytes; a default without one)
  *
  *   gcc -Wall -Wextra -o bin/shmadd 06-shm/c/shmadd.c && ./bin/shmadd hello
  *
@@ -91,6 +91,11 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2)
 		msg = argv[1];
+	if (*msg == '\0') { /* as the Go port: '' is a mistake, not "no MESSAGE" */
+		fprintf(stderr, "%s: MESSAGE is empty: give one, or none for the default\nusage: %s [MESSAGE]\n", argv[0],
+			argv[0]);
+		exit(2);
+	}
 	/* erratum 10: strncpy(p_addr, argv[1], 1024) leaves no NUL when the
 	 * argument has 1024 bytes or more; refuse it before creating anything. */
 	if (strlen(msg) > SEGSIZE - 1) {

@@ -142,6 +142,7 @@ func main() {
 		}
 		*peerPath = path
 	}
+	leftovers(p) // what kill -9 of an earlier run left (leftovers.go)
 	if *faulty {
 		faultDemo(p, *peerPath)
 	}

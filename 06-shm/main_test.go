@@ -690,3 +690,67 @@ func TestShmgetOnMarkedKey(t *testing.T) {
 		unix.SysvShmDetach(mem)                  //nolint:errcheck // frees the marked one
 	})
 }
+
+// What kill -9 left, the next run names: a parent killed at -hold attached
+// leaves its segment (nattch 0, its creator gone); the next start names it
+// on standard error with the ipcrm command, and removes nothing. A
+// segment of a run still going is not named, nor one of another user.
+func TestLeftoverNamed(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+	}
+	held := func() (*exampletest.Proc, *os.File, string) {
+		enter, w := mustPipe(t)
+		p := exampletest.Start(t, bin(t), exampletest.Opts{
+			Args: []string{"-hold", "attached"}, Stdin: enter, IPC: ns, Split: true,
+			Guard: 30 * time.Second, Survivors: true,
+		})
+		enter.Close()
+		id := regexp.MustCompile(`shmget: shmid (\d+)`).FindStringSubmatch(p.WaitFor("shmget: shmid"))[1]
+		p.WaitFor("Enter goes on")
+		return p, w, id
+	}
+	killed, w, dead := held()
+	killed.Signal(syscall.SIGKILL)
+	killed.Wait()
+	w.Close()
+	live, enter, liveID := held()
+
+	res := runChecked(t, bin(t), exampletest.Opts{IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit %d:\n%s", res.Code(), res.Stderr)
+	}
+	exampletest.Contains(t, res.Stderr, "shmid "+dead+" (IPC_PRIVATE, 1024 bytes, nattch 0) was left by PID",
+		"ipcrm -m "+dead+" removes it")
+	if strings.Contains(res.Stderr, "shmid "+liveID+" ") {
+		t.Errorf("the segment of a run still going (shmid %s) is named:\n%s", liveID, res.Stderr)
+	}
+	if got := shmRows(t, ns); !strings.Contains(got, "shmid="+dead+" ") {
+		t.Errorf("the leftover was touched: rows %q", got)
+	}
+
+	// The same segment, another user's: not named.
+	id, _ := strconv.Atoi(dead)
+	ns.Do(func() {
+		var ds unix.SysvShmDesc
+		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &ds); err != nil {
+			t.Error(err)
+			return
+		}
+		ds.Perm.Uid = 65534
+		if _, err := unix.SysvShmCtl(id, unix.IPC_SET, &ds); err != nil {
+			t.Error(err)
+		}
+	})
+	res = runChecked(t, bin(t), exampletest.Opts{IPC: ns, Split: true})
+	if strings.Contains(res.Stderr, "left by PID") {
+		t.Errorf("another user's segment is named:\n%s", res.Stderr)
+	}
+
+	enter.Close() // the live run goes on and ends cleanly
+	if r := live.Wait(); r.Code() != 0 {
+		t.Errorf("the held run: exit %d\n%s", r.Code(), r.Stderr)
+	}
+	ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // the namespace's end checks
+}

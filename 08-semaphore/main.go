@@ -19,8 +19,8 @@
 //	go run ./08-semaphore philosophers [-meals K] [-deadlock [-hold]]
 //	go run ./08-semaphore die              killed inside the critical section, with and without SEM_UNDO
 //
-// Every set is made with IPC_PRIVATE and mode 0600 (pv's with a key of the
-// run's own); children are this program run again in a role, with the
+// Every set is made with the run's key (0x08 and the PID) and mode 0600,
+// every segment with IPC_PRIVATE; children are this program run again in a role, with the
 // semid and the shmid in their argv.
 // Each step shows what the kernel holds: the set's row of
 // /proc/sysvipc/sem and, per semaphore, its value, GETNCNT and GETZCNT (how
@@ -28,7 +28,7 @@
 // parent makes sets and segments, each registered with common/cleanup as
 // it is made: the end, a failing call, Ctrl-C, SIGTERM, SIGHUP and a
 // closed output remove them. Only SIGKILL of the parent leaves the set it
-// held (ipcs -s lists it, ipcrm -s removes it).
+// held (ipcs -s lists it, ipcrm -s removes it); the next start names it.
 package main
 
 import (

@@ -708,3 +708,69 @@ func withSet(t *testing.T, nsems int, f func(id int) error) {
 		t.Fatal(err)
 	}
 }
+
+// What kill -9 left, the next run names: the set of a parent killed while
+// its philosophers are deadlocked (-deadlock -hold) has the run's key, so
+// the next start names it on standard error with the ipcrm command, and
+// removes nothing. The set of a run still going is not named, nor one of
+// another user.
+func TestLeftoverNamed(t *testing.T) {
+	t.Parallel()
+	ns := needNS(t)
+	held := func() (*exampletest.Proc, *os.File, string) {
+		enter, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{
+			Args: []string{"philosophers", "-deadlock", "-hold"}, Stdin: enter, IPC: ns, Split: true,
+			Guard: 30 * time.Second, Survivors: true,
+		})
+		enter.Close()
+		id := regexp.MustCompile(`= semid (\d+)`).FindStringSubmatch(p.WaitFor("= semid "))[1]
+		p.WaitFor("Enter goes on")
+		return p, w, id
+	}
+	killed, w, dead := held()
+	killed.Signal(syscall.SIGKILL)
+	killed.Wait()
+	w.Close()
+	live, enter, liveID := held()
+
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"die"}, IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit %d:\n%s", res.Code(), res.Stderr)
+	}
+	exampletest.Contains(t, res.Stderr, "semid "+dead+" (key 0x08", "6 semaphores) was left by PID",
+		"ipcrm -s "+dead+" removes it")
+	if strings.Contains(res.Stderr, "semid "+liveID+" ") {
+		t.Errorf("the set of a run still going (semid %s) is named:\n%s", liveID, res.Stderr)
+	}
+	id, _ := strconv.Atoi(dead)
+	if got := semAt(t, ns, sysv.SemctlGetVal, id, 5); got != 0 {
+		t.Errorf("the leftover's gate is %d, want 0 (untouched)", got)
+	}
+
+	// The same set, another user's: not named.
+	ns.Do(func() {
+		var ds sysv.SemidDs
+		err := sysv.SemctlStat(id, &ds)
+		if err == nil {
+			ds.Perm.Uid = 65534
+			err = sysv.SemctlSet(id, &ds)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	res = exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"die"}, IPC: ns, Split: true})
+	if strings.Contains(res.Stderr, "left by PID") {
+		t.Errorf("another user's set is named:\n%s", res.Stderr)
+	}
+
+	enter.Close() // the live run goes on and ends cleanly
+	if r := live.Wait(); r.Code() != 0 {
+		t.Errorf("the held run: exit %d\n%s", r.Code(), r.Stderr)
+	}
+	ns.Do(func() { _ = sysv.SemctlRmid(id) })
+}

@@ -8,7 +8,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -37,8 +36,8 @@ func (r *run) pv() {
 	// int semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
 	key, id, call := r.keyedSet()
 	p.Printf("%s = semid %d: IPC_EXCL says I made it", call, id)
-	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one " +
-		"with ftok(path, proj), see 07-msgqueue. Every other set here is IPC_PRIVATE.)")
+	p.Printf("(the key of this run, 0x08 and its PID: every set here has it; two programs")
+	p.Printf("usually agree on one with ftok(path, proj), see 07-msgqueue)")
 	showSet(p, id, true, "lock")
 	p.Kernel("IPC_STAT: %s", otime(id))
 	p.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the " +
@@ -120,23 +119,13 @@ func (r *run) asleep(id, op int) *child.Cmd {
 }
 
 // keyedFlags are the flags of pv's set, and of the opener's first try.
-const keyedFlags = unix.IPC_CREAT | unix.IPC_EXCL | 0o600
+const keyedFlags = setFlags
 
-// keyedSet makes a set of one semaphore with a key of this run's own: the
-// PID in the low 24 bits, and the next key if one is taken. It returns the
-// call that made it.
+// keyedSet makes a set of one semaphore with the run's key (runKey). It
+// returns the key and the call that made it.
 func (r *run) keyedSet() (sysv.Key, int, string) {
-	key := sysv.Key(0x08000000 | os.Getpid()&0xffffff)
-	for try := 0; ; try++ {
-		id, call, err := r.semget(key, 1, keyedFlags)
-		if err == nil {
-			return key, id, call
-		}
-		if syserr.Errno(err) != unix.EEXIST || try == 100 {
-			r.p.Fatal(err)
-		}
-		key++
-	}
+	id, call := r.newSet(1)
+	return runKey(), id, call
 }
 
 // expect prints an error the step provokes on purpose, and stops if the

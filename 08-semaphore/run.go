@@ -8,6 +8,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,12 +24,20 @@ import (
 	"github.com/goipc/ipc-examples/common/sysv"
 )
 
-// The flags of every set and segment the parent makes: IPC_PRIVATE (the
-// children get the ids in their argv), only this user.
+// The flags of every set and segment the parent makes: only this user.
+// A set has the run's key (runKey) and IPC_EXCL; a segment is IPC_PRIVATE
+// (the children get the ids in their argv).
 const (
-	setFlags = unix.IPC_CREAT | 0o600
+	setFlags = unix.IPC_CREAT | unix.IPC_EXCL | 0o600
 	shmMode  = 0o600
 )
+
+// runKey is the key of every set this run makes: 0x08, this example, in
+// the high byte and the PID in the low 24 bits (pid_max is at most 2^22,
+// proc(5)). A set that kill -9 leaves behind thus says which run made it,
+// and the next run can tell that this run is gone (leftovers.go). With
+// IPC_EXCL, a set that already has the key is refused, never shared.
+func runKey() sysv.Key { return sysv.Key(0x08000000 | os.Getpid()&0xffffff) }
 
 // run is the parent of one run: its speaker, its step count, and the sets
 // it holds. Every set and every segment not yet marked for removal is
@@ -41,6 +50,7 @@ type run struct {
 	step int
 	hold bool // philosophers -deadlock -hold: stop at the deadlock until Enter
 	sets map[int]*cleanup.Handle
+	seen bool // the leftovers of earlier runs are named
 }
 
 func newRun() *run { return &run{p: say.New("parent"), sets: map[int]*cleanup.Handle{}} }
@@ -70,11 +80,18 @@ func (r *run) semget(key sysv.Key, nsems, flags int) (int, string, error) {
 	return id, semgetCall(key, nsems, flags), nil
 }
 
-// newSet is semget(IPC_PRIVATE, nsems, IPC_CREAT|0600).
+// newSet is semget(runKey(), nsems, IPC_CREAT|IPC_EXCL|0600).
 func (r *run) newSet(nsems int) (int, string) {
-	id, call, err := r.semget(sysv.IPC_PRIVATE, nsems, setFlags)
+	if !r.seen {
+		leftovers(r.p) // before the first set: what kill -9 of an earlier run left
+		r.seen = true
+	}
+	id, call, err := r.semget(runKey(), nsems, setFlags)
 	if err != nil {
-		r.p.Fatal(syserr.Explain(err, syserr.Meanings{unix.ENOSYS: "this kernel has no System V IPC"}))
+		r.p.Fatal(syserr.Explain(err, syserr.Meanings{
+			unix.ENOSYS: "this kernel has no System V IPC",
+			unix.EEXIST: "a set has this run's key: left by a run that had this PID, or another user's (ipcs -s)",
+		}))
 	}
 	return id, call
 }

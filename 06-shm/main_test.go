@@ -657,7 +657,7 @@ func TestCallsPrinted(t *testing.T) {
 		"shmat(shmid ", ", 0, SHM_RDONLY)")
 }
 
-// Erratum 13: the article lists EIDRM among shmget's errors. On Linux
+// Erratum shmget-eidrm (README): the article lists EIDRM among shmget's errors. On Linux
 // since 2.3.30 (shmget(2), "Linux notes"), IPC_RMID makes a still-attached
 // segment's key IPC_PRIVATE, so shmget(key) no longer finds it: ENOENT
 // without IPC_CREAT, a new segment with it. Never EIDRM.
@@ -753,4 +753,136 @@ func TestLeftoverNamed(t *testing.T) {
 		t.Errorf("the held run: exit %d\n%s", r.Code(), r.Stderr)
 	}
 	ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // the namespace's end checks
+}
+
+// The errnos the article lists for shmget, shmat and shmdt, each provoked
+// in a namespace of the test's own: EINVAL for a size below SHMMIN (0),
+// above SHMMAX (lowered in the namespace) and above an existing segment's
+// for its key; ENOMEM from shmget for huge pages there are none of;
+// EACCES for another user, from shmget by key and from shmat (the
+// namespace's thread takes euid 65534 for a moment: setresuid as a raw
+// system call changes only the calling thread); EINVAL from shmdt of an
+// address where nothing is attached. EEXIST, ENOENT and EIDRM:
+// TestShmgetOnMarkedKey and TestShmgetErrnos' key; ENOMEM from shmat:
+// TestShmatENOMEM.
+func TestShmgetErrnos(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace (to lower kernel.shmmax, and for a fixed key)")
+	}
+	want := func(what string, err, errno error) {
+		t.Helper()
+		if err != errno {
+			t.Errorf("%s: %v, want %v", what, err, errno)
+		}
+	}
+	ns.Do(func() {
+		const key = 0x06060607
+		_, err := unix.SysvShmGet(unix.IPC_PRIVATE, 0, 0o600)
+		want("shmget(IPC_PRIVATE, 0) (below SHMMIN, 1)", err, unix.EINVAL)
+
+		id, err := unix.SysvShmGet(key, 1024, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // the namespace's end checks
+		_, err = unix.SysvShmGet(key, 2048, 0o600)
+		want("shmget(key, 2048) of a 1024-byte segment", err, unix.EINVAL)
+		_, err = unix.SysvShmGet(key, 1024, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		want("shmget(key, IPC_CREAT|IPC_EXCL) twice", err, unix.EEXIST)
+		_, err = unix.SysvShmGet(key+1, 1024, 0o600)
+		want("shmget(unused key) without IPC_CREAT", err, unix.ENOENT)
+
+		// No huge page to be had: ENOMEM (hugetlb pages are not per namespace).
+		if free, over := meminfo(t, "HugePages_Free"), readInt(t, "/proc/sys/vm/nr_overcommit_hugepages"); free == 0 && over == 0 {
+			_, err = unix.SysvShmGet(unix.IPC_PRIVATE, 2<<20, shmHugeTLB|0o600)
+			want("shmget(IPC_PRIVATE, 2 MiB, SHM_HUGETLB) with no huge page free", err, unix.ENOMEM)
+		}
+
+		// kernel.shmmax is per IPC namespace: 4096 here, nowhere else.
+		if err := os.WriteFile("/proc/sys/kernel/shmmax", []byte("4096\n"), 0); err != nil {
+			t.Errorf("lowering kernel.shmmax in the namespace: %v", err)
+		} else {
+			_, err = unix.SysvShmGet(unix.IPC_PRIVATE, 8192, 0o600)
+			want("shmget(IPC_PRIVATE, 8192) over kernel.shmmax 4096", err, unix.EINVAL)
+		}
+
+		// Another user: euid 65534 on this thread only, then back to 0
+		// (the saved set-user-ID is still 0).
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, ^uintptr(0), 65534, ^uintptr(0)); e != 0 {
+			t.Errorf("setresuid: %v", e)
+			return
+		}
+		_, errGet := unix.SysvShmGet(key, 1024, 0o600)
+		_, errAt := unix.SysvShmAttach(id, 0, unix.SHM_RDONLY)
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, ^uintptr(0), 0, ^uintptr(0)); e != 0 {
+			panic("cannot take euid 0 back: " + e.Error())
+		}
+		want("shmget(key) of a 0600 segment, as another user", errGet, unix.EACCES)
+		want("shmat of a 0600 segment, as another user", errAt, unix.EACCES)
+
+		// shmdt of memory that is not an attached segment: Go memory.
+		want("shmdt(an address where no segment is attached)", unix.SysvShmDetach(make([]byte, 4096)), unix.EINVAL)
+	})
+}
+
+// shmat fails with ENOMEM when the segment does not fit in what RLIMIT_AS
+// leaves of the process's address space: a 4 GiB segment (SHM_NORESERVE:
+// no memory is set aside for it), read by the C reader and by -attach,
+// each started by a shell that has set ulimit -v (setrlimit) first. The
+// Go runtime itself reserves about 1.2 GB of address space; 2.5 GiB leaves
+// it room to start and none for the segment. A -race binary needs far
+// more than that to start, so the Go half is left out under -race.
+func TestShmatENOMEM(t *testing.T) {
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace")
+	}
+	var id int
+	var err error
+	ns.Do(func() { id, err = unix.SysvShmGet(unix.IPC_PRIVATE, 4<<30, shmNoReserve|0o600) })
+	if err != nil {
+		t.Skipf("no 4 GiB segment here: %v", err)
+	}
+	defer ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // the namespace's end checks
+	limited := func(prog string, args ...string) *exampletest.Result {
+		return exampletest.Run(t, "/bin/sh", exampletest.Opts{
+			Args: append([]string{"-c", `ulimit -v 2621440 && exec "$@"`, "sh", prog}, args...), IPC: ns, Split: true,
+		})
+	}
+	res := limited(exampletest.BuildC(t, "c/shm_reader.c"), strconv.Itoa(id))
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "shmat failed: ENOMEM") {
+		t.Errorf("C reader under ulimit -v: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+	if raceBuild {
+		return
+	}
+	res = limited(bin(t), "-attach", strconv.Itoa(id))
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "failed: ENOMEM (cannot allocate memory): no room for it in this process's address space") {
+		t.Errorf("-attach under ulimit -v: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+}
+
+func readInt(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// meminfo is a field of /proc/meminfo, as a number.
+func meminfo(t *testing.T, field string) int {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^` + field + `:\s+(\d+)`).FindSubmatch(b)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

@@ -249,4 +249,5 @@ var shmatMeanings = syserr.Meanings{
 	unix.EINVAL: "no segment has this id (never made, or already freed)",
 	unix.EACCES: "the segment's mode does not let this user attach it",
 	unix.EIDRM:  "the segment was removed",
+	unix.ENOMEM: "no room for it in this process's address space (RLIMIT_AS, ulimit -v)",
 }

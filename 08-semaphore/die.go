@@ -110,7 +110,7 @@ func holder(args []string) {
 	call := semopSaid(me, id, pOp(flg))
 	me.Printf("P: %s: the lock is mine, value %d; working inside the critical section", call, getVal(me, id, 0))
 	child.Ready("")
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // only its end matters
+	_, _ = io.Copy(io.Discard, os.Stdin) // only its end matters
 	semop(me, id, vOp(flg))
 	me.Printf("V: done")
 }

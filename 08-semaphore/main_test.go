@@ -171,7 +171,7 @@ func TestPhilosophersNoDeadlock(t *testing.T) {
 	select {
 	case res = <-done:
 	case <-time.After(time.Minute): // a guard: 15000 meals take well under a second
-		syscall.Kill(-p.Pid(), syscall.SIGKILL) //nolint:errcheck
+		_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
 		<-done
 		t.Fatalf("philosophers still running after a minute: deadlock?\n%s", p.Output())
 	}
@@ -392,7 +392,7 @@ func removeSets(ns *exampletest.IPCNamespace, rows []peek.SysV) {
 	ns.Do(func() {
 		for _, r := range rows {
 			id, _ := strconv.Atoi(r["semid"])
-			sysv.SemctlRmid(id) //nolint:errcheck // checked by the namespace's end
+			_ = sysv.SemctlRmid(id) // checked by the namespace's end
 		}
 	})
 }
@@ -402,7 +402,7 @@ func removeSegments(ns *exampletest.IPCNamespace, rows []peek.SysV) {
 	ns.Do(func() {
 		for _, r := range rows {
 			id, _ := strconv.Atoi(r["shmid"])
-			unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // as above
+			_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // as above
 		}
 	})
 }
@@ -486,14 +486,14 @@ func mutexObjects(t *testing.T, ns *exampletest.IPCNamespace) (semid, shmid int,
 		if mem, err = unix.SysvShmAttach(shmid, 0, 0); err != nil {
 			return
 		}
-		unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) //nolint:errcheck // freed at the last detach
+		_, _ = unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) // freed at the last detach
 		cnt = (*int64)(unsafe.Pointer(&mem[0]))
-		t.Cleanup(func() { unix.SysvShmDetach(mem) }) //nolint:errcheck
+		t.Cleanup(func() { _ = unix.SysvShmDetach(mem) })
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ns.Do(func() { sysv.SemctlRmid(semid) }) }) //nolint:errcheck
+	t.Cleanup(func() { ns.Do(func() { _ = sysv.SemctlRmid(semid) }) })
 	return semid, shmid, cnt
 }
 
@@ -567,24 +567,24 @@ func TestMutexWorkerUndo(t *testing.T) {
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100000000)
-			ns.Do(func() { sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) //nolint:errcheck // checked below
+			ns.Do(func() { _ = sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) // checked below
 			pid := w.Pid()
 			caught := false
 			for try := 0; try < 1000 && !caught; try++ {
 				before := atomic.LoadInt64(cnt)
-				unix.Kill(pid, unix.SIGSTOP) //nolint:errcheck
+				_ = unix.Kill(pid, unix.SIGSTOP)
 				until(t, "stopped", func() bool { return stopped(pid) })
 				if semAt(t, ns, sysv.SemctlGetVal, semid, semMutex) == 0 {
 					caught = true
 					break
 				}
-				unix.Kill(pid, unix.SIGCONT) //nolint:errcheck
+				_ = unix.Kill(pid, unix.SIGCONT)
 				until(t, "counting again", func() bool { return atomic.LoadInt64(cnt) != before })
 			}
 			if !caught {
 				t.Fatal("never caught the worker between P and V")
 			}
-			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck
+			_ = unix.Kill(pid, unix.SIGKILL)
 			res := w.Wait()
 			if res.Status.Signal() != syscall.SIGKILL {
 				t.Fatalf("worker: %v, want killed by SIGKILL", res.Status)
@@ -606,12 +606,12 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100)
-			unix.Kill(w.Pid(), unix.SIGSTOP) //nolint:errcheck
+			_ = unix.Kill(w.Pid(), unix.SIGSTOP)
 			until(t, "stopped", func() bool { return stopped(w.Pid()) })
 			if n := semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate); n != 0 {
 				t.Errorf("stopped worker: GETNCNT %d; the stop should have taken it out of semop (EINTR)", n)
 			}
-			unix.Kill(w.Pid(), unix.SIGCONT) //nolint:errcheck
+			_ = unix.Kill(w.Pid(), unix.SIGCONT)
 			ended := make(chan *exampletest.Result, 1)
 			go func() { ended <- w.Wait() }()
 			var res *exampletest.Result
@@ -626,7 +626,7 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 			if res != nil {
 				t.Fatalf("%s worker ended after SIGSTOP/SIGCONT instead of retrying: %v\n%s", lang, res.Status, res.Out)
 			}
-			ns.Do(func() { sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) //nolint:errcheck // the worker's end says
+			ns.Do(func() { _ = sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) // the worker's end says
 			if res = <-ended; res.Code() != 0 || *cnt != 100 {
 				t.Errorf("%s worker: exit %v, counter %d; want 0 and 100\n%s", lang, res.Status, *cnt, res.Out)
 			}
@@ -671,7 +671,7 @@ func TestSetallSempid(t *testing.T) {
 		t.Fatal(err)
 	}
 	var major, minor int
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor) //nolint:errcheck
+	_, _ = fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
 	from46 := major > 4 || major == 4 && minor >= 6
 	var pid int
 	withSet(t, 2, func(id int) (err error) {
@@ -701,7 +701,7 @@ func withSet(t *testing.T, nsems int, f func(id int) error) {
 		if id, err = sysv.Semget(sysv.IPC_PRIVATE, nsems, unix.IPC_CREAT|0o600); err != nil {
 			return
 		}
-		defer sysv.SemctlRmid(id) //nolint:errcheck // the namespace checks at the end
+		defer func() { _ = sysv.SemctlRmid(id) }() // the namespace checks at the end
 		err = f(id)
 	})
 	if err != nil {

@@ -222,6 +222,6 @@ func (r *run) holdOn(id int) {
 	r.p.Printf("holding (-hold): the five are deadlocked.\n"+
 		"  look at it:  ipcs -s -i %d   (semncnt per semaphore)\n"+
 		"  Enter goes on; Ctrl-C removes the set and ends the run", id)
-	bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // end of file goes on too
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // end of file goes on too
 	r.p.Printf("going on")
 }

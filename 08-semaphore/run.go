@@ -195,7 +195,7 @@ func (r *run) ready(c *child.Cmd) string {
 // wait is waitpid(pid, &status, 0); it returns how the child ended, in
 // words.
 func (r *run) wait(c *child.Cmd) string {
-	c.Wait() //nolint:errcheck // the status is what we report
+	_ = c.Wait() // the status is what we report
 	cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
 	return child.Describe(c.ProcessState)
 }
@@ -356,5 +356,5 @@ func detachChild(me *say.Speaker, mem []byte) {
 // x/sys/unix v0.30 has no wrapper. runtime.Gosched would only switch goroutines
 // inside this process.
 func schedYield() {
-	unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) //nolint:errcheck // never fails
+	_, _, _ = unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // never fails
 }

@@ -47,10 +47,10 @@ func (r *run) noteAttached(peer bool) {
 		return
 	}
 	r.me.GoNote("there is no fork: the child is this program run again, and the shmid")
-	r.me.GoNote("travels in its argv. A forked C child would inherit the parent's attachment")
-	r.me.GoNote("if the parent attached before fork(); exec() drops every attachment.")
-	r.me.GoNote("The slice is not Go memory: never store a Go pointer in it, never touch it")
-	r.me.GoNote("after shmdt (the Go runtime then ends with exit status 2; -fault shows it).")
+	r.me.GoNote("travels in its argv. A forked C child would inherit the parent's")
+	r.me.GoNote("attachment if the parent attached before fork(); exec() drops them all.")
+	r.me.GoNote("The slice is not Go memory: never store a Go pointer in it, never touch")
+	r.me.GoNote("it after shmdt (the Go runtime then ends with exit status 2; -fault).")
 }
 
 // noteNoSync says why a pipe, and not the segment, tells the child.

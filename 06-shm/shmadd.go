@@ -98,8 +98,8 @@ func (r *run) shmadd(msg, peerPath, hold string) {
 
 	say.Step(1, shmgetCall()+" makes a segment")
 	// if ((shmid = shmget(IPC_PRIVATE, SEGSIZE, PERM)) == -1)
-	// must_remove = 1;
-	// Go: registered with common/cleanup in the same breath (must_remove).
+	// Go: registered with common/cleanup in the same breath, so that every
+	// ending but kill -9 removes it (must_remove = 1 in the C).
 	seg, err := cleanup.Make(func() (string, func() error, error) {
 		var err error
 		if r.id, err = unix.SysvShmGet(segKey, segSize, segMode); err != nil {
@@ -118,6 +118,15 @@ func (r *run) shmadd(msg, peerPath, hold string) {
 	showSegment(me, r.id)
 	me.Printf("no memory is used yet (rss=0): pages are allocated when first touched")
 
+	r.forkAndAttach(peerPath, hold)
+	r.markForRemoval()
+	r.write(msg, hold)
+	r.detach()
+}
+
+// forkAndAttach is step 2 of shmadd.c: the pipes, fork(), both shmat.
+func (r *run) forkAndAttach(peerPath, hold string) {
+	me := r.me
 	say.Step(2, "fork(): the child attaches the segment by its id, and so does the parent")
 	// if (pipe(ready) == -1 || pipe(go) == -1)
 	// die("pipe");
@@ -172,67 +181,9 @@ func (r *run) shmadd(msg, peerPath, hold string) {
 	if hold == "attached" {
 		r.holdOn("attached", false)
 	}
-
-	r.markForRemoval()
-
-	say.Step(4, "the parent writes, then tells the child; the child reads (memset, strncpy)")
-	// memset(p_addr, '\0', SEGSIZE);
-	// strncpy(p_addr, msg, SEGSIZE - 1);
-	// Go: a loop zeroes the slice (clear() came in Go 1.21), copy() writes
-	// the message; the NUL after it is one of the zeroes. Under the cleanup
-	// lock: an interrupt cannot detach the slice from under the loop.
-	var n int
-	cleanup.Locked(func() {
-		for i := range r.mem {
-			r.mem[i] = 0
-		}
-		n = copy(r.mem, msg)
-	})
-	// printf("parent %d: wrote %zu bytes\n", (int)getpid(), strlen(msg));
-	me.Printf("memset(0) and copy: wrote %d bytes of %q, then a NUL", n, msg)
-	showSegment(me, r.id)
-	if hold == "written" {
-		r.holdOn("written", !r.leak)
-	}
-	r.noteNoSync()
-	// close(go[1]); /* the child's read() returns 0: its cue */
-	me.Printf("closing the pipe: the child's read() returns 0, its cue to read the segment")
-	r.goW.Close()
-	r.goW = nil
-
-	// if (waitpid(pid, &status, 0) == -1)
-	// die("waitpid");
-	err = r.reader.Wait()
-	// printf("parent %d: waitpid: child %d exited with status %d\n", (int)getpid(), (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	me.Printf("waitpid: %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState))
-	if err != nil {
-		r.lost(fmt.Errorf("the %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState)))
-	}
-	// show("parent");
-	showSegment(me, r.id)
-
-	say.Step(5, "shmdt(p_addr): the last detach")
-	// if (shmdt(p_addr) == -1) /* erratum no-shmdt */
-	// die("shmdt");
-	// Go: Release is the registered undo, unix.SysvShmDetach(mem), done now.
-	if err := r.att.Release(); err != nil {
-		me.Fatal(syserr.Wrap("shmdt", err, nil))
-	}
-	r.mem = nil // touching the old slice now would be fatal
-	// printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid());
-	me.Printf("shmdt: detached")
-	if r.leak {
-		r.removeLeaked()
-	} else {
-		me.Printf("the segment was marked and this was the last attachment: the kernel frees it")
-	}
-	// show("parent");
-	showSegment(me, r.id)
-	// return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
-	// Go: main.go ends with cleanup.Exit(0); a child that failed ended the run in r.lost.
 }
 
-// markForRemoval is step 4: shmctl(shmid, IPC_RMID, NULL) while both are
+// markForRemoval is step 3: shmctl(shmid, IPC_RMID, NULL) while both are
 // attached, or, with -leak, the article's program, which never calls it.
 func (r *run) markForRemoval() {
 	me := r.me
@@ -263,6 +214,71 @@ func (r *run) markForRemoval() {
 	me.Printf("marks it only once everyone is attached, as here.")
 	me.GoNote("defer runs on none of kill -9, os.Exit, log.Fatal: a deferred")
 	me.GoNote("shmctl(IPC_RMID) is no cleanup a program can count on. Marking early is.")
+}
+
+// write is step 4 of shmadd.c: memset and strncpy into the segment, close
+// the go pipe (the child's cue), waitpid.
+func (r *run) write(msg, hold string) {
+	me := r.me
+	say.Step(4, "the parent writes, then tells the child; the child reads (memset, strncpy)")
+	// memset(p_addr, '\0', SEGSIZE);
+	// strncpy(p_addr, msg, SEGSIZE - 1);
+	// Go: a loop zeroes the slice (clear() came in Go 1.21), copy() writes
+	// the message; the NUL after it is one of the zeroes. Under the cleanup
+	// lock: an interrupt cannot detach the slice from under the loop.
+	var n int
+	cleanup.Locked(func() {
+		for i := range r.mem {
+			r.mem[i] = 0
+		}
+		n = copy(r.mem, msg)
+	})
+	// printf("parent %d: wrote %zu bytes\n", (int)getpid(), strlen(msg));
+	me.Printf("memset(0) and copy: wrote %d bytes of %q, then a NUL", n, msg)
+	showSegment(me, r.id)
+	if hold == "written" {
+		r.holdOn("written", !r.leak)
+	}
+	r.noteNoSync()
+	// close(go[1]); /* the child's read() returns 0: its cue */
+	me.Printf("closing the pipe: the child's read() returns 0, its cue to read the segment")
+	r.goW.Close()
+	r.goW = nil
+
+	// if (waitpid(pid, &status, 0) == -1)
+	// die("waitpid");
+	err := r.reader.Wait()
+	// printf("parent %d: waitpid: child %d exited with status %d\n", (int)getpid(), (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	me.Printf("waitpid: %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState))
+	if err != nil {
+		r.lost(fmt.Errorf("the %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState)))
+	}
+	// show("parent");
+	showSegment(me, r.id)
+}
+
+// detach is step 5 of shmadd.c: shmdt, the last detach.
+func (r *run) detach() {
+	me := r.me
+	say.Step(5, "shmdt(p_addr): the last detach")
+	// if (shmdt(p_addr) == -1) /* erratum no-shmdt */
+	// die("shmdt");
+	// Go: Release is the registered undo, unix.SysvShmDetach(mem), done now.
+	if err := r.att.Release(); err != nil {
+		me.Fatal(syserr.Wrap("shmdt", err, nil))
+	}
+	r.mem = nil // touching the old slice now would be fatal
+	// printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid());
+	me.Printf("shmdt: detached")
+	if r.leak {
+		r.removeLeaked()
+	} else {
+		me.Printf("the segment was marked and this was the last attachment: the kernel frees it")
+	}
+	// show("parent");
+	showSegment(me, r.id)
+	// return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+	// Go: main.go ends with cleanup.Exit(0); a child that failed ended the run in r.lost.
 }
 
 // removeLeaked is what -leak does after the last shmdt: it shows the

@@ -222,8 +222,8 @@ func TestDieSemUndo(t *testing.T) {
 		t.Errorf("%d holders killed by SIGKILL, want 2", n)
 	}
 	exampletest.Contains(t, res.Out, "the lock is mine at once, value 0",
-		"failed: EAGAIN (resource temporarily unavailable): the timeout expired",
-		"failed: EIDRM (identifier removed): the set was removed while this call waited")
+		"failed: EAGAIN (resource temporarily unavailable):\n", "  the timeout expired",
+		"failed: EIDRM (identifier removed):\n", "  the set was removed while this call waited")
 	// After the kill with SEM_UNDO, sempid is the dead holder's.
 	m := regexp.MustCompile(`(?m)^holder (\d+): P: semop\(\{0, -1, SEM_UNDO\}\)[^\n]*\n(?:.*\n)*?.*semval=1 semncnt=0 semzcnt=0 sempid=(\d+)`).FindStringSubmatch(res.Out)
 	if m == nil || m[1] != m[2] {

@@ -90,6 +90,7 @@ var (
 // The default run and a run with the article's own argument, compared
 // with their golden output.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -131,6 +132,7 @@ func stats(out string) []statLine {
 // What IPC_STAT says at each step, where c/shmadd.c shows it: create,
 // both attached, marked, written, child detached; then the segment is gone.
 func TestKernelStateAtEachStep(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args          []string
 		nattch, modes string
@@ -182,6 +184,7 @@ func TestKernelStateAtEachStep(t *testing.T) {
 // through whole; 1024 are refused with a usage error before anything is
 // made, by the Go port and by the C twin alike.
 func TestLongMessage(t *testing.T) {
+	t.Parallel()
 	fit := strings.Repeat("x", 1023)
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{fit}})
 	if res.Code() != 0 {
@@ -202,6 +205,7 @@ func TestLongMessage(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"one", "two"},
 		{"-hold", "later"},
@@ -242,6 +246,7 @@ func TestBadInput(t *testing.T) {
 // segment that no longer exists, and a -peer program that does not exist
 // (checked before the segment is made, so nothing is left).
 func TestFailingCalls(t *testing.T) {
+	t.Parallel()
 	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -272,6 +277,7 @@ func TestFailingCalls(t *testing.T) {
 
 // The corrected C twin tells the same story and removes its segment.
 func TestCTwin(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/shmadd.c")
 	for _, args := range [][]string{nil, {"zengxiaolong"}} {
 		res := runChecked(t, c, exampletest.Opts{Args: args})
@@ -297,6 +303,7 @@ func TestCTwin(t *testing.T) {
 // Go writes, C reads: the C reader replaces the Go child and answers the
 // same handshake.
 func TestGoToC(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/shm_reader.c")
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-peer", c, "from Go"}})
 	if res.Code() != 0 {
@@ -316,6 +323,7 @@ func TestGoToC(t *testing.T) {
 // C writes, Go reads: c/shm_writer.c makes, fills and marks a segment and
 // waits; "06-shm -attach SHMID" attaches it by id and prints it.
 func TestCToGo(t *testing.T) {
+	t.Parallel()
 	w := exampletest.BuildC(t, "c/shm_writer.c")
 	in, hold, err := os.Pipe()
 	if err != nil {
@@ -348,6 +356,7 @@ func TestCToGo(t *testing.T) {
 // segment and ends the parent as SIGTERM does. What the hold line says
 // about each kill -9 is checked too.
 func TestKilledMidRun(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		sig   syscall.Signal
@@ -466,6 +475,7 @@ func mustPipe(t *testing.T) (r, w *os.File) {
 // starts; the twin ignores SIGPIPE, so its printfs fail and it runs to
 // its end (exit 0), removing the segment as usual.
 func TestOutputReaderGone(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		bin  func(t *testing.T) string
@@ -536,6 +546,7 @@ func TestOutputReaderGone(t *testing.T) {
 // -hold goes on at end of input (here /dev/null), and the run ends as
 // usual.
 func TestHoldGoesOn(t *testing.T) {
+	t.Parallel()
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-hold", "written", "held"}})
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
@@ -556,6 +567,7 @@ func interruptPoint(line string) bool {
 // signal (or had already ended), prints no error, and leaves nothing (the
 // namespace's check at the end, and the rows counted here).
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	reader := exampletest.BuildC(t, "c/shm_reader.c")
 	faulty := exampletest.BuildC(t, "c/shm_fault.c")
 	total := 0
@@ -610,6 +622,7 @@ func TestInterrupts(t *testing.T) {
 // the runtime's "fatal error: fault", GOTRACEBACK=crash makes it die of
 // SIGABRT, and the C twin is killed by SIGSEGV. Nothing is left.
 func TestFault(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-fault"}, IPC: ns})
 	if res.Code() != 0 {
@@ -635,6 +648,7 @@ func TestFault(t *testing.T) {
 // The calls are printed from the values passed: the formatter names each
 // flag, and the default run shows the article's call.
 func TestCallsPrinted(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		flags int
 		names []syserr.Flag
@@ -665,6 +679,7 @@ func TestCallsPrinted(t *testing.T) {
 // segment's key IPC_PRIVATE, so shmget(key) no longer finds it: ENOENT
 // without IPC_CREAT, a new segment with it. Never EIDRM.
 func TestShmgetOnMarkedKey(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	if ns == nil {
 		t.Skip("needs a private IPC namespace for a fixed key")
@@ -699,6 +714,7 @@ func TestShmgetOnMarkedKey(t *testing.T) {
 // on standard error with the ipcrm command, and removes nothing. A
 // segment of a run still going is not named, nor one of another user.
 func TestLeftoverNamed(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	if ns == nil {
 		t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
@@ -769,6 +785,7 @@ func TestLeftoverNamed(t *testing.T) {
 // TestShmgetOnMarkedKey and TestShmgetErrnos' key; ENOMEM from shmat:
 // TestShmatENOMEM.
 func TestShmgetErrnos(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	if ns == nil {
 		t.Skip("needs a private IPC namespace (to lower kernel.shmmax, and for a fixed key)")
@@ -838,6 +855,7 @@ func TestShmgetErrnos(t *testing.T) {
 // it room to start and none for the segment. A -race binary needs far
 // more than that to start, so the Go half is left out under -race.
 func TestShmatENOMEM(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	if ns == nil {
 		t.Skip("needs a private IPC namespace")

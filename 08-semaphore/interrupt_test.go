@@ -32,6 +32,7 @@ import (
 // folder's rules (semids, the pv key, sem_otime's clock, the lost
 // updates); Interrupts compares under the default ones only.
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("hundreds of runs")
 	}

@@ -47,6 +47,7 @@ func runOK(t *testing.T, args ...string) *exampletest.Result {
 // Each part alone, and the demo with all of them, compared with its golden
 // output.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -59,7 +60,9 @@ func TestGolden(t *testing.T) {
 		{"deadlock", []string{"philosophers", "-deadlock"}},
 		{"die", []string{"die"}},
 	} {
+		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			res := runOK(t, tc.args...)
 			exampletest.Contains(t, res.Out, "every set was removed with semctl(IPC_RMID)",
 				"open descriptors: 0 1 2, and the Go runtime's poller")
@@ -91,6 +94,7 @@ func counters(t *testing.T, out string) (unprotected, protected, want int) {
 // processes and many loops), so that a lock sneaking into the unprotected
 // run would not go unnoticed.
 func TestMutexExactTotal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ procs, loops int }{{4, 5000}, {2, 1}, {16, 500}} {
 		res := runOK(t, "mutex", "-procs", strconv.Itoa(tc.procs), "-loops", strconv.Itoa(tc.loops))
 		un, got, want := counters(t, res.Out)
@@ -112,6 +116,7 @@ func TestMutexExactTotal(t *testing.T) {
 // Go workers and the C peer (c/sem_peer.c) take turns on one counter under
 // one semaphore: the total is exact.
 func TestMutexWithCPeer(t *testing.T) {
+	t.Parallel()
 	peer := exampletest.BuildC(t, "c/sem_peer.c")
 	res := runOK(t, "mutex", "-procs", "6", "-loops", "3000", "-peer", peer)
 	_, got, _ := counters(t, res.Out)
@@ -132,6 +137,7 @@ func TestMutexWithCPeer(t *testing.T) {
 // The producer's items reach the consumer each exactly once, in order,
 // with the buffer full on the way (more items than slots) or not.
 func TestProdconsExactlyOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ items, slots int }{{50, 3}, {2, 4}, {7, 1}} {
 		res := runOK(t, "prodcons", "-items", strconv.Itoa(tc.items), "-slots", strconv.Itoa(tc.slots))
 		var took []int
@@ -163,6 +169,7 @@ func TestProdconsExactlyOnce(t *testing.T) {
 // Five philosophers eat many times without a deadlock, never two
 // neighbours at once. The run must end well within the guard.
 func TestPhilosophersNoDeadlock(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"philosophers", "-meals", "3000"}, IPC: ns})
 	done := make(chan *exampletest.Result, 1)
@@ -187,6 +194,7 @@ func TestPhilosophersNoDeadlock(t *testing.T) {
 // One fork at a time deadlocks for sure (the gate sees to it): every fork
 // is taken and has one waiter; IPC_RMID ends it with EIDRM for all five.
 func TestPhilosophersDeadlock(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "philosophers", "-deadlock")
 	for i := 0; i < 5; i++ {
 		exampletest.Contains(t, res.Out, fmt.Sprintf("#%d fork %d: semval=0 semncnt=1 semzcnt=0", i, i))
@@ -211,6 +219,7 @@ func semvals(out string) []string {
 // it stays 0, a timed survivor gives up with EAGAIN, and a waiting one
 // wakes only when the set is removed, with EIDRM.
 func TestDieSemUndo(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "die")
 	// semval/semncnt/semzcnt: undo: holding, after the kill; no undo:
 	// holding, after the kill, the survivor waiting.
@@ -234,6 +243,7 @@ func TestDieSemUndo(t *testing.T) {
 // What the kernel shows in pv: sem_otime 0 until the first semop, a waiter
 // in GETNCNT and one in GETZCNT, SEM_UNDO at exit.
 func TestPVKernelState(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "pv")
 	want := "0/0/0 1/0/0 0/1/0 1/0/0 1/0/1 1/0/0"
 	if got := strings.Join(semvals(res.Out), " "); got != want {
@@ -252,6 +262,7 @@ func TestPVKernelState(t *testing.T) {
 // The C twin in the article's style: lost updates without the semaphore,
 // an exact total with it, and its set removed.
 func TestCTwin(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/sem.c")
 	ns := exampletest.NewIPCNamespace(t)
 	res := exampletest.Run(t, c, exampletest.Opts{Args: []string{"4", "3000"}, IPC: ns})
@@ -285,6 +296,7 @@ func TestCTwin(t *testing.T) {
 // Bad counts get the usage and exit 2 before anything is made; a failing
 // call (a -peer that does not exist) exits 1 with the errno named.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	// They make nothing, so they need no namespace of their own.
 	exampletest.CheckBad(t, "usage: 08-semaphore",
 		exampletest.Bad{Args: []string{"nosuchpart"}, Why: `unknown part "nosuchpart"`},
@@ -332,6 +344,7 @@ func TestBadInput(t *testing.T) {
 // segment (marked for removal from the start, it goes with the last
 // attachment) nor the philosophers (PR_SET_PDEATHSIG kills them).
 func TestInterrupted(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ns := needNS(t)
@@ -428,6 +441,7 @@ func interruptPoint(line string) bool {
 // harness kills and reaps what is left of the process group; the test
 // then reads the namespace.
 func TestKill9Parent(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("one run per step")
 	}
@@ -564,6 +578,7 @@ func workerAtGate(t *testing.T, lang string, loops int) (*exampletest.IPCNamespa
 // kills it there, and wants the mutex at 1 again. Take SEM_UNDO out of
 // lockP in sem_peer.go (or out of c/sem_peer.c) and the mutex stays 0.
 func TestMutexWorkerUndo(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100000000)
@@ -603,6 +618,7 @@ func TestMutexWorkerUndo(t *testing.T) {
 // their work: exit status 0. Without the retry in sem_do (c/sem_peer.c)
 // or in sysv.Semop, the worker would exit 1 with "Interrupted system call".
 func TestWorkerRetriesEINTR(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100)
@@ -639,6 +655,7 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 // leaves sem_otime at 0. The poll hook plays the creator: nothing at the
 // first poll, SETVAL at the second, the V at the third.
 func TestOpenerWaitsForOtime(t *testing.T) {
+	t.Parallel()
 	var polls int
 	var ds sysv.SemidDs
 	withSet(t, 1, func(id int) (err error) {
@@ -666,6 +683,7 @@ func TestOpenerWaitsForOtime(t *testing.T) {
 // SETVAL. The README's table says so; this checks the half that this
 // kernel shows.
 func TestSetallSempid(t *testing.T) {
+	t.Parallel()
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		t.Fatal(err)

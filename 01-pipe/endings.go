@@ -32,32 +32,32 @@ import (
 var epipe = syserr.Meanings{unix.EPIPE: "no process has the pipe open for reading any more"}
 
 // readerLeaves shows EPIPE: a write to a pipe nobody can read any more.
-func readerLeaves(p *say.Speaker) {
-	r, w := child.Pipe(p, true)
+func readerLeaves(me *say.Speaker) {
+	r, w := child.Pipe(me, true)
 	c := child.Command("quitter")
 	c.ExtraFiles = []*os.File{r}
-	c.StartOrFail(p)
-	c.ReadyOrFail(p)
+	c.StartOrFail(me)
+	c.ReadyOrFail(me)
 	r.Close()
-	p.Printf("closed my copy of the read end")
+	me.Printf("closed my copy of the read end")
 	// wait() makes sure the last read end is gone before we write.
-	c.Reap(p)
+	c.Reap(me)
 
-	p.Kernel("%s", sigpipeDisposition())
+	me.Kernel("%s", sigpipeDisposition())
 	// The kernel's SIGPIPE for this write is the lesson: for this one
 	// write it is left to the Go runtime, which drops it. Caught by
 	// cleanup.Catch, it would end the program as a "| head" does.
 	cleanup.Uncatch(unix.SIGPIPE)
 	_, err := w.WriteString("Hello")
 	cleanup.Catch("parent")
-	p.Warnf("%v", syserr.Wrap("write", err, epipe))
+	me.Warnf("%v", syserr.Wrap("write", err, epipe))
 	if syserr.Errno(err) != unix.EPIPE {
-		p.Fatal(syserr.Wrap("write (expected EPIPE)", err, nil))
+		me.Fatal(syserr.Wrap("write (expected EPIPE)", err, nil))
 	}
-	p.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills the " +
-		"writer before write() returns. The kernel sent it here too, but the Go runtime " +
-		"catches SIGPIPE and drops it, so write() returns EPIPE. Only package os raises it " +
-		"again, and only for fd 1 and 2: try -ending sigpipe.")
+	me.GoNote("in C the kernel's SIGPIPE, whose default action ends the process, kills\n" +
+		"the writer before write() returns. The kernel sent it here too, but the Go\n" +
+		"runtime catches SIGPIPE and drops it, so write() returns EPIPE. Only\n" +
+		"package os raises it again, and only for fd 1 and 2: try -ending sigpipe.")
 	w.Close()
 }
 
@@ -72,23 +72,24 @@ func quitter(args []string) {
 }
 
 // readerLeavesStdout shows SIGPIPE: the same broken pipe, on fd 1.
-func readerLeavesStdout(p *say.Speaker) {
-	r, w := child.Pipe(p, true)
+func readerLeavesStdout(me *say.Speaker) {
+	r, w := child.Pipe(me, true)
 	// The reader is gone before the writer even starts.
 	r.Close()
-	p.Printf("closed the read end: this pipe has no reader")
+	me.Printf("closed the read end: this pipe has no reader")
 
 	c := child.Command("stdout-writer")
 	c.Stdout = w // the child's standard output is the pipe
 	// It tells its story on its standard error, which is our standard
 	// output, so the story stays one stream, in order, wherever it goes.
 	c.Stderr = os.Stdout
-	c.StartOrFail(p)
+	c.StartOrFail(me)
 	w.Close()
-	c.Reap(p)
-	p.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever the " +
-		"descriptor. In Go it is package os that ends the writer, after EPIPE on fd 1 or 2, " +
-		"so that \"prog | head\" ends as in C; a raw write, or another descriptor, gets EPIPE.")
+	c.Reap(me)
+	me.GoNote("in C the kernel's SIGPIPE kills the writer at its first write, whatever\n" +
+		"the descriptor. In Go it is package os that ends the writer, after EPIPE\n" +
+		"on fd 1 or 2, so that \"prog | head\" ends as in C; a raw write, or\n" +
+		"another descriptor, gets EPIPE.")
 }
 
 // stdoutWriter writes to its standard output, a pipe nobody reads: first
@@ -123,7 +124,13 @@ func sigpipeDisposition() string {
 	if err != nil {
 		return fmt.Sprintf("/proc/self/status: %v", err)
 	}
-	yes := map[bool]string{true: "yes", false: "no"}
 	return fmt.Sprintf("SIGPIPE in /proc/self/status: caught (SigCgt) %s, ignored (SigIgn) %s",
-		yes[st.SigCgt.IsMember(unix.SIGPIPE)], yes[st.SigIgn.IsMember(unix.SIGPIPE)])
+		yesNo(st.SigCgt.IsMember(unix.SIGPIPE)), yesNo(st.SigIgn.IsMember(unix.SIGPIPE)))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }

@@ -56,24 +56,24 @@ func main() {
 	if *ending != "eof" && *ending != "epipe" && *ending != "sigpipe" {
 		cmdline.Usage(usage, "-ending must be eof, epipe or sigpipe, not %q", *ending)
 	}
-	p := say.New("parent")
+	me := say.New("parent")
 
 	say.Step(1, "pipe() makes a pipe, close() destroys it (pipe_create)")
-	pipeCreate(p)
+	pipeCreate(me)
 
 	switch *ending {
 	case "eof":
 		say.Step(2, `parent writes "Hello" and " Pipe", child reads until end of file (pipe_rw.c)`)
-		pipeRW(p)
+		pipeRW(me)
 	case "epipe":
 		say.Step(2, "the reader leaves first: write() fails with EPIPE")
-		readerLeaves(p)
+		readerLeaves(me)
 	case "sigpipe":
 		say.Step(2, "the reader leaves first, and the writer writes to standard output: SIGPIPE")
-		readerLeavesStdout(p)
+		readerLeavesStdout(me)
 	}
 
 	say.Step(3, "what this process still holds")
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }

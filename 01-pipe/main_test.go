@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
@@ -26,6 +28,7 @@ var pipeSize = []exampletest.Rule{
 // Each ending of the conversation, run for real and compared with its
 // golden output.
 func TestEndings(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		ending string
 		lines  []string // what a learner would look for
@@ -34,7 +37,9 @@ func TestEndings(t *testing.T) {
 		{"epipe", []string{"write failed: EPIPE (broken pipe)", "exited with status 0"}},
 		{"sigpipe", []string{"was killed by signal 13 (SIGPIPE)"}},
 	} {
+		tc := tc
 		t.Run(tc.ending, func(t *testing.T) {
+			t.Parallel()
 			// The guard fails the test quickly if the reader never sees
 			// end of file (a write end left open: erratum 3).
 			res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-ending", tc.ending}, Guard: 20 * time.Second})
@@ -54,6 +59,7 @@ func TestEndings(t *testing.T) {
 // The parent's pipe and the child's fd 3 are one kernel object: the same
 // inode in both /proc/<pid>/fd links.
 func TestSameInode(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{})
 	parent := regexp.MustCompile(`(?m)^parent \d+: \[kernel\] pipe: read end fd \d+ -> (pipe:\[\d+\])`).FindStringSubmatch(res.Out)
 	child := regexp.MustCompile(`(?m)^child \d+: \[kernel\] fd 3 -> (pipe:\[\d+\])`).FindStringSubmatch(res.Out)
@@ -68,6 +74,7 @@ func TestSameInode(t *testing.T) {
 // Nothing but the standard descriptors (and the Go runtime's own) is open
 // when the example ends: every pipe end was closed.
 func TestNoDescriptorLeft(t *testing.T) {
+	t.Parallel()
 	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
 		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-ending", ending}})
 		want := "open descriptors: 0 1 2, and the Go runtime's poller"
@@ -78,11 +85,13 @@ func TestNoDescriptorLeft(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	exampletest.CheckUsage(t, "usage: 01-pipe", []string{"extra"}, []string{"-ending", "nope"}, []string{"-nosuchflag"})
 }
 
 // The corrected C twins build cleanly and tell the same story.
 func TestCTwins(t *testing.T) {
+	t.Parallel()
 	// The guard: a child that kept its write end open would never see
 	// end of file (erratum 3). BuildC uses -Wall -Werror, so a missing
 	// header (errata 2 and 7) or the article's bare annotations (erratum
@@ -116,21 +125,24 @@ func TestCTwins(t *testing.T) {
 // closed standard output: it dies of that signal, says no error, and
 // leaves no process behind.
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	at := func(l string) bool {
 		return exampletest.StepHeader(l) || strings.HasPrefix(l, "child ") || strings.Contains(l, ": waitpid: ")
 	}
-	total := 0
 	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
-		n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-ending", ending}}, at)
-		t.Logf("-ending %s: %d interrupted runs", ending, n)
-		total += n
+		ending := ending
+		t.Run(ending, func(t *testing.T) {
+			t.Parallel()
+			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-ending", ending}}, at)
+			t.Logf("-ending %s: %d interrupted runs", ending, n)
+		})
 	}
-	t.Logf("%d interrupted runs in all", total)
 }
 
 // A full disk is a failure, not silence: with standard output on
 // /dev/full, every ending exits 1 and says why on standard error.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	for _, ending := range []string{"eof", "epipe", "sigpipe"} {
 		res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
 			Args:  []string{"-c", `exec "$0" -ending "$1" >/dev/full`, exampletest.Binary(t), ending},
@@ -147,6 +159,7 @@ func TestFullDisk(t *testing.T) {
 // RLIMIT_NOFILE at 4, descriptors 0 to 2 open and one free, pipe() needs
 // two and fails with EMFILE, in C and in Go.
 func TestPipeFails(t *testing.T) {
+	t.Parallel()
 	for _, bin := range []string{exampletest.BuildC(t, "c/pipe_create.c"), exampletest.Binary(t)} {
 		res := exampletest.Run(t, "/bin/sh", exampletest.Opts{Args: []string{"-c", `ulimit -n 4 && exec "$0"`, bin}, Split: true})
 		if res.Code() != 1 || !strings.Contains(res.Stderr, "pipe") || !strings.Contains(strings.ToLower(res.Stderr), "too many open files") {
@@ -158,6 +171,7 @@ func TestPipeFails(t *testing.T) {
 // The capacity line tells the truth: 16 pages of the kernel's page size
 // (unless this user's pipes exceed /proc/sys/fs/pipe-user-pages-soft).
 func TestPipeSize(t *testing.T) {
+	t.Parallel()
 	res := exampletest.RunOK(t, exampletest.Opts{})
 	m := regexp.MustCompile(`F_GETPIPE_SZ\): (\d+) bytes = (\d+) pages of (\d+) bytes`).FindStringSubmatch(res.Out)
 	if m == nil {
@@ -175,6 +189,7 @@ func TestPipeSize(t *testing.T) {
 // put back (rt_sigaction SIG_DFL) and SIGPIPE raised (tgkill), and the
 // process is killed by it.
 func TestSIGPIPESequence(t *testing.T) {
+	t.Parallel()
 	strace, err := exec.LookPath("strace")
 	if err != nil {
 		t.Skip("strace not found")
@@ -209,10 +224,37 @@ func TestSIGPIPESequence(t *testing.T) {
 // program would end as a "| head" does, often before its last lines. The
 // race is lost about one time in two, so twenty runs leave it no chance.
 func TestEPIPESurvives(t *testing.T) {
+	t.Parallel()
 	for i := 0; i < 20; i++ {
 		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-ending", "epipe"}})
 		if res.Code() != 0 || !strings.Contains(res.Out, "write failed: EPIPE") || !strings.Contains(res.Out, "== Step 3") {
 			t.Fatalf("run %d: %v, want exit status 0 and the EPIPE line; output:\n%s", i+1, res.Status, res.Out)
 		}
+	}
+}
+
+// pipe() with a pointer the process cannot write fails with EFAULT, the
+// errno the article lists for a bad pipe_fd. unix.Pipe2 always passes a
+// good array, so the raw system call is made with address 1 (in the
+// unmapped first page). The kernel makes both ends, fails to copy the two
+// numbers out, and closes them again: no descriptor is left open.
+//
+// Not parallel: it counts this process's descriptors, and the other tests
+// open pipes to their children.
+func TestPipeEFAULT(t *testing.T) {
+	before, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, errno := unix.RawSyscall(unix.SYS_PIPE2, 1, unix.O_CLOEXEC, 0)
+	if errno != unix.EFAULT {
+		t.Fatalf("pipe2(bad pointer): errno %v, want EFAULT", errno)
+	}
+	after, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) > len(before) {
+		t.Errorf("pipe2(bad pointer) left descriptors open: %d before, %d after", len(before), len(after))
 	}
 }

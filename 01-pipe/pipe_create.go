@@ -15,7 +15,7 @@ import (
 )
 
 // pipeCreate is main() of pipe_create.c.
-func pipeCreate(p *say.Speaker) {
+func pipeCreate(me *say.Speaker) {
 	// int pipe_fd[2];
 	var fd [2]int
 
@@ -24,37 +24,39 @@ func pipeCreate(p *say.Speaker) {
 	// started later receives only what it is handed; pipe2(O_CLOEXEC)
 	// does the same here.
 	if err := unix.Pipe2(fd[:], unix.O_CLOEXEC); err != nil {
-		p.Fatal(syserr.Wrap("pipe", err, syserr.Meanings{
+		me.Fatal(syserr.Wrap("pipe", err, syserr.Meanings{
 			unix.EMFILE: "this process has no free descriptor left",
 			unix.ENFILE: "the system-wide file table is full",
 		}))
 	}
-	// printf("pipe create success: fd[0]=%d is the read end, ...", pipe_fd[0], pipe_fd[1]);
-	p.Printf("pipe create success: fd[0]=%d is the read end, fd[1]=%d the write end", fd[0], fd[1])
+	// printf("pipe create success: fd[0]=%d is the read end, fd[1]=%d the write end\n", pipe_fd[0], pipe_fd[1]);
+	me.Printf("pipe create success: fd[0]=%d is the read end, fd[1]=%d the write end", fd[0], fd[1])
 
 	// show(pipe_fd[0]); show(pipe_fd[1]);
-	p.Kernel("/proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]))
-	p.Kernel("/proc/self/fd/%d -> %s  (one pipe, two ends, one inode)", fd[1], peek.FDLink(fd[1]))
+	me.Kernel("/proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]))
+	me.Kernel("/proc/self/fd/%d -> %s  (one pipe, two ends, one inode)", fd[1], peek.FDLink(fd[1]))
 
 	// Not in the C: how much the pipe holds before a writer blocks. The
 	// default is 16 pages, so it depends on the page size (4 KiB on
 	// amd64; 64 KiB on some arm64 kernels).
 	size, err := unix.FcntlInt(uintptr(fd[0]), unix.F_GETPIPE_SZ, 0)
 	if err != nil {
-		p.Fatal(syserr.Wrap("fcntl(F_GETPIPE_SZ)", err, nil))
+		me.Fatal(syserr.Wrap("fcntl(F_GETPIPE_SZ)", err, nil))
 	}
 	page := os.Getpagesize()
-	p.Kernel("capacity (fcntl F_GETPIPE_SZ): %d bytes = %d pages of %d bytes", size, size/page, page)
+	me.Kernel("capacity (fcntl F_GETPIPE_SZ): %d bytes = %d pages of %d bytes", size, size/page, page)
 
-	// close(pipe_fd[0]); close(pipe_fd[1]);
-	for _, n := range fd {
-		if err := unix.Close(n); err != nil {
-			p.Fatal(syserr.Wrap("close", err, nil))
-		}
+	// close(pipe_fd[0]); /* the read end */
+	if err := unix.Close(fd[0]); err != nil {
+		me.Fatal(syserr.Wrap("close", err, nil))
+	}
+	// close(pipe_fd[1]); /* the write end: with no descriptor left, the pipe is freed */
+	if err := unix.Close(fd[1]); err != nil {
+		me.Fatal(syserr.Wrap("close", err, nil))
 	}
 	// printf("closed both ends\n"); show(pipe_fd[0]); show(pipe_fd[1]);
-	p.Printf("closed both ends")
-	p.Kernel("/proc/self/fd/%d -> %s, /proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]), fd[1], peek.FDLink(fd[1]))
-	p.Printf("the pipe lived only in the kernel: with no descriptor left, it is gone")
+	me.Printf("closed both ends")
+	me.Kernel("/proc/self/fd/%d -> %s, /proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]), fd[1], peek.FDLink(fd[1]))
+	me.Printf("the pipe lived only in the kernel: with no descriptor left, it is gone")
 	// return 0;
 }

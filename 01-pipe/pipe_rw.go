@@ -19,10 +19,10 @@ import (
 )
 
 // pipeRW is main() of pipe_rw.c: the parent's side.
-func pipeRW(p *say.Speaker) {
+func pipeRW(me *say.Speaker) {
 	// if (pipe(pipe_fd) < 0) { perror("pipe create error"); return 1; }
 	// os.Pipe wraps the two ends in *os.File.
-	r, w := child.Pipe(p, true)
+	r, w := child.Pipe(me, true)
 
 	// pid = fork(); if (pid < 0) { perror("fork"); return 1; }
 	// No fork: this program runs again as the reader, the read end as
@@ -30,15 +30,16 @@ func pipeRW(p *say.Speaker) {
 	// slept two seconds instead, hoping the parent had written by then.
 	c := child.Command("reader")
 	c.ExtraFiles = []*os.File{r}
-	c.StartOrFail(p)
-	c.ReadyOrFail(p)
-	p.GoNote("there is no fork: the child is this program run again, and of this pipe it holds " +
-		"only what ExtraFiles handed it (the read end, as fd 3). A forked C child inherits " +
-		"both ends and must close(pipe_fd[1]) itself, or it never sees end of file.")
+	c.StartOrFail(me)
+	c.ReadyOrFail(me)
+	me.GoNote("there is no fork: the child is this program run again, and of this pipe it\n" +
+		"holds only what ExtraFiles handed it (the read end, as fd 3). A forked C\n" +
+		"child inherits both ends and must close(pipe_fd[1]) itself, or it never\n" +
+		"sees end of file.")
 
 	// close(pipe_fd[0]);
 	r.Close()
-	p.Printf("closed my copy of the read end: I only write")
+	me.Printf("closed my copy of the read end: I only write")
 
 	// if (write(pipe_fd[1], "Hello", 5) != -1) printf("parent write1 success!\n"); else perror("write1");
 	// if (write(pipe_fd[1], " Pipe", 5) != -1) printf("parent write2 success!\n"); else perror("write2");
@@ -50,19 +51,19 @@ func pipeRW(p *say.Speaker) {
 			if errors.Is(err, syscall.EPIPE) && c.Wait() != nil && c.ProcessState != nil {
 				cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
 			}
-			p.Fatal(syserr.Wrap("write", err, nil))
+			me.Fatal(syserr.Wrap("write", err, nil))
 		}
-		p.Printf("parent write%d success! (%q)", i+1, s)
+		me.Printf("parent write%d success! (%q)", i+1, s)
 	}
 
 	// close(pipe_fd[1]); /* the child's read() returns 0 once the pipe is empty */
 	// This, not a sleep, tells the child the data is complete.
-	p.Printf("closing the write end: the child's read() will return 0, end of file")
+	me.Printf("closing the write end: the child's read() will return 0, end of file")
 	w.Close()
 
 	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
 	// printf("waitpid: child exited with status %d\n", WEXITSTATUS(status));
-	c.Reap(p)
+	c.Reap(me)
 }
 
 // reader is the child's branch of pipe_rw.c, if (pid == 0) { ... }.
@@ -93,8 +94,8 @@ func reader(args []string) {
 	// printf("%d numbers read from the pipe is %s\n", total, buf_r);
 	me.Printf("%d numbers read from the pipe is %q", len(got), got)
 	me.Printf("then read() returned 0: end of file, no write end is open any more")
-	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two; " +
-		"only end of file says the data is complete")
+	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two; only end\n" +
+		"of file says the data is complete")
 	// close(pipe_fd[0]); exit(0);
 	pipe.Close()
 	cleanup.Exit(0)

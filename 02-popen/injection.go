@@ -14,49 +14,49 @@ import (
 )
 
 // injection runs the same text through the shell and around it.
-func injection(p *say.Speaker) {
+func injection(me *say.Speaker) {
 	// Harmless, but it could as well have been "x; rm -rf ~".
 	untrusted := "x; echo INJECTED by the shell"
-	p.Printf("untrusted input (from a user, a file name, a web form): %q", untrusted)
+	me.Printf("untrusted input (from a user, a file name, a web form): %q", untrusted)
 
 	// popen(cmd, "r") with cmd built by snprintf("echo hello %s", input):
 	// the shell parses the whole string, ";" included.
 	command := "echo hello " + untrusted
-	p.Warnf("unsafe: popen(\"echo hello \" + input, \"r\") runs %s -c %q", shell, command)
-	s := mustPopen(p, command, "r")
-	printAll(p, s)
-	p.Warnf("the shell split the text at \";\" and ran a second command, chosen by whoever " +
+	me.Warnf("unsafe: popen(\"echo hello \" + input, \"r\") runs %s -c %q", shell, command)
+	s := mustPopen(me, command, "r")
+	printAll(me, s)
+	me.Warnf("the shell split the text at \";\" and ran a second command, chosen by whoever " +
 		"wrote the input. Quoting it yourself is easy to get wrong: the input can close the " +
 		"quote you put around it.")
 
 	// No shell: execve() gets the input as one argument, as it is.
 	c := exec.Command("echo", "hello", untrusted)
-	p.Printf("safe: exec.Command(%s) runs no shell; execve() gets %d\n"+
+	me.Printf("safe: exec.Command(%s) runs no shell; execve() gets %d\n"+
 		"arguments, the input one of them, and nobody parses it", quoted(c.Args), len(c.Args))
-	s = mustStart(p, c, "r")
-	printAll(p, s)
+	s = mustStart(me, c, "r")
+	printAll(me, s)
 
 	// If a pipeline or redirection is needed, the script stays a constant
 	// and the input travels as an argument: "$1" is expanded, not parsed.
 	script := `echo hello "$1"`
-	p.Printf("safe with a shell: a constant script, the input as $1: %s -c %q sh INPUT", shell, script)
+	me.Printf("safe with a shell: a constant script, the input as $1: %s -c %q sh INPUT", shell, script)
 	c = exec.Command(shell, "-c", script, "sh", untrusted)
 	c.Args[0] = "sh"
-	s = mustStart(p, c, "r")
-	printAll(p, s)
+	s = mustStart(me, c, "r")
+	printAll(me, s)
 
-	p.GoNote("exec.Command(name, args...) runs no shell: each Go string is one argv entry of " +
+	me.GoNote("exec.Command(name, args...) runs no shell: each Go string is one argv entry of " +
 		"execve(2), so ; | & $( ) * and quotes are just characters. popen() and system() " +
 		"always run /bin/sh -c. Use the shell only with a constant script, and pass data " +
 		"to it as arguments (\"$1\"), never inside the script.")
 }
 
 // printAll reads a "r" stream to its end, prints each line, and pcloses it.
-func printAll(p *say.Speaker, s *stream) {
-	for _, l := range readLines(p, s.f) {
-		p.Printf("read: %s", l)
+func printAll(me *say.Speaker, s *stream) {
+	for _, l := range readLines(me, s.f) {
+		me.Printf("read: %s", l)
 	}
-	status(p, s, s.pclose(p))
+	status(me, s, s.pclose(me))
 }
 
 // quoted is argv as Go literals: "echo", "hello", "x; echo ..."

@@ -61,21 +61,21 @@ func main() {
 		cmdline.Usage(usage, "-r and -w need a command")
 	}
 
-	p := say.New("parent")
+	me := say.New("parent")
 
 	say.Step(1, fmt.Sprintf("popen(%q, \"r\"): read what the command writes, line by line (the article's program)", *readCmd))
-	readFrom(p, *readCmd, *all)
+	readFrom(me, *readCmd, *all)
 
 	say.Step(2, fmt.Sprintf("popen(%q, \"w\"): write what the command reads", *writeCmd))
-	writeTo(p, *writeCmd)
+	writeTo(me, *writeCmd)
 
 	say.Step(3, "what pclose() returns: the command's wait status")
-	failing(p)
+	failing(me)
 
 	say.Step(4, "the shell underneath: never paste untrusted input into sh -c")
-	injection(p)
+	injection(me)
 
 	say.Step(5, "what this process still holds")
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }

@@ -181,7 +181,7 @@ func TestPopenFails(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"-nosuchflag"}, {"-r", ""}, {"-w", " "}, {"-r"}} {
+	for _, args := range [][]string{{"extra"}, {"-nosuchflag"}, {"-r", ""}, {"-w", ""}, {"-w", " "}, {"-r"}, {"-r="}, {"-all="}} {
 		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 {
 			t.Errorf("%q: exit status %d, want 2", args, res.Code())

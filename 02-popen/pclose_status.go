@@ -17,53 +17,53 @@ import (
 
 // status prints pclose()'s result: the raw wait status, as C receives it,
 // and what it means.
-func status(p *say.Speaker, s *stream, ws syscall.WaitStatus) {
+func status(me *say.Speaker, s *stream, ws syscall.WaitStatus) {
 	line := fmt.Sprintf("pclose() = %d: pid %d %s", int(ws), s.cmd.Process.Pid, child.DescribeStatus(ws))
 	if ws.Exited() && ws.ExitStatus() == 0 {
-		p.Printf("%s", line)
+		me.Printf("%s", line)
 		return
 	}
-	p.Warnf("%s", line)
+	me.Warnf("%s", line)
 }
 
 // failing shows pclose()'s result for a command that fails and for one that
 // is killed, as C reads it and as Go does.
-func failing(p *say.Speaker) {
+func failing(me *say.Speaker) {
 	// grep -c counts the matching lines, prints the count, and exits with
 	// status 1 when there is none.
-	s := mustPopen(p, "grep -c zebra", "w")
-	p.Printf("%s, pid %d: grep counts the lines with zebra in them\n"+
+	s := mustPopen(me, "grep -c zebra", "w")
+	me.Printf("%s, pid %d: grep counts the lines with zebra in them\n"+
 		"and exits with status 1 if there are none. There are none:", s, s.cmd.Process.Pid)
-	feed(p, s, fruit)
-	p.Printf("closing my end; grep prints its count, 0, itself:")
-	ws := s.pclose(p)
-	status(p, s, ws)
-	explain(p, s, ws)
+	feed(me, s, fruit)
+	me.Printf("closing my end; grep prints its count, 0, itself:")
+	ws := s.pclose(me)
+	status(me, s, ws)
+	explain(me, s, ws)
 
 	// The shell sends itself SIGTERM ($$ is the shell's own PID).
-	s = mustPopen(p, "kill -TERM $$", "r")
-	p.Printf("%s, pid %d: the shell sends itself SIGTERM", s, s.cmd.Process.Pid)
-	readLines(p, s.f)
-	ws = s.pclose(p)
-	status(p, s, ws)
-	explain(p, s, ws)
+	s = mustPopen(me, "kill -TERM $$", "r")
+	me.Printf("%s, pid %d: the shell sends itself SIGTERM", s, s.cmd.Process.Pid)
+	readLines(me, s.f)
+	ws = s.pclose(me)
+	status(me, s, ws)
+	explain(me, s, ws)
 
-	p.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command " +
+	me.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command " +
 		"was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it). Then Wait() " +
 		"returns an error that is not an *exec.ExitError, and this program stops with a named error.")
 }
 
 // explain spells out a wait status the way C and Go each report it.
-func explain(p *say.Speaker, s *stream, ws syscall.WaitStatus) {
+func explain(me *say.Speaker, s *stream, ws syscall.WaitStatus) {
 	switch {
 	case ws.Exited():
-		p.Printf("  C:  WIFEXITED(%d) is true, WEXITSTATUS(%d) is %d", int(ws), int(ws), ws.ExitStatus())
+		me.Printf("  C:  WIFEXITED(%d) is true, WEXITSTATUS(%d) is %d", int(ws), int(ws), ws.ExitStatus())
 	case ws.Signaled():
-		p.Printf("  C:  WIFSIGNALED(%d) is true, WTERMSIG(%d) is %d", int(ws), int(ws), int(ws.Signal()))
+		me.Printf("  C:  WIFSIGNALED(%d) is true, WTERMSIG(%d) is %d", int(ws), int(ws), int(ws.Signal()))
 	}
-	p.Printf("  Go: Wait() returns %q; ExitCode() is %d", s.cmd.ProcessState.String(), s.cmd.ProcessState.ExitCode())
+	me.Printf("  Go: Wait() returns %q; ExitCode() is %d", s.cmd.ProcessState.String(), s.cmd.ProcessState.ExitCode())
 	if ws.Signaled() {
-		p.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal it was. " +
+		me.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal it was. " +
 			"The signal is in the raw status: ProcessState.Sys().(syscall.WaitStatus).Signal().")
 	}
 }

@@ -101,7 +101,7 @@ func start(c *exec.Cmd, mode string) (*stream, error) {
 // pclose is pclose(stream): close our end, then wait4() for the command
 // and return its raw wait status. Where C's pclose() returns -1 (wait4
 // failed), this program stops with a named error.
-func (s *stream) pclose(p *say.Speaker) syscall.WaitStatus {
+func (s *stream) pclose(me *say.Speaker) syscall.WaitStatus {
 	s.f.Close()
 	// Wait until the command has ended without reaping it (WNOWAIT), then
 	// reap it under the cleanup lock: so an interrupt never signals a PID
@@ -113,7 +113,7 @@ func (s *stream) pclose(p *say.Speaker) syscall.WaitStatus {
 	cleanup.Locked(func() { err = s.cmd.Wait() })
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
-		p.Fatal(syserr.Wrap("pclose: wait4", err, syserr.Meanings{
+		me.Fatal(syserr.Wrap("pclose: wait4", err, syserr.Meanings{
 			unix.ECHILD: "the command was already reaped: pclose() returns -1",
 		}))
 	}
@@ -121,26 +121,26 @@ func (s *stream) pclose(p *say.Speaker) syscall.WaitStatus {
 }
 
 // mustPopen is popen(), and exit(1) on failure, which the article forgot.
-func mustPopen(p *say.Speaker, command, mode string) *stream {
+func mustPopen(me *say.Speaker, command, mode string) *stream {
 	s, err := popen(command, mode)
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return s
 }
 
 // mustStart is start(), and exit(1) on failure.
-func mustStart(p *say.Speaker, c *exec.Cmd, mode string) *stream {
+func mustStart(me *say.Speaker, c *exec.Cmd, mode string) *stream {
 	s, err := start(c, mode)
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return s
 }
 
 // readLines reads a stream line by line until end of file, as the
 // article's fgets() loop does, and returns the lines without their "\n".
-func readLines(p *say.Speaker, f *os.File) []string {
+func readLines(me *say.Speaker, f *os.File) []string {
 	var lines []string
 	br := bufio.NewReader(f)
 	for {
@@ -152,7 +152,7 @@ func readLines(p *say.Speaker, f *os.File) []string {
 			return lines
 		}
 		if err != nil {
-			p.Fatal(syserr.Wrap("read", err, nil))
+			me.Fatal(syserr.Wrap("read", err, nil))
 		}
 	}
 }
@@ -164,8 +164,8 @@ func readLines(p *say.Speaker, f *os.File) []string {
 // process whose parent dies is handed to us rather than to init, and
 // killing our children generation after generation reaches them all.
 func endCommandsOnInterrupt() {
-	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) //nolint:errcheck // without it, only our own children are ended
-	cleanup.Make(func() (string, func() error, error) { //nolint:errcheck // mk cannot fail
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)    // without it, only our own children are ended
+	_, _ = cleanup.Make(func() (string, func() error, error) { // mk cannot fail
 		return "", killDescendants, nil
 	})
 }
@@ -188,7 +188,7 @@ func killDescendants() error {
 			if err != nil {
 				continue
 			}
-			unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) //nolint:errcheck // it may be dead already
+			_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) // it may be dead already
 			fds = append(fds, fd)
 		}
 		if len(fds) == 0 {

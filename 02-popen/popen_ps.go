@@ -13,29 +13,30 @@ import (
 
 // readFrom is the article's program: popen(cmd, "r"), fgets() until NULL,
 // pclose().
-func readFrom(p *say.Speaker, command string, all bool) {
+func readFrom(me *say.Speaker, command string, all bool) {
 	// if ((fp = popen(cmd, "r")) == NULL) { perror("popen"); exit(1); }
-	s := mustPopen(p, command, "r")
-	p.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
-	p.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
-	p.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn: clone3 " +
+	s := mustPopen(me, command, "r")
+	me.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
+	me.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
+	me.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn: clone3 " +
 		"with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec of /bin/sh -c COMMAND, the pipe as its standard " +
 		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout " +
 		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a " +
-		"pidfd from Go 1.23.")
+		"pidfd from Go 1.23 on Linux 5.4 or later.")
 
 	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);
 	// ReadString has no BUFSIZE: a line of any length comes back whole.
-	lines := readLines(p, s.f)
+	lines := readLines(me, s.f)
 	if !all && len(lines) > 0 && isPSHeader(lines[0]) {
-		showMine(p, lines, s.cmd.Process.Pid)
+		showMine(me, lines, s.cmd.Process.Pid)
 	} else {
 		for _, l := range lines {
-			p.Printf("read: %s", l)
+			me.Printf("read: %s", l)
 		}
-		p.Printf("read %d lines, then end of file: the command has closed its standard output", len(lines))
+		me.Printf("read %d lines, then end of file: the command has closed its standard output", len(lines))
 	}
 
-	// pclose(fp); exit(0);  and this time its result is looked at.
-	status(p, s, s.pclose(p))
+	// return pclose_status(pclose(fp));
+	// (the article threw pclose()'s result away: here it is looked at)
+	status(me, s, s.pclose(me))
 }

@@ -20,32 +20,42 @@ var fruit = []string{"pear", "apple", "fig"}
 
 // writeTo is popen(cmd, "w"): what we write becomes the command's standard
 // input; its standard output is ours.
-func writeTo(p *say.Speaker, command string) {
-	// fp = popen("sort", "w");
-	s := mustPopen(p, command, "w")
+func writeTo(me *say.Speaker, command string) {
+	// if ((fp = popen(cmd, "w")) == NULL) {
+	// perror("popen");
+	// exit(1);
+	// (mustPopen ends the program, naming the call and its errno)
+	s := mustPopen(me, command, "w")
 	pid := s.cmd.Process.Pid
-	p.Printf("popen: %s -c %q started as pid %d; its standard input is a pipe from me,\n"+
+	me.Printf("popen: %s -c %q started as pid %d; its standard input is a pipe from me,\n"+
 		"its standard output is mine", shell, command, pid)
-	p.Kernel("my fd %d -> %s, pid %d's fd 0 -> %s  (one pipe: I write, it reads)",
+	me.Kernel("my fd %d -> %s, pid %d's fd 0 -> %s  (one pipe: I write, it reads)",
 		peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)), pid, peek.FDLinkOf(pid, 0))
 
-	// fputs("pear\n", fp); ...
-	feed(p, s, fruit)
-	p.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before " +
+	// The C's loop over fruit is feed's.
+	feed(me, s, fruit)
+	me.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before " +
 		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString " +
 		"goes straight to write(2) (wrap it in a bufio.Writer to batch them as C does).")
 
-	// pclose(fp): close our end first. The command reads end of file, and
+	// fflush(stdout);
+	// not ported: say writes each line with one write(2), nothing is buffered
+	// pclose(fp) closes our end first. The command reads end of file, and
 	// only then can sort print anything: it must have seen every line.
-	p.Printf("closing my end, as pclose() does first: the command reads end of file. " +
+	me.Printf("closing my end, as pclose() does first: the command reads end of file. " +
 		"The lines without a tag that follow are the command's own, written to our " +
 		"shared standard output, not read or printed by me")
-	status(p, s, s.pclose(p))
+	// st = pclose(fp);
+	st := s.pclose(me)
+	status(me, s, st)
 }
 
 // feed writes lines to a "w" stream, one write(2) each.
-func feed(p *say.Speaker, s *stream, lines []string) {
+func feed(me *say.Speaker, s *stream, lines []string) {
+	// for (i = 0; i < sizeof fruit / sizeof fruit[0]; i++) {
 	for _, l := range lines {
+		// if (fputs(fruit[i], fp) == EOF || fputc('\n', fp) == EOF) {
+		// (one write(2) of the line and its newline: an *os.File has no buffer)
 		// A write to a command that has gone makes the kernel send
 		// SIGPIPE, which cleanup.Catch would take for the user's "| head"
 		// and end the program; here it is the lesson, so for this one
@@ -54,14 +64,16 @@ func feed(p *say.Speaker, s *stream, lines []string) {
 		_, err := s.f.WriteString(l + "\n")
 		cleanup.Catch("parent")
 		if err != nil {
+			// perror("fputs");
 			// A command that does not read (true, or one that has
 			// already exited) closes the pipe's only read end.
-			p.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
+			me.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
 				unix.EPIPE: "the command has closed its standard input or exited without reading it all; " +
 					"in C, SIGPIPE would kill this program",
 			}))
 			return
 		}
-		p.Printf("write: %s", l)
+		// printf("fputs: %s\n", fruit[i]);
+		me.Printf("write: %s", l)
 	}
 }

@@ -16,9 +16,9 @@ import (
 // showMine prints the header of ps -ef and, of all the lines that follow,
 // the processes this program started (its children and theirs): what ps
 // lists changes on every run, the processes popen made do not.
-func showMine(p *say.Speaker, lines []string, started int) {
-	p.Printf("read: %s  (the header, spaces squeezed)", strings.Join(strings.Fields(lines[0]), " "))
-	p.Printf("read %d lines, then end of file. ps lists every process; the ones that descend from me, pid %d:", len(lines), os.Getpid())
+func showMine(me *say.Speaker, lines []string, started int) {
+	me.Printf("read: %s  (the header, spaces squeezed)", strings.Join(strings.Fields(lines[0]), " "))
+	me.Printf("read %d lines, then end of file. ps lists every process; the ones that descend from me, pid %d:", len(lines), os.Getpid())
 	var procs []psLine
 	for _, l := range lines[1:] {
 		if pl, ok := parsePS(l); ok {
@@ -27,16 +27,16 @@ func showMine(p *say.Speaker, lines []string, started int) {
 	}
 	mine := descendants(procs, os.Getpid())
 	for _, pl := range mine {
-		p.Printf("PID %d PPID %d CMD %s", pl.pid, pl.ppid, pl.cmd)
+		me.Printf("PID %d PPID %d CMD %s", pl.pid, pl.ppid, pl.cmd)
 	}
 	switch {
 	case len(mine) == 0:
-		p.Printf("none: the command was not ps -ef itself, or ps missed it")
+		me.Printf("none: the command was not ps -ef itself, or ps missed it")
 	case len(mine) > 1 && isShell(mine[0].cmd):
-		p.Printf("popen started the shell, pid %d, and the shell started the command below it:\n"+
+		me.Printf("popen started the shell, pid %d, and the shell started the command below it:\n"+
 			"%d processes for one popen(). pclose() waits for the shell, the shell for the command", mine[0].pid, len(mine))
 	case mine[0].pid == started && !isShell(mine[0].cmd):
-		p.Printf("the shell replaced itself with the command (exec): pid %d, the process popen started,\n"+
+		me.Printf("the shell replaced itself with the command (exec): pid %d, the process popen started,\n"+
 			"is the command itself; no shell is left in between", started)
 	}
 }

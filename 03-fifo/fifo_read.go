@@ -30,11 +30,12 @@ import (
 // needed, open it without blocking, and report what each read() finds,
 // each time it changes.
 func readCmd(args []string) {
-	// if (argc < 2 || argc > 3) { fprintf(stderr, "usage: ..."); return 2; }
+	// if (argc < 2 || argc > 3 || argv[1][0] == '\0') {
+	// fprintf(stderr, "usage: fifo_read PATH [COUNT]\n");
 	fs := flag.NewFlagSet("read", flag.ContinueOnError)
 	path := fs.String("path", "", "the FIFO")
 	count := fs.Int("n", 0, "messages to read; 0: forever")
-	cmdline.Parse(fs, args, usage, 0, 0)
+	parseFlags(fs, args, 0, 0)
 	if *count < 0 {
 		cmdline.Usage(usage, "-n must be 0 (forever) or more, not %d", *count)
 	}
@@ -43,7 +44,8 @@ func readCmd(args []string) {
 	cleanup.Catch("reader")
 	me := say.New("reader")
 	f := &fifo{}
-	// if (mkfifo(fifo, 0600) == 0) made = 1; else if (errno != EEXIST) ...
+	// if (mkfifo(fifo, 0600) == 0) {
+	// (in create, with the private directory and cleanup's registration)
 	f.create(me, *path)
 	// fd = open(fifo, O_RDONLY | O_NONBLOCK); fstat(fd, &st) ...
 	fd := f.openRead(me)
@@ -91,15 +93,18 @@ func readCmd(args []string) {
 		if *count > 0 && got == *count {
 			break
 		}
-		// poll(&pfd, 1, 1000); hup = (pfd.revents & POLLHUP) != 0;
-		// (the article's sleep(1))
+		// if (poll(&pfd, 1, 1000) == -1 && errno != EINTR) {
+		// hup = (pfd.revents & POLLHUP) != 0;
+		// (the article's sleep(1); pollIn retries EINTR)
 		hup = pollIn(me, fd, pollMillis)
 	}
-	// close(fd);
+	// close(fd); if (made) unlink(fifo);
 	if err := unix.Close(fd); err != nil {
 		me.Fatal(syserr.Wrap("close", err, nil))
 	}
-	// if (made) unlink(fifo); (never reached in the article, after while(1))
+	// The unlink, never reached in the article (after its while(1)), is
+	// remove's: it removes the FIFO if this reader made it, and the
+	// private directory.
 	f.remove(me)
 }
 
@@ -159,9 +164,12 @@ type fifo struct {
 func (f *fifo) create(me *say.Speaker, path string) {
 	if path == "" {
 		// A fixed /tmp/myfifo collides with a second run and lets any
-		// local user in. A new directory of mode 0700 does neither.
+		// local user in. A new directory of mode 0700 does neither. Its
+		// name holds this PID, so that a later reader can tell it was
+		// left by a reader that is gone (leftovers.go).
+		leftovers(me, os.TempDir())
 		h, err := cleanup.Make(func() (string, func() error, error) {
-			dir, err := os.MkdirTemp("", "03-fifo-")
+			dir, err := os.MkdirTemp("", namePrivateDir())
 			if err != nil {
 				return "", nil, err
 			}
@@ -199,9 +207,9 @@ func (f *fifo) create(me *say.Speaker, path string) {
 			unix.ENOENT:       "a directory in the path does not exist",
 			unix.ENOTDIR:      "a part of the path is not a directory",
 			unix.EACCES:       "no permission to create a file in that directory",
-			unix.EROFS:        "the file system is read-only",
-			unix.ENOSPC:       "the file system is full",
-			unix.ENAMETOOLONG: "the path is too long",
+			unix.EROFS:        "the file system is mounted read-only",
+			unix.ENOSPC:       "the file system has no room for a new file (no free inode)",
+			unix.ENAMETOOLONG: "a name in the path is over NAME_MAX (255) bytes, or the path over PATH_MAX (4096)",
 		}))
 	}
 	me.Kernel("%s is %s", path, describeFile(path))
@@ -267,7 +275,7 @@ func (f *fifo) remove(me *say.Speaker) {
 	if f.node == nil {
 		me.Printf("left %s in place: it was there before", f.Path)
 	}
-	// unlink(FIFO);
+	// unlink(fifo);
 	f.node.ReleaseThen(func(err error) {
 		if err != nil {
 			me.Warnf("%v", syserr.Wrap("unlink", err, nil))

@@ -101,3 +101,15 @@ func main() {
 	}
 	cleanup.Exit(0)
 }
+
+// parseFlags is cmdline.Parse, and an empty value (-path "") is a usage
+// error too: it is a mistake, not a flag left out.
+func parseFlags(fs *flag.FlagSet, args []string, min, max int) []string {
+	rest := cmdline.Parse(fs, args, usage, min, max)
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() == "" {
+			cmdline.Usage(usage, "-%s is empty: give a value, or leave the flag out", f.Name)
+		}
+	})
+	return rest
+}

@@ -3,14 +3,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -20,13 +24,17 @@ import (
 
 func TestMain(m *testing.M) { exampletest.Main(m) }
 
-// dirRule hides the random part of the private directory's name.
-var dirRule = exampletest.Rule{Re: regexp.MustCompile(`03-fifo-(\d+)`), Fixed: "RANDOM"}
+// dirRules hide the reader's PID and the random part of the private
+// directory's name (03-fifo-PID-RANDOM).
+var dirRules = []exampletest.Rule{
+	{Re: regexp.MustCompile(`03-fifo-(\d+)-`), Class: "PID"},
+	{Re: regexp.MustCompile(`03-fifo-[^-/]+-(\d+)`), Fixed: "RANDOM"},
+}
 
 // rules normalise this folder's output: the directory's name, and the PID
 // in child.Reap's "waitpid: child 4243" (the writers' tag is "writer", so
 // exampletest does not know "child" as a PID word here).
-var rules = []exampletest.Rule{dirRule, {Re: regexp.MustCompile(`waitpid: child (\d+)`), Class: "PID"}}
+var rules = append(dirRules, exampletest.Rule{Re: regexp.MustCompile(`waitpid: child (\d+)`), Class: "PID"})
 
 // The demo, run for real and compared with its golden output; the harness
 // also checks that its TMPDIR is empty afterwards (FIFO and directory gone).
@@ -180,6 +188,198 @@ func TestWriteRefusesAFile(t *testing.T) {
 	}
 }
 
+// A writer must not feed another user's FIFO: its owner reads what is
+// sent. A FIFO of uid 65534, mode 0666, with a reader of that uid (cat)
+// waiting in open(): the Go and the C writer refuse it, exit 1, and the
+// reader gets end of file and nothing else.
+func TestWriteRefusesAnotherUsersFIFO(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		exampletest.Skip(t, "only root can make a FIFO of uid 65534 and start a reader as that user")
+	}
+	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_write.c")
+	for _, w := range []struct {
+		name string
+		cmd  func(path string) (string, []string)
+	}{
+		{"go", func(p string) (string, []string) { return goBin, []string{"write", "-path", p, "secret"} }},
+		{"c", func(p string) (string, []string) { return cBin, []string{p, "secret"} }},
+	} {
+		w := w
+		t.Run(w.name, func(t *testing.T) {
+			t.Parallel()
+			// A directory uid 65534 can enter: t.TempDir is 0700.
+			dir, err := os.MkdirTemp("", "03-fifo-nobody-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "f")
+			if err := unix.Mkfifo(path, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(path, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, 0o666); err != nil {
+				t.Fatal(err)
+			}
+			reader := startAs65534(t, "cat", path)
+			bin, args := w.cmd(path)
+			res := exampletest.Run(t, bin, exampletest.Opts{Args: args, Split: true})
+			if res.Code() != 1 || !strings.Contains(res.Stderr, "refusing "+path) || strings.Contains(res.Out, "write ") {
+				t.Errorf("%s writer: status %d, want 1 and a refusal; stdout %q, stderr %q", w.name, res.Code(), res.Out, res.Stderr)
+			}
+			if got := reader.wait(t); got != "" {
+				t.Errorf("the other user's reader received %q", got)
+			}
+		})
+	}
+}
+
+// nobodyReader is a program run as uid 65534, its output kept.
+type nobodyReader struct {
+	cmd    *exec.Cmd
+	out    *strings.Builder
+	cancel context.CancelFunc
+}
+
+// startAs65534 starts name args as uid 65534 and returns once it sleeps in
+// the blocking open() of a FIFO (wchan wait_for_partner): it then counts
+// as a reader, and a non-blocking open for writing succeeds.
+func startAs65534(t *testing.T, name string, args ...string) *nobodyReader {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	cmd := exec.CommandContext(ctx, name, args...)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	r := &nobodyReader{cmd: cmd, out: out, cancel: cancel}
+	t.Cleanup(func() { cmd.Process.Kill(); r.cancel() })
+	wchan := fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid)
+	for {
+		b, err := os.ReadFile(wchan)
+		if err != nil || ctx.Err() != nil {
+			t.Fatalf("%s as uid 65534 never blocked in open(): wchan %q (%v); output %q", name, b, err, out)
+		}
+		if string(b) == "wait_for_partner" {
+			return r
+		}
+		time.Sleep(time.Millisecond) // observing a state, not ordering processes
+	}
+}
+
+// wait waits for the reader to end and returns what it printed.
+func (r *nobodyReader) wait(t *testing.T) string {
+	t.Helper()
+	if err := r.cmd.Wait(); err != nil {
+		t.Errorf("%s as uid 65534: %v (guard: 20 s); output %q", r.cmd.Path, err, r.out)
+	}
+	return r.out.String()
+}
+
+// A reader killed with kill -9 leaves its private directory; the next
+// reader names it and says how to remove it, and removes nothing. The
+// directory of a reader that still runs, and one of another user, are not
+// named.
+func TestReaderNamesWhatAKilledReaderLeft(t *testing.T) {
+	t.Parallel()
+	bin, tmp := exampletest.Binary(t), t.TempDir()
+	opts := exampletest.Opts{Args: []string{"read"}, TmpDir: tmp}
+	killed := exampletest.Start(t, bin, opts)
+	dead := killed.WaitFor("made the private directory ")
+	dead = dead[strings.Index(dead, tmp):]
+	killed.WaitFor("Preparing for reading bytes") // the FIFO is made
+	killed.Signal(syscall.SIGKILL)
+	if res := killed.Wait(); res.Status.Signal() != syscall.SIGKILL {
+		t.Fatalf("reader: %v, want killed by SIGKILL", res.Status)
+	}
+	live := exampletest.Start(t, bin, opts)
+	alive := live.WaitFor("made the private directory ")
+	alive = alive[strings.Index(alive, tmp):]
+	var foreign string
+	if os.Geteuid() == 0 {
+		foreign = filepath.Join(tmp, fmt.Sprintf("03-fifo-%d-1", killed.Pid()))
+		if err := os.Mkdir(foreign, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(foreign, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := exampletest.Start(t, bin, opts)
+	next.WaitFor("Preparing for reading bytes")
+	next.Signal(syscall.SIGTERM)
+	res := next.Wait()
+	exampletest.Contains(t, res.Out,
+		fmt.Sprintf("left by reader %d, which is gone (kill -9?): %s", killed.Pid(), dead),
+		"remove it with: rm -r "+dead)
+	if strings.Contains(res.Out, "(kill -9?): "+alive+"\n") || foreign != "" && strings.Contains(res.Out, "(kill -9?): "+foreign+"\n") {
+		t.Errorf("named a directory that is not a gone reader's own:\n%s", res.Out)
+	}
+	if fi, err := os.Stat(filepath.Join(dead, "myfifo")); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the killed reader's FIFO was touched: %v", err)
+	}
+	live.Signal(syscall.SIGTERM)
+	live.Wait()
+}
+
+// The README's -path and C blocks, followed in order with a path of the
+// test's own: every step does what the README says of it, and the next
+// step finds what it needs (a reader after chmod 666 refuses, so the FIFO
+// is removed before the C reader makes it again and reads two writers).
+func TestReadmeBlocksInOrder(t *testing.T) {
+	t.Parallel()
+	goBin, cReader, cWriter := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c"), exampletest.BuildC(t, "c/fifo_write.c")
+	path := fifoPath(t)
+	// go run ./03-fifo read -path /tmp/f -n 1, and a write: made, removed.
+	rd := exampletest.Start(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	exampletest.Contains(t, rd.Wait().Out, `read "hello" from FIFO`, "the FIFO's name is gone")
+	mustBeGone(t, path)
+	// mkfifo /tmp/f (0644 with umask 022); read -n 1 uses it and leaves it.
+	if err := unix.Mkfifo(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rd = exampletest.Start(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	exampletest.Contains(t, rd.Wait().Out, `read "hello" from FIFO`, "left "+path+" in place")
+	// chmod 666 /tmp/f: refused; 5000 bytes: usage.
+	if err := os.Chmod(path, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if res := exampletest.Run(t, goBin, exampletest.Opts{Args: []string{"read", "-path", path, "-n", "1"}}); res.Code() != 1 || !strings.Contains(res.Out, "refusing "+path) {
+		t.Errorf("read after chmod 666: status %d, want 1 and a refusal:\n%s", res.Code(), res.Out)
+	}
+	if res := exampletest.Run(t, goBin, exampletest.Opts{Args: []string{"write", "-path", path, strings.Repeat("x", 5000)}}); res.Code() != 2 {
+		t.Errorf("write of 5000 bytes: status %d, want 2 (usage)", res.Code())
+	}
+	// rm /tmp/f; ./bin/fifo_read /tmp/f 2, then a Go and a C writer.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	rd = exampletest.Start(t, cReader, exampletest.Opts{Args: []string{path, "2"}})
+	rd.WaitFor("Preparing for reading bytes")
+	writeGo(t, path, "hello")
+	rd.WaitFor(`read "hello" from FIFO`)
+	if res := exampletest.Run(t, cWriter, exampletest.Opts{Args: []string{path, "hello"}}); res.Code() != 0 {
+		t.Errorf("C writer: status %d, output:\n%s", res.Code(), res.Out)
+	}
+	if res := rd.Wait(); res.Code() != 0 || strings.Count(res.Out, `read "hello" from FIFO`) != 2 {
+		t.Errorf("C reader: status %d, want 0 and two messages:\n%s", res.Code(), res.Out)
+	}
+	mustBeGone(t, path)
+}
+
 func TestBadInput(t *testing.T) {
 	path := "/nonexistent/myfifo" // never reached: usage comes first
 	exampletest.CheckUsage(t, "usage: 03-fifo",
@@ -193,6 +393,11 @@ func TestBadInput(t *testing.T) {
 		[]string{"write", "-path", path, "a", "b"},
 		[]string{"write", "-path", path, ""},
 		[]string{"write", "-path", path, strings.Repeat("x", 4097)},
+		// An empty value is a mistake, not a flag left out.
+		[]string{"read", "-path", ""},
+		[]string{"read", "-n", ""},
+		[]string{"read", "-path="},
+		[]string{"write", "-path", "", "hello"},
 	)
 }
 
@@ -211,7 +416,7 @@ func mustBeGone(t *testing.T, path string) {
 	}
 }
 
-// Issue 9, security: "read -path P" used whatever FIFO was at P, even one
+// A planted FIFO: "read -path P" used whatever FIFO was at P, even one
 // another user planted there (its owner could then feed the reader and
 // read what writers send). A FIFO of another user, or one that group or
 // others may write to, is refused (exit 1), and left where it was. Go and
@@ -259,7 +464,8 @@ func TestReadRefusesAPlantedFIFO(t *testing.T) {
 	}
 }
 
-// Issue 10: "rw for its owner only" was printed whatever the mode. After
+// The mode said is the mode found: "rw for its owner only" was printed
+// whatever the mode. After
 // mkfifo /tmp/f (0644 with umask 022) the reader says what it finds, and
 // accepts it: only its owner may write.
 func TestReadDescribesTheModeFound(t *testing.T) {
@@ -382,7 +588,10 @@ func TestReaderStates(t *testing.T) {
 			t.Errorf("%s: status %d, output:\n%.600s", filepath.Base(tc.bin), res.Code(), res.Out)
 		}
 		for _, l := range []string{"no writer", "no data yet", "read \"\" from FIFO", "read  from FIFO"} {
-			want := map[bool]int{true: 0, false: 1}[strings.HasPrefix(l, "read")]
+			want := 1 // each state once
+			if strings.HasPrefix(l, "read") {
+				want = 0 // never an empty read
+			}
 			if n := strings.Count(res.Out, l); n != want {
 				t.Errorf("%s: %q printed %d times, want %d:\n%.600s", filepath.Base(tc.bin), l, n, want, res.Out)
 			}
@@ -420,10 +629,18 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 // NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
 func TestCWriterBadInput(t *testing.T) {
 	cw := exampletest.BuildC(t, "c/fifo_write.c")
-	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}} {
+	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}, {"", "hello"}} {
 		res := exampletest.Run(t, cw, exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 || res.Out != "" {
 			t.Errorf("fifo_write %.40q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
+		}
+	}
+	// An empty PATH is a usage error for the C reader too.
+	cr := exampletest.BuildC(t, "c/fifo_read.c")
+	for _, args := range [][]string{nil, {""}, {"", "1"}, {"/nonexistent/f", "x"}} {
+		res := exampletest.Run(t, cr, exampletest.Opts{Args: args, Split: true})
+		if res.Code() != 2 || res.Out != "" {
+			t.Errorf("fifo_read %q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
 		}
 	}
 }

@@ -93,15 +93,9 @@ func isFIFO(path string) bool {
 // FIFO as the one made or first opened; otherwise it remembers it.
 func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
 	id, perm := devIno{uint64(st.Dev), st.Ino}, os.FileMode(st.Mode&0o777)
-	var refuse string
-	switch {
-	case f.id != (devIno{}) && id != f.id:
+	refuse := notOurs(st, "write what this reader prints and read what writers send")
+	if f.id != (devIno{}) && id != f.id {
 		refuse = "it is no longer the FIFO this reader opened first: someone replaced it"
-	case int(st.Uid) != os.Geteuid():
-		refuse = fmt.Sprintf("it belongs to uid %d, not to this user (uid %d): its owner could write\n"+
-			"what this reader prints and read what writers send", st.Uid, os.Geteuid())
-	case perm&0o022 != 0:
-		refuse = fmt.Sprintf("its mode %s lets %s write into it", os.ModeNamedPipe|perm, writers(perm))
 	}
 	if refuse != "" {
 		unix.Close(fd)
@@ -110,7 +104,26 @@ func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
 	if f.node == nil && f.id == (devIno{}) {
 		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
 	}
-	f.id = id
+	if f.id == (devIno{}) {
+		// Written once: if this reader made the FIFO, create set it, and
+		// cleanup's goroutine may read it (unlink) at any moment.
+		f.id = id
+	}
+}
+
+// notOurs says why the FIFO st describes (from fstat on the open
+// descriptor) must not be used, or "" if it is this user's and nobody else
+// may write into it. what is what its owner could do with it.
+func notOurs(st *unix.Stat_t, what string) string {
+	perm := os.FileMode(st.Mode & 0o777)
+	switch {
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Sprintf("it belongs to uid %d, not to this user (uid %d): its owner could\n%s",
+			st.Uid, os.Geteuid(), what)
+	case perm&0o022 != 0:
+		return fmt.Sprintf("its mode %s lets %s write into it", os.ModeNamedPipe|perm, writers(perm))
+	}
+	return ""
 }
 
 // devIno names a file for good: a path can be made to name another.

@@ -19,7 +19,7 @@ import (
 )
 
 // alarmPause is alarm.c's main.
-func alarmPause(p *say.Speaker, secs uint) {
+func alarmPause(me *say.Speaker, secs uint) {
 	step("alarm() and pause(): wait for SIGALRM (alarm.c)")
 	// signal(SIGALRM, on_alarm): first, so the alarm cannot ring before
 	// we listen. Buffered: the runtime never blocks to deliver.
@@ -31,31 +31,33 @@ func alarmPause(p *say.Speaker, secs uint) {
 	// that sigsuspend() closes in C cannot happen.
 
 	// left = alarm(5);
-	p.Printf("alarm(5) returned %d: no alarm was set", alarm(p, 5))
+	me.Printf("alarm(5) returned %d: no alarm was set", alarm(me, 5))
 	// left = alarm(1): one alarm per process; the new one replaces the old.
 	start := time.Now()
-	p.Printf("alarm(%d) returned %d: the seconds left of alarm(5), which it replaces", secs, alarm(p, secs))
-	p.GoNote("there is no unix.Alarm on arm64: the kernel has no alarm system call there. " +
-		"alarm(n) is setitimer(ITIMER_REAL, n s), as here; the old timer's value, rounded to " +
-		"whole seconds, is alarm()'s return value.")
+	me.Printf("alarm(%d) returned %d: the seconds left of alarm(5), which it replaces", secs, alarm(me, secs))
+	me.GoNote("there is no unix.Alarm on arm64: the kernel has no alarm system call\n" +
+		"there. alarm(n) is setitimer(ITIMER_REAL, n s), as here; the old timer's\n" +
+		"value, rounded to whole seconds, is alarm()'s return value.")
 
-	// while (!rang) sigsuspend(&old): sleep until SIGALRM has been caught.
-	p.Printf("pause(): waiting for SIGALRM on the channel")
+	// if (sigsuspend(&old) < 0 && errno != EINTR) {
+	// Go has no handler to wait for: receiving from the Notify channel
+	// stands in for sleeping in sigsuspend until SIGALRM has been caught.
+	me.Printf("pause(): waiting for SIGALRM on the channel")
 	<-c
 	// printf("... I have been waken up by SIGALRM ...")
-	p.Printf("%q (the classic alarm.c's words), %d s after alarm(%d)",
+	me.Printf("%q (the classic alarm.c's words), %d s after alarm(%d)",
 		"I have been waken up by SIGALRM", int(time.Since(start)/time.Second), secs)
 
 	// left = alarm(3); left = alarm(0): alarm(0) cancels an alarm and
 	// returns what was left of it.
-	p.Printf("alarm(3) returned %d: no alarm was left", alarm(p, 3))
-	p.Printf("alarm(0) returned %d and cancelled it", alarm(p, 0))
+	me.Printf("alarm(3) returned %d: no alarm was left", alarm(me, 3))
+	me.Printf("alarm(0) returned %d and cancelled it", alarm(me, 0))
 }
 
 // alarm is alarm(2) for every architecture: setitimer(ITIMER_REAL) with
 // the old timer's value rounded to whole seconds, as the kernel does.
-func alarm(p *say.Speaker, secs uint) uint {
-	old := setAlarm(p, time.Duration(secs)*time.Second)
+func alarm(me *say.Speaker, secs uint) uint {
+	old := setAlarm(me, time.Duration(secs)*time.Second)
 	left := uint(old.Value.Sec)
 	if old.Value.Usec >= 500000 || (left == 0 && old.Value.Usec > 0) {
 		left++
@@ -64,11 +66,11 @@ func alarm(p *say.Speaker, secs uint) uint {
 }
 
 // setAlarm is setitimer(ITIMER_REAL, {d}, &old): the timer behind alarm().
-func setAlarm(p *say.Speaker, d time.Duration) unix.Itimerval {
+func setAlarm(me *say.Speaker, d time.Duration) unix.Itimerval {
 	it := unix.Itimerval{Value: unix.NsecToTimeval(int64(d))}
 	old, err := unix.Setitimer(unix.ItimerReal, it)
 	if err != nil {
-		p.Fatal(syserr.Wrap("setitimer(ITIMER_REAL)", err, nil))
+		me.Fatal(syserr.Wrap("setitimer(ITIMER_REAL)", err, nil))
 	}
 	return old
 }

@@ -54,47 +54,50 @@ var rows = []row{
 
 // table observes each signal's default action on a C process and on a Go
 // process without Notify.
-func table(p *say.Speaker) {
+func table(me *say.Speaker) {
 	step("default actions, observed: a C process and a Go process without Notify")
-	st := status(p)
-	p.Kernel("my SigIgn: %s (ignored signals stay ignored across exec: children inherit them)", st.SigIgn)
+	st := status(me)
+	me.Kernel("my SigIgn: %s (ignored signals stay ignored across exec: children\n"+
+		"inherit them)", st.SigIgn)
 	// A C process killed by SIGQUIT dumps core: not here.
 	lim := unix.Rlimit{Cur: 0, Max: 0}
 	if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err == nil {
 		lim.Cur = 0
-		unix.Setrlimit(unix.RLIMIT_CORE, &lim) //nolint:errcheck // only spares a core file
+		_ = unix.Setrlimit(unix.RLIMIT_CORE, &lim) // only spares a core file
 	}
-	cbin, dir, why := buildC(p)
+	cbin, dir, why := buildC(me)
 	if cbin != "" {
-		p.Printf("built the C twin c/kill.c with gcc; each C process is kill -victim")
+		me.Printf("built the C twin c/kill.c with gcc; each C process is kill -victim")
 	} else {
-		p.Warnf("no C column: %s", why)
+		me.Warnf("no C column: %s", why)
 	}
-	p.Printf("each process says it is ready, gets the signal, then end of file on a pipe:")
-	p.Printf("a process that survived the signal exits 0 there")
-	p.Printf("%-32s %-28s %s", "what happens", "C process", "Go process, no Notify")
+	me.Printf("each process says it is ready, gets the signal, then end of file on a pipe:")
+	me.Printf("a process that survived the signal exits 0 there")
+	me.Printf("%-32s %-28s %s", "what happens", "C process", "Go process, no Notify")
 	for _, r := range rows {
 		cCell := "(not observed)"
 		if cbin != "" {
-			cCell = observe(p, r, cbin)
+			cCell = observe(me, r, cbin)
 		}
-		p.Printf("%-32s %-28s %s", r.what, cCell, observe(p, r, ""))
+		me.Printf("%-32s %-28s %s", r.what, cCell, observe(me, r, ""))
 	}
-	dir.Release() //nolint:errcheck // a temporary directory; its removal is not the lesson
-	p.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without Notify: " +
-		"SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime restores SIG_DFL and " +
-		"raises the signal again, so wait() sees it); SIGQUIT prints the goroutines' stacks and " +
-		"exits 2 (default GOTRACEBACK); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with " +
-		"kill are dropped. SIGPIPE from a write: the kernel sends it on every write to a broken " +
-		"pipe, whatever the fd; the runtime's handler drops it and write() returns EPIPE. Then os, " +
-		"after EPIPE on fd 1 or 2 only, puts back SIG_DFL and raises SIGPIPE itself. unix.Write is " +
-		"not os: it gets EPIPE on fd 1 too, and the process lives.")
+	_ = dir.Release() // a temporary directory; its removal is not the lesson
+	me.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without\n" +
+		"Notify: SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime\n" +
+		"restores SIG_DFL and raises the signal again, so wait() sees it); SIGQUIT\n" +
+		"prints the goroutines' stacks and exits 2, unless GOTRACEBACK=crash (then\n" +
+		"it aborts); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with kill\n" +
+		"are dropped. SIGPIPE from a write: the kernel sends it on every write to a\n" +
+		"broken pipe, whatever the fd; the runtime's handler drops it and write()\n" +
+		"returns EPIPE. Then os, after EPIPE on fd 1 or 2 only, puts back SIG_DFL\n" +
+		"and raises SIGPIPE itself. unix.Write is not os: it gets EPIPE on fd 1\n" +
+		"too, and the process lives.")
 }
 
 // observe runs one victim, C (cbin) or Go (cbin == ""), for one row and
 // says how it ended.
-func observe(p *say.Speaker, r row, cbin string) string {
-	pr, pw := child.Pipe(p, false)
+func observe(me *say.Speaker, r row, cbin string) string {
+	pr, pw := child.Pipe(me, false)
 	var childEnd, myEnd, stdout *os.File
 	switch r.mode {
 	case "wait": // it reads fd 3 until end of file
@@ -128,18 +131,18 @@ func observe(p *say.Speaker, r row, cbin string) string {
 	// not reach a victim and fill a row with its effect. This program's
 	// cleanup ends the victim instead.
 	v.SysProcAttr.Setpgid = true
-	v.StartOrFail(p)
+	v.StartOrFail(me)
 	childEnd.Close()
-	v.ReadyOrFail(p) // until setpgid() it is in our group: a Ctrl-C then ends both
+	v.ReadyOrFail(me) // until setpgid() it is in our group: a Ctrl-C then ends both
 	if r.sig != 0 {
 		if err := toReader(v.Process.Pid, r.sig); err != nil {
-			p.Fatal(err)
+			me.Fatal(err)
 		}
 	}
 	if myEnd != nil {
 		myEnd.Close()
 	}
-	v.Wait() //nolint:errcheck // the status is what we report
+	_ = v.Wait() // the status is what we report
 	return cell(v.ProcessState.Sys().(syscall.WaitStatus), stderr.String())
 }
 
@@ -166,7 +169,7 @@ func cell(ws syscall.WaitStatus, stderr string) string {
 // registered with common/cleanup the moment it exists, so that no ending
 // leaves it behind. It returns the binary and the directory, or "" and why
 // not.
-func buildC(p *say.Speaker) (bin string, dir *cleanup.Handle, why string) {
+func buildC(me *say.Speaker) (bin string, dir *cleanup.Handle, why string) {
 	gcc, err := exec.LookPath("gcc")
 	if err != nil {
 		return "", nil, "gcc not found (apt-get install gcc)"
@@ -182,7 +185,7 @@ func buildC(p *say.Speaker) (bin string, dir *cleanup.Handle, why string) {
 		return "build directory " + d, func() error {
 			// gcc's own children (cc1, as) write into d: end them first.
 			if g := gccGroup.Load(); g != 0 {
-				unix.Kill(-int(g), unix.SIGKILL) //nolint:errcheck // it may be gone
+				_ = unix.Kill(-int(g), unix.SIGKILL) // it may be gone
 			}
 			return os.RemoveAll(d)
 		}, nil
@@ -203,7 +206,7 @@ func buildC(p *say.Speaker) (bin string, dir *cleanup.Handle, why string) {
 	c.Stdout, c.Stderr = &out, &out
 	c.Env = append(c.Env, "TMPDIR="+path)
 	c.SysProcAttr.Setpgid = true
-	c.StartOrFail(p)
+	c.StartOrFail(me)
 	gccGroup.Store(int64(c.Process.Pid))
 	if err := c.Wait(); err != nil {
 		return "", dir, fmt.Sprintf("gcc: %v: %s", err, out.String())

@@ -29,24 +29,27 @@ import (
 )
 
 // stopAndKill is part 1 of kill.c.
-func stopAndKill(p *say.Speaker) {
+func stopAndKill(me *say.Speaker) {
 	step("kill(): the child stops itself, the parent ends it with SIGKILL (kill.c)")
-	// if ((pid = fork()) < 0) ... if (pid == 0) { raise(SIGSTOP); ... }
+	// if ((pid = fork()) < 0) {
+	// No fork in Go: the child is this program run again in the role
+	// "stopper", whose raise(SIGSTOP) is a tgkill to its own thread.
 	c := child.Command("stopper")
-	c.StartOrFail(p)
+	c.StartOrFail(me)
 	// waitpid(pid, &status, WUNTRACED): returns once the child has
 	// stopped; the stop itself is the synchronisation, no sleep needed.
-	ws := waitUntraced(p, c)
+	ws := waitUntraced(me, c)
 	if !ws.Stopped() {
-		endedEarly(p, c, ws)
+		endedEarly(me, c, ws)
 	}
 	// describe(pid, status);
-	p.Printf("waitpid(WUNTRACED): child %d %s", c.Process.Pid, child.DescribeStatus(ws))
-	p.GoNote("there is no fork: the child is this program run again in a role (see 01-pipe).")
+	me.Printf("waitpid(WUNTRACED): child %d %s", c.Process.Pid, child.DescribeStatus(ws))
+	me.GoNote("no fork: the child is this program run again in a role (see 01-pipe).")
 	// kill(pid, SIGKILL): it ends a stopped process too.
-	send(p, c.Process.Pid, unix.SIGKILL)
-	// waitpid(pid, &status, 0); describe(pid, status);
-	c.Reap(p)
+	send(me, c.Process.Pid, unix.SIGKILL)
+	// if (waitpid(pid, &status, 0) < 0) {
+	// Reap is exec.Cmd.Wait, then the status as the C's describe() prints it.
+	c.Reap(me)
 }
 
 // stopper is kill.c's first child: it stops itself.
@@ -63,7 +66,7 @@ func stopper(args []string) {
 }
 
 // waitUntraced is waitpid(pid, &status, WUNTRACED).
-func waitUntraced(p *say.Speaker, c *child.Cmd) syscall.WaitStatus {
+func waitUntraced(me *say.Speaker, c *child.Cmd) syscall.WaitStatus {
 	var ws unix.WaitStatus
 	for {
 		_, err := unix.Wait4(c.Process.Pid, &ws, unix.WUNTRACED, nil)
@@ -71,7 +74,7 @@ func waitUntraced(p *say.Speaker, c *child.Cmd) syscall.WaitStatus {
 			continue
 		}
 		if err != nil {
-			p.Fatal(syserr.Wrap("waitpid(WUNTRACED)", err, nil))
+			me.Fatal(syserr.Wrap("waitpid(WUNTRACED)", err, nil))
 		}
 		return syscall.WaitStatus(ws)
 	}
@@ -79,35 +82,37 @@ func waitUntraced(p *say.Speaker, c *child.Cmd) syscall.WaitStatus {
 
 // killChildren is part 2 of kill.c: the same signal to a child that
 // catches it and to one that keeps the default action.
-func killChildren(p *say.Speaker, sig syscall.Signal) {
+func killChildren(me *say.Speaker, sig syscall.Signal) {
 	name := sigset.Name(sig)
 	step(fmt.Sprintf("kill(child, %s): a child that catches it, and one that does not", name))
 	c := child.Command("catcher", name)
-	c.StartOrFail(p)
-	c.ReadyOrFail(p)
-	send(p, c.Process.Pid, sig)
-	c.Reap(p)
+	c.StartOrFail(me)
+	c.ReadyOrFail(me)
+	send(me, c.Process.Pid, sig)
+	c.Reap(me)
 
 	// pipe(ready); pipe(quit); fork(): the child waits in read() for end
 	// of file on quit[0]; if the signal does not end it, closing quit[1]
 	// does, with status 0.
-	quitR, quitW := child.Pipe(p, false)
+	quitR, quitW := child.Pipe(me, false)
 	v := child.Command("victim", "wait", "tell")
 	v.ExtraFiles = []*os.File{quitR}
-	v.StartOrFail(p)
+	v.StartOrFail(me)
 	quitR.Close()
 	// read(ready[0], buf, sizeof buf): the child is ready
-	v.ReadyOrFail(p)
+	v.ReadyOrFail(me)
 	// kill(pid, sig)
-	sendToReader(p, v.Process.Pid, sig)
+	sendToReader(me, v.Process.Pid, sig)
 	// close(quit[1]): a child that survived reads end of file and exits 0
-	p.Printf("closing the child's pipe: a child still alive reads end of file and exits 0")
+	me.Printf("closing the child's pipe: a child still alive reads end of file and exits 0")
 	quitW.Close()
-	// waitpid(pid, &status, 0); describe(pid, status);
-	v.Reap(p)
-	p.GoNote("a Go program's defaults are not C's: it survives some signals that kill a C " +
-		"program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its goroutines " +
-		"and exit with status 2 (under the default GOTRACEBACK). -demo table shows each one.")
+	// if (waitpid(pid, &status, 0) < 0) {
+	// Reap is exec.Cmd.Wait, then the status as the C's describe() prints it.
+	v.Reap(me)
+	me.GoNote("a Go program's defaults are not C's: it survives some signals that kill a\n" +
+		"C program (SIGUSR1, SIGUSR2, SIGALRM), and SIGQUIT makes it print its\n" +
+		"goroutines and exit with status 2 (unless GOTRACEBACK=crash). -demo table\n" +
+		"shows each one.")
 }
 
 // catcher catches the signals named in args with signal.Notify, and ends
@@ -137,7 +142,7 @@ func catcher(args []string) {
 		if st.SigCgt.IsMember(n) {
 			me.Kernel("my SigCgt (signals with a handler) has %s", sigset.Name(n))
 		} else {
-			me.Kernel("my SigCgt (signals with a handler) lacks %s: no handler could be installed", sigset.Name(n))
+			me.Kernel("my SigCgt (signals with a handler) lacks %s: none can be installed", sigset.Name(n))
 		}
 	}
 	// The parent sends only after this line: the child's output is
@@ -178,27 +183,28 @@ func victim(args []string) {
 
 // cannotCatchKill is part 3 of kill.c: SIGKILL can be neither caught nor
 // ignored.
-func cannotCatchKill(p *say.Speaker) {
+func cannotCatchKill(me *say.Speaker) {
 	step("SIGKILL cannot be caught or ignored")
-	// if (signal(SIGKILL, handler) == SIG_ERR) printf(... strerror(errno))
+	// if (signal(SIGKILL, handler) == SIG_ERR)
+	// Go's signal.Notify reports no error: the raw sigaction shows EINVAL.
 	act := sigset.Action{Handler: sigset.SIG_IGN}
 	_, err := sigset.Sigaction(unix.SIGKILL, &act)
 	if err == nil {
-		p.Fatal(fmt.Errorf("sigaction(SIGKILL, %s) succeeded; the kernel should refuse it", act.Disposition()))
+		me.Fatal(fmt.Errorf("sigaction(SIGKILL, %s) succeeded; the kernel should refuse it", act.Disposition()))
 	}
-	p.Printf("%v", syserr.Wrap("sigaction(SIGKILL, "+act.Disposition()+")", err, syserr.Meanings{
+	me.Printf("%v", syserr.Wrap("sigaction(SIGKILL, "+act.Disposition()+")", err, syserr.Meanings{
 		unix.EINVAL: "SIGKILL and SIGSTOP can be neither caught nor ignored",
 	}))
 	c := child.Command("catcher", "SIGKILL")
-	c.StartOrFail(p)
-	c.ReadyOrFail(p)
-	send(p, c.Process.Pid, unix.SIGKILL)
-	c.Reap(p)
-	p.GoNote("signal.Notify(c, SIGKILL) returns no error; it just never delivers anything.")
+	c.StartOrFail(me)
+	c.ReadyOrFail(me)
+	send(me, c.Process.Pid, unix.SIGKILL)
+	c.Reap(me)
+	me.GoNote("signal.Notify(c, SIGKILL) returns no error and never delivers anything.")
 }
 
 // raise is part 4 of kill.c: raise(SIGUSR1) with a handler.
-func raise(p *say.Speaker) {
+func raise(me *say.Speaker) {
 	step("raise(): a signal to myself")
 	// signal(SIGUSR1, handler)
 	c := make(chan os.Signal, 1)
@@ -208,13 +214,13 @@ func raise(p *say.Speaker) {
 
 	// kill(getpid(), SIGUSR1): what the article calls raise()
 	if err := unix.Kill(pid, unix.SIGUSR1); err != nil {
-		p.Fatal(syserr.Wrap("kill(getpid(), SIGUSR1)", err, nil))
+		me.Fatal(syserr.Wrap("kill(getpid(), SIGUSR1)", err, nil))
 	}
-	p.Printf("kill(getpid(), SIGUSR1) returned")
-	p.GoNote("in C, raise() returns after the handler has run. In Go the runtime's handler " +
-		"only queues the signal for the channel: kill() may return before the goroutine " +
-		"that receives it has run. Receiving is how to wait for it.")
-	p.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
+	me.Printf("kill(getpid(), SIGUSR1) returned")
+	me.GoNote("in C, raise() returns after the handler has run. In Go the runtime's\n" +
+		"handler only queues the signal for the channel: kill() may return before\n" +
+		"the goroutine that receives it has run. Receiving is how to wait for it.")
+	me.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
 
 	// raise(SIGUSR1): in a threaded C program it is tgkill(getpid(),
 	// gettid(), SIGUSR1), a signal for the calling thread only.
@@ -222,31 +228,32 @@ func raise(p *say.Speaker) {
 	err := unix.Tgkill(pid, unix.Gettid(), unix.SIGUSR1)
 	runtime.UnlockOSThread()
 	if err != nil {
-		p.Fatal(syserr.Wrap("tgkill(getpid(), gettid(), SIGUSR1)", err, nil))
+		me.Fatal(syserr.Wrap("tgkill(getpid(), gettid(), SIGUSR1)", err, nil))
 	}
-	p.Printf("tgkill(getpid(), gettid(), SIGUSR1), which is what raise() does, returned")
-	p.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
+	me.Printf("tgkill(getpid(), gettid(), SIGUSR1), which is what raise() does, returned")
+	me.Printf("received %s from the channel", sigset.Name((<-c).(syscall.Signal)))
 }
 
 // send is kill(pid, sig).
-func send(p *say.Speaker, pid int, sig syscall.Signal) {
-	p.Printf("kill(child %d, %s)", pid, sigset.Name(sig))
+func send(me *say.Speaker, pid int, sig syscall.Signal) {
+	me.Printf("kill(child %d, %s)", pid, sigset.Name(sig))
 	if err := unix.Kill(pid, sig); err != nil {
-		p.Fatal(syserr.Wrap("kill", err, syserr.Meanings{unix.ESRCH: "no such process"}))
+		me.Fatal(syserr.Wrap("kill", err, syserr.Meanings{unix.ESRCH: "no such process"}))
 	}
 }
 
 // sendToReader is kill(pid, sig) for a child that sleeps in read() until
 // end of file, aimed at the thread that sleeps there.
-func sendToReader(p *say.Speaker, pid int, sig syscall.Signal) {
-	p.Printf("kill(child %d, %s), sent with tgkill() to its thread asleep in read()", pid, sigset.Name(sig))
+func sendToReader(me *say.Speaker, pid int, sig syscall.Signal) {
+	me.Printf("kill(child %d, %s), sent with tgkill() to its thread asleep in read()", pid, sigset.Name(sig))
 	if err := toReader(pid, sig); err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.GoNote("a Go program has many threads, and a signal sent to the process may be taken by " +
-		"any of them: the one asleep in read() could see end of file and exit 0 before " +
-		"another thread's handler ends the process. tgkill() to the reading thread makes " +
-		"its handler run before read() returns, as in one-threaded C.")
+	me.GoNote("a Go program has many threads, and a signal sent to the process may be\n" +
+		"taken by any of them: the one asleep in read() could see end of file and\n" +
+		"exit 0 before another thread's handler ends the process. tgkill() to the\n" +
+		"reading thread makes its handler run before read() returns, as in\n" +
+		"one-threaded C.")
 }
 
 // toReader waits until a thread of pid sleeps in read(3, ...) and sends
@@ -263,7 +270,7 @@ func toReader(pid int, sig syscall.Signal) error {
 }
 
 // endedEarly ends the program for a child that ended before its time.
-func endedEarly(p *say.Speaker, c *child.Cmd, ws syscall.WaitStatus) {
+func endedEarly(me *say.Speaker, c *child.Cmd, ws syscall.WaitStatus) {
 	cleanup.FollowChild(ws)
-	p.Fatal(fmt.Errorf("child %s (pid %d) %s before it was ready", c.Role, c.Process.Pid, child.DescribeStatus(ws)))
+	me.Fatal(fmt.Errorf("child %s (pid %d) %s before it was ready", c.Role, c.Process.Pid, child.DescribeStatus(ws)))
 }

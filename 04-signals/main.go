@@ -92,31 +92,32 @@ func main() {
 		cmdline.Usage(usage, "-alarm must be 1 to 60 seconds, not %d", *secs)
 	}
 
-	p := say.New("parent")
+	me := say.New("parent")
 	all := *demo == "all"
 	if all || *demo == "kill" {
-		stopAndKill(p)       // kill.go
-		killChildren(p, sig) // kill.go
-		cannotCatchKill(p)   // kill.go
+		stopAndKill(me)       // kill.go
+		killChildren(me, sig) // kill.go
+		cannotCatchKill(me)   // kill.go
 	}
 	if all || *demo == "raise" {
-		raise(p) // kill.go
+		raise(me) // kill.go
 	}
 	if all || *demo == "alarm" {
-		alarmPause(p, uint(*secs)) // alarm.go
-		literalPause(p)            // pause.go
+		alarmPause(me, uint(*secs)) // alarm.go
+		literalPause(me)            // pause.go
 	}
 	if all || *demo == "signal" {
-		mySignal(p) // mysignal.go
+		mySignal(me) // mysignal.go
 	}
 	if all || *demo == "table" {
-		table(p) // defaults.go
+		table(me) // defaults.go
 	}
 
 	step("what this process still holds")
-	st := status(p)
-	p.Kernel("SigIgn: %s (a signal left ignored would be inherited by every program started later)", st.SigIgn)
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	st := status(me)
+	me.Kernel("SigIgn: %s (a signal left ignored would be inherited by every\n"+
+		"program started later)", st.SigIgn)
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }
 
@@ -128,10 +129,10 @@ func step(title string) {
 	say.Step(steps, title)
 }
 
-func status(p *say.Speaker) sigset.Status {
+func status(me *say.Speaker) sigset.Status {
 	st, err := sigset.Self()
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return st
 }

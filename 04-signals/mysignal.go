@@ -20,22 +20,23 @@ import (
 )
 
 // mySignal is mysignal.c's main.
-func mySignal(p *say.Speaker) {
+func mySignal(me *say.Speaker) {
 	step("signal(): catch SIGINT (Ctrl-C) and SIGQUIT (Ctrl-\\) (mysignal.c)")
 	// This step handles SIGINT itself: common/cleanup lets go of it until
 	// the step ends (SIGTERM, SIGHUP and a closed stdout still end the
 	// program through it).
 	cleanup.Uncatch(unix.SIGINT)
-	// signal(SIGINT, my_func); signal(SIGQUIT, my_func);
+	// if (signal(SIGINT, my_func) == SIG_ERR || signal(SIGQUIT, my_func) == SIG_ERR) {
+	// A Notify channel stands in for the handler my_func.
 	c := make(chan os.Signal, 2)
 	signal.Notify(c, unix.SIGINT, unix.SIGQUIT)
 	// printf("I have get SIGINT\n"), the classic mysignal.c's words
 	report := func(s os.Signal) {
-		p.Printf("%q (the classic mysignal.c's words)", "I have get "+sigset.Name(s.(syscall.Signal)))
+		me.Printf("%q (the classic mysignal.c's words)", "I have get "+sigset.Name(s.(syscall.Signal)))
 	}
-	// if (isatty(0)) ... else { raise(SIGINT); raise(SIGQUIT); }
+	// if (isatty(0)) {
 	if isTerminal(0) {
-		p.Printf("waiting for SIGINT and SIGQUIT: press Ctrl-C, then Ctrl-\\")
+		me.Printf("waiting for SIGINT and SIGQUIT: press Ctrl-C, then Ctrl-\\")
 		seen := map[os.Signal]bool{}
 		for len(seen) < 2 {
 			s := <-c
@@ -43,11 +44,15 @@ func mySignal(p *say.Speaker) {
 			report(s)
 		}
 	} else {
-		p.Printf("standard input is not a terminal, so nobody can press Ctrl-C: " +
-			"I send SIGINT and SIGQUIT to myself, one at a time")
+		me.Printf("standard input is not a terminal, so nobody can press Ctrl-C: I send SIGINT and\n" +
+			"SIGQUIT to myself, one at a time")
+		// raise(SIGINT);  /* blocked: stays pending */
+		// raise(SIGQUIT);
+		// kill(getpid(), sig) stands in for raise, one signal at a time: a Go
+		// channel receives what the C's handler would have flagged.
 		for _, s := range []syscall.Signal{unix.SIGINT, unix.SIGQUIT} {
 			if err := unix.Kill(os.Getpid(), s); err != nil {
-				p.Fatal(syserr.Wrap("kill(getpid())", err, nil))
+				me.Fatal(syserr.Wrap("kill(getpid())", err, nil))
 			}
 			for got := (<-c).(syscall.Signal); ; got = (<-c).(syscall.Signal) {
 				if got == s {
@@ -65,18 +70,18 @@ func mySignal(p *say.Speaker) {
 	}
 	// signal(SIGINT, SIG_DFL); signal(SIGQUIT, SIG_DFL);
 	signal.Reset(unix.SIGINT, unix.SIGQUIT)
-	p.Printf("signal.Reset(SIGINT, SIGQUIT): Go's default actions are back")
-	st := status(p)
+	me.Printf("signal.Reset(SIGINT, SIGQUIT): Go's default actions are back")
+	st := status(me)
 	cleanup.Catch("parent") // and SIGINT is common/cleanup's again
 	if st.SigCgt.IsMember(unix.SIGINT) && st.SigCgt.IsMember(unix.SIGQUIT) {
-		p.Kernel("SigCgt still has SIGINT and SIGQUIT: the runtime's own handler, not SIG_DFL")
+		me.Kernel("SigCgt still has SIGINT and SIGQUIT: the runtime's own handler, not SIG_DFL")
 	} else {
-		p.Kernel("SigCgt: %s", st.SigCgt)
+		me.Kernel("SigCgt: %s", st.SigCgt)
 	}
-	p.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises it " +
-		"again, so the process dies of SIGINT as in C. SIGQUIT: under the default GOTRACEBACK " +
-		"it prints the stack of every goroutine and exits with status 2 (GOTRACEBACK=crash " +
-		"makes it abort instead), where C dies of SIGQUIT with a core dump.")
+	me.GoNote("Go's defaults are its own. SIGINT: the runtime restores SIG_DFL and raises\n" +
+		"it again, so the process dies of SIGINT as in C. SIGQUIT: it prints the\n" +
+		"stack of every goroutine and exits with status 2, unless GOTRACEBACK=crash\n" +
+		"(then it aborts, SIGABRT), where C dies of SIGQUIT with a core dump.")
 }
 
 // fromOutside is a signal this step did not send itself: the user's

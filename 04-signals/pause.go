@@ -32,7 +32,7 @@ import (
 // reaches matters, not how long it takes.
 const ring = 50 * time.Millisecond
 
-func literalPause(p *say.Speaker) {
+func literalPause(me *say.Speaker) {
 	step("the literal port: alarm() then unix.Pause(), on the main thread and on another")
 	// Notify only to see when SIGALRM has come; without it the runtime's
 	// handler runs all the same (and drops the signal), so pause() on
@@ -47,11 +47,12 @@ func literalPause(p *say.Speaker) {
 	if unix.Gettid() == pid {
 		where = "the main thread (its tid is the pid)"
 	}
-	p.Printf("this goroutine runs on %s: setitimer(ITIMER_REAL, %v), then unix.Pause()", where, ring)
-	setAlarm(p, ring)
+	me.Printf("this goroutine runs on %s: setitimer(ITIMER_REAL, %v), then unix.Pause()", where, ring)
+	setAlarm(me, ring)
 	err := unix.Pause()
 	<-c
-	p.Printf("pause() returned %s: the kernel gave SIGALRM to the main thread, asleep in pause()", errName(err))
+	me.Printf("pause() returned %s: the kernel gave SIGALRM to the main thread, asleep in\n"+
+		"pause()", errName(err))
 
 	// On another thread: a goroutine locked to a thread of its own.
 	tids, done := make(chan int), make(chan error)
@@ -62,33 +63,38 @@ func literalPause(p *say.Speaker) {
 	}()
 	tid := <-tids
 	if err := peek.WaitBlocked(pid, sysPause, 0, time.Minute); err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause(); setitimer(ITIMER_REAL, %v)", ring)
-	setAlarm(p, ring)
+	me.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause();\n"+
+		"setitimer(ITIMER_REAL, %v)", ring)
+	setAlarm(me, ring)
 	<-c
 	select {
 	case err := <-done:
-		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to that thread this time", errName(err))
+		me.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
+			"that thread this time", errName(err))
 		return
 	default:
 	}
 	if !inPause(pid, tid) {
-		p.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to that thread this time", errName(<-done))
+		me.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
+			"that thread this time", errName(<-done))
 		return
 	}
-	p.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel gave " +
-		"the signal to the main thread, which could take it. Only a signal for that thread wakes it.")
+	me.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel\n" +
+		"gave the signal to the main thread, which could take it. Only a signal for that\n" +
+		"thread wakes it.")
 	// tgkill(getpid(), tid, SIGALRM): a signal for that thread only.
 	if err := unix.Tgkill(pid, tid, unix.SIGALRM); err != nil {
-		p.Fatal(syserr.Wrap("tgkill", err, nil))
+		me.Fatal(syserr.Wrap("tgkill", err, nil))
 	}
 	err = <-done
 	<-c
-	p.Printf("tgkill(getpid(), its tid, SIGALRM): pause() on that thread returned %s", errName(err))
-	p.GoNote("so the literal port works only where pause() happens to sleep on the thread the " +
-		"kernel picks. A Go program does not choose its goroutine's thread unless it locks it, " +
-		"and the runtime drops SIGALRM without Notify: receive from a Notify channel instead.")
+	me.Printf("tgkill(getpid(), its tid, SIGALRM): pause() on that thread returned %s", errName(err))
+	me.GoNote("so the literal port works only where pause() happens to sleep on the\n" +
+		"thread the kernel picks. A Go program does not choose its goroutine's\n" +
+		"thread unless it locks it, and the runtime drops SIGALRM without Notify:\n" +
+		"receive from a Notify channel instead.")
 }
 
 // inPause reports whether thread tid of pid is inside pause() now.

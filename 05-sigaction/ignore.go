@@ -23,29 +23,29 @@ import (
 )
 
 // ignoreReset is SIG_IGN and SIG_DFL in Go, and the trap between them.
-func ignoreReset(p *say.Speaker) {
+func ignoreReset(me *say.Speaker) {
 	step("Ignore, Reset, Stop, Ignored: SIG_IGN and back, seen in SigIgn and SigCgt")
 	view := func() {
-		st := self(p)
-		p.Kernel("SigIgn %s; SigCgt %s SIGUSR2; signal.Ignored(SIGUSR2) = %v",
+		st := self(me)
+		me.Kernel("SigIgn %s; SigCgt %s SIGUSR2; signal.Ignored(SIGUSR2) = %v",
 			st.SigIgn, hasOrLacks(st.SigCgt, unix.SIGUSR2), signal.Ignored(unix.SIGUSR2))
 	}
 	view()
 	// signal(SIGUSR2, SIG_IGN)
 	signal.Ignore(unix.SIGUSR2)
-	p.Printf("signal.Ignore(SIGUSR2), which is sigaction(SIGUSR2, SIG_IGN):")
+	me.Printf("signal.Ignore(SIGUSR2), which is sigaction(SIGUSR2, SIG_IGN):")
 	view()
 	// signal(SIGUSR2, SIG_DFL): in Go, Reset. It does not undo Ignore.
 	signal.Reset(unix.SIGUSR2)
-	p.Printf("signal.Reset(SIGUSR2), meant to restore the default:")
+	me.Printf("signal.Reset(SIGUSR2), meant to restore the default:")
 	view()
-	if self(p).SigIgn.IsMember(unix.SIGUSR2) {
-		p.Warnf("still ignored: Reset does not undo Ignore (golang/go#46321)")
+	if self(me).SigIgn.IsMember(unix.SIGUSR2) {
+		me.Warnf("still ignored: Reset does not undo Ignore (golang/go#46321)")
 	}
 	// The workaround: Notify installs the runtime's handler again, Stop
 	// leaves it there.
 	unignore(unix.SIGUSR2)
-	p.Printf("signal.Notify(c, SIGUSR2) then signal.Stop(c), the workaround:")
+	me.Printf("signal.Notify(c, SIGUSR2) then signal.Stop(c), the workaround:")
 	view()
 }
 
@@ -74,7 +74,7 @@ func hasOrLacks(s sigset.Set, sig syscall.Signal) string {
 
 // inherited shows that SIG_IGN survives exec, in a Go child and in a C
 // program.
-func inherited(p *say.Speaker) {
+func inherited(me *say.Speaker) {
 	step("ignored signals are inherited across exec")
 	// This step ignores SIGHUP itself, as nohup does: common/cleanup lets
 	// go of it until the step ends (Ctrl-C, SIGTERM and a closed stdout
@@ -83,27 +83,30 @@ func inherited(p *say.Speaker) {
 	cleanup.Uncatch(unix.SIGHUP)
 	defer cleanup.Catch("parent")
 	if startIgn != 0 {
-		p.Kernel("SigIgn when I started: %s, inherited from whoever started me", startIgn)
+		me.Kernel("SigIgn when I started: %s, inherited from whoever started me", startIgn)
 	}
 	signal.Ignore(unix.SIGHUP, unix.SIGUSR2)
-	p.Printf("signal.Ignore(SIGHUP, SIGUSR2); my SigIgn: %s", self(p).SigIgn)
-	run(p, child.Command("inheritor"), nil)
+	me.Printf("signal.Ignore(SIGHUP, SIGUSR2); my SigIgn: %s", self(me).SigIgn)
+	run(me, child.Command("inheritor"), nil)
 	// A C program reads its own status: cat /proc/self/status.
 	var out bytes.Buffer
 	cat, err := exec.LookPath("cat")
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	run(p, child.Program(cat, "/proc/self/status"), &out)
+	run(me, child.Program(cat, "/proc/self/status"), &out)
 	st, err := sigset.ParseStatus(out.Bytes())
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("cat, a C program started now, reads its own /proc/self/status:")
-	p.Kernel("SigIgn of cat: %s", st.SigIgn)
-	p.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but keeps SIG_IGN: " +
-		"that is how nohup works. A Go child keeps an inherited SIG_IGN only for SIGHUP and " +
-		"SIGINT; for the others its runtime installs its handler again (SIGUSR2 above).")
+	me.Printf("cat, a C program started now, reads its own /proc/self/status:")
+	me.Kernel("SigIgn of cat: %s", st.SigIgn)
+	me.GoNote("exec resets caught signals to SIG_DFL (the handler's code is gone) but\n" +
+		"keeps SIG_IGN: that is how nohup works. A C program keeps every one (cat\n" +
+		"above). A Go child keeps an inherited SIG_IGN only for SIGHUP and SIGINT;\n" +
+		"for the others its runtime installs its handler again (SIGUSR2 above:\n" +
+		"caught, not ignored), so a parent's signal.Ignore(SIGTERM) does not\n" +
+		"protect a Go child from kill -TERM.")
 	// Undo only what this step did: a signal ignored since the start
 	// stays ignored.
 	var undo []os.Signal
@@ -116,18 +119,18 @@ func inherited(p *say.Speaker) {
 		return
 	}
 	unignore(undo...)
-	p.Printf("signal.Notify then signal.Stop, the workaround of the last step, for %s:", names(undo))
-	p.Kernel("my SigIgn: %s; signal.Ignored(SIGHUP) = %v", self(p).SigIgn, signal.Ignored(unix.SIGHUP))
-	if self(p).SigIgn.IsMember(unix.SIGHUP) && !startIgn.IsMember(unix.SIGHUP) {
-		p.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT, " +
+	me.Printf("signal.Notify then signal.Stop, the workaround of the last step, for %s:", names(undo))
+	me.Kernel("my SigIgn: %s; signal.Ignored(SIGHUP) = %v", self(me).SigIgn, signal.Ignored(unix.SIGHUP))
+	if self(me).SigIgn.IsMember(unix.SIGHUP) && !startIgn.IsMember(unix.SIGHUP) {
+		me.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT,\n" +
 			"Stop puts back the disposition Notify found, and Notify found SIG_IGN")
 		// sigaction(SIGHUP, SIG_DFL): safe here, because after Stop the
 		// runtime has no handler of its own installed for SIGHUP.
 		if _, err := sigset.Sigaction(unix.SIGHUP, &sigset.Action{Handler: sigset.SIG_DFL}); err != nil {
-			p.Fatal(syserr.Wrap("sigaction(SIGHUP, SIG_DFL)", err, nil))
+			me.Fatal(syserr.Wrap("sigaction(SIGHUP, SIG_DFL)", err, nil))
 		}
-		p.Printf("sigaction(SIGHUP, SIG_DFL) with the raw system call:")
-		p.Kernel("my SigIgn: %s", self(p).SigIgn)
+		me.Printf("sigaction(SIGHUP, SIG_DFL) with the raw system call:")
+		me.Kernel("my SigIgn: %s", self(me).SigIgn)
 	}
 }
 
@@ -139,20 +142,21 @@ func inheritor(args []string) {
 		me.Fatal(err)
 	}
 	me.Kernel("my SigIgn: %s", st.SigIgn)
+	me.Kernel("my SigCgt %s SIGHUP, %s SIGUSR2", hasOrLacks(st.SigCgt, unix.SIGHUP), hasOrLacks(st.SigCgt, unix.SIGUSR2))
 	me.Printf("signal.Ignored(SIGHUP) = %v, signal.Ignored(SIGUSR2) = %v",
 		signal.Ignored(unix.SIGHUP), signal.Ignored(unix.SIGUSR2))
 }
 
 // run runs c to its end, its standard output into out if not nil, and
 // ends the program if it fails.
-func run(p *say.Speaker, c *child.Cmd, out *bytes.Buffer) {
+func run(me *say.Speaker, c *child.Cmd, out *bytes.Buffer) {
 	if out != nil {
 		c.Stdout = out
 	}
 	if err := c.Run(); err != nil {
 		if c.ProcessState != nil {
-			endedEarly(p, c, c.ProcessState.Sys().(syscall.WaitStatus))
+			endedEarly(me, c, c.ProcessState.Sys().(syscall.WaitStatus))
 		}
-		p.Fatal(syserr.Wrap("run "+c.Role, err, nil))
+		me.Fatal(syserr.Wrap("run "+c.Role, err, nil))
 	}
 }

@@ -70,31 +70,32 @@ func main() {
 	}
 	block := parseBlock(*blockList)
 
-	p := say.New("parent")
+	me := say.New("parent")
 	// What this process inherited ignored (nohup ignores SIGHUP): the
 	// parts below leave those as they found them.
-	startIgn = self(p).SigIgn
+	startIgn = self(me).SigIgn
 	all := *part == "all"
 	if all || *part == "sets" {
-		sets(p) // sigaction.go
+		sets(me) // sigaction.go
 	}
 	if all || *part == "mask" {
-		mask(p, block) // sigaction.go
+		mask(me, block) // sigaction.go
 	}
 	if all || *part == "process" {
-		processWide(p)  // process.go
-		stoppedChild(p) // process.go
+		processWide(me)  // process.go
+		stoppedChild(me) // process.go
 	}
 	if all || *part == "actions" {
-		runtimeAction(p) // sigaction.go
-		ignoreReset(p)   // ignore.go
-		inherited(p)     // ignore.go
+		runtimeAction(me) // sigaction.go
+		ignoreReset(me)   // ignore.go
+		inherited(me)     // ignore.go
 	}
 
 	step("what this process still holds")
-	st := self(p)
-	p.Kernel("SigIgn: %s (a signal left ignored would be inherited by every program started later)", st.SigIgn)
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	st := self(me)
+	me.Kernel("SigIgn: %s (a signal left ignored would be inherited by every\n"+
+		"program started later)", st.SigIgn)
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
 }
 
@@ -110,7 +111,7 @@ func parseBlock(list string) sigset.Set {
 		if why := notBlockable(sig); why != "" {
 			cmdline.Usage(usage, "-block: %s %s", sigset.Name(sig), why)
 		}
-		set.Add(sig) //nolint:errcheck // ParseSignal gave a valid signal
+		_ = set.Add(sig) // ParseSignal gave a valid signal
 	}
 	return set
 }
@@ -126,10 +127,10 @@ func step(title string) {
 	say.Step(steps, title)
 }
 
-func self(p *say.Speaker) sigset.Status {
+func self(me *say.Speaker) sigset.Status {
 	st, err := sigset.Self()
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return st
 }

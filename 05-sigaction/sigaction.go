@@ -25,36 +25,37 @@ import (
 )
 
 // sets is sigaction.c's sets().
-func sets(p *say.Speaker) {
+func sets(me *say.Speaker) {
 	step("signal sets: sigemptyset, sigaddset, sigismember, sigdelset, sigfillset")
 	// sigemptyset(&set);
 	var set sigset.Set
 	set.Empty()
-	p.Printf("sigemptyset(&set): %s, %s", set, set.Hex())
+	me.Printf("sigemptyset(&set): %s, %s", set, set.Hex())
 	// sigaddset(&set, SIGINT); sigaddset(&set, SIGQUIT);
 	for _, sig := range []syscall.Signal{unix.SIGINT, unix.SIGQUIT} {
 		if err := set.Add(sig); err != nil {
-			p.Fatal(syserr.Wrap("sigaddset", err, nil))
+			me.Fatal(syserr.Wrap("sigaddset", err, nil))
 		}
 	}
-	p.Printf("sigaddset SIGINT, SIGQUIT: %s, %s: bit n-1 stands for signal n", set, set.Hex())
+	me.Printf("sigaddset SIGINT, SIGQUIT: %s, %s: bit n-1 stands for signal n", set, set.Hex())
 	// sigismember(&set, SIGINT), sigismember(&set, SIGTERM)
-	p.Printf("sigismember SIGINT: %v, SIGTERM: %v", set.IsMember(unix.SIGINT), set.IsMember(unix.SIGTERM))
+	me.Printf("sigismember SIGINT: %v, SIGTERM: %v", set.IsMember(unix.SIGINT), set.IsMember(unix.SIGTERM))
 	// sigdelset(&set, SIGINT);
 	if err := set.Del(unix.SIGINT); err != nil {
-		p.Fatal(syserr.Wrap("sigdelset", err, nil))
+		me.Fatal(syserr.Wrap("sigdelset", err, nil))
 	}
-	p.Printf("sigdelset SIGINT: %s, %s", set, set.Hex())
+	me.Printf("sigdelset SIGINT: %s, %s", set, set.Hex())
 	// sigfillset(&set);
 	set.Fill()
-	p.Printf("sigfillset: %s, %s", set, set.Hex())
-	// if (sigaddset(&set, 65) < 0) printf(... strerror(errno));
+	me.Printf("sigfillset: %s, %s", set, set.Hex())
+	// if (sigaddset(&set, 65) < 0)
 	err := set.Add(65)
-	p.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, syserr.Meanings{
+	me.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, syserr.Meanings{
 		unix.EINVAL: "Linux has signals 1 to 64 only",
 	}))
-	p.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's sigset_t " +
-		"is 1024 bits, and its sigfillset() leaves out 32 and 33, which glibc keeps for its threads.")
+	me.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's\n" +
+		"sigset_t is 1024 bits, and its sigfillset() leaves out 32 and 33, which\n" +
+		"glibc keeps for its threads.")
 }
 
 // notBlockable says why the mask part cannot show sig, or "".
@@ -73,7 +74,7 @@ func notBlockable(sig syscall.Signal) string {
 }
 
 // mask is sigaction.c's pending(), the article's program.
-func mask(p *say.Speaker, block sigset.Set) {
+func mask(me *say.Speaker, block sigset.Set) {
 	step("block, pending, delivered: sigprocmask and sigpending on one thread (sigaction.c)")
 	// The signals that also end this program (Ctrl-C is SIGINT) are
 	// taken from the pending set with sigtimedwait, below; the others
@@ -81,9 +82,9 @@ func mask(p *say.Speaker, block sigset.Set) {
 	var ends, rest sigset.Set
 	for _, s := range block.Signals() {
 		if cleanup.IsEnding(s) {
-			ends.Add(s) //nolint:errcheck // a valid signal
+			_ = ends.Add(s) // a valid signal
 		} else {
-			rest.Add(s) //nolint:errcheck // a valid signal
+			_ = rest.Add(s) // a valid signal
 		}
 	}
 	// sigaction(SIGINT, &action, NULL) ...: in Go, Notify. It comes first,
@@ -103,102 +104,78 @@ func mask(p *say.Speaker, block sigset.Set) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := unix.Gettid()
-	p.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines between " +
-		"threads: runtime.LockOSThread() keeps this goroutine on its thread until we unlock.")
-	threadView(p, tid)
+	me.GoNote("a signal mask belongs to one thread, and the Go scheduler moves goroutines\n" +
+		"between threads: runtime.LockOSThread() keeps this goroutine on its thread\n" +
+		"until we unlock.")
+	threadView(me, tid)
 
 	// sigprocmask(SIG_BLOCK, &set, NULL)
 	old, err := sigset.SetThreadMask(unix.SIG_BLOCK, block)
 	if err != nil {
-		p.Fatal(syserr.Wrap("pthread_sigmask(SIG_BLOCK)", err, nil))
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_BLOCK)", err, nil))
 	}
 	// Restore the mask before the thread is unlocked: another goroutine
 	// would inherit a thread that blocks signals.
-	defer sigset.SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
-	p.Printf("pthread_sigmask(SIG_BLOCK, {%s}): blocked on this thread", block)
-	threadView(p, tid)
+	defer sigset.SetThreadMask(unix.SIG_SETMASK, old)
+	me.Printf("pthread_sigmask(SIG_BLOCK, {%s}): blocked on this thread", block)
+	threadView(me, tid)
 
-	// raise(SIGINT); ...: tgkill, a signal to this thread.
-	for _, s := range block.Signals() {
-		if err := unix.Tgkill(os.Getpid(), tid, s); err != nil {
-			p.Fatal(syserr.Wrap("tgkill", err, nil))
-		}
-	}
-	p.Printf("tgkill(getpid(), gettid(), sig) for each, which is raise(sig): nothing happens yet")
-	// sigpending(&pendset);
-	pend, err := sigset.Pending()
-	if err != nil {
-		p.Fatal(syserr.Wrap("sigpending", err, nil))
-	}
-	p.Printf("sigpending: %s", pend)
-	threadView(p, tid)
-	select {
-	case s := <-c: // not one of mine: they are blocked on this thread
-		p.Warnf("%s came from outside while this thread blocked it: another thread took it (step 3 shows why)", sigset.Name(s.(syscall.Signal)))
-	default:
-		p.Printf("the channel is empty: a blocked signal waits in the kernel")
-	}
+	raiseBlocked(me, block, tid, c)
 
 	if ends != 0 {
-		takeOwn(p, ends)
+		takeOwn(me, ends)
 	}
 
 	// sigprocmask(SIG_UNBLOCK, &set, NULL)
 	if _, err := sigset.SetThreadMask(unix.SIG_UNBLOCK, block); err != nil {
-		p.Fatal(syserr.Wrap("pthread_sigmask(SIG_UNBLOCK)", err, nil))
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_UNBLOCK)", err, nil))
 	}
 	if rest == 0 {
-		p.Printf("pthread_sigmask(SIG_UNBLOCK): nothing is left pending to deliver")
+		me.Printf("pthread_sigmask(SIG_UNBLOCK): nothing is left pending to deliver")
 	} else {
-		p.Printf("pthread_sigmask(SIG_UNBLOCK): the kernel delivers the rest to this thread at once")
+		me.Printf("pthread_sigmask(SIG_UNBLOCK): the kernel delivers the rest to this thread at once")
 		var got sigset.Set
 		for got != rest {
-			got.Add((<-c).(syscall.Signal)) //nolint:errcheck // a valid signal
+			_ = got.Add((<-c).(syscall.Signal)) // a valid signal
 		}
-		p.Printf("received from the channel: %s", got)
+		me.Printf("received from the channel: %s", got)
 	}
-	threadView(p, tid)
-	p.GoNote("sigprocmask() is for single-threaded programs; with threads it is pthread_sigmask(), " +
-		"which is what unix.PthreadSigmask calls (rt_sigprocmask, for the calling thread only).")
+	threadView(me, tid)
+	me.GoNote("sigprocmask() is for single-threaded programs; with threads it is\n" +
+		"pthread_sigmask(), which is what unix.PthreadSigmask calls\n" +
+		"(rt_sigprocmask, for the calling thread only).")
 
-	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
-	var all sigset.Set
-	all.Fill()
-	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, all); err != nil {
-		p.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
-	}
-	st, err := sigset.Thread(tid)
-	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, old); err != nil {
-		p.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
-	}
-	if err != nil {
-		p.Fatal(err)
-	}
-	p.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
-	p.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
+	fillMask(me, tid, old)
 }
 
 // takeOwn takes the pending signals of set off this thread with
 // sigtimedwait, each with the siginfo that says who sent it.
-func takeOwn(p *say.Speaker, set sigset.Set) {
+func takeOwn(me *say.Speaker, set sigset.Set) {
 	for _, s := range set.Signals() {
 		// sigtimedwait(&{s}, &info, &{0, 0}): do not wait, take it if pending
 		got, info, err := sigtimedwait(sigset.Of(s))
 		if err != nil {
-			p.Fatal(syserr.Wrap(fmt.Sprintf("sigtimedwait({%s}, 0)", sigset.Name(s)), err, nil))
+			me.Fatal(syserr.Wrap(fmt.Sprintf("sigtimedwait({%s}, 0)", sigset.Name(s)), err, nil))
 		}
 		if info.code != siTkill || info.pid != os.Getpid() { // cannot happen: see below
 			cleanup.Die(got)
 		}
-		p.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s, sent by pid %d: the one I raised",
+		me.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s, sent by pid %d: the\n"+
+			"one I raised",
 			sigset.Name(s), sigset.Name(got), info.codeName(), info.pid)
 	}
-	p.GoNote("%s also ends this program: common/cleanup catches SIGINT (Ctrl-C), SIGTERM, SIGHUP\n"+
-		"and SIGPIPE. Unblocked, my own %s would reach the runtime's handler and look exactly like\n"+
-		"one from outside (os/signal says neither who sent a signal nor how many came: two pending\n"+
-		"merge into one), so a Ctrl-C or a kill at that moment could be swallowed. sigtimedwait()\n"+
-		"takes it off this thread's pending set (the thread's own queue comes first), with its\n"+
-		"siginfo; one from outside meanwhile goes to another thread and ends the program.", set, set)
+	me.GoNote("%s also ends this program: common/cleanup catches SIGINT (Ctrl-C),\n"+
+		"SIGTERM, SIGHUP\n"+
+		"and SIGPIPE. Unblocked, my own %s would reach the runtime's\n"+
+		"handler and look exactly like\n"+
+		"one from outside (os/signal says neither who sent a signal nor how\n"+
+		"many came: two pending\n"+
+		"merge into one), so a Ctrl-C or a kill at that moment could be\n"+
+		"swallowed. sigtimedwait()\n"+
+		"takes it off this thread's pending set (the thread's own queue\n"+
+		"comes first), with its\n"+
+		"siginfo; one from outside meanwhile goes to another thread and\n"+
+		"ends the program.", set, set)
 }
 
 // sigInfo is what the mask part reads of a siginfo_t.
@@ -248,46 +225,93 @@ func sigtimedwait(set sigset.Set) (syscall.Signal, sigInfo, error) {
 }
 
 // threadView prints the kernel's view of one thread's signals.
-func threadView(p *say.Speaker, tid int) {
+func threadView(me *say.Speaker, tid int) {
 	st, err := sigset.Thread(tid)
 	if err != nil {
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Kernel("this thread: SigBlk %s, SigPnd %s; process: ShdPnd %s", st.SigBlk, st.SigPnd, st.ShdPnd)
+	me.Kernel("this thread: SigBlk %s, SigPnd %s; process: ShdPnd %s", st.SigBlk, st.SigPnd, st.ShdPnd)
 }
 
 // runtimeAction reads back the struct sigaction the Go runtime installed,
 // and maps each field to what Go offers: c/sigaction.c's mask(),
 // nodefer(), resethand(), restart() and nocldstop() show them in C.
-func runtimeAction(p *say.Speaker) {
+func runtimeAction(me *say.Speaker) {
 	step("struct sigaction as the Go runtime fills it, and what Go offers for each field")
 	// sigaction(SIGUSR1, NULL, &oact)
 	a, err := sigset.Sigaction(unix.SIGUSR1, nil)
 	if err != nil {
-		p.Fatal(syserr.Wrap("sigaction(SIGUSR1, NULL, &oact)", err, nil))
+		me.Fatal(syserr.Wrap("sigaction(SIGUSR1, NULL, &oact)", err, nil))
 	}
-	p.Printf("sigaction(SIGUSR1, NULL, &oact), before any Notify:")
-	p.Kernel("sa_handler: %s (the runtime's, for nearly every signal)", a.Disposition())
-	p.Kernel("sa_flags: %s", sigset.FlagNames(a.Flags&^sigset.SA_RESTORER))
+	me.Printf("sigaction(SIGUSR1, NULL, &oact), before any Notify:")
+	me.Kernel("sa_handler: %s (the runtime's, for nearly every signal)", a.Disposition())
+	me.Kernel("sa_flags: %s", sigset.FlagNames(a.Flags&^sigset.SA_RESTORER))
 	classic := sigset.Set(1<<31 - 1)
 	if (a.Mask|sigset.Of(unix.SIGKILL, unix.SIGSTOP))&classic == classic {
-		p.Kernel("sa_mask: every signal a mask can hold: the handler runs with all of them blocked")
+		me.Kernel("sa_mask: every signal a mask can hold: the handler runs with all of them\n" +
+			"blocked")
 	} else {
-		p.Kernel("sa_mask: %s", a.Mask)
+		me.Kernel("sa_mask: %s", a.Mask)
 	}
 	// A table: each row is kept under 84 columns (a tag with a 7-digit PID
 	// takes 16 of the 100), so that common/say never wraps it.
-	p.Printf("sa_handler      Notify(c, sig): the runtime's handler forwards the signal\n" +
+	me.Printf("sa_handler      Notify(c, sig): the runtime's handler forwards the signal\n" +
 		"                to the channel; your code runs in an ordinary goroutine,\n" +
 		"                free of async-signal-safety rules")
-	p.Printf("sa_mask         nothing to set: the runtime's handler blocks everything,\n" +
+	me.Printf("sa_mask         nothing to set: the runtime's handler blocks everything,\n" +
 		"                and a goroutine receives one signal at a time")
-	p.Printf("SA_RESTART      always set; the os package retries EINTR too. msgrcv, semop\n" +
+	me.Printf("SA_RESTART      always set; the os package retries EINTR too. msgrcv, semop\n" +
 		"                and pause are never restarted (signal(7)): retry them on\n" +
 		"                EINTR (07-msgqueue)")
-	p.Printf("SA_RESETHAND    receive once, then signal.Reset(sig)")
-	p.Printf("SA_NODEFER      nothing: a goroutine never runs inside itself")
-	p.Printf("SA_NOCLDSTOP    nothing: Notify(c, SIGCHLD) delivers stops and exits alike")
-	p.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and SA_NOCLDSTOP " +
-		"in C, each with and without the flag.")
+	me.Printf("SA_RESETHAND    receive once, then signal.Reset(sig)")
+	me.Printf("SA_NODEFER      nothing: a goroutine never runs inside itself")
+	me.Printf("SA_NOCLDSTOP    nothing: Notify(c, SIGCHLD) delivers stops and exits alike")
+	me.GoNote("c/sigaction.c shows sa_mask, SA_NODEFER, SA_RESETHAND, SA_RESTART and\n" +
+		"SA_NOCLDSTOP in C, each with and without the flag.")
+}
+
+// raiseBlocked sends each blocked signal to this thread and shows it
+// pending, not delivered: the middle of sigaction.c's mask part.
+func raiseBlocked(me *say.Speaker, block sigset.Set, tid int, c chan os.Signal) {
+	// raise(SIGINT); ...: tgkill, a signal to this thread.
+	for _, s := range block.Signals() {
+		if err := unix.Tgkill(os.Getpid(), tid, s); err != nil {
+			me.Fatal(syserr.Wrap("tgkill", err, nil))
+		}
+	}
+	me.Printf("tgkill(getpid(), gettid(), sig) for each, which is raise(sig): nothing happens yet")
+	// sigpending(&pendset);
+	pend, err := sigset.Pending()
+	if err != nil {
+		me.Fatal(syserr.Wrap("sigpending", err, nil))
+	}
+	me.Printf("sigpending: %s", pend)
+	threadView(me, tid)
+	select {
+	case s := <-c: // not one of mine: they are blocked on this thread
+		me.Warnf("%s came from outside while this thread blocked it: another thread took it\n"+
+			"(step 3 shows why)", sigset.Name(s.(syscall.Signal)))
+	default:
+		me.Printf("the channel is empty: a blocked signal waits in the kernel")
+	}
+}
+
+// fillMask blocks every signal for a moment, to show the two the kernel
+// refuses, then puts the old mask back.
+func fillMask(me *say.Speaker, tid int, old sigset.Set) {
+	// sigfillset(&all); sigprocmask(SIG_SETMASK, &all, NULL)
+	var all sigset.Set
+	all.Fill()
+	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, all); err != nil {
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
+	}
+	st, err := sigset.Thread(tid)
+	if _, err := sigset.SetThreadMask(unix.SIG_SETMASK, old); err != nil {
+		me.Fatal(syserr.Wrap("pthread_sigmask(SIG_SETMASK)", err, nil))
+	}
+	if err != nil {
+		me.Fatal(err)
+	}
+	me.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
+	me.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
 }

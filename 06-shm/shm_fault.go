@@ -44,22 +44,28 @@ func shmFault(args []string) {
 	// if (addr == (void *)-1)
 	// die("shmat");
 	if err != nil {
-		me.Fatal(syserr.Wrap(shmatCall(strconv.Itoa(shmid), childAtFlags), err, shmatMeanings))
+		faultDie(me, shmatCall(strconv.Itoa(shmid), childAtFlags), err)
 	}
 	// printf("reader %d: shmat: attached; addr[0] = %d\n", (int)getpid(), addr[0]);
 	me.Printf("%s: attached; addr[0] = %d", shmatCall("shmid "+strconv.Itoa(shmid), childAtFlags), addr[0])
 	// if (shmdt((const void *)addr) == -1)
 	// die("shmdt");
 	if err := unix.SysvShmDetach(addr); err != nil {
-		me.Fatal(syserr.Wrap("shmdt", err, nil))
+		faultDie(me, "shmdt", err)
 	}
 	// printf("reader %d: shmdt: detached; now reading addr[0] again (a C program)\n", (int)getpid());
 	me.Printf("shmdt: detached; now reading addr[0] again (the slice still has len %d)", len(addr))
 	// printf("reader %d: addr[0] = %d\n", (int)getpid(), addr[0]); /* SIGSEGV: never printed */
 	me.Printf("addr[0] = %d", addr[0]) // faults: never printed
 	// return 0;
-	// not reached. die() is say.Fatal (the call, its errno by name, exit 1):
+	cleanup.Exit(0) // not reached
+}
+
+// faultDie is shm_fault.c's die(): the call, its errno by name, exit 1.
+func faultDie(me *say.Speaker, call string, err error) {
+	// const char *name = strerrorname_np(errno);
 	// fprintf(stderr, "reader %d: error: %s failed: %s\n", (int)getpid(), call, name ? name : "?");
 	// exit(1);
-	cleanup.Exit(0)
+	// Go: say.Fatal prints it, with what the errno means here, and exits 1.
+	me.Fatal(syserr.Wrap(call, err, shmatMeanings))
 }

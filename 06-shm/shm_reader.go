@@ -36,14 +36,14 @@ func shmReader(arg string) {
 	// usage("READY_FD must be a descriptor number");
 	// not ported: no READY_FD (see below).
 	if shmid < 0 {
-		cmdline.Usage(usage, "-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", arg)
+		readerUsage("-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", arg)
 	}
 	// addr = shmat((int)shmid, NULL, SHM_RDONLY);
 	addr, err := unix.SysvShmAttach(shmid, 0, childAtFlags)
 	// if (addr == (void *)-1)
 	// die("shmat");
 	if err != nil {
-		me.Fatal(syserr.Wrap(shmatCall(strconv.Itoa(shmid), childAtFlags), err, shmatMeanings))
+		readerDie(me, shmatCall(strconv.Itoa(shmid), childAtFlags), err)
 	}
 	// if (shmctl((int)shmid, IPC_STAT, &ds) == -1) /* for the size */
 	// die("shmctl(IPC_STAT)");
@@ -76,7 +76,7 @@ func shmReader(arg string) {
 	// if (shmdt(addr) == -1)
 	// die("shmdt");
 	if err := unix.SysvShmDetach(addr); err != nil {
-		me.Fatal(syserr.Wrap("shmdt", err, nil))
+		readerDie(me, "shmdt", err)
 	}
 	// printf("reader %d: shmdt: detached\n", (int)getpid());
 	me.Printf("shmdt: detached (%d bytes read)", n)
@@ -97,10 +97,19 @@ func number(s string) int {
 	return int(v)
 }
 
-// The die() and usage() of shm_reader.c are say.Fatal (the call, its errno
-// by name and what it means, exit 1) and cmdline.Usage (exit 2):
-//
-// fprintf(stderr, "reader %d: error: %s failed: %s (%s)\n", (int)getpid(), call, name ? name : "?", strerror(e));
-// exit(1);
-// fprintf(stderr, "shm_reader: %s\nusage: shm_reader SHMID [READY_FD]\n", why);
-// exit(2);
+// readerDie is shm_reader.c's die(): the call, its errno by name and what
+// it means here, exit 1.
+func readerDie(me *say.Speaker, call string, err error) {
+	// const char *name = strerrorname_np(e);
+	// fprintf(stderr, "reader %d: error: %s failed: %s (%s)\n", (int)getpid(), call, name ? name : "?", strerror(e));
+	// exit(1);
+	// Go: say.Fatal prints it and exits 1.
+	me.Fatal(syserr.Wrap(call, err, shmatMeanings))
+}
+
+// readerUsage is shm_reader.c's usage(): why, and the usage, exit 2.
+func readerUsage(format string, args ...interface{}) {
+	// fprintf(stderr, "shm_reader: %s\nusage: shm_reader SHMID [READY_FD]\n", why);
+	// exit(2);
+	cmdline.Usage(usage, format, args...)
+}

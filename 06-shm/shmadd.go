@@ -21,6 +21,7 @@ import (
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/cmdline"
+	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
@@ -156,10 +157,9 @@ func (r *run) forkAndAttach(peerPath, hold string) {
 		r.mem = mem
 		return "", func() error { return unix.SysvShmDetach(mem) }, nil
 	})
-	// if (p_addr == (void *)-1) /* erratum shmat-unchecked */
-	// die("shmat");
+	// if (p_addr == (void *)-1) /* erratum shmat-unchecked */ die("shmat");
 	if err != nil {
-		me.Fatal(syserr.Wrap(shmatCall("shmid", parentAtFlags), err, shmatMeanings))
+		die(me, shmatCall("shmid", parentAtFlags), err, shmatMeanings)
 	}
 	r.att = att
 	// if (read(ready[0], &c, 1) != 1) {
@@ -170,12 +170,11 @@ func (r *run) forkAndAttach(peerPath, hold string) {
 	if _, err := r.reader.WaitReady(); err != nil {
 		r.lost(err)
 	}
-	// close(ready[0]);
-	// printf("parent %d: attached, and so is the child\n", (int)getpid());
+	// close(ready[0]); printf("parent %d: attached, and so is the child\n", (int)getpid());
 	me.Printf("%s: attached, and so is the %s", shmatCall("shmid", parentAtFlags), r.name)
 	me.Printf("a []byte of %d bytes over the segment, where C has a char *", len(r.mem))
 	showMapping(me, r.id)
-	// show("parent");
+	// printf("parent %d: attached, and so is the child\n", (int)getpid()); show("parent");
 	showSegment(me, r.id)
 	r.noteAttached(peerPath != "")
 	if hold == "attached" {
@@ -202,9 +201,8 @@ func (r *run) markForRemoval() {
 	}
 	// printf("parent %d: shmctl(IPC_RMID): marked for removal\n", (int)getpid());
 	me.Printf("shmctl(IPC_RMID): still attached, so the segment is only marked (SHM_DEST)")
-	// must_remove = 0;
+	// must_remove = 0; show("parent");
 	r.seg.Forget() // the kernel frees it at the last detach: nothing left to remove
-	// show("parent");
 	showSegment(me, r.id)
 	me.Printf("its key is now IPC_PRIVATE (ours was from the start): no shmget() finds it.")
 	me.Printf("From here on nothing needs cleaning up: however these processes end (exit,")
@@ -248,12 +246,11 @@ func (r *run) write(msg, hold string) {
 	// if (waitpid(pid, &status, 0) == -1)
 	// die("waitpid");
 	err := r.reader.Wait()
-	// printf("parent %d: waitpid: child %d exited with status %d\n", (int)getpid(), (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	// printf("parent %d: waitpid: child %d exited with status %d\n", (int)getpid(), (int)pid, WIFEXITED(status) ? WEXITSTATUS(status) : -1); show("parent");
 	me.Printf("waitpid: %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState))
 	if err != nil {
 		r.lost(fmt.Errorf("the %s %d %s", r.name, r.reader.Process.Pid, child.Describe(r.reader.ProcessState)))
 	}
-	// show("parent");
 	showSegment(me, r.id)
 }
 
@@ -261,21 +258,19 @@ func (r *run) write(msg, hold string) {
 func (r *run) detach() {
 	me := r.me
 	say.Step(5, "shmdt(p_addr): the last detach")
-	// if (shmdt(p_addr) == -1) /* erratum no-shmdt */
-	// die("shmdt");
+	// if (shmdt(p_addr) == -1) /* erratum no-shmdt */ die("shmdt");
 	// Go: Release is the registered undo, unix.SysvShmDetach(mem), done now.
 	if err := r.att.Release(); err != nil {
 		me.Fatal(syserr.Wrap("shmdt", err, nil))
 	}
 	r.mem = nil // touching the old slice now would be fatal
-	// printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid());
+	// printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid()); show("parent");
 	me.Printf("shmdt: detached")
 	if r.leak {
 		r.removeLeaked()
 	} else {
 		me.Printf("the segment was marked and this was the last attachment: the kernel frees it")
 	}
-	// show("parent");
 	showSegment(me, r.id)
 	// return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 	// Go: main.go ends with cleanup.Exit(0); a child that failed ended the run in r.lost.
@@ -364,21 +359,51 @@ func shmidArg(me *say.Speaker, args []string) int {
 	return id
 }
 
-// shmadd.c's die() is say.Fatal: the call, its errno by name and what it
-// means here; then common/cleanup removes the segment if it is still
-// registered (must_remove), and the program exits 1:
-//
-// fprintf(stderr, "%d: error: %s failed: %s (%s)\n", (int)getpid(), call, name ? name : "?", strerror(e));
-// shmctl(shmid, IPC_RMID, NULL);
-// exit(1);
-//
-// shmadd.c's show() is showSegment (kernel.go), with the times and the
-// /proc/sysvipc/shm row besides:
-//
-// if (shmctl(shmid, IPC_STAT, &ds) == -1) {
-// printf("%s %d: shmctl(IPC_STAT) failed: %s: the segment is gone\n", who, (int)getpid(), strerrorname_np(errno));
-// snprintf(lpid, sizeof lpid, "%d", (int)ds.shm_lpid);
-// printf("%s %d: IPC_STAT: size=%zu nattch=%lu cpid=%d lpid=%s mode=%#o%s\n", who, (int)getpid(), ds.shm_segsz, (unsigned long)ds.shm_nattch, (int)ds.shm_cpid, lpid, (unsigned)(ds.shm_perm.mode & 07777), (ds.shm_perm.mode & SHM_DEST) ? " (SHM_DEST)" : "");
+// die is shmadd.c's die(): the call that failed, its errno by name and
+// what it means here, then exit 1, the segment removed first if it is not
+// marked yet.
+func die(me *say.Speaker, call string, err error, m syserr.Meanings) {
+	// const char *name = strerrorname_np(e);
+	// fprintf(stderr, "%d: error: %s failed: %s (%s)\n", (int)getpid(), call, name ? name : "?", strerror(e));
+	// if (must_remove)
+	// shmctl(shmid, IPC_RMID, NULL);
+	// exit(1);
+	// Go: say.Fatal prints the line; common/cleanup removes what is still
+	// registered (the segment until IPC_RMID: must_remove), then exit(1).
+	me.Fatal(syserr.Wrap(call, err, m))
+}
+
+// stat is shmctl(shmid, IPC_STAT, &ds).
+func stat(id int) (unix.SysvShmDesc, error) {
+	var ds unix.SysvShmDesc
+	_, err := unix.SysvShmCtl(id, unix.IPC_STAT, &ds)
+	return ds, err
+}
+
+// showSegment is shmadd.c's show(): what IPC_STAT says about the
+// segment, or that it is gone; then its row of /proc/sysvipc/shm.
+func showSegment(me *say.Speaker, id int) {
+	// if (shmctl(shmid, IPC_STAT, &ds) == -1) {
+	var ds unix.SysvShmDesc
+	if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &ds); err != nil {
+		// printf("%s %d: shmctl(IPC_STAT) failed: %s: the segment is gone\n", who, (int)getpid(), strerrorname_np(errno));
+		me.Kernel("%v", syserr.Wrap("shmctl(IPC_STAT)", err, syserr.Meanings{
+			unix.EINVAL: "the segment is gone",
+		}))
+	} else {
+		// snprintf(lpid, sizeof lpid, "%d", (int)ds.shm_lpid);
+		// printf("%s %d: IPC_STAT: size=%zu nattch=%lu cpid=%d lpid=%s mode=%#o%s\n", who, (int)getpid(), ds.shm_segsz, (unsigned long)ds.shm_nattch, (int)ds.shm_cpid, lpid, (unsigned)(ds.shm_perm.mode & 07777), (ds.shm_perm.mode & SHM_DEST) ? " (SHM_DEST)" : "");
+		mode := fmt.Sprintf("%#o", ds.Perm.Mode&0o7777)
+		if ds.Perm.Mode&shmDest != 0 {
+			mode += " (SHM_DEST)"
+		}
+		me.Kernel("IPC_STAT: size=%d nattch=%d cpid=%d lpid=%s mode=%s",
+			ds.Segsz, ds.Nattch, ds.Cpid, peek.PID(int(ds.Lpid)), mode)
+		me.Kernel("          atime=%s dtime=%s ctime=%s",
+			peek.When(ds.Atime), peek.When(ds.Dtime), peek.When(ds.Ctime))
+	}
+	me.Kernel("%s", peek.SysVLine("shm", id, "key", "shmid", "perms", "nattch", "rss"))
+}
 
 var (
 	shmgetMeanings = syserr.Meanings{

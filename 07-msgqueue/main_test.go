@@ -379,7 +379,7 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool
 				for range p.lines { // read to the end
 				}
 			}
-			out := exampletest.Unwrap(p.output())
+			out := p.output()
 			switch {
 			case signalled(ws, e.Sig):
 			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Normalize(out, tmp, rs...) == want):

@@ -159,5 +159,5 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 		_ = unix.Kill(-pgid, unix.SIGKILL)
 		reap(0)
 	}
-	return exampletest.Unwrap(out.String()), exampletest.Unwrap(stderr.String()), cmd.ProcessState.Sys().(syscall.WaitStatus)
+	return out.String(), stderr.String(), cmd.ProcessState.Sys().(syscall.WaitStatus)
 }

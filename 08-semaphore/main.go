@@ -119,8 +119,8 @@ func (r *run) part(name string, rest []string) {
 		loops := fs.Int("loops", defaultLoops, "increments per process")
 		peerPath := fs.String("peer", "", "a C peer")
 		parse()
-		inRange("-procs", *procs, 2, 32)
-		inRange("-loops", *loops, 1, 100000)
+		semNumber("-procs", *procs, 2, 32)              // sem.go
+		semNumber("-loops", *loops, 1, 100000)          // sem.go
 		r.mutex(*procs, *loops, lookPeer(r, *peerPath)) // sem.go
 	case "prodcons":
 		items := fs.Int("items", defaultItems, "items")

@@ -400,7 +400,12 @@ func lookPeer(r *run, path string) string {
 func warnErr(me *say.Speaker, err error) {
 	var e *syserr.Error
 	if errors.As(err, &e) && e.Meaning != "" {
-		me.Warnf("%s failed: %s (%s):", e.Call, syserr.Name(e.Errno), e.Errno.Error())
+		first := fmt.Sprintf("%s failed: %s (%s):", e.Call, syserr.Name(e.Errno), e.Errno.Error())
+		if len(first) > 80 { // 100 columns less the longest tag, "survivor 1234567: "
+			me.Warnf("%s failed: %s", e.Call, syserr.Name(e.Errno))
+			first = fmt.Sprintf("  (%s):", e.Errno.Error())
+		}
+		me.Warnf("%s", first)
 		me.Warnf("  %s", e.Meaning)
 		return
 	}

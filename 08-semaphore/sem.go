@@ -19,6 +19,8 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
+	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 	"github.com/goipc/ipc-examples/common/sysv"
 )
@@ -34,17 +36,7 @@ const (
 
 // mutex is main() of sem.c: procs workers, loops increments each; with
 // peer set, every second worker is that program (the C peer). main.go
-// checks the arguments (-procs, -loops) as usage() and number() do here:
-//
-// if (argc > 3)
-// usage();
-// procs = number(argv[1], 2, 32);
-// loops = number(argv[2], 1, 100000);
-// v = strtol(s, &end, 10);
-// if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-// usage();
-// fprintf(stderr, "usage: sem [PROCS [LOOPS]]  (PROCS 2 to 32, LOOPS 1 to 100000)\n");
-// exit(2);
+// checks -procs and -loops with semNumber, sem.c's number().
 func (r *run) mutex(procs, loops int, peer string) {
 	r.Step(fmt.Sprintf("%d processes add 1 to one counter in shared memory, %d times each", procs, loops))
 	semid, set := r.mutexSet()
@@ -166,19 +158,7 @@ func (r *run) race(semid, shmid int, counter *int64, procs, loops, round int, pe
 		// fail("fork");
 		// if (pid == 0)
 		// child(counter, loops, round);
-		// Go: no fork; a worker (sem_peer.go) or the C peer, with the ids
-		// in argv; it says when it has attached the segment.
-		args := []string{strconv.Itoa(semid), strconv.Itoa(shmid), strconv.Itoa(loops), mode}
-		names[i] = fmt.Sprintf("worker #%d", i+1)
-		if peer != "" && i%2 == 1 {
-			// The C peer's ready descriptor comes after ExtraFiles (none): fd 3.
-			workers[i] = child.Program(peer, append(args, "3")...)
-			names[i] += " (C)"
-		} else {
-			workers[i] = child.Command("worker", args...)
-		}
-		workers[i].StartOrFail(me)
-		r.ready(workers[i])
+		workers[i], names[i] = r.forkWorker(i, semid, shmid, loops, mode, peer)
 	}
 	// while ((ncnt = semctl(semid, GATE, GETNCNT)) != procs) {
 	deadline := time.Now().Add(time.Minute) // only a guard
@@ -201,15 +181,10 @@ func (r *run) race(semid, shmid int, counter *int64, procs, loops, round int, pe
 	me.Kernel("GETNCNT(#1 gate) = %d: every worker has attached and waits at the gate", procs)
 	// if (sem_do(GATE, (int)procs, 0) < 0)
 	// fail("semop(gate)");
-	// while (semop(semid, &b, 1) < 0)
-	// if (errno != EINTR)
-	// Go: sysv.Semop retries on EINTR, as sem_do does.
 	open := []sysv.Sembuf{gateOpen(procs)}
-	if err := sysv.Semop(semid, open); err != nil {
-		me.Fatal(err)
-	}
+	semParentSemop(me, semid, open)
 	me.Printf("%s opens the gate for all %d at once", semopCall(open), procs)
-	// for (i = 0; i < procs; i++) {
+	// for (i = 0; i < procs; i++) { if (wait(&status) < 0)
 	for i, w := range workers {
 		// if (wait(&status) < 0)
 		// fail("wait");
@@ -220,6 +195,37 @@ func (r *run) race(semid, shmid int, counter *int64, procs, loops, round int, pe
 		r.exited0(w, names[i])
 	}
 	return *counter
+}
+
+// forkWorker stands in for fork() and child(): Go cannot fork, so worker
+// i is this program run again in the role "worker" (sem_peer.go), or with
+// peer set every second one is the C peer; each gets the ids in its argv
+// and says when it has attached the segment. What child() does, the
+// worker does, in sem_peer.c's words:
+func (r *run) forkWorker(i, semid, shmid, loops int, mode, peer string) (*child.Cmd, string) {
+	// static int P(void) { return sem_do(MUTEX, -1, SEM_UNDO); }
+	// static int V(void) { return sem_do(MUTEX, +1, SEM_UNDO); }
+	// if (sem_do(GATE, -1, 0) < 0)
+	// _exit(1);
+	// for (i = 0; i < loops; i++) {
+	// if (locked && P() < 0)
+	// sched_yield(); /* give the CPU away between the read and the write */
+	// if (locked && V() < 0)
+	// _exit(0);
+	// Go: the worker runs these lines; P and V are lockP and lockV there.
+	args := []string{strconv.Itoa(semid), strconv.Itoa(shmid), strconv.Itoa(loops), mode}
+	name := fmt.Sprintf("worker #%d", i+1)
+	var w *child.Cmd
+	if peer != "" && i%2 == 1 {
+		// The C peer's ready descriptor comes after ExtraFiles (none): fd 3.
+		w = child.Program(peer, append(args, "3")...)
+		name += " (C)"
+	} else {
+		w = child.Command("worker", args...)
+	}
+	w.StartOrFail(r.me)
+	r.ready(w)
+	return w, name
 }
 
 // mutexEnd is the end of sem.c: detach the counter, remove the set.
@@ -281,23 +287,45 @@ func (r *run) roundResult(round int, got, want int64) {
 	me.GoNote("the lock: a semaphore.")
 }
 
-// sem.c's fail() is say.Fatal: the call and its errno, then common/cleanup
-// removes the set (semid >= 0), exit 1:
-//
-// fprintf(stderr, "parent %d: error: %s failed: %s\n", (int)getpid(), call, strerror(e));
-// semctl(semid, 0, IPC_RMID);
-// exit(1);
-//
-// Its child() is the worker (sem_peer.go), whose lines are those of
-// c/sem_peer.c; here they are, in sem.c's words:
-//
-// if (sem_do(GATE, -1, 0) < 0)
-// _exit(1);
-// for (i = 0; i < loops; i++) {
-// if (locked && P() < 0)
-// sched_yield(); /* give the CPU away between the read and the write */
-// if (locked && V() < 0)
-// _exit(0);
+// semFail is sem.c's fail(): the call and its errno, the set removed,
+// exit 1.
+func semFail(me *say.Speaker, err error) {
+	// fprintf(stderr, "parent %d: error: %s failed: %s\n", (int)getpid(), call, strerror(e));
+	// semctl(semid, 0, IPC_RMID);
+	// exit(1);
+	// Go: say.Fatal prints it; common/cleanup removes the set (and what else
+	// is registered), then exit(1).
+	me.Fatal(err)
+}
+
+// semParentSemop is sem.c's sem_do() for the parent: one semop, retried
+// on EINTR (sysv.Semop does the retrying).
+func semParentSemop(me *say.Speaker, semid int, ops []sysv.Sembuf) {
+	// while (semop(semid, &b, 1) < 0)
+	// if (errno != EINTR)
+	if err := sysv.Semop(semid, ops); err != nil {
+		semFail(me, err)
+	}
+}
+
+// semUsage is sem.c's usage(): the usage on standard error, exit 2.
+func semUsage(format string, args ...interface{}) {
+	// fprintf(stderr, "usage: sem [PROCS [LOOPS]]  (PROCS 2 to 32, LOOPS 1 to 100000)\n");
+	// exit(2);
+	cmdline.Usage(usage, format, args...)
+}
+
+// semNumber is sem.c's number(), for -procs and -loops (main.go): a value
+// out of range is a usage error. sem.c's main() calls it for PROCS (2 to
+// 32) and LOOPS (1 to 100000), after usage() if there are more arguments.
+func semNumber(flagName string, v, lo, hi int) {
+	// v = strtol(s, &end, 10);
+	// Go: the flag package parsed it (no number at all is refused there).
+	// if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) usage();
+	if v < lo || v > hi {
+		semUsage("%s must be %d to %d, not %d", flagName, lo, hi, v)
+	}
+}
 
 var semgetMeanings = syserr.Meanings{
 	unix.ENOSYS: "this kernel has no System V IPC",

@@ -79,18 +79,14 @@ func worker(args []string) {
 	// for (i = 0; i < loops; i++) {
 	for i := 0; i < loops; i++ {
 		// if (locked)
-		// sem_do((int)semid, 0, -1, SEM_UNDO);
+		// sem_do((int)semid, 0, -1, SEM_UNDO); v = *counter; sched_yield(); *counter = v + 1;
 		if locked {
 			semDo(me, semid, lockP[:])
 		}
-		// v = *counter;
 		v := *counter
-		// sched_yield();
 		schedYield()
-		// *counter = v + 1;
 		*counter = v + 1
-		// if (locked)
-		// sem_do((int)semid, 0, +1, SEM_UNDO);
+		// *counter = v + 1; if (locked) sem_do((int)semid, 0, +1, SEM_UNDO);
 		if locked {
 			semDo(me, semid, lockV[:])
 		}
@@ -110,7 +106,7 @@ func semDo(me *say.Speaker, semid int, ops []sysv.Sembuf) {
 	// if (errno != EINTR)
 	// die("semop");
 	if err := sysv.Semop(semid, ops); err != nil {
-		me.Fatal(err)
+		peerDie(me, err)
 	}
 }
 
@@ -122,16 +118,19 @@ func number(me *say.Speaker, s string, hi int64) int {
 	// if (errno != 0 || end == s || *end != '\0' || v < 0 || v > hi)
 	// usage("not a number in range");
 	if err != nil || v < 0 || v > hi {
-		me.Fatal(fmt.Errorf("worker: %q is not a number from 0 to %d", s, hi))
+		peerDie(me, fmt.Errorf("worker: %q is not a number from 0 to %d", s, hi))
 	}
 	return int(v)
 }
 
-// sem_peer.c's die() and usage() are say.Fatal (the call and its errno,
-// exit 1); a worker's arguments come from its parent, so a bad one is the
-// parent's bug, exit 1 too:
-//
-// fprintf(stderr, "peer %d: error: %s failed: %s\n", (int)getpid(), call, strerror(errno));
-// exit(1);
-// fprintf(stderr, "sem_peer: %s\nusage: sem_peer SEMID SHMID LOOPS lock|nolock [READY_FD]\n", why);
-// exit(2);
+// peerDie is sem_peer.c's die(): the call and its errno, exit 1. A
+// worker's arguments come from its parent, so a bad one is the parent's
+// bug: peerDie too, where sem_peer.c's usage() exits 2.
+func peerDie(me *say.Speaker, err error) {
+	// fprintf(stderr, "peer %d: error: %s failed: %s\n", (int)getpid(), call, strerror(errno));
+	// exit(1);
+	// fprintf(stderr, "sem_peer: %s\nusage: sem_peer SEMID SHMID LOOPS lock|nolock [READY_FD]\n", why);
+	// exit(2);
+	// Go: say.Fatal prints the error and exits 1.
+	me.Fatal(err)
+}

@@ -127,6 +127,17 @@ func benchPair(b *testing.B, m *mechanism, path string, j job) {
 	}
 
 	b.ResetTimer()
+	measureInBench(b, l, j)
+	err = peerB.cmd.Wait()
+	if err != nil {
+		b.Fatalf("peer b: %v", err)
+	}
+	peerB = nil
+}
+
+// measureInBench runs b.N round trips or a stream of b.N chunks on l, as
+// peer a, and reports them.
+func measureInBench(b *testing.B, l link, j job) {
 	switch j.metric {
 	case "rtt":
 		samples := make([]int64, b.N)
@@ -152,9 +163,4 @@ func benchPair(b *testing.B, m *mechanism, path string, j job) {
 		b.ReportMetric(float64(ns)/float64(b.N), "ns/op")
 		b.ReportMetric(mbps(int64(b.N*j.size), ns), "MB/s")
 	}
-	err = peerB.cmd.Wait()
-	if err != nil {
-		b.Fatalf("peer b: %v", err)
-	}
-	peerB = nil
 }

@@ -77,7 +77,7 @@ func (b *buffers) sendBuf() []byte { return b.sbuf }
 func (b *buffers) free() {
 	for _, m := range [][]byte{b.sbuf, b.rbuf} {
 		if m != nil {
-			unix.Munmap(m) //nolint:errcheck
+			unix.Munmap(m)
 		}
 	}
 	b.sbuf, b.rbuf = nil, nil
@@ -293,8 +293,8 @@ func (l *msgLink) recv(n int) ([]byte, error) {
 func (l *msgLink) connect(int, int) error { return nil }
 
 func (l *msgLink) close() {
-	unix.Munmap(l.smsg) //nolint:errcheck
-	unix.Munmap(l.rmsg) //nolint:errcheck
+	unix.Munmap(l.smsg)
+	unix.Munmap(l.rmsg)
 }
 
 // sysvMsgLink is the same queue through common/sysv's buffer API, the one
@@ -415,7 +415,7 @@ func (l *shmLink) recv(n int) ([]byte, error) {
 func (l *shmLink) connect(int, int) error { return nil }
 
 func (l *shmLink) close() {
-	unix.SysvShmDetach(l.seg) //nolint:errcheck
+	unix.SysvShmDetach(l.seg)
 	l.free()
 }
 
@@ -480,7 +480,7 @@ func (l *sigwaitLink) connect(pid, tid int) error {
 }
 
 func (l *sigwaitLink) close() {
-	unix.PthreadSigmask(unix.SIG_UNBLOCK, &l.set, nil) //nolint:errcheck
+	unix.PthreadSigmask(unix.SIG_UNBLOCK, &l.set, nil)
 }
 
 // notifyLink is the signal path of the os/signal package: kill() to the

@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 // ---- the statistics ----
 
 func TestMedian(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   []float64
 		want float64
@@ -54,6 +55,7 @@ func TestMedian(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	seq := func(n int) []float64 {
 		xs := make([]float64, n)
 		for i := range xs {
@@ -84,6 +86,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestRatio(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		goV, cV float64
 		want    float64
@@ -103,6 +106,7 @@ func TestRatio(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	s := summarize([]float64{30, 10, 20})
 	if s != (summary{Median: 20, Min: 10, Max: 30, Runs: 3}) {
 		t.Errorf("summarize = %+v", s)
@@ -119,6 +123,7 @@ func TestSummarize(t *testing.T) {
 }
 
 func TestParseOutput(t *testing.T) {
+	t.Parallel()
 	o, err := parseOutput("rtt 3\n100\n200\n300\neintr 2\n")
 	if err != nil || !reflect.DeepEqual(o.samples, []float64{100, 200, 300}) || o.eintr != 2 {
 		t.Errorf("rtt output: %+v, %v", o, err)
@@ -136,6 +141,7 @@ func TestParseOutput(t *testing.T) {
 
 // The conductor writes a peer's command line, the peer parses it back.
 func TestPeerArgs(t *testing.T) {
+	t.Parallel()
 	p := newPeerArgs()
 	p.mech, p.role, p.metric, p.path, p.size, p.count, p.warm = "shm", "b", "rtt", "raw", 100, 10, 0
 	p.cpu, p.ctl, p.ready, p.shmid, p.semid, p.slots, p.slotsize = 1, 3, 4, 7, 0, 4, 65536
@@ -186,6 +192,7 @@ func fakeResults(withC bool) *results {
 // The JSON document: one object per (mechanism, Go path, metric, size),
 // with the Go value, the C value and their ratio, in ns or MB/s.
 func TestJSONShape(t *testing.T) {
+	t.Parallel()
 	for _, withC := range []bool{true, false} {
 		rows := fakeResults(withC).rows()
 		var buf bytes.Buffer
@@ -245,25 +252,31 @@ func TestJSONShape(t *testing.T) {
 				t.Errorf("%s: ratio %v, want go/c = %v", id, q, g/c)
 			}
 		}
-		// Every mechanism and Go path, every metric and size.
-		for _, m := range mechanisms {
-			for _, p := range m.goPaths {
-				for _, j := range m.jobs() {
-					metrics := []string{"throughput"}
-					if j.metric == "rtt" {
-						metrics = []string{"rtt_median", "rtt_p99"}
-					}
-					for _, metric := range metrics {
-						if id := m.name + "/" + p + "/" + metric + "/" + jsonNum(float64(j.size)); !seen[id] {
-							t.Errorf("no result for %s", id)
-						}
+		checkEveryResult(t, seen)
+	}
+}
+
+// checkEveryResult checks that seen has every mechanism and Go path, every
+// metric and size, and shared memory's fraction of memcpy.
+func checkEveryResult(t *testing.T, seen map[string]bool) {
+	t.Helper()
+	for _, m := range mechanisms {
+		for _, p := range m.goPaths {
+			for _, j := range m.jobs() {
+				metrics := []string{"throughput"}
+				if j.metric == "rtt" {
+					metrics = []string{"rtt_median", "rtt_p99"}
+				}
+				for _, metric := range metrics {
+					if id := m.name + "/" + p + "/" + metric + "/" + jsonNum(float64(j.size)); !seen[id] {
+						t.Errorf("no result for %s", id)
 					}
 				}
 			}
 		}
-		if !seen["shm/raw/fraction_of_memcpy/65536"] {
-			t.Error("no shm fraction of memcpy")
-		}
+	}
+	if !seen["shm/raw/fraction_of_memcpy/65536"] {
+		t.Error("no shm fraction of memcpy")
 	}
 }
 
@@ -273,6 +286,7 @@ func jsonNum(v interface{}) string {
 }
 
 func TestRowsValues(t *testing.T) {
+	t.Parallel()
 	rows := fakeResults(true).rows()
 	w := find(rows, "pipe", "raw", "rtt_median", 100)
 	if w == nil || *w.Go != 22000 || *w.C != 20000 || math.Abs(*w.Ratio-1.1) > 1e-9 {
@@ -290,6 +304,7 @@ func TestRowsValues(t *testing.T) {
 }
 
 func TestTargets(t *testing.T) {
+	t.Parallel()
 	ts := targets(fakeResults(true).rows())
 	if len(ts) != 16 {
 		t.Fatalf("%d targets, want 16", len(ts))
@@ -303,7 +318,7 @@ func TestTargets(t *testing.T) {
 		// in fakeResults: every target is missed but the signal's,
 		// which allows 1.5 times C, and common/sysv's against raw, whose
 		// Go numbers are the same there (a speed of exactly 1).
-		wrapper := strings.Contains(tg.What, "common/sysv MsgBuf against Go raw")
+		wrapper := strings.Contains(tg.What, "sysv.MsgBuf against Go raw")
 		if wrapper && *tg.Ratio != 1 {
 			t.Errorf("%s: ratio %v, want 1", tg.What, *tg.Ratio)
 		}
@@ -318,6 +333,7 @@ func TestTargets(t *testing.T) {
 
 // C and Go take turns to go first.
 func TestRunOrder(t *testing.T) {
+	t.Parallel()
 	sides := []side{{lang: "c"}, {lang: "go", path: "raw"}, {lang: "go", path: "file"}}
 	for r, want := range [][]string{{"c", "raw", "file"}, {"file", "raw", "c"}, {"c", "raw", "file"}} {
 		var got []string
@@ -335,6 +351,7 @@ func TestRunOrder(t *testing.T) {
 }
 
 func TestBar(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		v, top float64
 		want   string
@@ -378,6 +395,7 @@ func haveGCC(t *testing.T) bool {
 // Every mechanism reports a Go value for each of its Go paths and a C
 // value, for every metric and size.
 func TestSmokeJSON(t *testing.T) {
+	t.Parallel()
 	res := smokeRun(t, "-json", "-runs", "2")
 	var doc document
 	if err := json.Unmarshal([]byte(res.Out), &doc); err != nil {
@@ -424,6 +442,7 @@ func TestSmokeJSON(t *testing.T) {
 // The text a person reads: the machine and placement on top, a table per
 // metric, the bars, the targets, and nothing left open.
 func TestSmokeText(t *testing.T) {
+	t.Parallel()
 	res := smokeRun(t, "-runs", "1")
 	exampletest.Contains(t, res.Out,
 		"machine    ", "placement  ", "method     smoke run",
@@ -445,12 +464,91 @@ func TestSmokeText(t *testing.T) {
 	}
 }
 
+// A pair that never ends is killed by the guard, and runPair says so. The
+// guard kills from a list of its own while reap empties the map of peers:
+// under -race, a guard that ranged over that map was a data race.
+func TestGuardKillsAHungPair(t *testing.T) {
+	t.Parallel()
+	pl := plans["smoke"]
+	pl.rtts = 1 << 30 // longer than any test
+	b := &bench{plan: pl, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 300 * time.Millisecond}
+	_, err := b.runPair(mechanismNamed("pipe"), job{"rtt", 100}, side{lang: "go", path: "raw"})
+	if err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("runPair of a pair that never ends: %v, want the peers killed by the guard", err)
+	}
+}
+
+// README.md's figures name the path that made them: the table of
+// common/sysv against raw is headed by the label the program gives the
+// path it measures now (pathLabel), and no table row is labelled with the
+// bare package name, which stood for sysv.Msgsnd/Msgrcv before MsgBuf. If
+// the path changes, its label changes, and this fails until README.md has
+// figures measured the new way.
+func TestReadmeFiguresNameTheirPath(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	label := "`" + pathLabel("msg", "sysv") + "`"
+	i := strings.Index(readme, "### common/sysv against raw")
+	if i < 0 {
+		t.Fatal(`README.md has no section "common/sysv against raw"`)
+	}
+	section := readme[i:]
+	if j := strings.Index(section[4:], "\n## "); j >= 0 {
+		section = section[:j+4]
+	}
+	found := false
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| message queue |") {
+			found = true
+			if !strings.Contains(line, label) {
+				t.Errorf("the table of common/sysv against raw is headed %q; the path measured now is %s", line, label)
+			}
+		}
+	}
+	if !found {
+		t.Error("the section common/sysv against raw has no table")
+	}
+	for _, line := range strings.Split(readme, "\n") {
+		if strings.HasPrefix(line, "|") && strings.Contains(line, "| `common/sysv` |") {
+			t.Errorf("a table row labelled with the package, not the path that was measured: %s", line)
+		}
+	}
+}
+
+// Without a flag the program makes the tour-sized run that ./run.sh shows:
+// 100-byte round trips only, and a header that says the numbers are rough.
+// (memcpy alone: the plan's smallest measurement.)
+func TestDefaultIsTourSized(t *testing.T) {
+	t.Parallel()
+	ns := exampletest.NewIPCNamespace(t)
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-only", "memcpy", "-runs", "1"}, IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", res.Code(), res.Stderr, res.Out)
+	}
+	exampletest.Contains(t, res.Out, "method     tour run: 50 warm-up then 300 timed round trips",
+		"tour-sized: round trips of 100 B only", "-quick (about 13 s) or -full")
+	tour, quick := plans["tour"], plans["quick"]
+	if tour.keeps(job{"rtt", 4096}) || !tour.keeps(job{"rtt", 100}) || !tour.keeps(job{"tput", chunk64K}) {
+		t.Error("the tour must measure the 100-byte round trip and the streams, not the 4096-byte round trip")
+	}
+	if !quick.keeps(job{"rtt", 4096}) || tour.rtts >= quick.rtts || tour.total >= quick.total || tour.runs != quick.runs {
+		t.Errorf("the tour is the quick run with fewer samples and the same runs: %+v against %+v", tour, quick)
+	}
+}
+
 // Ctrl-C in the middle of a pair: the peers end, the queue, the semaphore
 // set, the segment and the FIFOs go, and the exit status says SIGINT. The
 // harness checks that no process, file or System V object is left.
 func TestInterruptCleansUp(t *testing.T) {
+	t.Parallel()
 	for _, mech := range []string{"msg", "shm", "fifo"} {
+		mech := mech
 		t.Run(mech, func(t *testing.T) {
+			t.Parallel() // each in an IPC namespace and a TMPDIR of its own
 			ns := exampletest.NewIPCNamespace(t)
 			p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"-smoke", "-hold", mech, "-only", mech}, IPC: ns})
 			p.WaitFor("holding: the first")
@@ -481,6 +579,7 @@ func TestInterruptCleansUp(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	exampletest.CheckBad(t, "usage: 09-compare",
 		exampletest.Bad{Args: []string{"extra"}, Why: `unexpected argument "extra"`},
 		exampletest.Bad{Args: []string{"-runs", "0"}, Why: "-runs must be 1 or more"},
@@ -494,6 +593,7 @@ func TestBadInput(t *testing.T) {
 // The C peer compiles without a warning, and refuses a bad command line
 // with status 2.
 func TestCPeer(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.BuildC(t, "c/ipcbench.c")
 	for _, args := range [][]string{{"role=x"}, {"role=a", "size=-1"}, {"nokey"}, {"role=a", "colour=red"}} {
 		res := exampletest.Run(t, bin, exampletest.Opts{Args: args, Split: true})
@@ -508,7 +608,7 @@ func TestCPeer(t *testing.T) {
 // like with like. Every object of every pair is gone afterwards.
 func TestGoCInterop(t *testing.T) {
 	cbin := exampletest.BuildC(t, "c/ipcbench.c")
-	t.Setenv("GORACE", "atexit_sleep_ms=0") // a -race peer otherwise sleeps 1 s at exit
+	t.Parallel() // exampletest.Main sets GORACE for the peers this process starts
 	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 20 * time.Second}
 	var made []peerArgs
 	b.onObjects = func(a peerArgs) { made = append(made, a) }
@@ -551,12 +651,13 @@ func TestGoCInterop(t *testing.T) {
 // A signal that interrupts msgrcv makes it fail with EINTR (the kernel
 // never restarts it, and Go always has handlers): the raw link retries it
 // and counts it.
+// Not parallel: it counts the EINTRs of this process's links.
 func TestEINTRCounted(t *testing.T) {
 	id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {
 		t.Skip(err)
 	}
-	defer sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck
+	defer sysv.Msgctl(id, unix.IPC_RMID, nil)
 	rx, err := newMsgLink(id, 100, true)
 	if err != nil {
 		t.Fatal(err)
@@ -609,17 +710,18 @@ func TestEINTRCounted(t *testing.T) {
 
 // The raw paths and common/sysv's MsgBuf path make no allocation per
 // message: the garbage collector has nothing to do while they run.
+// Not parallel: AllocsPerRun counts every allocation of the process.
 func TestRawLinksDoNotAllocate(t *testing.T) {
 	msqid, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
 	if err != nil {
 		t.Skip(err)
 	}
-	defer sysv.Msgctl(msqid, unix.IPC_RMID, nil) //nolint:errcheck
+	defer sysv.Msgctl(msqid, unix.IPC_RMID, nil)
 	semid, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sysv.SemctlRmid(semid) //nolint:errcheck
+	defer sysv.SemctlRmid(semid)
 	if err := initSems(semid); err != nil {
 		t.Fatal(err)
 	}
@@ -627,7 +729,7 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) //nolint:errcheck
+	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil)
 	var ab, ba [2]int
 	if err := unix.Pipe2(ab[:], unix.O_CLOEXEC); err != nil {
 		t.Fatal(err)

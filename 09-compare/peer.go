@@ -179,7 +179,7 @@ func (p *peerArgs) prepare() (undo func(), err error) {
 				unix.EINVAL: "this CPU is not online or not allowed to this process",
 			})
 		}
-		undos = append(undos, func() { pinProcess(&was) }) //nolint:errcheck
+		undos = append(undos, func() { pinProcess(&was) })
 	}
 	if p.path != "locked" {
 		was := runtime.GOMAXPROCS(1)

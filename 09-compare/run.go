@@ -35,7 +35,8 @@ const (
 	chunk64K = 64 << 10
 	// msgChunk is the message size of the queue's stream: msgmax, the
 	// largest message the kernel takes (/proc/sys/kernel/msgmax, 8192 by
-	// default); the queue holds msgmnb (16384) bytes, two such messages.
+	// default); a queue holds msgmnb bytes (16384 by default), two such
+	// messages.
 	msgChunk = 8 << 10
 	// shmSlots is the ring of 64 KiB slots each way of the shared memory
 	// link, and of the memcpy measurement.
@@ -95,19 +96,35 @@ type job struct {
 
 // plan is how much to measure.
 type plan struct {
-	name       string // quick, full, smoke
+	name       string // tour, quick, full, smoke
 	warm, rtts int    // round trips: untimed, then timed
 	total      int    // stream bytes
 	copied     int    // memcpy bytes: more, a copy is fast and a short one is noise
 	runs       int
+	// maxSize, if not 0, leaves out the round trips of larger messages:
+	// the tour measures 100 B only (a cross-CPU round trip of 4096 B
+	// costs about the same: README.md).
+	maxSize int
 }
 
+// The tour is what ./run.sh shows, about 3 seconds on a quiet 2-CPU
+// machine: the same pairs, the same alternation and the same statistics
+// as the others, with fewer samples, shorter streams and no 4096-byte
+// round trip, so its numbers are rougher (wider ranges). quick is the
+// middle option (about 13 s), full the one README.md's tables come from.
 var plans = map[string]plan{
 	"smoke": {name: "smoke", warm: 5, rtts: 20, total: 1 << 20, copied: 1 << 20, runs: 3},
+	"tour":  {name: "tour", warm: 50, rtts: 300, total: 32 << 20, copied: 256 << 20, runs: 3, maxSize: 100},
 	"quick": {name: "quick", warm: 200, rtts: 1000, total: 128 << 20, copied: 1 << 30, runs: 3},
 	"full":  {name: "full", warm: 1000, rtts: 10000, total: 1 << 30, copied: 4 << 30, runs: 3},
 }
 
+// keeps says whether the plan measures j.
+func (pl plan) keeps(j job) bool {
+	return j.metric != "rtt" || pl.maxSize == 0 || j.size <= pl.maxSize
+}
+
+// jobs are every measurement of m, in the tables' order.
 func (m *mechanism) jobs() []job {
 	var js []job
 	for _, s := range m.sizes {
@@ -171,7 +188,7 @@ func (o *objects) closeFiles() {
 func (o *objects) release() {
 	o.closeFiles()
 	for i := len(o.handles) - 1; i >= 0; i-- {
-		o.handles[i].Release() //nolint:errcheck // best effort, as on Ctrl-C
+		o.handles[i].Release() // best effort, as on Ctrl-C
 	}
 }
 
@@ -179,100 +196,21 @@ func (o *objects) release() {
 // removal on Ctrl-C, and says which peer gets what.
 func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 	o := &objects{files: map[string][]*os.File{}, args: newPeerArgs()}
-	keep := func(h *cleanup.Handle, err error) error {
-		if err == nil {
-			o.handles = append(o.handles, h)
-		}
-		return err
-	}
 	var err error
 	switch m.name {
 	case "pipe":
-		// Two pipes, one each way: a reads b-to-a (fd 4) and writes
-		// a-to-b (fd 5); b the other way round.
-		var ab, ba [2]*os.File
-		if err = pipe(&ab); err == nil {
-			if err = pipe(&ba); err != nil {
-				ab[0].Close()
-				ab[1].Close()
-			}
-		}
-		if err == nil {
-			o.files["a"] = []*os.File{ba[0], ab[1]}
-			o.files["b"] = []*os.File{ab[0], ba[1]}
-		}
+		err = o.makePipes()
 	case "unix":
-		var fds [2]int
-		fds, err = unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			err = syserr.Wrap("socketpair(AF_UNIX, SOCK_STREAM)", err, nil)
-			break
-		}
-		o.files["a"] = []*os.File{os.NewFile(uintptr(fds[0]), "socket a")}
-		o.files["b"] = []*os.File{os.NewFile(uintptr(fds[1]), "socket b")}
+		err = o.makeSocketpair()
 	case "fifo":
 		b.nfifo++
-		o.args.ab = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ab", b.nfifo))
-		o.args.ba = filepath.Join(b.tmp, fmt.Sprintf("fifo-%d-ba", b.nfifo))
-		for _, p := range []string{o.args.ab, o.args.ba} {
-			p := p
-			if err = keep(cleanup.Make(func() (string, func() error, error) {
-				if err := unix.Mkfifo(p, 0o600); err != nil {
-					return "", nil, syserr.Wrap("mkfifo("+p+")", err, nil)
-				}
-				return "", func() error { return os.Remove(p) }, nil // the directory's removal reports it
-			})); err != nil {
-				break
-			}
-		}
+		err = o.makeFIFOs(b.tmp, b.nfifo)
 	case "msg":
-		err = keep(cleanup.Make(func() (string, func() error, error) {
-			id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
-			if err != nil {
-				return "", nil, err
-			}
-			o.args.msqid = id
-			return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
-		}))
+		err = o.keep(cleanup.Make(o.makeQueue))
 	case "shm":
 		o.args.slots, o.args.slotsize = shmSlots, chunk64K
-		err = keep(cleanup.Make(func() (string, func() error, error) {
-			// Attached here and marked for removal at once: the kernel
-			// frees the segment at its last detach, even after kill -9.
-			// Linux lets the peers attach a segment so marked by its id.
-			id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
-			if err != nil {
-				return "", nil, syserr.Wrap("shmget", err, nil)
-			}
-			mem, err := unix.SysvShmAttach(id, 0, 0)
-			if err != nil {
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
-				return "", nil, syserr.Wrap("shmat", err, nil)
-			}
-			if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
-				unix.SysvShmDetach(mem) //nolint:errcheck
-				return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
-			}
-			o.args.shmid = id
-			return fmt.Sprintf("shared memory segment %d (detached; marked IPC_RMID)", id), func() error { return unix.SysvShmDetach(mem) }, nil
-		}))
-		if err == nil {
-			err = keep(cleanup.Make(func() (string, func() error, error) {
-				id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
-				if err != nil {
-					return "", nil, err
-				}
-				// full and empty for each direction: no slot full, all
-				// empty. SETVAL, not SETALL: common/sysv's SemctlSetAll
-				// hands the kernel a stack address that can move under it
-				// (see the report of issue 6).
-				if err := initSems(id); err != nil {
-					sysv.SemctlRmid(id) //nolint:errcheck
-					return "", nil, err
-				}
-				o.args.semid = id
-				return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
-			}))
+		if err = o.keep(cleanup.Make(o.makeSegment)); err == nil {
+			err = o.keep(cleanup.Make(o.makeSemaphores))
 		}
 	case "memcpy":
 		o.args.slots = shmSlots
@@ -284,15 +222,111 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 	return o, nil
 }
 
-// initSems sets the shared memory link's semaphores: for each direction,
-// "full" (2d) to 0 and "empty" (2d+1) to the number of slots.
-func initSems(semid int) error {
-	for num, val := range []int{0, shmSlots, 0, shmSlots} {
-		if err := sysv.SemctlSetVal(semid, num, val); err != nil {
+// keep adds an object made by cleanup.Make to those of the pair.
+func (o *objects) keep(h *cleanup.Handle, err error) error {
+	if err == nil {
+		o.handles = append(o.handles, h)
+	}
+	return err
+}
+
+// makePipes makes two pipes, one each way: a reads b-to-a (fd 4) and
+// writes a-to-b (fd 5); b the other way round.
+func (o *objects) makePipes() error {
+	var ab, ba [2]*os.File
+	if err := pipe(&ab); err != nil {
+		return err
+	}
+	if err := pipe(&ba); err != nil {
+		ab[0].Close()
+		ab[1].Close()
+		return err
+	}
+	o.files["a"] = []*os.File{ba[0], ab[1]}
+	o.files["b"] = []*os.File{ab[0], ba[1]}
+	return nil
+}
+
+// makeSocketpair makes one stream socket pair: one end each.
+func (o *objects) makeSocketpair() error {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return syserr.Wrap("socketpair(AF_UNIX, SOCK_STREAM)", err, nil)
+	}
+	o.files["a"] = []*os.File{os.NewFile(uintptr(fds[0]), "socket a")}
+	o.files["b"] = []*os.File{os.NewFile(uintptr(fds[1]), "socket b")}
+	return nil
+}
+
+// makeFIFOs makes two FIFOs in dir, a-to-b and b-to-a, numbered n.
+func (o *objects) makeFIFOs(dir string, n int) error {
+	o.args.ab = filepath.Join(dir, fmt.Sprintf("fifo-%d-ab", n))
+	o.args.ba = filepath.Join(dir, fmt.Sprintf("fifo-%d-ba", n))
+	for _, p := range []string{o.args.ab, o.args.ba} {
+		p := p
+		if err := o.keep(cleanup.Make(func() (string, func() error, error) {
+			if err := unix.Mkfifo(p, 0o600); err != nil {
+				return "", nil, syserr.Wrap("mkfifo("+p+")", err, nil)
+			}
+			return "", func() error { return os.Remove(p) }, nil // the directory's removal reports it
+		})); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// makeQueue makes a private queue, for cleanup.Make.
+func (o *objects) makeQueue() (string, func() error, error) {
+	id, err := sysv.Msgget(sysv.IPC_PRIVATE, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	o.args.msqid = id
+	return fmt.Sprintf("message queue %d", id), func() error { return sysv.Msgctl(id, unix.IPC_RMID, nil) }, nil
+}
+
+// makeSegment makes the shared memory segment, for cleanup.Make. It is
+// attached here and marked for removal at once: the kernel frees it at its
+// last detach, even after kill -9. Linux lets the peers attach a segment
+// so marked by its id.
+func (o *objects) makeSegment() (string, func() error, error) {
+	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 2*shmSlots*chunk64K, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, syserr.Wrap("shmget", err, nil)
+	}
+	mem, err := unix.SysvShmAttach(id, 0, 0)
+	if err != nil {
+		unix.SysvShmCtl(id, unix.IPC_RMID, nil) // the shmat error is the one to report
+		return "", nil, syserr.Wrap("shmat", err, nil)
+	}
+	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
+		unix.SysvShmDetach(mem) // the shmctl error is the one to report
+		return "", nil, syserr.Wrap("shmctl(IPC_RMID)", err, nil)
+	}
+	o.args.shmid = id
+	return fmt.Sprintf("shared memory segment %d (detached; marked IPC_RMID)", id), func() error { return unix.SysvShmDetach(mem) }, nil
+}
+
+// makeSemaphores makes the set of 4 semaphores, for cleanup.Make: full
+// and empty for each direction, no slot full, all empty.
+func (o *objects) makeSemaphores() (string, func() error, error) {
+	id, err := sysv.Semget(sysv.IPC_PRIVATE, 4, unix.IPC_CREAT|0o600)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := initSems(id); err != nil {
+		sysv.SemctlRmid(id) // the SETALL error is the one to report
+		return "", nil, err
+	}
+	o.args.semid = id
+	return fmt.Sprintf("semaphore set %d", id), func() error { return sysv.SemctlRmid(id) }, nil
+}
+
+// initSems sets the shared memory link's semaphores: for each direction,
+// "full" (2d) to 0 and "empty" (2d+1) to the number of slots.
+func initSems(semid int) error {
+	return sysv.SemctlSetAll(semid, []uint16{0, shmSlots, 0, shmSlots})
 }
 
 // pipe makes a pipe as two blocking *os.File (read end, write end). A
@@ -318,8 +352,8 @@ type peerProc struct {
 // Ctrl-C, common/child kills it: Start registered it with common/cleanup.)
 func (p *peerProc) kill() {
 	p.ctl.Close()
-	p.cmd.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
-	p.cmd.Wait()         //nolint:errcheck // the error was reported already
+	p.cmd.Process.Kill() // not reaped yet, so the PID is still its own
+	p.cmd.Wait()         // the error was reported already
 }
 
 // startPeer starts one peer with its control pipe as fd 3 and the
@@ -395,20 +429,7 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 	}()
 	for _, role := range roles {
-		pa := o.args
-		pa.mech, pa.role, pa.metric, pa.size = m.name, role, j.metric, j.size
-		pa.count, pa.warm = b.plan.total, 0
-		switch {
-		case j.metric == "rtt":
-			pa.count, pa.warm = b.plan.rtts, b.plan.warm
-		case m.name == "memcpy":
-			pa.count = b.plan.copied
-		}
-		pa.cpu = b.cpuA
-		if role == "b" {
-			pa.cpu = b.cpuB
-		}
-		p, err := b.startPeer(s, pa, o.files[role])
+		p, err := b.startPeer(s, b.peerArgsFor(o, m, j, role), o.files[role])
 		if err != nil {
 			return res, fmt.Errorf("%s peer %s: %v", m.label, role, err)
 		}
@@ -433,13 +454,25 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 		p.ctl.Close()
 	}
-	// A guard, not a measurement: a peer that hangs is killed.
+	// A guard, not a measurement: a peer that hangs is killed. It kills
+	// from a list of its own: reap takes the peers it reaps out of procs.
+	var all []*peerProc
+	for _, p := range procs {
+		all = append(all, p)
+	}
 	guard := time.AfterFunc(b.guard, func() {
-		for _, p := range procs {
-			p.cmd.Process.Kill() //nolint:errcheck
+		for _, p := range all {
+			p.cmd.Process.Kill() // a peer reaped already: os.ErrProcessDone
 		}
 	})
 	defer guard.Stop()
+	return b.reap(m, s, roles, procs)
+}
+
+// reap waits for the peers of a pair, in the order of roles, and takes
+// a's results; each peer it has reaped is taken out of procs.
+func (b *bench) reap(m *mechanism, s side, roles []string, procs map[string]*peerProc) (outcome, error) {
+	var res outcome
 	var firstErr error
 	for _, role := range roles {
 		p := procs[role]
@@ -458,6 +491,24 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 		}
 	}
 	return res, firstErr
+}
+
+// peerArgsFor is what the peer of role gets for job j of m.
+func (b *bench) peerArgsFor(o *objects, m *mechanism, j job, role string) peerArgs {
+	pa := o.args
+	pa.mech, pa.role, pa.metric, pa.size = m.name, role, j.metric, j.size
+	pa.count, pa.warm = b.plan.total, 0
+	switch {
+	case j.metric == "rtt":
+		pa.count, pa.warm = b.plan.rtts, b.plan.warm
+	case m.name == "memcpy":
+		pa.count = b.plan.copied
+	}
+	pa.cpu = b.cpuA
+	if role == "b" {
+		pa.cpu = b.cpuB
+	}
+	return pa
 }
 
 // parseOutput reads a peer's lines: "rtt N" and N times, "tput BYTES NS",
@@ -521,6 +572,6 @@ func startTicker(cpu int) (*child.Cmd, error) {
 
 // stopTicker ends a ticker and reaps it.
 func stopTicker(c *child.Cmd) {
-	c.Process.Kill() //nolint:errcheck // not reaped yet, so the PID is still its own
-	c.Wait()         //nolint:errcheck // killed
+	c.Process.Kill() // not reaped yet, so the PID is still its own
+	c.Wait()         // killed
 }

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	struct pollfd pfd;
 
-	if (argc < 2 || argc > 3) {
+	if (argc < 2 || argc > 3 || argv[1][0] == '\0') {
 		fprintf(stderr, "usage: fifo_read PATH [COUNT]\n");
 		return 2;
 	}

@@ -20,8 +20,10 @@
  *     written atomically;
  *   - write(fd, w_buf, 100) sent 100 bytes whatever the message's length
  *     (garbage after the string): now strlen(MSG) bytes;
- *   - the fixed /tmp/myfifo is replaced by a path on the command line, and
- *     a path that is not a FIFO is refused;
+ *   - the fixed /tmp/myfifo is replaced by a path on the command line; a
+ *     path that is not a FIFO is refused, and so is a FIFO of another user
+ *     or one that others may write to (fstat after open(): the name may
+ *     have been swapped between a check and the open);
  *   - "/n" -> "\n"; errors go to stderr with perror(); main() is declared
  *     int and returns a status.
  */
@@ -41,7 +43,7 @@ int main(int argc, char **argv)
 	ssize_t nwrite;
 	struct stat st;
 
-	if (argc != 3) {
+	if (argc != 3 || argv[1][0] == '\0') {
 		fprintf(stderr, "usage: fifo_write PATH MSG\n");
 		return 2;
 	}
@@ -60,6 +62,14 @@ int main(int argc, char **argv)
 	}
 	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
 		fprintf(stderr, "%s is not a FIFO\n", argv[1]);
+		return 1;
+	}
+	/* The file really opened: another user's FIFO, or one that others may
+	 * write to, is refused, and nothing is written into it. */
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		fprintf(stderr, "refusing %s: a FIFO of uid %ld, mode %03o: only a FIFO of this user (uid %ld) that nobody else may write to is used\n",
+			argv[1], (long)st.st_uid, (unsigned)(st.st_mode & 0777), (long)geteuid());
+		close(fd);
 		return 1;
 	}
 

@@ -30,12 +30,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/peek"
-	"github.com/goipc/ipc-examples/common/say"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -247,8 +245,7 @@ type Proc struct {
 	mu      sync.Mutex
 	grew    *sync.Cond // signalled when a line arrives or output ends
 	out     bytes.Buffer
-	lines   []string // logical lines: a line common/say wrapped is one line here
-	last    string   // the last physical line
+	lines   []string // the lines of out, each whole (the last may lack its newline at the end)
 	eof     bool
 	cursor  int // the next line WaitFor looks at
 	readErr chan struct{}
@@ -259,15 +256,11 @@ type Proc struct {
 // Result is how a run ended and what it printed.
 type Result struct {
 	// Out is standard output, with standard error unless Opts.Split, and
-	// Stderr standard error when Opts.Split. In both, the lines that
-	// common/say wrapped to fit the terminal are joined again (Unwrap), so
-	// a test finds a phrase wherever the line broke.
+	// Stderr standard error when Opts.Split.
 	Out    string
 	Stderr string
-	// Printed is standard output exactly as printed: what golden files hold.
-	Printed string
-	Status  syscall.WaitStatus
-	TmpDir  string
+	Status syscall.WaitStatus
+	TmpDir string
 }
 
 // Code is the exit status, or -1 if the program was killed by a signal.
@@ -366,24 +359,13 @@ func cleanEnv() []string {
 
 func (p *Proc) read() {
 	defer close(p.readErr)
-	// common/say writes a message, its wrapped lines and all, with one
-	// write(2), and a write of up to PIPE_BUF (4096) bytes to a pipe is
-	// atomic (pipe(7)): a read(2) with room gets all of it or none. So the
-	// lines that came in with a line are taken with it, before WaitFor
-	// looks, and it never sees a wrapped line without its end.
 	br := bufio.NewReaderSize(p.outR, 1<<16)
 	for {
 		line, err := br.ReadString('\n')
 		p.mu.Lock()
-		for {
-			p.add(line)
-			if err != nil || br.Buffered() == 0 {
-				break
-			}
-			if b, _ := br.Peek(br.Buffered()); bytes.IndexByte(b, '\n') < 0 {
-				break // the rest of a line still on its way
-			}
-			line, err = br.ReadString('\n')
+		if line != "" {
+			p.out.WriteString(line)
+			p.lines = append(p.lines, strings.TrimSuffix(line, "\n"))
 		}
 		if err != nil {
 			p.eof = true
@@ -394,22 +376,6 @@ func (p *Proc) read() {
 			return
 		}
 	}
-}
-
-// add records one line of output, joined to the line before if it is the
-// continuation of a wrapped line. p.mu is held.
-func (p *Proc) add(line string) {
-	if line == "" {
-		return
-	}
-	p.out.WriteString(line)
-	l := strings.TrimSuffix(line, "\n")
-	if n := len(p.lines); n > 0 && continues(p.lines[n-1], p.last, l) {
-		p.lines[n-1] = join(p.lines[n-1], l)
-	} else {
-		p.lines = append(p.lines, l)
-	}
-	p.last = l
 }
 
 // Pid is the process ID of the program (the leader of its process group).
@@ -427,10 +393,8 @@ func (p *Proc) WaitFor(substr string) string {
 	return p.waitFor(func(l string) bool { return strings.Contains(l, substr) }, fmt.Sprintf("a line containing %q", substr))
 }
 
-// Output is everything printed so far, wrapped lines joined (Unwrap).
-func (p *Proc) Output() string { return Unwrap(p.printed()) }
-
-func (p *Proc) printed() string {
+// Output is everything printed so far.
+func (p *Proc) Output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.out.String()
@@ -454,7 +418,7 @@ func (p *Proc) Wait() *Result {
 			p.t.Fatalf("%s: %v", p.cmd.Path, err)
 		}
 	}
-	res := &Result{Out: p.Output(), Stderr: Unwrap(p.stderr.String()), Printed: p.printed(), TmpDir: p.tmp,
+	res := &Result{Out: p.Output(), Stderr: p.stderr.String(), TmpDir: p.tmp,
 		Status: p.cmd.ProcessState.Sys().(syscall.WaitStatus)}
 	p.checkLeftovers(res)
 	return res
@@ -575,72 +539,11 @@ func CheckBad(t *testing.T, usagePrefix string, cases ...Bad) {
 
 // Contains checks that out contains each of want, as a learner would look
 // for a line in the output, and shows the whole output when one is missing.
-// A phrase may straddle a line that common/say wrapped (see Unwrap).
 func Contains(t testing.TB, out string, want ...string) {
 	t.Helper()
-	flat := Unwrap(out)
 	for _, w := range want {
-		if !strings.Contains(out, w) && !strings.Contains(flat, w) {
+		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q; it was:\n%s", w, out)
 		}
 	}
-}
-
-// Unwrap joins the lines that common/say wrapped to fit the terminal: a
-// line goes on the line before when it is indented, carries the same tag
-// (or follows a step header), and its first word would not have fitted on
-// the line before (say.Width). That is exactly where say's greedy wrapping
-// breaks a line; a line indented on purpose (a list under a sentence)
-// follows a line with room to spare and stays a line of its own. Tests look
-// for phrases in what it returns; golden files hold the output as printed.
-func Unwrap(out string) string {
-	var lines []string
-	prev := ""
-	for _, l := range strings.Split(out, "\n") {
-		if n := len(lines); n > 0 && continues(lines[n-1], prev, l) {
-			lines[n-1] = join(lines[n-1], l)
-		} else {
-			lines = append(lines, l)
-		}
-		prev = l
-	}
-	return strings.Join(lines, "\n")
-}
-
-// continues reports whether physical line l goes on logical line line,
-// whose last physical line is prev.
-func continues(line, prev, l string) bool {
-	t := tagOf(l)
-	if strings.HasPrefix(line, "== Step ") {
-		if t != "" {
-			return false
-		}
-	} else if t == "" || t != tagOf(prev) {
-		return false
-	}
-	body := l[len(t):]
-	if !strings.HasPrefix(body, " ") || (t != "" && !strings.HasPrefix(body, "  ")) {
-		return false
-	}
-	word := strings.TrimLeft(body, " ")
-	if word == "" {
-		return false
-	}
-	if i := strings.IndexByte(word, ' '); i >= 0 {
-		word = word[:i]
-	}
-	return utf8.RuneCountInString(prev)+1+utf8.RuneCountInString(word) > say.Width
-}
-
-// join appends continuation line l to logical line line.
-func join(line, l string) string {
-	return line + " " + strings.TrimLeft(l[len(tagOf(l)):], " ")
-}
-
-// tagOf is the "role pid: " at the start of a line, or "".
-func tagOf(l string) string {
-	if m := tagPIDRe.FindStringIndex(l); m != nil && m[0] == 0 {
-		return l[:m[1]]
-	}
-	return ""
 }

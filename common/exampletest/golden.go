@@ -16,7 +16,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/peek"
-	"github.com/goipc/ipc-examples/common/say"
 )
 
 // Rule rewrites one kind of run-dependent value. Every match of Re has its
@@ -124,17 +123,10 @@ func (n *numberer) name(r Rule, v string) string {
 }
 
 // Golden compares the normalised output of a run with testdata/<name>.golden,
-// or rewrites that file under -update. Where common/say broke a long line
-// depends on the widths of the run's PIDs and ids, so the output is
-// unwrapped, normalised, then broken again as say would break it
-// (say.Reflow): the file is the same from run to run.
+// exactly, or rewrites that file under -update.
 func Golden(t testing.TB, name string, res *Result, extra ...Rule) {
 	t.Helper()
-	printed := res.Printed
-	if printed == "" {
-		printed = res.Out
-	}
-	got := reflow(Normalize(Unwrap(printed), res.TmpDir, extra...))
+	got := Normalize(res.Out, res.TmpDir, extra...)
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
@@ -152,22 +144,6 @@ func Golden(t testing.TB, name string, res *Result, extra ...Rule) {
 	if got != string(want) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, diff(string(want), got))
 	}
-}
-
-// normTagRe is a line's tag after Normalize: "role PID1: ".
-var normTagRe = regexp.MustCompile(`^([A-Za-z][\w-]*(?: \d+)? (?:PID\d+|\d+)): (.*)$`)
-
-// reflow breaks the lines of out as common/say would print them.
-func reflow(out string) string {
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		if m := normTagRe.FindStringSubmatch(l); m != nil {
-			lines[i] = say.Reflow(m[1], m[2])
-		} else {
-			lines[i] = say.Reflow("", l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // diff shows the first differing lines, which is all a reader needs to

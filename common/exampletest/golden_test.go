@@ -3,10 +3,7 @@
 package exampletest
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/goipc/ipc-examples/common/say"
 )
 
 func TestNormalize(t *testing.T) {
@@ -56,22 +53,5 @@ func TestSkipSummary(t *testing.T) {
 	want := "exampletest: exampletest: 3 tests skipped: gcc not found (2); no IPC namespace (1)\n"
 	if got != want {
 		t.Errorf("summary %q, want %q", got, want)
-	}
-}
-
-// Unwrap joins what say wrapped, and only that: a line indented on purpose
-// under a short line stays a line of its own. Reflow breaks the joined
-// line as say did, whatever the width of the PID.
-func TestUnwrap(t *testing.T) {
-	long := "the kernel keeps the queue until IPC_RMID, " + strings.Repeat("and the queue stays, ", 6) + "then  (a note) ends"
-	for _, tag := range []string{"parent 7", "parent 4194303"} {
-		printed := say.Reflow(tag, long) + "\n" + tag + ": a list:\n" + tag + ":   one item\n"
-		if strings.Count(printed, "\n") < 4 {
-			t.Fatalf("%s: the line was not wrapped:\n%s", tag, printed)
-		}
-		want := tag + ": " + long + "\n" + tag + ": a list:\n" + tag + ":   one item\n"
-		if got := Unwrap(printed); got != want {
-			t.Errorf("%s: Unwrap gave\n%s\nwant\n%s", tag, got, want)
-		}
 	}
 }

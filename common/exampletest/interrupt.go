@@ -120,9 +120,6 @@ func (p *Proc) waitFor(ok func(string) bool, what string) string {
 				p.mu.Unlock()
 				return line
 			}
-			if p.cursor == len(p.lines)-1 && !p.eof {
-				break // the last line may still go on (a wrapped line): look again when it grows
-			}
 			p.cursor++
 		}
 		if p.eof {

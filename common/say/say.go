@@ -40,7 +40,6 @@ import (
 	"os"
 	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -80,8 +79,8 @@ func (s *Speaker) To(w io.Writer) *Speaker {
 	return &c
 }
 
-// Tag is "role pid", the prefix of every line.
-func (s *Speaker) Tag() string { return fmt.Sprintf("%s %d", s.role, s.pid) }
+// tagText is "role pid", the prefix of every line.
+func (s *Speaker) tagText() string { return fmt.Sprintf("%s %d", s.role, s.pid) }
 
 // Printf prints one tagged line.
 func (s *Speaker) Printf(format string, args ...interface{}) {
@@ -111,120 +110,32 @@ func (s *Speaker) line(mark string, c *color.Color, text string) {
 }
 
 func (s *Speaker) format(b *strings.Builder, mark string, c *color.Color, text string) {
-	render(b, s.tag.Sprint(s.Tag()), cols(s.Tag()), mark, c, text)
+	render(b, s.tag.Sprint(s.tagText()), mark, c, text)
 }
 
-// render writes text after tag (tagCols columns wide, colour aside) and
-// mark, one tagged line per line of text, each broken to fit in Width
-// columns: a marked line goes on under its text, a plain one with a hanging
-// indent of two spaces.
-func render(b *strings.Builder, tag string, tagCols int, mark string, c *color.Color, text string) {
-	avail, hang := Width-tagCols-2, "  "
-	if mark != "" {
-		avail, hang = avail-len(mark)-1, ""
-	}
+// render writes text after tag and mark, one tagged line per line of
+// text. A line is printed as written: a narration string is the line (or
+// lines) it prints, so a reader can grep the output and land on the code.
+// The lines after the first of a marked text go under its text.
+func render(b *strings.Builder, tag string, mark string, c *color.Color, text string) {
 	for i, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		for j, piece := range wrap(l, avail, hang) {
-			m := mark
-			if i > 0 || j > 0 {
-				m = strings.Repeat(" ", len(mark))
-			}
-			var body string
-			switch {
-			case mark == "" && c != nil: // the whole line is marked (Warnf)
-				body = c.Sprint(piece)
-			case mark == "":
-				body = piece
-			case i == 0 && j == 0 && c != nil: // the mark is coloured, the text is not
-				body = c.Sprint(m) + " " + piece
-			default:
-				body = m + " " + piece
-			}
-			b.WriteString(tag + ": " + body + "\n")
+		m := mark
+		if i > 0 {
+			m = strings.Repeat(" ", len(mark))
 		}
-	}
-}
-
-// marks are the marks a line can start with, after its tag.
-var marks = []string{"[kernel]", "[Go vs C]", "error:"}
-
-// Reflow breaks one line of output, its wrapped continuations joined again
-// (common/exampletest.Unwrap does that), as say prints it: tag is the
-// line's "role pid" and body what follows ": "; with no tag, a step header
-// is broken as Step breaks it and any other line is left as it is. The
-// tests keep golden files of the output with PIDs and ids replaced, broken
-// again by Reflow, so that where a line breaks does not depend on the
-// widths of the PIDs of a run.
-func Reflow(tag, body string) string {
-	if tag == "" {
-		if !strings.HasPrefix(body, "== Step ") || !strings.Contains(body, ": ") {
-			return body
-		}
-		head := body[:strings.Index(body, ": ")+2]
-		return head + strings.Join(wrap(body[len(head):], Width-cols(head), ""), "\n"+strings.Repeat(" ", len(head)))
-	}
-	mark, text := "", body
-	for _, m := range marks {
-		if strings.HasPrefix(body, m+" ") {
-			mark, text = m, body[len(m)+1:]
-		}
-	}
-	var b strings.Builder
-	render(&b, tag, cols(tag), mark, nil, text)
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// Width is the most columns a line of output takes, tag included, so that
-// the tour reads in a terminal of 100 columns. A line is broken only
-// between words, so a single word longer than that (a long path) goes over.
-// Where a line breaks depends on the widths of the PIDs and ids in it, so
-// tests join wrapped lines again (common/exampletest.Unwrap) before they
-// look at them, and golden files are broken again by Reflow.
-const Width = 100
-
-// cols is the width of s in a terminal: one column per character.
-func cols(s string) int { return utf8.RuneCountInString(s) }
-
-// wrap breaks line into pieces of at most avail columns, at single
-// spaces. The pieces after the first start with the line's own indent and
-// hang. It never breaks at two spaces or more (a column gap, or the gap
-// before "(a note)"), so that joining the pieces with one space gives the
-// line back; a single word wider than avail, or one after such a gap,
-// stays on its line.
-func wrap(line string, avail int, hang string) []string {
-	rest := strings.TrimLeft(line, " ")
-	lead := line[:len(line)-len(rest)]
-	if rest == "" {
-		return []string{line}
-	}
-	var pieces []string
-	cur, w, start := lead, len(lead), true
-	for rest != "" {
-		k := len(rest) - len(strings.TrimLeft(rest, " "))
-		sep := rest[:k]
-		rest = rest[k:]
-		e := strings.IndexByte(rest, ' ')
-		if e < 0 {
-			e = len(rest)
-		}
-		word := rest[:e]
-		rest = rest[e:]
-		if word == "" { // trailing spaces
-			cur += sep
-			break
-		}
-		ww := cols(word)
+		var body string
 		switch {
-		case start:
-			cur, w, start = cur+word, w+ww, false
-		case w+len(sep)+ww > avail && len(sep) == 1:
-			pieces = append(pieces, cur)
-			cur, w = lead+hang+word, len(lead)+len(hang)+ww
+		case mark == "" && c != nil: // the whole line is marked (Warnf)
+			body = c.Sprint(l)
+		case mark == "":
+			body = l
+		case i == 0 && c != nil: // the mark is coloured, the text is not
+			body = c.Sprint(m) + " " + l
 		default:
-			cur, w = cur+sep+word, w+len(sep)+ww
+			body = m + " " + l
 		}
+		b.WriteString(tag + ": " + body + "\n")
 	}
-	return append(pieces, cur)
 }
 
 // write writes one piece of output with one write(2), unless the program
@@ -260,20 +171,13 @@ func write(w io.Writer, text string) {
 	if errors.Is(err, syscall.EPIPE) {
 		cleanup.Die(syscall.SIGPIPE)
 	}
-	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) //nolint:errcheck // nobody left to tell
+	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) // nobody left to tell if it fails
 }
 
 // Step prints a step header. Only the process that tells the story (the
 // parent) prints steps, so they are not tagged.
 func Step(n int, title string) {
-	lines := strings.Split(Reflow("", fmt.Sprintf("== Step %d: %s", n, title)), "\n")
-	bold := color.New(color.Bold)
-	var b strings.Builder
-	b.WriteString("\n")
-	for _, l := range lines {
-		b.WriteString(bold.Sprint(l) + "\n")
-	}
-	write(os.Stdout, b.String())
+	write(os.Stdout, "\n"+color.New(color.Bold).Sprintf("== Step %d: %s", n, title)+"\n")
 }
 
 // Fatal prints err to standard error, tagged, removes what the program
@@ -285,7 +189,7 @@ func (s *Speaker) Fatal(err error) {
 	cleanup.Fail(func() {
 		var b strings.Builder
 		e.format(&b, "error:", color.New(color.FgHiWhite, color.BgRed, color.Bold), err.Error())
-		io.WriteString(os.Stderr, b.String()) //nolint:errcheck // nobody left to tell
+		io.WriteString(os.Stderr, b.String()) // nobody left to tell if it fails
 	})
 }
 

@@ -20,6 +20,7 @@ func TestMain(m *testing.M) {
 			p := say.New("parent")
 			say.Step(1, "a step")
 			p.Printf("plain %d", 42)
+			p.Printf("a line longer than any terminal is printed as written, on one line: %s", strings.Repeat("word ", 30))
 			p.Kernel("/proc/self/fd/3 -> pipe:[12345]")
 			p.GoNote("two lines\nof difference")
 			p.To(os.Stderr).Warnf("to stderr")

@@ -34,7 +34,7 @@ func newQueue(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { Msgctl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // may be gone already
+	t.Cleanup(func() { Msgctl(id, unix.IPC_RMID, nil) }) // may be gone already
 	return id
 }
 
@@ -184,7 +184,7 @@ func TestErrnos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer Msgctl(kid, unix.IPC_RMID, nil) //nolint:errcheck
+	defer Msgctl(kid, unix.IPC_RMID, nil)
 	_, err = Msgget(key, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	wantErrno(t, "msgget(IPC_CREAT|IPC_EXCL) twice", err, unix.EEXIST)
 	if err != nil && !strings.HasPrefix(err.Error(), "msgget(IPC_CREAT|IPC_EXCL|0600) failed: EEXIST") {

@@ -50,7 +50,7 @@ type Sembuf struct {
 
 // String is the operation as a C initialiser: "{0, -1, SEM_UNDO}".
 func (b Sembuf) String() string {
-	return fmt.Sprintf("{%d, %d, %s}", b.Num, b.Op, SemFlags(b.Flg))
+	return fmt.Sprintf("{%d, %d, %s}", b.Num, b.Op, semFlags(b.Flg))
 }
 
 // Compile-time check of sizeof(struct sembuf).
@@ -97,9 +97,9 @@ var testHookSemtimedop func(timeout time.Duration)
 // does not move the deadline.
 var semNow = time.Now
 
-// SemFlags spells sem_flg the way a C programmer writes it:
+// semFlags spells sem_flg the way a C programmer writes it:
 // "IPC_NOWAIT|SEM_UNDO", "0".
-func SemFlags(flg int16) string {
+func semFlags(flg int16) string {
 	return syserr.FlagNames(uint64(uint16(flg)), semFlagNames, 8)
 }
 
@@ -329,13 +329,6 @@ func SemctlGetZcnt(semid, semnum int) (int, error) {
 // the last semop, the number of semaphores).
 func SemctlStat(semid int, ds *SemidDs) error {
 	_, err := semctlPtr(semid, 0, unix.IPC_STAT, unsafe.Pointer(ds), nil)
-	return err
-}
-
-// SemctlSet is semctl(semid, 0, IPC_SET, arg) with arg.buf = ds: it applies
-// ds.Perm.Uid, ds.Perm.Gid and the low 9 bits of ds.Perm.Mode.
-func SemctlSet(semid int, ds *SemidDs) error {
-	_, err := semctlPtr(semid, 0, unix.IPC_SET, unsafe.Pointer(ds), nil)
 	return err
 }
 

@@ -378,10 +378,6 @@ func FailText(msg string) {
 	fail(func() { fmt.Fprint(os.Stderr, msg) }) // nobody left to tell if it fails
 }
 
-// Fail is FailText with the message written by print, which cleanup calls
-// back with its lock held. It stays until common/say formats its message
-// first and calls FailText; new code calls FailText.
-func Fail(print func()) { fail(print) }
 
 func fail(print func()) {
 	mu.Lock() // never unlocked

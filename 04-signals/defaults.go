@@ -73,13 +73,13 @@ func table(me *say.Speaker) {
 	}
 	me.Printf("each process says it is ready, gets the signal, then end of file on a pipe:")
 	me.Printf("a process that survived the signal exits 0 there")
-	me.Printf("%-32s %-28s %s", "what happens", "C process", "Go process, no Notify")
+	me.Printf("%-31s %-18s %s", "what happens", "C process", "Go process, no Notify")
 	for _, r := range rows {
 		cCell := "(not observed)"
 		if cbin != "" {
 			cCell = observe(me, r, cbin)
 		}
-		me.Printf("%-32s %-28s %s", r.what, cCell, observe(me, r, ""))
+		me.Printf("%-31s %-18s %s", r.what, cCell, observe(me, r, ""))
 	}
 	_ = dir.Release() // a temporary directory; its removal is not the lesson
 	me.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without\n" +
@@ -158,7 +158,7 @@ func cell(ws syscall.WaitStatus, stderr string) string {
 	case ws.Exited():
 		s := fmt.Sprintf("exited %d", ws.ExitStatus())
 		if first, _, _ := strings.Cut(stderr, "\n"); first != "" {
-			s += fmt.Sprintf(" after printing %q and stacks", first)
+			s += fmt.Sprintf(" after %q", first) // and the stacks
 		}
 		return s
 	}

@@ -192,9 +192,10 @@ func cannotCatchKill(me *say.Speaker) {
 	if err == nil {
 		me.Fatal(fmt.Errorf("sigaction(SIGKILL, %s) succeeded; the kernel should refuse it", act.Disposition()))
 	}
-	me.Printf("%v", syserr.Wrap("sigaction(SIGKILL, "+act.Disposition()+")", err, syserr.Meanings{
-		unix.EINVAL: "SIGKILL and SIGSTOP can be neither caught nor ignored",
-	}))
+	me.Printf("%v", syserr.Wrap("sigaction(SIGKILL, "+act.Disposition()+")", err, nil))
+	if syserr.Errno(err) == unix.EINVAL {
+		me.Printf("SIGKILL and SIGSTOP can be neither caught nor ignored")
+	}
 	c := child.Command("catcher", "SIGKILL")
 	c.StartOrFail(me)
 	c.ReadyOrFail(me)

@@ -115,7 +115,7 @@ func TestDefaultActionsTable(t *testing.T) {
 	want := map[string][2]string{
 		"kill -HUP":                      {"killed by SIGHUP", "killed by SIGHUP"},
 		"kill -INT":                      {"killed by SIGINT", "killed by SIGINT"},
-		"kill -QUIT":                     {"killed by SIGQUIT", `exited 2 after printing "SIGQUIT: quit" and stacks`},
+		"kill -QUIT":                     {"killed by SIGQUIT", `exited 2 after "SIGQUIT: quit"`},
 		"kill -USR1":                     {"killed by SIGUSR1", "survived"},
 		"kill -USR2":                     {"killed by SIGUSR2", "survived"},
 		"kill -PIPE":                     {"killed by SIGPIPE", "survived"},

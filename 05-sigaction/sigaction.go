@@ -37,7 +37,8 @@ func sets(me *say.Speaker) {
 			me.Fatal(syserr.Wrap("sigaddset", err, nil))
 		}
 	}
-	me.Printf("sigaddset SIGINT, SIGQUIT: %s, %s: bit n-1 stands for signal n", set, set.Hex())
+	me.Printf("sigaddset SIGINT, SIGQUIT: %s, %s", set, set.Hex())
+	me.Printf("(in the hex, bit n-1 stands for signal n)")
 	// sigismember(&set, SIGINT), sigismember(&set, SIGTERM)
 	me.Printf("sigismember SIGINT: %v, SIGTERM: %v", set.IsMember(unix.SIGINT), set.IsMember(unix.SIGTERM))
 	// sigdelset(&set, SIGINT);
@@ -50,9 +51,10 @@ func sets(me *say.Speaker) {
 	me.Printf("sigfillset: %s, %s", set, set.Hex())
 	// if (sigaddset(&set, 65) < 0)
 	err := set.Add(65)
-	me.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, syserr.Meanings{
-		unix.EINVAL: "Linux has signals 1 to 64 only",
-	}))
+	me.Printf("%v", syserr.Wrap("sigaddset(&set, 65)", err, nil))
+	if syserr.Errno(err) == unix.EINVAL {
+		me.Printf("Linux has signals 1 to 64 only")
+	}
 	me.GoNote("sigset.Set is the kernel's 64-bit mask, the hex that /proc prints. glibc's\n" +
 		"sigset_t is 1024 bits, and its sigfillset() leaves out 32 and 33, which\n" +
 		"glibc keeps for its threads.")
@@ -160,9 +162,8 @@ func takeOwn(me *say.Speaker, set sigset.Set) {
 		if info.code != siTkill || info.pid != os.Getpid() { // cannot happen: see below
 			cleanup.Die(got)
 		}
-		me.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s, sent by pid %d: the\n"+
-			"one I raised",
-			sigset.Name(s), sigset.Name(got), info.codeName(), info.pid)
+		me.Printf("sigtimedwait({%s}, timeout 0) returned %s, si_code %s,", sigset.Name(s), sigset.Name(got), info.codeName())
+		me.Printf("sent by pid %d: the one I raised", info.pid)
 	}
 	me.GoNote("%s also ends this program: common/cleanup catches SIGINT (Ctrl-C),\n"+
 		"SIGTERM, SIGHUP\n"+
@@ -230,7 +231,7 @@ func threadView(me *say.Speaker, tid int) {
 	if err != nil {
 		me.Fatal(err)
 	}
-	me.Kernel("this thread: SigBlk %s, SigPnd %s; process: ShdPnd %s", st.SigBlk, st.SigPnd, st.ShdPnd)
+	me.Kernel("this thread: SigBlk %s, SigPnd %s; ShdPnd %s", st.SigBlk, st.SigPnd, st.ShdPnd)
 }
 
 // runtimeAction reads back the struct sigaction the Go runtime installed,
@@ -313,5 +314,6 @@ func fillMask(me *say.Speaker, tid int, old sigset.Set) {
 		me.Fatal(err)
 	}
 	me.Printf("pthread_sigmask(SIG_SETMASK, sigfillset), then the old mask back:")
-	me.Kernel("SigBlk was %s: the kernel never lets SIGKILL or SIGSTOP be blocked", st.SigBlk)
+	me.Kernel("SigBlk was %s:", st.SigBlk)
+	me.Printf("the kernel never lets SIGKILL or SIGSTOP be blocked")
 }

@@ -71,28 +71,7 @@ func mySignal(me *say.Speaker) {
 		default:
 		}
 	}
-	// while (!said_int || !said_quit) {
-	saidInt, saidQuit := false, false
-	for !saidInt || !saidQuit {
-		// if (sigsuspend(&old) < 0 && errno != EINTR) { perror("sigsuspend"); exit(1);
-		// Receiving from the channel stands in for the sleep, unless both
-		// have come already.
-		if !got[unix.SIGINT] || !got[unix.SIGQUIT] {
-			got[<-c] = true
-		}
-		// if (got_int && !said_int) {
-		if got[unix.SIGINT] && !saidInt {
-			// printf("main %d: I have get SIGINT\n", getpid());
-			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGINT")
-			saidInt = true
-		}
-		// if (got_quit && !said_quit) {
-		if got[unix.SIGQUIT] && !saidQuit {
-			// printf("main %d: I have get SIGQUIT\n", getpid());
-			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGQUIT")
-			saidQuit = true
-		}
-	}
+	sayBoth(me, c, got)
 
 	// if (sigaction(SIGINT, NULL, &now) < 0) { perror("sigaction"); exit(1);
 	// if (now.sa_handler == my_func) printf("main %d: signal() kept the handler after SIGINT: BSD semantics (glibc's default)\n", getpid());
@@ -117,6 +96,33 @@ func mySignal(me *say.Speaker) {
 		"it again, so the process dies of SIGINT as in C. SIGQUIT: it prints the\n" +
 		"stack of every goroutine and exits with status 2, unless GOTRACEBACK=crash\n" +
 		"(then it aborts, SIGABRT), where C dies of SIGQUIT with a core dump.")
+}
+
+// sayBoth is mysignal.c's loop: it sleeps until SIGINT and SIGQUIT have
+// both come and says each once, SIGINT first when both are there.
+func sayBoth(me *say.Speaker, c chan os.Signal, got map[os.Signal]bool) {
+	// while (!said_int || !said_quit) {
+	saidInt, saidQuit := false, false
+	for !saidInt || !saidQuit {
+		// if (sigsuspend(&old) < 0 && errno != EINTR) { perror("sigsuspend"); exit(1);
+		// Receiving from the channel stands in for the sleep, unless both
+		// have come already.
+		if !got[unix.SIGINT] || !got[unix.SIGQUIT] {
+			got[<-c] = true
+		}
+		// if (got_int && !said_int) {
+		if got[unix.SIGINT] && !saidInt {
+			// printf("main %d: I have get SIGINT\n", getpid());
+			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGINT")
+			saidInt = true
+		}
+		// if (got_quit && !said_quit) {
+		if got[unix.SIGQUIT] && !saidQuit {
+			// printf("main %d: I have get SIGQUIT\n", getpid());
+			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGQUIT")
+			saidQuit = true
+		}
+	}
 }
 
 // fromOutside is a signal this step did not send itself: the user's

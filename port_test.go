@@ -4,6 +4,9 @@ package ipcexamples
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -307,4 +310,43 @@ func pathOverflows(l string) bool {
 		}
 	}
 	return longest != "" && len([]rune(l))-len([]rune(longest)) <= 90
+}
+
+// TestFolderShape: each example folder's main.go is a table of contents
+// that fits on a screen (at most 150 lines), and no function of an example
+// is longer than 80 lines: a long step is split by what it does.
+func TestFolderShape(t *testing.T) {
+	files, err := filepath.Glob("[0-9][0-9]-*/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example files: %v", err)
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "main.go" {
+			if n := strings.Count(string(src), "\n"); n > 150 {
+				t.Errorf("%s: %d lines, more than 150", f, n)
+			}
+		}
+		af, err := parser.ParseFile(fset, f, src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range af.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			start, end := fset.Position(fn.Pos()).Line, fset.Position(fn.End()).Line
+			if n := end - start + 1; n > 80 {
+				t.Errorf("%s:%d: func %s is %d lines, more than 80", f, start, fn.Name.Name, n)
+			}
+		}
+	}
 }

@@ -60,25 +60,7 @@ func posixShmMain(me *say.Speaker, name, text string) *cleanup.Handle {
 	var h *cleanup.Handle
 	var err error
 	if text != "" {
-		// fd = shm_open(argv[1], O_RDWR | O_CREAT | O_EXCL, 0600);
-		h, err = cleanup.Make(func() (string, func() error, error) {
-			fd, err = unix.Open(shmPath(name), unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-			if err != nil {
-				return "", nil, err
-			}
-			return shmPath(name), func() error { return unlinkOwn(shmPath(name)) }, nil
-		})
-		if err != nil {
-			// perror("shm_open");
-			me.Fatal(syserr.Wrap("shm_open(O_RDWR|O_CREAT|O_EXCL)", err, syserr.Meanings{
-				unix.EEXIST: "the name exists already (an earlier run's, or someone else's)",
-				unix.ENOENT: "no /dev/shm: POSIX shared memory needs that tmpfs mounted",
-			}))
-		}
-		// if (ftruncate(fd, SIZE) < 0) { perror("ftruncate"); return 1; }
-		if err := unix.Ftruncate(fd, shmSize); err != nil {
-			me.Fatal(syserr.Wrap("ftruncate", err, nil))
-		}
+		fd, h = shmCreate(me, name)
 	} else {
 		// fd = shm_open(argv[1], O_RDWR, 0);
 		fd, err = unix.Open(shmPath(name), unix.O_RDWR|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -186,4 +168,31 @@ func shmReader(args []string) {
 	cleanup.Catch("reader")
 	posixShmMain(say.New("reader"), args[0], "")
 	cleanup.Exit(0)
+}
+
+// shmCreate is posix_shm.c's creating branch: shm_open(O_CREAT|O_EXCL)
+// registered for removal in the same step, and ftruncate to SIZE.
+func shmCreate(me *say.Speaker, name string) (int, *cleanup.Handle) {
+	var fd int
+	// fd = shm_open(argv[1], O_RDWR | O_CREAT | O_EXCL, 0600);
+	h, err := cleanup.Make(func() (string, func() error, error) {
+		var err error
+		fd, err = unix.Open(shmPath(name), unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return "", nil, err
+		}
+		return shmPath(name), func() error { return unlinkOwn(shmPath(name)) }, nil
+	})
+	if err != nil {
+		// perror("shm_open");
+		me.Fatal(syserr.Wrap("shm_open(O_RDWR|O_CREAT|O_EXCL)", err, syserr.Meanings{
+			unix.EEXIST: "the name exists already (an earlier run's, or someone else's)",
+			unix.ENOENT: "no /dev/shm: POSIX shared memory needs that tmpfs mounted",
+		}))
+	}
+	// if (ftruncate(fd, SIZE) < 0) { perror("ftruncate"); return 1; }
+	if err := unix.Ftruncate(fd, shmSize); err != nil {
+		me.Fatal(syserr.Wrap("ftruncate", err, nil))
+	}
+	return fd, h
 }

@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
@@ -133,3 +135,12 @@ func smapsField(addr uintptr, field string) string {
 
 // addrOf is where a mapping starts.
 func addrOf(mem []byte) uintptr { return uintptr(unsafe.Pointer(&mem[0])) }
+
+// followChild ends this program as its child ended, if the child was
+// ended by one of the signals that end a run (Ctrl-C and SIGHUP reach the
+// whole process group): the run is being ended, nothing failed.
+func followChild(c *child.Cmd) {
+	if c.ProcessState != nil {
+		cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
+	}
+}

@@ -131,6 +131,7 @@ func shareFile(me *say.Speaker, dir string) {
 	c := child.Command("file-reader", path)
 	c.StartOrFail(me)
 	c.Reap(me)
+	followChild(c)
 	me.Printf("no read() or write() on the file by either process: the mapping is the file")
 	me.GoNote("unix.Mmap returns a []byte over the mapping: no copy; unix.Munmap ends it")
 }

@@ -154,6 +154,7 @@ func posixShm(me *say.Speaker) {
 	c := child.Command("shm-reader", name)
 	c.StartOrFail(me)
 	c.Reap(me)
+	followChild(c)
 	var st unix.Stat_t
 	if err := unix.Lstat(shmPath(name), &st); err == unix.ENOENT {
 		h.Forget() // the reader removed it

@@ -256,6 +256,7 @@ func ring(me *say.Speaker, n uint32) {
 	// if (waitpid(pid, &status, 0) < 0) { /* first, so the producer's line comes before ours */
 	//	perror("waitpid");
 	c.Reap(me)
+	followChild(c)
 	// printf("consumer %d: received %u messages in order; futex: %ld waits, %ld wakes\n", (int)getpid(), n, waits, wakes);
 	me.Printf("received %d messages in order; futex: %d waits, %d wakes", n, r.waits, r.wakes)
 	// return bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0;

@@ -63,6 +63,7 @@ func shmAnon(me *say.Speaker) {
 
 	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
 	c.Reap(me)
+	followChild(c)
 	// printf("parent %d: the count is %d: the child's mapping was mine\n", (int)getpid(), *count);
 	me.Printf("the count is %d: the child's mapping was mine", atomic.LoadUint32(count))
 	// if (munmap(count, sizeof *count) < 0) { perror("munmap"); return 1; }

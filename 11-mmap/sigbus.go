@@ -88,6 +88,7 @@ func sigbus(me *say.Speaker, dir string) {
 	c.Stderr = &stderr
 	c.StartOrFail(me)
 	c.Reap(me)
+	followChild(c)
 	lines := strings.SplitN(stderr.String(), "\n", 4)
 	if len(lines) < 3 {
 		me.Fatal(fmt.Errorf("the child's standard error: %q", stderr.String()))

@@ -370,10 +370,14 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	p.grew = sync.NewCond(&p.mu)
 	p.tmp = o.TmpDir
 	if p.tmp == "" {
-		p.tmp = filepath.Join(t.TempDir(), "tmp")
-		if err := os.Mkdir(p.tmp, 0o700); err != nil {
+		// Short, not under t.TempDir(): a subtest's long name in the path
+		// would push a socket file past sun_path's 108 bytes.
+		dir, err := os.MkdirTemp("", "run-")
+		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		p.tmp = dir
 	}
 	guard := guardFor(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), guard)

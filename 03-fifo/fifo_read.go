@@ -54,7 +54,8 @@ func readCmd(args []string) {
 	// writer started on seeing it is sure to find a reader.)
 	me.Printf("Preparing for reading bytes... (%s returned fd %d)", openCall(readFlags|unix.O_CLOEXEC), fd)
 	if *path == "" {
-		me.Printf("in a second terminal: go run ./03-fifo write -path %s hello", shellQuote(f.Path))
+		me.Printf("in a second terminal:")
+		me.Printf("go run ./03-fifo write -path %s hello", shellQuote(f.Path))
 	}
 
 	buf := make([]byte, pipeBuf) // char buf_r[PIPE_BUF];
@@ -182,7 +183,7 @@ func (f *fifo) create(me *say.Speaker, path string) {
 		f.dirH = h
 		path = filepath.Join(f.dir, fifoName)
 		me.Printf("made the private directory %s", f.dir)
-		me.Kernel("%s is %s", f.dir, describeFile(f.dir))
+		showFile(me, f.dir)
 	}
 	f.Path = path
 	var err error
@@ -200,9 +201,10 @@ func (f *fifo) create(me *say.Speaker, path string) {
 	case err == nil:
 		me.Printf("mkfifo(%q, %#o) made the FIFO", path, fifoMode)
 	case err == unix.EEXIST && isFIFO(path):
-		me.Printf("mkfifo(%q, %#o): EEXIST, and it is a FIFO: using it (and leaving it there)", path, fifoMode)
+		me.Printf("mkfifo(%q, %#o): EEXIST, and it is a FIFO:", path, fifoMode)
+		me.Printf("using it (and leaving it there)")
 	default:
-		me.Fatal(syserr.Wrap("mkfifo", err, syserr.Meanings{
+		me.Fatal(failure("mkfifo", err, syserr.Meanings{
 			unix.EEXIST:       "the path exists and is not a FIFO",
 			unix.ENOENT:       "a directory in the path does not exist",
 			unix.ENOTDIR:      "a part of the path is not a directory",
@@ -212,7 +214,7 @@ func (f *fifo) create(me *say.Speaker, path string) {
 			unix.ENAMETOOLONG: "a name in the path is over NAME_MAX (255) bytes, or the path over PATH_MAX (4096)",
 		}))
 	}
-	me.Kernel("%s is %s", path, describeFile(path))
+	showFile(me, path)
 }
 
 // openRead is fd=open(FIFO,O_RDONLY|O_NONBLOCK,0), and then what the
@@ -224,7 +226,7 @@ func (f *fifo) openRead(me *say.Speaker) int {
 	flags := readFlags | unix.O_CLOEXEC
 	fd, st, err := openFIFO(f.Path, flags)
 	if err != nil {
-		me.Fatal(syserr.Wrap(openCall(flags), err, syserr.Meanings{
+		me.Fatal(failure(openCall(flags), err, syserr.Meanings{
 			unix.ENOENT: "no such file: the FIFO was removed",
 			unix.EACCES: "no permission to read the FIFO",
 		}))

@@ -47,7 +47,7 @@ func TestDemo(t *testing.T) {
 	for _, l := range []string{
 		"myfifo is prw-------",
 		"open error; no reading process",
-		"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading",
+		"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address)\nno process has the FIFO open for reading",
 		"no writer: read() returned 0, end of file, not EAGAIN",
 		"no data yet: read failed: EAGAIN (resource temporarily unavailable)",
 		`write "hello" to the FIFO`,
@@ -61,7 +61,7 @@ func TestDemo(t *testing.T) {
 		"gone (no such file or directory)",
 		"open descriptors: 0 1 2, and the Go runtime's poller",
 	} {
-		if !strings.Contains(res.Out, l) {
+		if !strings.Contains(errorLines(res.Out), l) {
 			t.Errorf("output lacks %q", l)
 		}
 	}
@@ -159,7 +159,7 @@ func TestWriterWithoutReader(t *testing.T) {
 		errno     string
 	}{
 		{"go", exampletest.Binary(t), []string{"write", "-path", path, "hello"},
-			"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading"},
+			"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address)\nno process has the FIFO open for reading"},
 		{"c", exampletest.BuildC(t, "c/fifo_write.c"), []string{path, "hello"},
 			"open: No such device or address"},
 	} {
@@ -167,7 +167,7 @@ func TestWriterWithoutReader(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("%s: exit status %d, want 1", tc.name, res.Code())
 		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "open error; no reading process") || !strings.Contains(res.Stderr, tc.errno) {
+		if res.Out != "" || !strings.Contains(res.Stderr, "open error; no reading process") || !strings.Contains(errorLines(res.Stderr), tc.errno) {
 			t.Errorf("%s: stdout %q, stderr %q", tc.name, res.Out, res.Stderr)
 		}
 	}
@@ -480,9 +480,9 @@ func TestReadDescribesTheModeFound(t *testing.T) {
 	rd.WaitFor("Preparing for reading bytes")
 	writeGo(t, path, "hello")
 	res := rd.Wait()
-	exampletest.Contains(t, res.Out,
-		path+" is prw-r--r--: p for a FIFO (named pipe), rw for its owner, r for its group and others",
-		"a FIFO of uid "+strconv.Itoa(os.Geteuid())+" (this user), prw-r--r--: nobody else may write into it",
+	exampletest.Contains(t, errorLines(res.Out),
+		path+" is prw-r--r--:\np for a FIFO (named pipe), rw for its owner, r for its group and others",
+		"a FIFO of uid "+strconv.Itoa(os.Geteuid())+" (this user), prw-r--r--:\nnobody else may write into it",
 		`read "hello" from FIFO`)
 }
 
@@ -543,15 +543,15 @@ func TestReadStopsWhenMkfifoFails(t *testing.T) {
 		args []string
 		want string
 	}{
-		{goBin, []string{"read", "-path", "/nonexistent/f"}, "mkfifo failed: ENOENT (no such file or directory): a directory in the path does not exist"},
+		{goBin, []string{"read", "-path", "/nonexistent/f"}, "mkfifo failed: ENOENT (no such file or directory)\na directory in the path does not exist"},
 		{cBin, []string{"/nonexistent/f"}, "cannot create fifo: No such file or directory"},
-		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists): the path exists and is not a FIFO"},
+		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists)\nthe path exists and is not a FIFO"},
 		{cBin, []string{file}, "exists and is not a FIFO"},
-		{goBin, []string{"read", "-path", file + "/f"}, "mkfifo failed: ENOTDIR (not a directory): a part of the path is not a directory"},
+		{goBin, []string{"read", "-path", file + "/f"}, "mkfifo failed: ENOTDIR (not a directory)\na part of the path is not a directory"},
 		{cBin, []string{file + "/f"}, "cannot create fifo: Not a directory"},
 	} {
 		res := exampletest.Run(t, tc.bin, exampletest.Opts{Args: tc.args, Split: true})
-		if res.Code() != 1 || !strings.Contains(res.Stderr, tc.want) || strings.Contains(res.Out, "Preparing") {
+		if res.Code() != 1 || !strings.Contains(errorLines(res.Stderr), tc.want) || strings.Contains(res.Out, "Preparing") {
 			t.Errorf("%s %q: status %d, want 1 and %q; stdout %q, stderr %q", filepath.Base(tc.bin), tc.args, res.Code(), tc.want, res.Out, res.Stderr)
 		}
 	}
@@ -620,7 +620,7 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 	unix.Close(rfd)
 	release.Close()
 	res := w.Wait()
-	if res.Code() != 1 || !strings.Contains(res.Out, "write failed: EPIPE (broken pipe): the reader closed the FIFO after we opened it") {
+	if res.Code() != 1 || !strings.Contains(errorLines(res.Out), "write failed: EPIPE (broken pipe)\nthe reader closed the FIFO after we opened it") {
 		t.Errorf("writer %s, want exit status 1 after EPIPE; output:\n%s", describe(res.Status), res.Out)
 	}
 }

@@ -16,13 +16,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// showFile prints what ls -l shows for path and, on the next line, what
+// it means.
+func showFile(me *say.Speaker, path string) {
+	mode, what := describeFile(path)
+	if what == "" {
+		me.Kernel("%s is %s", path, mode)
+		return
+	}
+	me.Kernel("%s is %s:\n%s", path, mode, what)
+}
+
 // describeFile is what ls -l shows for path, and what it means: its type
-// and who may do what, read from the mode bits ("prw-r--r--: p for a FIFO
-// (named pipe), rw for its owner, r for its group and others").
-func describeFile(path string) string {
+// and who may do what, read from the mode bits ("prw-r--r--", "p for a
+// FIFO (named pipe), rw for its owner, r for its group and others").
+func describeFile(path string) (mode, what string) {
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return fileType(path)
+		return fileType(path), ""
 	}
 	kind := "a file of type " + fi.Mode().Type().String()
 	switch {
@@ -31,7 +42,7 @@ func describeFile(path string) string {
 	case fi.IsDir():
 		kind = "d for a directory"
 	}
-	return fmt.Sprintf("%s: %s, %s", fi.Mode(), kind, access(fi.Mode().Perm()))
+	return fi.Mode().String(), kind + ", " + access(fi.Mode().Perm())
 }
 
 // access says who may do what, from permission bits: 0600 "rw for its
@@ -102,7 +113,8 @@ func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
 		me.Fatal(fmt.Errorf("refusing %s: %s.\nRemove it, or run read without -path (a private directory)", f.Path, refuse))
 	}
 	if f.node == nil && f.id == (devIno{}) {
-		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
+		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s:\n"+
+			"nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
 	}
 	if f.id == (devIno{}) {
 		// Written once: if this reader made the FIFO, create set it, and

@@ -36,10 +36,11 @@ func demo() {
 
 	say.Step(1, "mkfifo() gives a pipe a name in the file system (fifo_read.c)")
 	f.create(r, "")
-	r.GoNote("Go delivers signals on a channel: signal.Notify(%s)\n"+
-		"hands them to a goroutine (common/cleanup), which removes the FIFO and its\n"+
-		"directory, then ends the program as the signal would have. Press Ctrl-C at\n"+
-		"any step: nothing is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
+	r.GoNote("Go delivers signals on a channel:\n"+
+		"signal.Notify(%s) hands them to a goroutine\n"+
+		"(common/cleanup), which removes the FIFO and its directory, then ends\n"+
+		"the program as the signal would have. Press Ctrl-C at any step: nothing\n"+
+		"is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
 
 	say.Step(2, "a writer with no reader: "+openCall(writeFlags)+" fails with ENXIO (fifo_write.c)")
 	// The writer is started before anyone has the FIFO open for reading:
@@ -49,24 +50,27 @@ func demo() {
 	w.StartOrFail(r)
 	reap(r, w)
 	r.GoNote("there is no fork: the writer is this program run again as\n" +
-		"\"03-fifo write -path ... hello\", the very command of a second terminal. " +
-		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to " +
-		"unix.Open: a child gets only what it is handed, where C's fork() copies all.")
+		"\"03-fifo write -path ... hello\", the very command of a second terminal.\n" +
+		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to\n" +
+		"unix.Open: a child gets only what it is handed, where C's fork() copies\n" +
+		"all.")
 
 	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
 	// fd=open(FIFO,O_RDONLY|O_NONBLOCK,0);
 	fd := f.openRead(r)
 	r.Printf("%s returned fd %d at once; without O_NONBLOCK\n"+
 		"it would wait here for a writer", openCall(readFlags|unix.O_CLOEXEC), fd)
-	r.Kernel("/proc/self/fd/%d -> %s  (a FIFO's descriptor names its path)", fd, peek.FDLink(fd))
+	r.Kernel("/proc/self/fd/%d -> %s", fd, peek.FDLink(fd))
+	r.Printf("a FIFO's descriptor names its path")
 	buf := make([]byte, pipeBuf)
 	// nread=read(fd,buf_r,100)
 	expectRead(r, fd, buf, 0, "", nil)
-	r.Printf("no writer: read() returned 0, end of file, not EAGAIN: nobody has the FIFO open " +
-		"for writing, so there is nothing to wait for")
-	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns EAGAIN: Go " +
-		"parks the goroutine on its network poller until data comes. unix.Open and " +
-		"unix.Read are the raw system calls and show what a C program sees.")
+	r.Printf("no writer: read() returned 0, end of file, not EAGAIN:")
+	r.Printf("nobody has the FIFO open for writing, so there is nothing to wait for")
+	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns\n" +
+		"EAGAIN: Go parks the goroutine on its network poller until data comes.\n" +
+		"unix.Open and unix.Read are the raw system calls and show what a C\n" +
+		"program sees.")
 
 	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
 	w = writer("cued-writer", f.Path, "hello")
@@ -81,8 +85,8 @@ func demo() {
 	w.ReadyOrFail(r)
 	// if(errno==EAGAIN) printf("no data yet\n");
 	err = expectRead(r, fd, buf, -1, "", func() { goAhead.Close(); reap(r, w) })
-	r.Printf("no data yet: %v", syserr.Wrap("read", err, syserr.Meanings{
-		unix.EAGAIN: "a writer has the FIFO open,\nbut nothing is in it",
+	r.Printf("no data yet: %v", failure("read", err, syserr.Meanings{
+		unix.EAGAIN: "a writer has the FIFO open, but nothing is in it",
 	}))
 	r.Printf("telling the writer to go ahead")
 	// Closing the pipe is the go-ahead. Writing to it would raise SIGPIPE
@@ -98,8 +102,9 @@ func demo() {
 	expectRead(r, fd, buf, 0, "", nil)
 	r.Printf("then read() returned 0 again: the writer has closed its end")
 	hup := pollNow(r, fd)
-	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up, and it stays so.\n"+
-		"A reader that paces itself with poll() must reopen the FIFO now (read does), or spin.", hup)
+	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up,\n"+
+		"and it stays so. A reader that paces itself with poll() must reopen\n"+
+		"the FIFO now (read does), or spin.", hup)
 
 	say.Step(5, "a writer that does not wait for the reader: the FIFO fills up, write() fails with EAGAIN")
 	// The writer repeats write(fd,w_buf,...) until
@@ -215,7 +220,7 @@ func filler(args []string) {
 	if err != nil {
 		me.Fatal(syserr.Wrap("fcntl(F_GETPIPE_SZ)", err, nil))
 	}
-	me.Kernel("fcntl(F_GETPIPE_SZ) = %d: the FIFO's buffer in the kernel holds that many bytes", size)
+	me.Kernel("fcntl(F_GETPIPE_SZ) = %d: the FIFO's kernel buffer holds that many bytes", size)
 
 	chunk := bytes.Repeat([]byte("x"), pipeBuf)
 	total := 0

@@ -165,6 +165,14 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 	}
 	<-done
 	r.Close()
+	nothingLeft(t, pid, tmp, fmt.Sprintf("%q ended by %s after line %d", args(tmp), e.Name, point))
+	return run{out.String(), stderr.String(), tmp, cmd.ProcessState.Sys().(syscall.WaitStatus)}
+}
+
+// nothingLeft fails the test if a run (process group pid, TMPDIR tmp,
+// described by what) left a process or a file behind.
+func nothingLeft(t *testing.T, pid int, tmp, what string) {
+	t.Helper()
 	// Reap what the run left as zombies: ended children whose parent died
 	// first are reparented to this test process (exampletest.Main makes it
 	// a subreaper). A process still alive after that is a leftover.
@@ -175,7 +183,7 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		}
 	}
 	if unix.Kill(-pid, 0) == nil {
-		t.Errorf("processes of %q outlived it", args(tmp))
+		t.Errorf("processes of %s outlived it", what)
 		_ = unix.Kill(-pid, unix.SIGKILL)
 	}
 	var left []string
@@ -186,9 +194,8 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		return nil
 	})
 	if len(left) > 0 {
-		t.Errorf("%q ended by %s after line %d left files:\n%s", args(tmp), e.Name, point, strings.Join(left, "\n"))
+		t.Errorf("%s left files:\n%s", what, strings.Join(left, "\n"))
 	}
-	return run{out.String(), stderr.String(), tmp, cmd.ProcessState.Sys().(syscall.WaitStatus)}
 }
 
 // wakeIfPolling waits until the process has ended or, with peer, sleeps in

@@ -28,24 +28,57 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-// demo plays the reader, and starts the writers as children.
+// demo plays the reader, and starts the writers as children: one
+// function per step, in order.
 func demo() {
 	cleanup.Catch("reader")
 	r := say.New("reader")
 	f := &fifo{}
 
 	say.Step(1, "mkfifo() gives a pipe a name in the file system (fifo_read.c)")
+	makeFIFO(r, f)
+
+	say.Step(2, "a writer with no reader: "+openCall(writeFlags)+" fails with ENXIO (fifo_write.c)")
+	writerWithoutReader(r, f)
+
+	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
+	fd := readerWithoutWriter(r, f)
+
+	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
+	writerArrives(r, f, fd)
+
+	say.Step(5, "a writer that does not wait for the reader: the FIFO fills up, write() fails with EAGAIN")
+	fillAndDrain(r, f, fd)
+
+	say.Step(6, "close(), unlink(), rmdir(): the name goes, and with the last descriptor the pipe")
+	// close(fd); unlink(FIFO); (the article never reached its unlink)
+	if err := unix.Close(fd); err != nil {
+		r.Fatal(syserr.Wrap("close", err, nil))
+	}
+	r.Printf("closed fd %d", fd)
+	f.remove(r)
+
+	say.Step(7, "what this process still holds")
+	r.Kernel("open descriptors: %s", peek.FDSummary())
+	r.Printf("now in two terminals: go run ./03-fifo read, then the write command it prints")
+}
+
+// makeFIFO is step 1: the private directory and the FIFO in it, and how
+// a signal removes them.
+func makeFIFO(r *say.Speaker, f *fifo) {
 	f.create(r, "")
 	r.GoNote("Go delivers signals on a channel:\n"+
 		"signal.Notify(%s) hands them to a goroutine\n"+
 		"(common/cleanup), which removes the FIFO and its directory, then ends\n"+
 		"the program as the signal would have. Press Ctrl-C at any step: nothing\n"+
 		"is left behind (kill -9, which no program can catch, leaves both).", signalNames(cleanup.Signals))
+}
 
-	say.Step(2, "a writer with no reader: "+openCall(writeFlags)+" fails with ENXIO (fifo_write.c)")
-	// The writer is started before anyone has the FIFO open for reading:
-	// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
-	// if(errno==ENXIO) printf("open error; no reading process\n");
+// writerWithoutReader is step 2: the writer is started before anyone has
+// the FIFO open for reading:
+// fd=open(FIFO_SERVER,O_WRONLY|O_NONBLOCK,0) fails, and
+// if(errno==ENXIO) printf("open error; no reading process\n");
+func writerWithoutReader(r *say.Speaker, f *fifo) {
 	w := writer("write", "-path", f.Path, "hello")
 	w.StartOrFail(r)
 	reap(r, w)
@@ -54,26 +87,33 @@ func demo() {
 		"os.Open sets O_CLOEXEC on every descriptor, and this port passes it to\n" +
 		"unix.Open: a child gets only what it is handed, where C's fork() copies\n" +
 		"all.")
+}
 
-	say.Step(3, "a reader with no writer: "+openCall(readFlags)+" returns at once, read() returns 0")
+// readerWithoutWriter is step 3: the reader opens the FIFO, which nobody
+// writes, and read() returns 0. It returns the reader's descriptor.
+func readerWithoutWriter(r *say.Speaker, f *fifo) int {
 	// fd=open(FIFO,O_RDONLY|O_NONBLOCK,0);
 	fd := f.openRead(r)
 	r.Printf("%s returned fd %d at once; without O_NONBLOCK\n"+
 		"it would wait here for a writer", openCall(readFlags|unix.O_CLOEXEC), fd)
 	r.Kernel("/proc/self/fd/%d -> %s", fd, peek.FDLink(fd))
 	r.Printf("a FIFO's descriptor names its path")
-	buf := make([]byte, pipeBuf)
 	// nread=read(fd,buf_r,100)
-	expectRead(r, fd, buf, 0, "", nil)
+	expectRead(r, fd, make([]byte, pipeBuf), 0, "", nil)
 	r.Printf("no writer: read() returned 0, end of file, not EAGAIN:")
 	r.Printf("nobody has the FIFO open for writing, so there is nothing to wait for")
 	r.GoNote("os.OpenFile would open the FIFO too, but its Read never returns\n" +
 		"EAGAIN: Go parks the goroutine on its network poller until data comes.\n" +
 		"unix.Open and unix.Read are the raw system calls and show what a C\n" +
 		"program sees.")
+	return fd
+}
 
-	say.Step(4, `a writer arrives: read() fails with EAGAIN until it writes "hello" (fifo_write.c)`)
-	w = writer("cued-writer", f.Path, "hello")
+// writerArrives is step 4: a writer has the FIFO open but has not written
+// (EAGAIN), then writes "hello" and goes (read() returns 0, POLLHUP).
+func writerArrives(r *say.Speaker, f *fifo, fd int) {
+	buf := make([]byte, pipeBuf)
+	w := writer("cued-writer", f.Path, "hello")
 	// The writer opens the FIFO, says it is ready, then waits for the end
 	// of its standard input before it writes: so the reader is sure to
 	// find the FIFO open and empty first.
@@ -105,17 +145,21 @@ func demo() {
 	r.Kernel("poll(POLLIN) returns at once with %s: the last writer hung up,\n"+
 		"and it stays so. A reader that paces itself with poll() must reopen\n"+
 		"the FIFO now (read does), or spin.", hup)
+}
 
-	say.Step(5, "a writer that does not wait for the reader: the FIFO fills up, write() fails with EAGAIN")
+// fillAndDrain is step 5: a writer fills the FIFO until write() fails with
+// EAGAIN, and goes; the reader then reads every byte it wrote.
+func fillAndDrain(r *say.Speaker, f *fifo, fd int) {
 	// The writer repeats write(fd,w_buf,...) until
 	// if(errno==EAGAIN) printf("The FIFO has not been read yet...");
 	// and tells us, in its readiness message, how many bytes it wrote.
-	w = writer("filler", f.Path)
+	w := writer("filler", f.Path)
 	w.StartOrFail(r)
 	wrote := w.ReadyOrFail(r)
 	reap(r, w)
 	// The writer is gone; what it wrote is still in the FIFO, because
 	// the reader still has it open.
+	buf := make([]byte, pipeBuf)
 	drained := 0
 	for {
 		n, err := unix.Read(fd, buf)
@@ -132,18 +176,6 @@ func demo() {
 		r.Fatal(fmt.Errorf("the writer wrote %s bytes, but %d came out", wrote, drained))
 	}
 	r.Printf("the same %d bytes the writer wrote: a full FIFO refuses more, it loses nothing", drained)
-
-	say.Step(6, "close(), unlink(), rmdir(): the name goes, and with the last descriptor the pipe")
-	// close(fd); unlink(FIFO); (the article never reached its unlink)
-	if err := unix.Close(fd); err != nil {
-		r.Fatal(syserr.Wrap("close", err, nil))
-	}
-	r.Printf("closed fd %d", fd)
-	f.remove(r)
-
-	say.Step(7, "what this process still holds")
-	r.Kernel("open descriptors: %s", peek.FDSummary())
-	r.Printf("now in two terminals: go run ./03-fifo read, then the write command it prints")
 }
 
 // expectRead is read(fd, buf, len(buf)) in the demo, where the outcome is

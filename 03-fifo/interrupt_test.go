@@ -30,6 +30,7 @@ import (
 // prints, ended each of the four ways: it must die of that signal (or
 // have run to its end), print no error and leave nothing.
 func TestDemoInterrupts(t *testing.T) {
+	t.Parallel()
 	every := func(l string) bool { return l != "" }
 	n := exampletest.Interrupts(t, exampletest.Opts{Rules: rules}, every)
 	t.Logf("demo: %d interrupted runs", n)
@@ -40,6 +41,7 @@ func TestDemoInterrupts(t *testing.T) {
 // the four ways. exampletest.Interrupts has no second terminal to play,
 // hence this folder's own driver (interruptAt).
 func TestReadInterrupts(t *testing.T) {
+	t.Parallel()
 	goBin := exampletest.Binary(t)
 	cBin := exampletest.BuildC(t, "c/fifo_read.c")
 	for _, tc := range []struct {
@@ -51,7 +53,9 @@ func TestReadInterrupts(t *testing.T) {
 		{"go read -path", goBin, func(tmp string) []string { return []string{"read", "-path", filepath.Join(tmp, "f"), "-n", "2"} }},
 		{"c fifo_read", cBin, func(tmp string) []string { return []string{filepath.Join(tmp, "f"), "2"} }},
 	} {
+		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			n := interruptEverywhere(t, tc.bin, tc.args, true)
 			t.Logf("%s: %d interrupted runs", tc.name, n)
 		})
@@ -263,6 +267,7 @@ func describe(ws syscall.WaitStatus) string {
 // the pipe before head left, it waits for a writer, so one is sent, as
 // from a second terminal.
 func TestHeadClosesStdout(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	for _, args := range []string{"", "read"} {
 		t.Run("03-fifo "+args, func(t *testing.T) {
@@ -288,6 +293,7 @@ func TestHeadClosesStdout(t *testing.T) {
 // writer before it is told to go ahead, the demo is stopped (SIGSTOP)
 // while it still holds the write end of the writer's standard input.
 func TestWriterKilledByCtrlC(t *testing.T) {
+	t.Parallel()
 	for attempt := 1; ; attempt++ {
 		if killWriterOfStep4(t) {
 			return

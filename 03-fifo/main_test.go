@@ -39,6 +39,7 @@ var rules = append(dirRules, exampletest.Rule{Re: regexp.MustCompile(`waitpid: c
 // The demo, run for real and compared with its golden output; the harness
 // also checks that its TMPDIR is empty afterwards (FIFO and directory gone).
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{})
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d, want 0; output:\n%s", res.Code(), res.Out)
@@ -78,6 +79,7 @@ func fifoPath(t *testing.T) string { return filepath.Join(t.TempDir(), "myfifo")
 // Go and C talk through one FIFO, both ways: the reader makes the FIFO,
 // says it is ready, reads one message, ends and removes the FIFO.
 func TestInterop(t *testing.T) {
+	t.Parallel()
 	goBin := exampletest.Binary(t)
 	cReader, cWriter := exampletest.BuildC(t, "c/fifo_read.c"), exampletest.BuildC(t, "c/fifo_write.c")
 	for _, tc := range []struct {
@@ -112,6 +114,7 @@ func TestInterop(t *testing.T) {
 // Once a writer has come and gone, the reader reopens the FIFO (poll()
 // would report POLLHUP forever) and still receives the next writer.
 func TestReaderAfterWriterLeaves(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	rd := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"read", "-path", path, "-n", "2"}})
 	rd.WaitFor("Preparing for reading bytes")
@@ -129,6 +132,7 @@ func TestReaderAfterWriterLeaves(t *testing.T) {
 
 // A FIFO the reader did not make is left where it was.
 func TestReaderKeepsAFIFOItDidNotMake(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -149,6 +153,7 @@ func TestReaderKeepsAFIFOItDidNotMake(t *testing.T) {
 // A writer with no reader: ENXIO, exit status 1, the article's message and
 // the errno on standard error, in Go and in C.
 func TestWriterWithoutReader(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -175,6 +180,7 @@ func TestWriterWithoutReader(t *testing.T) {
 
 // A path that is not a FIFO is refused, not written to.
 func TestWriteRefusesAFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -381,6 +387,7 @@ func TestReadmeBlocksInOrder(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	path := "/nonexistent/myfifo" // never reached: usage comes first
 	exampletest.CheckUsage(t, "usage: 03-fifo",
 		[]string{"extra"},
@@ -422,6 +429,7 @@ func mustBeGone(t *testing.T, path string) {
 // others may write to, is refused (exit 1), and left where it was. Go and
 // C readers alike.
 func TestReadRefusesAPlantedFIFO(t *testing.T) {
+	t.Parallel()
 	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c")
 	for _, tc := range []struct {
 		name string
@@ -469,6 +477,7 @@ func TestReadRefusesAPlantedFIFO(t *testing.T) {
 // mkfifo /tmp/f (0644 with umask 022) the reader says what it finds, and
 // accepts it: only its owner may write.
 func TestReadDescribesTheModeFound(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -490,6 +499,7 @@ func TestReadDescribesTheModeFound(t *testing.T) {
 // flags as the mode, 0300 ("p-wx------"). Both readers make mode 0600.
 // (The demo's golden output shows the Go call and the mode found.)
 func TestReadersMakeMode0600(t *testing.T) {
+	t.Parallel()
 	if got := unix.O_CREAT | unix.O_EXCL; got != 0o300 {
 		t.Errorf("O_CREAT|O_EXCL = %#o, the README says 0300", got)
 	}
@@ -533,6 +543,7 @@ func holds(pid int, path string) bool {
 // on, and its text says EEXIST means "the file does not exist". Both
 // readers stop with status 1, and say what EEXIST means here.
 func TestReadStopsWhenMkfifoFails(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -563,6 +574,7 @@ func TestReadStopsWhenMkfifoFails(t *testing.T) {
 // FIFO open without writing, then writes PIPE_BUF bytes: each state is
 // printed once, and exactly the bytes written come out.
 func TestReaderStates(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", pipeBuf)
 	for _, tc := range []struct {
 		bin  string
@@ -605,6 +617,7 @@ func TestReaderStates(t *testing.T) {
 // demo's step 4, started from here: it opens the FIFO, this test closes
 // the only read end, then lets it write.
 func TestWriteAfterReaderLeft(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -628,6 +641,7 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 // Errata 10 to 12: the C writer with no argument went on to strcpy from
 // NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
 func TestCWriterBadInput(t *testing.T) {
+	t.Parallel()
 	cw := exampletest.BuildC(t, "c/fifo_write.c")
 	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}, {"", "hello"}} {
 		res := exampletest.Run(t, cw, exampletest.Opts{Args: args, Split: true})

@@ -173,8 +173,8 @@ func TestPopenFails(t *testing.T) {
 	if strings.Contains(res.Out, "parent") {
 		t.Errorf("nothing but the step header should reach stdout:\n%s", res.Out)
 	}
-	// The C twin stops too (erratum 2: the article went on to
-	// fgets(buf, BUFSIZE, NULL) and crashed).
+	// The C twin stops too (erratum "Popen failure ignored": the article
+	// went on to fgets(buf, BUFSIZE, NULL) and crashed).
 	c := exampletest.Run(t, "/bin/sh", exampletest.Opts{
 		Args:  []string{"-c", `ulimit -n 4 && exec "$0"`, exampletest.BuildC(t, "c/popen_ps.c")},
 		Split: true,

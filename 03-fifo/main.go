@@ -61,7 +61,7 @@ const (
 	// used /tmp/myfifo.
 	fifoName = "myfifo"
 	// articleFull is the article's printf text for a full FIFO, as printed
-	// there (with its missing space; the "/n" is erratum 3).
+	// there (with its missing space; the "/n" is erratum "Slash-n").
 	articleFull = "The FIFO has not been read yet.Please try later"
 	// pollMillis paces the reader's loop, where the article slept 1 s.
 	pollMillis = 1000

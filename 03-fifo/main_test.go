@@ -495,7 +495,7 @@ func TestReadDescribesTheModeFound(t *testing.T) {
 		`read "hello" from FIFO`)
 }
 
-// Erratum 2: the article's mkfifo(FIFO, O_CREAT|O_EXCL) passes open()'s
+// Erratum "Mode 0300": the article's mkfifo(FIFO, O_CREAT|O_EXCL) passes open()'s
 // flags as the mode, 0300 ("p-wx------"). Both readers make mode 0600.
 // (The demo's golden output shows the Go call and the mode found.)
 func TestReadersMakeMode0600(t *testing.T) {
@@ -517,7 +517,7 @@ func TestReadersMakeMode0600(t *testing.T) {
 		if err != nil || fi.Mode() != os.ModeNamedPipe|0o600 {
 			t.Errorf("%s made %v (%v), want prw-------", filepath.Base(tc.bin), fi.Mode(), err)
 		}
-		// Erratum 6: "Preparing for reading bytes..." came before open(),
+		// Erratum "Preparing too early": "Preparing for reading bytes..." came before open(),
 		// so a writer started on seeing it could find no reader. When it
 		// is printed, the reader must already hold the FIFO open.
 		if !holds(rd.Pid(), path) {
@@ -539,8 +539,8 @@ func holds(pid int, path string) bool {
 	return false
 }
 
-// Erratum 5 and 15: the article printed "cannot create fifoserver" and went
-// on, and its text says EEXIST means "the file does not exist". Both
+// Errata "Mkfifo failure ignored" and "EEXIST misread": the article
+// printed "cannot create fifoserver" and went on, and its text says EEXIST means "the file does not exist". Both
 // readers stop with status 1, and say what EEXIST means here.
 func TestReadStopsWhenMkfifoFails(t *testing.T) {
 	t.Parallel()
@@ -568,9 +568,10 @@ func TestReadStopsWhenMkfifoFails(t *testing.T) {
 	}
 }
 
-// Erratum 7 and 8: the article printed "read %s from FIFO" after every
-// read, also after EAGAIN and at end of file (an empty string), and printed
-// a full buffer with %s, with no room for its NUL. A writer that holds the
+// Errata "Read printed every second" and "No room for the NUL": the
+// article printed "read %s from FIFO" after every read, also after EAGAIN
+// and at end of file (an empty string), and printed a full buffer with %s,
+// with no room for its NUL. A writer that holds the
 // FIFO open without writing, then writes PIPE_BUF bytes: each state is
 // printed once, and exactly the bytes written come out.
 func TestReaderStates(t *testing.T) {
@@ -638,8 +639,9 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 	}
 }
 
-// Errata 10 to 12: the C writer with no argument went on to strcpy from
-// NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
+// Errata "NULL argv[1]" and "w_buf overflow": the C writer with no
+// argument went on to strcpy from NULL, and one of 100 bytes or more
+// overflowed w_buf: now usage, exit 2.
 func TestCWriterBadInput(t *testing.T) {
 	t.Parallel()
 	cw := exampletest.BuildC(t, "c/fifo_write.c")
@@ -655,6 +657,43 @@ func TestCWriterBadInput(t *testing.T) {
 		res := exampletest.Run(t, cr, exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 || res.Out != "" {
 			t.Errorf("fifo_read %q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
+		}
+	}
+}
+
+// The tests and the code cite an erratum by its short name (the bold words
+// that open it in README.md), not by its number, which shifts when one is
+// added: every name cited must be one of them.
+func TestErrataCitedByName(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\d+\. \*\*(.+?)\.\*\*`).FindAllStringSubmatch(string(readme), -1) {
+		names[m[1]] = true
+	}
+	if len(names) < 21 {
+		t.Fatalf("README.md names %d errata, want 21 or more", len(names))
+	}
+	files, _ := filepath.Glob("*.go")
+	cite := regexp.MustCompile(`(?i)\berrat(?:um|a) ((?:"[^"]+"(?:,| and| or)? ?)+|\d+)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range cite.FindAllStringSubmatch(string(b), -1) {
+			cited := regexp.MustCompile(`"([^"]+)"`).FindAllStringSubmatch(m[1], -1)
+			if len(cited) == 0 {
+				t.Errorf("%s cites %q by number: cite it by its name", f, m[0])
+			}
+			for _, c := range cited {
+				if !names[c[1]] {
+					t.Errorf("%s cites erratum %q, which README.md does not name", f, c[1])
+				}
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -146,46 +147,64 @@ var (
 // and must succeed within a minute. In every other shell block (console:
 // interactive, a second terminal, Ctrl-C) each gcc line is still compiled
 // and each go run names a folder that exists.
+//
+// Each README is followed on its own, in a fresh copy of the tree (what an
+// earlier README built in bin/ is not there for the next, and two READMEs
+// that build the same bin/ name do not meet), and the READMEs run side by
+// side, each a subtest; the blocks of one README run in its order.
 func TestReadmeCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the README commands build and run every example")
 	}
 	_, gccErr := exec.LookPath("gcc")
-	root := freshTree(t)
+	// Not t.Parallel, which allows only GOMAXPROCS at once: the blocks
+	// mostly wait for go and gcc, which run in processes of their own.
+	slots := make(chan struct{}, 4)
+	var wg sync.WaitGroup
 	for _, file := range readmes(t) {
-		// Each README is followed on its own: what an earlier one built
-		// (bin/) is not there for the next.
-		os.RemoveAll(filepath.Join(root, "bin")) //nolint:errcheck // may not exist
-		for _, b := range blocks(t, file) {
-			if b.info != "sh" && b.info != "console" {
-				continue
-			}
-			where := b.file + ":" + strconv.Itoa(b.line)
-			for _, c := range commands(b.text) {
-				for _, m := range goRunRe.FindAllStringSubmatch(c, -1) {
-					dir := strings.TrimSuffix(m[1], "/...")
-					if fi, err := os.Stat(filepath.Join(root, dir)); err != nil || !fi.IsDir() {
-						t.Errorf("%s: %q names %s, which is no folder of the repository", where, c, dir)
-					}
-				}
-				if b.info == "sh" {
-					continue // run whole, below
-				}
-				for _, m := range gccRe.FindAllStringSubmatch(c, -1) {
-					if gccErr != nil {
-						t.Logf("%s: gcc not found, %q not checked", where, m[1])
-						continue
-					}
-					run(t, root, where, "mkdir -p bin && "+m[1], time.Minute)
+		file := file
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			t.Run(file, func(t *testing.T) { readmeCommands(t, file, gccErr == nil) })
+		}()
+	}
+	wg.Wait()
+}
+
+func readmeCommands(t *testing.T, file string, haveGCC bool) {
+	root := freshTree(t)
+	for _, b := range blocks(t, file) {
+		if b.info != "sh" && b.info != "console" {
+			continue
+		}
+		where := b.file + ":" + strconv.Itoa(b.line)
+		for _, c := range commands(b.text) {
+			for _, m := range goRunRe.FindAllStringSubmatch(c, -1) {
+				dir := strings.TrimSuffix(m[1], "/...")
+				if fi, err := os.Stat(filepath.Join(root, dir)); err != nil || !fi.IsDir() {
+					t.Errorf("%s: %q names %s, which is no folder of the repository", where, c, dir)
 				}
 			}
 			if b.info == "sh" {
-				if gccErr != nil && strings.Contains(b.text, "gcc ") {
-					t.Logf("%s: gcc not found, block not run", where)
+				continue // run whole, below
+			}
+			for _, m := range gccRe.FindAllStringSubmatch(c, -1) {
+				if !haveGCC {
+					t.Logf("%s: gcc not found, %q not checked", where, m[1])
 					continue
 				}
-				run(t, root, where, b.text, time.Minute)
+				run(t, root, where, "mkdir -p bin && "+m[1], time.Minute)
 			}
+		}
+		if b.info == "sh" {
+			if !haveGCC && strings.Contains(b.text, "gcc ") {
+				t.Logf("%s: gcc not found, block not run", where)
+				continue
+			}
+			run(t, root, where, b.text, time.Minute)
 		}
 	}
 }
@@ -199,14 +218,18 @@ func run(t *testing.T, root, where, script string, guard time.Duration) {
 	// A process group of its own: when the guard fires, the whole tree
 	// (bash, go run, the example and its children) is killed, and none
 	// keeps the output pipe open.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: it dies with the test binary, whatever ends that.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	tmp := t.TempDir()
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1")
+	// -trimpath: each README has a tree of its own, and without it go's
+	// build cache keys every package by its directory, so each tree would
+	// compile common/ and the example afresh.
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "GOFLAGS=-trimpath -buildvcs=false")
 	out, err := cmd.CombinedOutput()
 	if cmd.Process != nil {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) //nolint:errcheck // nothing of it may outlive the block
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // nothing of it may outlive the block
 	}
 	if ctx.Err() != nil {
 		t.Errorf("%s: still running after %v:\n%s\noutput:\n%s", where, guard, script, out)
@@ -316,5 +339,84 @@ func TestReadmeExcerpts(t *testing.T) {
 				t.Errorf("%s/README.md: no link to %s", dir, site)
 			}
 		}
+	}
+}
+
+// TestRunShInForeignClone: ./run.sh works in a clone owned by another user
+// (a shared lab checkout, a workspace mounted into a container), where git
+// refuses the repository ("dubious ownership") and a go build that asks
+// it for the VCS stamp fails. GOFLAGS asks for go's default, so that a go
+// env setting of this machine cannot hide the failure.
+func TestRunShInForeignClone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds and runs 01-pipe")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the clone to another user")
+	}
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git not found")
+	}
+	t.Parallel()
+	dst := t.TempDir()
+	for _, p := range []string{"run.sh", "go.mod", "go.sum", "common", "01-pipe"} {
+		copyTree(t, p, dst)
+	}
+	if out, err := exec.Command(git, "-C", dst, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	err = filepath.Walk(dst, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, 65534, 65534)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "./run.sh", "01")
+	cmd.Dir = dst
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=auto", "NO_COLOR=1", "TMPDIR="+t.TempDir())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("./run.sh 01 still running after the 2 min guard:\n%s", out)
+	}
+	if err != nil {
+		t.Fatalf("./run.sh 01 in a clone owned by another user: %v\n%s", err, out)
+	}
+}
+
+// copyTree copies the file or folder src (relative to the repository
+// root) into dst, keeping its relative path.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == "bin" {
+			return filepath.SkipDir
+		}
+		to := filepath.Join(dst, path)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		info, err := d.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -86,7 +86,10 @@ trap 'rm -rf "$work"' EXIT
 trap 'echo; echo "run.sh: interrupted"; exit 130' INT TERM HUP
 
 printf '%sBuilding %d example(s) once...%s\n' "$dim" "${#picked[@]}" "$reset"
-go build -o "$work/bin/" "${picked[@]/#/./}"
+# -buildvcs=false: in a clone owned by another user (a shared lab checkout,
+# a mounted workspace) git refuses the repository and go build would stop
+# with "error obtaining VCS status"; the tour needs no VCS stamp.
+go build -buildvcs=false -o "$work/bin/" "${picked[@]/#/./}"
 
 me=$(id -u)
 
@@ -169,12 +172,19 @@ for d in "${picked[@]}"; do
 		done
 	done
 	left=$(find "$tmp" -mindepth 1 -printf '%M %p\n' 2>/dev/null || true)
+	# POSIX shared memory: names in /dev/shm that carry one of its PIDs
+	# (11-mmap names its objects NN-name-PID).
+	for pid in $pids; do
+		for f in /dev/shm/*-"$pid" /dev/shm/*-"$pid"-*; do
+			[[ -e "$f" ]] && new+="$f"$'\n'
+		done
+	done
 	echo
 	if [[ -z "$left$new" ]]; then
-		printf '%s[after %s] the kernel holds nothing of it: no FIFO, no System V object%s\n' "$dim" "$d" "$reset"
+		printf '%s[after %s] the kernel holds nothing of it: no FIFO, no System V object, nothing in /dev/shm%s\n' "$dim" "$d" "$reset"
 	else
 		[[ -n "$left" ]] && printf '%s[after %s] left in its TMPDIR:%s\n%s\n' "$red" "$d" "$reset" "$left"
-		[[ -n "$new" ]] && printf '%s[after %s] System V objects its processes made or used, still there (ipcs -a):%s\n%s' "$red" "$d" "$reset" "$new"
+		[[ -n "$new" ]] && printf '%s[after %s] kernel objects its processes made or used, still there (ipcs -a, /dev/shm):%s\n%s' "$red" "$d" "$reset" "$new"
 	fi
 	if [[ $rc -ne 0 ]]; then
 		printf '%s[after %s] it exited with status %d%s\n' "$red" "$d" "$rc" "$reset"

@@ -109,10 +109,10 @@ func stdoutWriter(args []string) {
 	if e := syserr.Errno(err); e != 0 {
 		ret = fmt.Sprintf("-1 %s (%v)", syserr.Name(e), e)
 	}
-	me.Printf("write(%d, %q, %d) = %s: a raw unix.Write, and I am still alive:\n"+
-		"the kernel sent SIGPIPE, the Go runtime caught it and dropped it", fd, msg, len(msg), ret)
-	me.Printf("now os.Stdout.Write(%q): package os sees EPIPE on fd 1, puts back SIGPIPE's\n"+
-		"default action and raises it", msg)
+	me.Printf("write(%d, %q, %d) = %s: a raw unix.Write", fd, msg, len(msg), ret)
+	me.Printf("I am still alive: the kernel sent SIGPIPE, the Go runtime caught it and dropped it")
+	me.Printf("now os.Stdout.Write(%q): package os sees EPIPE on fd 1, puts back SIGPIPE's", msg)
+	me.Printf("default action and raises it")
 	_, err = os.Stdout.Write(msg)
 	// Not reached when SIGPIPE kills us, as it should.
 	me.Printf("still alive after os.Stdout.Write: %v", err)

@@ -5,14 +5,29 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
+
+// show is show() of pipe_create.c: what /proc/self/fd/N points at.
+func show(me *say.Speaker, fd int) {
+	// snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	path := fmt.Sprintf("/proc/self/fd/%d", fd)
+	// n = readlink(path, link, sizeof link - 1);
+	link, err := os.Readlink(path)
+	if err != nil {
+		// printf("%s -> (not open)\n", path);
+		me.Kernel("%s -> (not open)", path)
+		return
+	}
+	// printf("%s -> %s\n", path, link);
+	me.Kernel("%s -> %s", path, link)
+}
 
 // pipeCreate is main() of pipe_create.c.
 func pipeCreate(me *say.Speaker) {
@@ -33,8 +48,9 @@ func pipeCreate(me *say.Speaker) {
 	me.Printf("pipe create success: fd[0]=%d is the read end, fd[1]=%d the write end", fd[0], fd[1])
 
 	// show(pipe_fd[0]); show(pipe_fd[1]);
-	me.Kernel("/proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]))
-	me.Kernel("/proc/self/fd/%d -> %s  (one pipe, two ends, one inode)", fd[1], peek.FDLink(fd[1]))
+	show(me, fd[0])
+	show(me, fd[1])
+	me.Printf("one pipe, two ends, one inode")
 
 	// Not in the C: how much the pipe holds before a writer blocks. The
 	// default is 16 pages, so it depends on the page size (4 KiB on
@@ -56,7 +72,8 @@ func pipeCreate(me *say.Speaker) {
 	}
 	// printf("closed both ends\n"); show(pipe_fd[0]); show(pipe_fd[1]);
 	me.Printf("closed both ends")
-	me.Kernel("/proc/self/fd/%d -> %s, /proc/self/fd/%d -> %s", fd[0], peek.FDLink(fd[0]), fd[1], peek.FDLink(fd[1]))
+	show(me, fd[0])
+	show(me, fd[1])
 	me.Printf("the pipe lived only in the kernel: with no descriptor left, it is gone")
 	// return 0;
 }

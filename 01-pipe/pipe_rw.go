@@ -20,6 +20,10 @@ import (
 
 // pipeRW is main() of pipe_rw.c: the parent's side.
 func pipeRW(me *say.Speaker) {
+	// memset(buf_r, 0, sizeof(buf_r));
+	// Nothing to clear: the reader's buffer is make([]byte, 100), zeroed,
+	// and it lives in the child (reader, below).
+
 	// if (pipe(pipe_fd) < 0) { perror("pipe create error"); return 1; }
 	// os.Pipe wraps the two ends in *os.File.
 	r, w := child.Pipe(me, true)
@@ -56,13 +60,16 @@ func pipeRW(me *say.Speaker) {
 		me.Printf("parent write%d success! (%q)", i+1, s)
 	}
 
+	// fflush(stdout);
+	// not ported: say writes each line at once, with one write(2); no
+	// output waits in a buffer.
 	// close(pipe_fd[1]); /* the child's read() returns 0 once the pipe is empty */
 	// This, not a sleep, tells the child the data is complete.
 	me.Printf("closing the write end: the child's read() will return 0, end of file")
 	w.Close()
 
 	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
-	// printf("waitpid: child exited with status %d\n", WEXITSTATUS(status));
+	// if (WIFEXITED(status)) printf("waitpid: child exited with status %d\n", WEXITSTATUS(status));
 	c.Reap(me)
 }
 
@@ -94,8 +101,8 @@ func reader(args []string) {
 	// printf("%d numbers read from the pipe is %s\n", total, buf_r);
 	me.Printf("%d numbers read from the pipe is %q", len(got), got)
 	me.Printf("then read() returned 0: end of file, no write end is open any more")
-	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two; only end\n" +
-		"of file says the data is complete")
+	me.Printf("a pipe is a byte stream: the two writes may come out of one read() or two;")
+	me.Printf("only end of file says the data is complete")
 	// close(pipe_fd[0]); exit(0);
 	pipe.Close()
 	cleanup.Exit(0)

@@ -63,7 +63,7 @@ func main() {
 
 	me := say.New("parent")
 
-	say.Step(1, fmt.Sprintf("popen(%q, \"r\"): read what the command writes, line by line (the article's program)", *readCmd))
+	say.Step(1, fmt.Sprintf("popen(%q, \"r\"): read what the command writes (the article's program)", *readCmd))
 	readFrom(me, *readCmd, *all)
 
 	say.Step(2, fmt.Sprintf("popen(%q, \"w\"): write what the command reads", *writeCmd))

@@ -32,6 +32,7 @@ var (
 // The default run: the article's popen("ps -ef", "r"), sort, the failing
 // commands and the injection, compared with its golden output.
 func TestDefault(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{})
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d, want 0; output:\n%s", res.Code(), res.Out)
@@ -103,6 +104,7 @@ func TestDefault(t *testing.T) {
 
 // Other commands, through -r and -w: what the shell prints, in order.
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{
 		Args: []string{"-r", `printf "b\na\n"`, "-w", "sort -r"},
 	})
@@ -121,6 +123,7 @@ func TestCommands(t *testing.T) {
 // A command that fails is the command's problem, reported by its status;
 // this program goes on and exits 0.
 func TestFailingCommands(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args   []string
 		want   string
@@ -154,6 +157,7 @@ func TestFailingCommands(t *testing.T) {
 // When popen itself fails (here pipe() finds no free descriptor), the
 // program stops with an error that names the call and the errno.
 func TestPopenFails(t *testing.T) {
+	t.Parallel()
 	// Descriptors 0, 1 and 2 are open; a limit of 4 leaves room for the
 	// dynamic loader of a -race binary, not for a pipe's two ends. (With
 	// two free, the pipe would succeed and the Go runtime's poller, which
@@ -169,8 +173,8 @@ func TestPopenFails(t *testing.T) {
 	if strings.Contains(res.Out, "parent") {
 		t.Errorf("nothing but the step header should reach stdout:\n%s", res.Out)
 	}
-	// The C twin stops too (erratum 2: the article went on to
-	// fgets(buf, BUFSIZE, NULL) and crashed).
+	// The C twin stops too (erratum "Popen failure ignored": the article
+	// went on to fgets(buf, BUFSIZE, NULL) and crashed).
 	c := exampletest.Run(t, "/bin/sh", exampletest.Opts{
 		Args:  []string{"-c", `ulimit -n 4 && exec "$0"`, exampletest.BuildC(t, "c/popen_ps.c")},
 		Split: true,
@@ -181,6 +185,7 @@ func TestPopenFails(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"extra"}, {"-nosuchflag"}, {"-r", ""}, {"-w", ""}, {"-w", " "}, {"-r"}, {"-r="}, {"-all="}} {
 		res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 {
@@ -195,6 +200,7 @@ func TestBadInput(t *testing.T) {
 // The corrected C twins, given the same command, read and write the same
 // lines and get the same status from pclose() as the Go port.
 func TestCTwins(t *testing.T) {
+	t.Parallel()
 	ps := exampletest.BuildC(t, "c/popen_ps.c")
 	sort := exampletest.BuildC(t, "c/popen_sort.c")
 	bin := exampletest.Binary(t)
@@ -322,7 +328,7 @@ func contains(list []string, s string) bool {
 // from the full run, so there the points stop before step 3's second
 // command: the rest of the run is then long enough for the signal to win.
 func TestInterrupts(t *testing.T) {
-	total := 0
+	t.Parallel()
 	for _, tc := range []struct {
 		args   []string
 		stable bool
@@ -333,17 +339,18 @@ func TestInterrupts(t *testing.T) {
 		{[]string{"-w", "true"}, false}, // the command goes without reading: EPIPE, or not
 	} {
 		tc := tc
-		n := exampletest.Interrupts(t, exampletest.Opts{Args: tc.args}, func(l string) bool {
-			if !tc.stable && (strings.HasPrefix(l, "== Step 4:") || strings.HasPrefix(l, "== Step 5:") ||
-				strings.Contains(l, "kill -TERM") || strings.Contains(l, "echo hello")) {
-				return false // too near the end: the run may beat the signal to it
-			}
-			return exampletest.StepHeader(l) || strings.Contains(l, ": popen")
+		t.Run(strings.Join(append([]string{"args"}, tc.args...), " "), func(t *testing.T) {
+			t.Parallel()
+			n := exampletest.Interrupts(t, exampletest.Opts{Args: tc.args}, func(l string) bool {
+				if !tc.stable && (strings.HasPrefix(l, "== Step 4:") || strings.HasPrefix(l, "== Step 5:") ||
+					strings.Contains(l, "kill -TERM") || strings.Contains(l, "echo hello")) {
+					return false // too near the end: the run may beat the signal to it
+				}
+				return exampletest.StepHeader(l) || strings.Contains(l, ": popen")
+			})
+			t.Logf("%q: %d interrupted runs", tc.args, n)
 		})
-		t.Logf("%q: %d interrupted runs", tc.args, n)
-		total += n
 	}
-	t.Logf("%d interrupted runs in all", total)
 }
 
 // A command that would run for long (sleep 30) is ended with the program:
@@ -352,6 +359,7 @@ func TestInterrupts(t *testing.T) {
 // check is made the moment the program has died (waitid WNOWAIT), before
 // the sleep could have ended by itself.
 func TestCommandEndsWithIt(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"-r", "sleep 30"}, {"-w", "sleep 30"}} {
 		p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: args, Guard: 20 * time.Second})
 		p.WaitFor("sleep 30\" started as pid")
@@ -391,6 +399,7 @@ func liveInGroup(pgid int) []string {
 
 // A full disk is a failure, not silence.
 func TestFullDisk(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, "/bin/sh", exampletest.Opts{
 		Args:  []string{"-c", `exec "$0" >/dev/full`, exampletest.Binary(t)},
 		Split: true,

@@ -32,8 +32,8 @@ func failing(me *say.Speaker) {
 	// grep -c counts the matching lines, prints the count, and exits with
 	// status 1 when there is none.
 	s := mustPopen(me, "grep -c zebra", "w")
-	me.Printf("%s, pid %d: grep counts the lines with zebra in them\n"+
-		"and exits with status 1 if there are none. There are none:", s, s.cmd.Process.Pid)
+	me.Printf("%s, pid %d: grep counts the lines", s, s.cmd.Process.Pid)
+	me.Printf("with zebra in them, and exits with status 1 if there are none. There are none:")
 	feed(me, s, fruit)
 	me.Printf("closing my end; grep prints its count, 0, itself:")
 	ws := s.pclose(me)
@@ -48,9 +48,10 @@ func failing(me *say.Speaker) {
 	status(me, s, ws)
 	explain(me, s, ws)
 
-	me.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the command " +
-		"was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it). Then Wait() " +
-		"returns an error that is not an *exec.ExitError, and this program stops with a named error.")
+	me.Printf("pclose() returns -1 only when its wait4() itself fails: ECHILD if the")
+	me.Printf("command was already reaped (SIGCHLD set to SIG_IGN, or another wait() took it).")
+	me.Printf("Then Wait() returns an error that is not an *exec.ExitError, and this program")
+	me.Printf("stops with a named error.")
 }
 
 // explain spells out a wait status the way C and Go each report it.
@@ -63,7 +64,8 @@ func explain(me *say.Speaker, s *stream, ws syscall.WaitStatus) {
 	}
 	me.Printf("  Go: Wait() returns %q; ExitCode() is %d", s.cmd.ProcessState.String(), s.cmd.ProcessState.ExitCode())
 	if ws.Signaled() {
-		me.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal it was. " +
-			"The signal is in the raw status: ProcessState.Sys().(syscall.WaitStatus).Signal().")
+		me.GoNote("ExitCode() is -1 for a command killed by a signal, whichever signal\n" +
+			"it was. The signal is in the raw status:\n" +
+			"ProcessState.Sys().(syscall.WaitStatus).Signal().")
 	}
 }

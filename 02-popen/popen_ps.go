@@ -16,13 +16,16 @@ import (
 func readFrom(me *say.Speaker, command string, all bool) {
 	// if ((fp = popen(cmd, "r")) == NULL) { perror("popen"); exit(1); }
 	s := mustPopen(me, command, "r")
-	me.Printf("popen: %s -c %q started as pid %d; its standard output is a pipe to me", shell, command, s.cmd.Process.Pid)
-	me.Kernel("my fd %d -> %s  (the read end; the write end is the command's fd 1)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
-	me.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child (posix_spawn: clone3 " +
-		"with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec of /bin/sh -c COMMAND, the pipe as its standard " +
-		"output. exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its Stdout " +
-		"does the same, and Wait() is pclose()'s wait: wait4() up to Go 1.22, waitid() on a " +
-		"pidfd from Go 1.23 on Linux 5.4 or later.")
+	me.Printf("popen: %s -c %q started as pid %d;", shell, command, s.cmd.Process.Pid)
+	me.Printf("its standard output is a pipe to me")
+	me.Kernel("my fd %d -> %s  (the read end)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
+	me.Printf("the write end is the command's fd 1")
+	me.GoNote("Go has no popen. glibc's popen() is pipe2(O_CLOEXEC), a child\n" +
+		"(posix_spawn: clone3 with CLONE_VM|CLONE_VFORK in glibc 2.36) and exec\n" +
+		"of /bin/sh -c COMMAND, the pipe as its standard output.\n" +
+		"exec.Command(\"/bin/sh\", \"-c\", COMMAND) with an os.Pipe end as its\n" +
+		"Stdout does the same, and Wait() is pclose()'s wait: wait4() up to\n" +
+		"Go 1.22, waitid() on a pidfd from Go 1.23 on Linux 5.4 or later.")
 
 	// while (fgets(buf, BUFSIZE, fp) != NULL) printf("%s", buf);
 	// ReadString has no BUFSIZE: a line of any length comes back whole.

@@ -27,24 +27,25 @@ func writeTo(me *say.Speaker, command string) {
 	// (mustPopen ends the program, naming the call and its errno)
 	s := mustPopen(me, command, "w")
 	pid := s.cmd.Process.Pid
-	me.Printf("popen: %s -c %q started as pid %d; its standard input is a pipe from me,\n"+
-		"its standard output is mine", shell, command, pid)
-	me.Kernel("my fd %d -> %s, pid %d's fd 0 -> %s  (one pipe: I write, it reads)",
-		peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)), pid, peek.FDLinkOf(pid, 0))
+	me.Printf("popen: %s -c %q started as pid %d;", shell, command, pid)
+	me.Printf("its standard input is a pipe from me, its standard output is mine")
+	me.Kernel("my fd %d -> %s  (I write)", peek.FileFD(s.f), peek.FDLink(peek.FileFD(s.f)))
+	me.Kernel("pid %d's fd 0 -> %s  (it reads: one pipe)", pid, peek.FDLinkOf(pid, 0))
 
 	// The C's loop over fruit is feed's.
 	feed(me, s, fruit)
-	me.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command before " +
-		"fflush(), pclose() or a full buffer. An *os.File has no buffer: each WriteString " +
-		"goes straight to write(2) (wrap it in a bufio.Writer to batch them as C does).")
+	me.GoNote("C's fputs() fills the FILE's buffer, and nothing reaches the command\n" +
+		"before fflush(), pclose() or a full buffer. An *os.File has no buffer:\n" +
+		"each WriteString goes straight to write(2) (wrap it in a bufio.Writer\n" +
+		"to batch them as C does).")
 
 	// fflush(stdout);
 	// not ported: say writes each line with one write(2), nothing is buffered
 	// pclose(fp) closes our end first. The command reads end of file, and
 	// only then can sort print anything: it must have seen every line.
-	me.Printf("closing my end, as pclose() does first: the command reads end of file. " +
-		"The lines without a tag that follow are the command's own, written to our " +
-		"shared standard output, not read or printed by me")
+	me.Printf("closing my end, as pclose() does first: the command reads end of file.")
+	me.Printf("The untagged lines that follow are the command's own, written to the")
+	me.Printf("standard output we share: I neither read nor print them")
 	// st = pclose(fp);
 	st := s.pclose(me)
 	status(me, s, st)
@@ -68,9 +69,9 @@ func feed(me *say.Speaker, s *stream, lines []string) {
 			// A command that does not read (true, or one that has
 			// already exited) closes the pipe's only read end.
 			me.Warnf("%v", syserr.Wrap("write", err, syserr.Meanings{
-				unix.EPIPE: "the command has closed its standard input or exited without reading it all; " +
-					"in C, SIGPIPE would kill this program",
+				unix.EPIPE: "the command is gone or closed its input",
 			}))
+			me.Printf("in C, the SIGPIPE that comes with EPIPE would kill this program")
 			return
 		}
 		// printf("fputs: %s\n", fruit[i]);

@@ -18,7 +18,8 @@ import (
 // lists changes on every run, the processes popen made do not.
 func showMine(me *say.Speaker, lines []string, started int) {
 	me.Printf("read: %s  (the header, spaces squeezed)", strings.Join(strings.Fields(lines[0]), " "))
-	me.Printf("read %d lines, then end of file. ps lists every process; the ones that descend from me, pid %d:", len(lines), os.Getpid())
+	me.Printf("read %d lines, then end of file. ps lists every process;", len(lines))
+	me.Printf("these are the ones that descend from me, pid %d:", os.Getpid())
 	var procs []psLine
 	for _, l := range lines[1:] {
 		if pl, ok := parsePS(l); ok {
@@ -33,11 +34,12 @@ func showMine(me *say.Speaker, lines []string, started int) {
 	case len(mine) == 0:
 		me.Printf("none: the command was not ps -ef itself, or ps missed it")
 	case len(mine) > 1 && isShell(mine[0].cmd):
-		me.Printf("popen started the shell, pid %d, and the shell started the command below it:\n"+
-			"%d processes for one popen(). pclose() waits for the shell, the shell for the command", mine[0].pid, len(mine))
+		me.Printf("popen started the shell, pid %d, and the shell started the command:", mine[0].pid)
+		me.Printf("%d processes for one popen().", len(mine))
+		me.Printf("pclose() waits for the shell, the shell for the command")
 	case mine[0].pid == started && !isShell(mine[0].cmd):
-		me.Printf("the shell replaced itself with the command (exec): pid %d, the process popen started,\n"+
-			"is the command itself; no shell is left in between", started)
+		me.Printf("the shell replaced itself with the command (exec): pid %d,", started)
+		me.Printf("the process popen started, is the command itself; no shell is left between")
 	}
 }
 

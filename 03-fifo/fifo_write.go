@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -64,7 +65,7 @@ func openWriter(me *say.Speaker, path string) int {
 			me.To(os.Stderr).Warnf("open error; no reading process")
 		}
 		// perror("open");
-		me.Fatal(syserr.Wrap(openCall(flags), err, syserr.Meanings{
+		me.Fatal(failure(openCall(flags), err, syserr.Meanings{
 			unix.ENXIO:  "no process has the FIFO open for reading",
 			unix.ENOENT: "no such file: start the reader first (03-fifo read)",
 			unix.EACCES: "no permission to write to the FIFO",
@@ -103,7 +104,7 @@ func writeMsg(me *say.Speaker, fd int, msg string) {
 			me.To(os.Stderr).Warnf("the article's message, verbatim: %q", articleFull)
 		}
 		// perror("write");
-		me.Fatal(syserr.Wrap("write", err, syserr.Meanings{
+		me.Fatal(failure("write", err, syserr.Meanings{
 			unix.EAGAIN: "the FIFO has no room for the whole message; nothing was written",
 			unix.EPIPE:  "the reader closed the FIFO after we opened it",
 		}))
@@ -125,6 +126,18 @@ func openCall(flags int) string {
 		return "open(" + access + ")"
 	}
 	return "open(" + access + "|" + syserr.FlagNames(rest, openFlagNames, 8) + ")"
+}
+
+// failure is syserr.Wrap with what the errno means here on a line of its
+// own, under the call: a call such as open(O_WRONLY|O_NONBLOCK|O_CLOEXEC)
+// and its errno fill most of a 100-column line already.
+func failure(call string, err error, m syserr.Meanings) error {
+	e := syserr.Wrap(call, err, nil)
+	var se *syserr.Error
+	if errors.As(e, &se) && m[se.Errno] != "" {
+		return fmt.Errorf("%w\n%s", e, m[se.Errno])
+	}
+	return e
 }
 
 var openFlagNames = []syserr.Flag{

@@ -30,6 +30,7 @@ import (
 // prints, ended each of the four ways: it must die of that signal (or
 // have run to its end), print no error and leave nothing.
 func TestDemoInterrupts(t *testing.T) {
+	t.Parallel()
 	every := func(l string) bool { return l != "" }
 	n := exampletest.Interrupts(t, exampletest.Opts{Rules: rules}, every)
 	t.Logf("demo: %d interrupted runs", n)
@@ -40,6 +41,7 @@ func TestDemoInterrupts(t *testing.T) {
 // the four ways. exampletest.Interrupts has no second terminal to play,
 // hence this folder's own driver (interruptAt).
 func TestReadInterrupts(t *testing.T) {
+	t.Parallel()
 	goBin := exampletest.Binary(t)
 	cBin := exampletest.BuildC(t, "c/fifo_read.c")
 	for _, tc := range []struct {
@@ -51,7 +53,9 @@ func TestReadInterrupts(t *testing.T) {
 		{"go read -path", goBin, func(tmp string) []string { return []string{"read", "-path", filepath.Join(tmp, "f"), "-n", "2"} }},
 		{"c fifo_read", cBin, func(tmp string) []string { return []string{filepath.Join(tmp, "f"), "2"} }},
 	} {
+		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			n := interruptEverywhere(t, tc.bin, tc.args, true)
 			t.Logf("%s: %d interrupted runs", tc.name, n)
 		})
@@ -165,6 +169,14 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 	}
 	<-done
 	r.Close()
+	nothingLeft(t, pid, tmp, fmt.Sprintf("%q ended by %s after line %d", args(tmp), e.Name, point))
+	return run{out.String(), stderr.String(), tmp, cmd.ProcessState.Sys().(syscall.WaitStatus)}
+}
+
+// nothingLeft fails the test if a run (process group pid, TMPDIR tmp,
+// described by what) left a process or a file behind.
+func nothingLeft(t *testing.T, pid int, tmp, what string) {
+	t.Helper()
 	// Reap what the run left as zombies: ended children whose parent died
 	// first are reparented to this test process (exampletest.Main makes it
 	// a subreaper). A process still alive after that is a leftover.
@@ -175,7 +187,7 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		}
 	}
 	if unix.Kill(-pid, 0) == nil {
-		t.Errorf("processes of %q outlived it", args(tmp))
+		t.Errorf("processes of %s outlived it", what)
 		_ = unix.Kill(-pid, unix.SIGKILL)
 	}
 	var left []string
@@ -186,9 +198,8 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		return nil
 	})
 	if len(left) > 0 {
-		t.Errorf("%q ended by %s after line %d left files:\n%s", args(tmp), e.Name, point, strings.Join(left, "\n"))
+		t.Errorf("%s left files:\n%s", what, strings.Join(left, "\n"))
 	}
-	return run{out.String(), stderr.String(), tmp, cmd.ProcessState.Sys().(syscall.WaitStatus)}
 }
 
 // wakeIfPolling waits until the process has ended or, with peer, sleeps in
@@ -256,6 +267,7 @@ func describe(ws syscall.WaitStatus) string {
 // the pipe before head left, it waits for a writer, so one is sent, as
 // from a second terminal.
 func TestHeadClosesStdout(t *testing.T) {
+	t.Parallel()
 	bin := exampletest.Binary(t)
 	for _, args := range []string{"", "read"} {
 		t.Run("03-fifo "+args, func(t *testing.T) {
@@ -281,6 +293,7 @@ func TestHeadClosesStdout(t *testing.T) {
 // writer before it is told to go ahead, the demo is stopped (SIGSTOP)
 // while it still holds the write end of the writer's standard input.
 func TestWriterKilledByCtrlC(t *testing.T) {
+	t.Parallel()
 	for attempt := 1; ; attempt++ {
 		if killWriterOfStep4(t) {
 			return

@@ -61,12 +61,12 @@ const (
 	// used /tmp/myfifo.
 	fifoName = "myfifo"
 	// articleFull is the article's printf text for a full FIFO, as printed
-	// there (with its missing space; the "/n" is erratum 3).
+	// there (with its missing space; the "/n" is erratum "Slash-n").
 	articleFull = "The FIFO has not been read yet.Please try later"
 	// pollMillis paces the reader's loop, where the article slept 1 s.
 	pollMillis = 1000
 	// readFlags and writeFlags are the flags of the article's two open()
-	// calls; Go passes O_CLOEXEC too (see openFIFO). fifoMode is the mode
+	// calls; Go passes O_CLOEXEC too (see openRead). fifoMode is the mode
 	// mkfifo is given, where the article passed O_CREAT|O_EXCL (0300).
 	readFlags  = unix.O_RDONLY | unix.O_NONBLOCK
 	writeFlags = unix.O_WRONLY | unix.O_NONBLOCK

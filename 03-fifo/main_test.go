@@ -39,6 +39,7 @@ var rules = append(dirRules, exampletest.Rule{Re: regexp.MustCompile(`waitpid: c
 // The demo, run for real and compared with its golden output; the harness
 // also checks that its TMPDIR is empty afterwards (FIFO and directory gone).
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{})
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d, want 0; output:\n%s", res.Code(), res.Out)
@@ -47,7 +48,7 @@ func TestDemo(t *testing.T) {
 	for _, l := range []string{
 		"myfifo is prw-------",
 		"open error; no reading process",
-		"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading",
+		"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address)\nno process has the FIFO open for reading",
 		"no writer: read() returned 0, end of file, not EAGAIN",
 		"no data yet: read failed: EAGAIN (resource temporarily unavailable)",
 		`write "hello" to the FIFO`,
@@ -61,7 +62,7 @@ func TestDemo(t *testing.T) {
 		"gone (no such file or directory)",
 		"open descriptors: 0 1 2, and the Go runtime's poller",
 	} {
-		if !strings.Contains(res.Out, l) {
+		if !strings.Contains(errorLines(res.Out), l) {
 			t.Errorf("output lacks %q", l)
 		}
 	}
@@ -78,6 +79,7 @@ func fifoPath(t *testing.T) string { return filepath.Join(t.TempDir(), "myfifo")
 // Go and C talk through one FIFO, both ways: the reader makes the FIFO,
 // says it is ready, reads one message, ends and removes the FIFO.
 func TestInterop(t *testing.T) {
+	t.Parallel()
 	goBin := exampletest.Binary(t)
 	cReader, cWriter := exampletest.BuildC(t, "c/fifo_read.c"), exampletest.BuildC(t, "c/fifo_write.c")
 	for _, tc := range []struct {
@@ -112,6 +114,7 @@ func TestInterop(t *testing.T) {
 // Once a writer has come and gone, the reader reopens the FIFO (poll()
 // would report POLLHUP forever) and still receives the next writer.
 func TestReaderAfterWriterLeaves(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	rd := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"read", "-path", path, "-n", "2"}})
 	rd.WaitFor("Preparing for reading bytes")
@@ -129,6 +132,7 @@ func TestReaderAfterWriterLeaves(t *testing.T) {
 
 // A FIFO the reader did not make is left where it was.
 func TestReaderKeepsAFIFOItDidNotMake(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -149,6 +153,7 @@ func TestReaderKeepsAFIFOItDidNotMake(t *testing.T) {
 // A writer with no reader: ENXIO, exit status 1, the article's message and
 // the errno on standard error, in Go and in C.
 func TestWriterWithoutReader(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -159,7 +164,7 @@ func TestWriterWithoutReader(t *testing.T) {
 		errno     string
 	}{
 		{"go", exampletest.Binary(t), []string{"write", "-path", path, "hello"},
-			"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address): no process has the FIFO open for reading"},
+			"open(O_WRONLY|O_NONBLOCK|O_CLOEXEC) failed: ENXIO (no such device or address)\nno process has the FIFO open for reading"},
 		{"c", exampletest.BuildC(t, "c/fifo_write.c"), []string{path, "hello"},
 			"open: No such device or address"},
 	} {
@@ -167,7 +172,7 @@ func TestWriterWithoutReader(t *testing.T) {
 		if res.Code() != 1 {
 			t.Errorf("%s: exit status %d, want 1", tc.name, res.Code())
 		}
-		if res.Out != "" || !strings.Contains(res.Stderr, "open error; no reading process") || !strings.Contains(res.Stderr, tc.errno) {
+		if res.Out != "" || !strings.Contains(res.Stderr, "open error; no reading process") || !strings.Contains(errorLines(res.Stderr), tc.errno) {
 			t.Errorf("%s: stdout %q, stderr %q", tc.name, res.Out, res.Stderr)
 		}
 	}
@@ -175,6 +180,7 @@ func TestWriterWithoutReader(t *testing.T) {
 
 // A path that is not a FIFO is refused, not written to.
 func TestWriteRefusesAFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -381,6 +387,7 @@ func TestReadmeBlocksInOrder(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	path := "/nonexistent/myfifo" // never reached: usage comes first
 	exampletest.CheckUsage(t, "usage: 03-fifo",
 		[]string{"extra"},
@@ -422,6 +429,7 @@ func mustBeGone(t *testing.T, path string) {
 // others may write to, is refused (exit 1), and left where it was. Go and
 // C readers alike.
 func TestReadRefusesAPlantedFIFO(t *testing.T) {
+	t.Parallel()
 	goBin, cBin := exampletest.Binary(t), exampletest.BuildC(t, "c/fifo_read.c")
 	for _, tc := range []struct {
 		name string
@@ -469,6 +477,7 @@ func TestReadRefusesAPlantedFIFO(t *testing.T) {
 // mkfifo /tmp/f (0644 with umask 022) the reader says what it finds, and
 // accepts it: only its owner may write.
 func TestReadDescribesTheModeFound(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -480,16 +489,17 @@ func TestReadDescribesTheModeFound(t *testing.T) {
 	rd.WaitFor("Preparing for reading bytes")
 	writeGo(t, path, "hello")
 	res := rd.Wait()
-	exampletest.Contains(t, res.Out,
-		path+" is prw-r--r--: p for a FIFO (named pipe), rw for its owner, r for its group and others",
-		"a FIFO of uid "+strconv.Itoa(os.Geteuid())+" (this user), prw-r--r--: nobody else may write into it",
+	exampletest.Contains(t, errorLines(res.Out),
+		path+" is prw-r--r--:\np for a FIFO (named pipe), rw for its owner, r for its group and others",
+		"a FIFO of uid "+strconv.Itoa(os.Geteuid())+" (this user), prw-r--r--:\nnobody else may write into it",
 		`read "hello" from FIFO`)
 }
 
-// Erratum 2: the article's mkfifo(FIFO, O_CREAT|O_EXCL) passes open()'s
+// Erratum "Mode 0300": the article's mkfifo(FIFO, O_CREAT|O_EXCL) passes open()'s
 // flags as the mode, 0300 ("p-wx------"). Both readers make mode 0600.
 // (The demo's golden output shows the Go call and the mode found.)
 func TestReadersMakeMode0600(t *testing.T) {
+	t.Parallel()
 	if got := unix.O_CREAT | unix.O_EXCL; got != 0o300 {
 		t.Errorf("O_CREAT|O_EXCL = %#o, the README says 0300", got)
 	}
@@ -507,7 +517,7 @@ func TestReadersMakeMode0600(t *testing.T) {
 		if err != nil || fi.Mode() != os.ModeNamedPipe|0o600 {
 			t.Errorf("%s made %v (%v), want prw-------", filepath.Base(tc.bin), fi.Mode(), err)
 		}
-		// Erratum 6: "Preparing for reading bytes..." came before open(),
+		// Erratum "Preparing too early": "Preparing for reading bytes..." came before open(),
 		// so a writer started on seeing it could find no reader. When it
 		// is printed, the reader must already hold the FIFO open.
 		if !holds(rd.Pid(), path) {
@@ -529,10 +539,11 @@ func holds(pid int, path string) bool {
 	return false
 }
 
-// Erratum 5 and 15: the article printed "cannot create fifoserver" and went
-// on, and its text says EEXIST means "the file does not exist". Both
+// Errata "Mkfifo failure ignored" and "EEXIST misread": the article
+// printed "cannot create fifoserver" and went on, and its text says EEXIST means "the file does not exist". Both
 // readers stop with status 1, and say what EEXIST means here.
 func TestReadStopsWhenMkfifoFails(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -543,26 +554,28 @@ func TestReadStopsWhenMkfifoFails(t *testing.T) {
 		args []string
 		want string
 	}{
-		{goBin, []string{"read", "-path", "/nonexistent/f"}, "mkfifo failed: ENOENT (no such file or directory): a directory in the path does not exist"},
+		{goBin, []string{"read", "-path", "/nonexistent/f"}, "mkfifo failed: ENOENT (no such file or directory)\na directory in the path does not exist"},
 		{cBin, []string{"/nonexistent/f"}, "cannot create fifo: No such file or directory"},
-		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists): the path exists and is not a FIFO"},
+		{goBin, []string{"read", "-path", file}, "mkfifo failed: EEXIST (file exists)\nthe path exists and is not a FIFO"},
 		{cBin, []string{file}, "exists and is not a FIFO"},
-		{goBin, []string{"read", "-path", file + "/f"}, "mkfifo failed: ENOTDIR (not a directory): a part of the path is not a directory"},
+		{goBin, []string{"read", "-path", file + "/f"}, "mkfifo failed: ENOTDIR (not a directory)\na part of the path is not a directory"},
 		{cBin, []string{file + "/f"}, "cannot create fifo: Not a directory"},
 	} {
 		res := exampletest.Run(t, tc.bin, exampletest.Opts{Args: tc.args, Split: true})
-		if res.Code() != 1 || !strings.Contains(res.Stderr, tc.want) || strings.Contains(res.Out, "Preparing") {
+		if res.Code() != 1 || !strings.Contains(errorLines(res.Stderr), tc.want) || strings.Contains(res.Out, "Preparing") {
 			t.Errorf("%s %q: status %d, want 1 and %q; stdout %q, stderr %q", filepath.Base(tc.bin), tc.args, res.Code(), tc.want, res.Out, res.Stderr)
 		}
 	}
 }
 
-// Erratum 7 and 8: the article printed "read %s from FIFO" after every
-// read, also after EAGAIN and at end of file (an empty string), and printed
-// a full buffer with %s, with no room for its NUL. A writer that holds the
+// Errata "Read printed every second" and "No room for the NUL": the
+// article printed "read %s from FIFO" after every read, also after EAGAIN
+// and at end of file (an empty string), and printed a full buffer with %s,
+// with no room for its NUL. A writer that holds the
 // FIFO open without writing, then writes PIPE_BUF bytes: each state is
 // printed once, and exactly the bytes written come out.
 func TestReaderStates(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", pipeBuf)
 	for _, tc := range []struct {
 		bin  string
@@ -605,6 +618,7 @@ func TestReaderStates(t *testing.T) {
 // demo's step 4, started from here: it opens the FIFO, this test closes
 // the only read end, then lets it write.
 func TestWriteAfterReaderLeft(t *testing.T) {
+	t.Parallel()
 	path := fifoPath(t)
 	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Fatal(err)
@@ -620,14 +634,16 @@ func TestWriteAfterReaderLeft(t *testing.T) {
 	unix.Close(rfd)
 	release.Close()
 	res := w.Wait()
-	if res.Code() != 1 || !strings.Contains(res.Out, "write failed: EPIPE (broken pipe): the reader closed the FIFO after we opened it") {
+	if res.Code() != 1 || !strings.Contains(errorLines(res.Out), "write failed: EPIPE (broken pipe)\nthe reader closed the FIFO after we opened it") {
 		t.Errorf("writer %s, want exit status 1 after EPIPE; output:\n%s", describe(res.Status), res.Out)
 	}
 }
 
-// Errata 10 to 12: the C writer with no argument went on to strcpy from
-// NULL, and one of 100 bytes or more overflowed w_buf: now usage, exit 2.
+// Errata "NULL argv[1]" and "w_buf overflow": the C writer with no
+// argument went on to strcpy from NULL, and one of 100 bytes or more
+// overflowed w_buf: now usage, exit 2.
 func TestCWriterBadInput(t *testing.T) {
+	t.Parallel()
 	cw := exampletest.BuildC(t, "c/fifo_write.c")
 	for _, args := range [][]string{nil, {"/nonexistent/f"}, {"/nonexistent/f", strings.Repeat("x", pipeBuf+1)}, {"/nonexistent/f", ""}, {"", "hello"}} {
 		res := exampletest.Run(t, cw, exampletest.Opts{Args: args, Split: true})
@@ -641,6 +657,43 @@ func TestCWriterBadInput(t *testing.T) {
 		res := exampletest.Run(t, cr, exampletest.Opts{Args: args, Split: true})
 		if res.Code() != 2 || res.Out != "" {
 			t.Errorf("fifo_read %q: status %d, stdout %q, stderr %q; want usage and exit 2", args, res.Code(), res.Out, res.Stderr)
+		}
+	}
+}
+
+// The tests and the code cite an erratum by its short name (the bold words
+// that open it in README.md), not by its number, which shifts when one is
+// added: every name cited must be one of them.
+func TestErrataCitedByName(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^\d+\. \*\*(.+?)\.\*\*`).FindAllStringSubmatch(string(readme), -1) {
+		names[m[1]] = true
+	}
+	if len(names) < 21 {
+		t.Fatalf("README.md names %d errata, want 21 or more", len(names))
+	}
+	files, _ := filepath.Glob("*.go")
+	cite := regexp.MustCompile(`(?i)\berrat(?:um|a) ((?:"[^"]+"(?:,| and| or)? ?)+|\d+)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range cite.FindAllStringSubmatch(string(b), -1) {
+			cited := regexp.MustCompile(`"([^"]+)"`).FindAllStringSubmatch(m[1], -1)
+			if len(cited) == 0 {
+				t.Errorf("%s cites %q by number: cite it by its name", f, m[0])
+			}
+			for _, c := range cited {
+				if !names[c[1]] {
+					t.Errorf("%s cites erratum %q, which README.md does not name", f, c[1])
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,7 @@
 //go:build linux && (amd64 || arm64)
 
 // modes.go is beyond the article: whose FIFO is it, and who may use it.
-// The reader refuses a FIFO that another user could feed (trust), and
+// The reader refuses a FIFO that another user could feed (whyNot), and
 // prints what a file's mode bits say, in words (describeFile).
 
 package main
@@ -16,13 +16,24 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// showFile prints what ls -l shows for path and, on the next line, what
+// it means.
+func showFile(me *say.Speaker, path string) {
+	mode, what := describeFile(path)
+	if what == "" {
+		me.Kernel("%s is %s", path, mode)
+		return
+	}
+	me.Kernel("%s is %s:\n%s", path, mode, what)
+}
+
 // describeFile is what ls -l shows for path, and what it means: its type
-// and who may do what, read from the mode bits ("prw-r--r--: p for a FIFO
-// (named pipe), rw for its owner, r for its group and others").
-func describeFile(path string) string {
+// and who may do what, read from the mode bits ("prw-r--r--", "p for a
+// FIFO (named pipe), rw for its owner, r for its group and others").
+func describeFile(path string) (mode, what string) {
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return fileType(path)
+		return fileType(path), ""
 	}
 	kind := "a file of type " + fi.Mode().Type().String()
 	switch {
@@ -31,7 +42,7 @@ func describeFile(path string) string {
 	case fi.IsDir():
 		kind = "d for a directory"
 	}
-	return fmt.Sprintf("%s: %s, %s", fi.Mode(), kind, access(fi.Mode().Perm()))
+	return fi.Mode().String(), kind + ", " + access(fi.Mode().Perm())
 }
 
 // access says who may do what, from permission bits: 0600 "rw for its
@@ -87,27 +98,28 @@ func isFIFO(path string) bool {
 	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
 }
 
-// trust refuses, and ends the program, if the FIFO opened as fd (st from
-// fstat: the file really opened, not whatever the path names a moment
-// later) is not this user's, may be written by others, or is not the same
-// FIFO as the one made or first opened; otherwise it remembers it.
-func (f *fifo) trust(me *say.Speaker, fd int, st *unix.Stat_t) {
-	id, perm := devIno{uint64(st.Dev), st.Ino}, os.FileMode(st.Mode&0o777)
-	refuse := notOurs(st, "write what this reader prints and read what writers send")
-	if f.id != (devIno{}) && id != f.id {
-		refuse = "it is no longer the FIFO this reader opened first: someone replaced it"
+// whyNot says why the FIFO st describes (from fstat on the open
+// descriptor: the file really opened, not whatever the path names a moment
+// later) must not be used, or "": it is not this user's, others may write
+// it, or it is not the FIFO this reader made or first opened.
+func (f *fifo) whyNot(st *unix.Stat_t) string {
+	if id := (devIno{uint64(st.Dev), st.Ino}); f.id != (devIno{}) && id != f.id {
+		return "it is no longer the FIFO this reader opened first: someone replaced it"
 	}
-	if refuse != "" {
-		unix.Close(fd)
-		me.Fatal(fmt.Errorf("refusing %s: %s.\nRemove it, or run read without -path (a private directory)", f.Path, refuse))
-	}
+	return notOurs(st, "write what this reader prints and read what writers send")
+}
+
+// remember notes the FIFO opened as fd (st from fstat), the first time,
+// and says whose it is if this reader did not make it.
+func (f *fifo) remember(me *say.Speaker, fd int, st *unix.Stat_t) {
 	if f.node == nil && f.id == (devIno{}) {
-		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s: nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|perm)
+		me.Kernel("fstat(%d): a FIFO of uid %d (this user), %s:\n"+
+			"nobody else may write into it", fd, st.Uid, os.ModeNamedPipe|os.FileMode(st.Mode&0o777))
 	}
 	if f.id == (devIno{}) {
 		// Written once: if this reader made the FIFO, create set it, and
 		// cleanup's goroutine may read it (unlink) at any moment.
-		f.id = id
+		f.id = devIno{uint64(st.Dev), st.Ino}
 	}
 }
 

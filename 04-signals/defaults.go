@@ -73,25 +73,18 @@ func table(me *say.Speaker) {
 	}
 	me.Printf("each process says it is ready, gets the signal, then end of file on a pipe:")
 	me.Printf("a process that survived the signal exits 0 there")
-	me.Printf("%-32s %-28s %s", "what happens", "C process", "Go process, no Notify")
+	me.Printf("%-31s %-18s %s", "what happens", "C process", "Go process, no Notify")
 	for _, r := range rows {
 		cCell := "(not observed)"
 		if cbin != "" {
 			cCell = observe(me, r, cbin)
 		}
-		me.Printf("%-32s %-28s %s", r.what, cCell, observe(me, r, ""))
+		me.Printf("%-31s %-18s %s", r.what, cCell, observe(me, r, ""))
 	}
 	_ = dir.Release() // a temporary directory; its removal is not the lesson
-	me.GoNote("the Go runtime catches nearly every signal at start (SigCgt). Without\n" +
-		"Notify: SIGHUP, SIGINT and SIGTERM end the process as in C (the runtime\n" +
-		"restores SIG_DFL and raises the signal again, so wait() sees it); SIGQUIT\n" +
-		"prints the goroutines' stacks and exits 2, unless GOTRACEBACK=crash (then\n" +
-		"it aborts); SIGUSR1, SIGUSR2, SIGALRM, SIGURG and a SIGPIPE sent with kill\n" +
-		"are dropped. SIGPIPE from a write: the kernel sends it on every write to a\n" +
-		"broken pipe, whatever the fd; the runtime's handler drops it and write()\n" +
-		"returns EPIPE. Then os, after EPIPE on fd 1 or 2 only, puts back SIG_DFL\n" +
-		"and raises SIGPIPE itself. unix.Write is not os: it gets EPIPE on fd 1\n" +
-		"too, and the process lives.")
+	me.GoNote("the Go runtime catches nearly every signal at start (SigCgt); without\n" +
+		"Notify, it ends the process for some, drops others and exits 2 on SIGQUIT.\n" +
+		"README.md, \"C to Go\", says why for each row.")
 }
 
 // observe runs one victim, C (cbin) or Go (cbin == ""), for one row and
@@ -158,7 +151,7 @@ func cell(ws syscall.WaitStatus, stderr string) string {
 	case ws.Exited():
 		s := fmt.Sprintf("exited %d", ws.ExitStatus())
 		if first, _, _ := strings.Cut(stderr, "\n"); first != "" {
-			s += fmt.Sprintf(" after printing %q and stacks", first)
+			s += fmt.Sprintf(" after %q", first) // and the stacks
 		}
 		return s
 	}

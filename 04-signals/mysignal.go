@@ -15,7 +15,6 @@ import (
 
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/say"
-	"github.com/goipc/ipc-examples/common/sigset"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
@@ -26,50 +25,65 @@ func mySignal(me *say.Speaker) {
 	// the step ends (SIGTERM, SIGHUP and a closed stdout still end the
 	// program through it).
 	cleanup.Uncatch(unix.SIGINT)
-	// if (signal(SIGINT, my_func) == SIG_ERR || signal(SIGQUIT, my_func) == SIG_ERR) {
-	// A Notify channel stands in for the handler my_func.
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: say writes each line at once, with one write(2).
+
+	// if (signal(SIGINT, my_func) == SIG_ERR || signal(SIGQUIT, my_func) == SIG_ERR) { perror("signal"); exit(1);
+	// A Notify channel stands in for the handler my_func; got stands in
+	// for its flags got_int and got_quit.
 	c := make(chan os.Signal, 2)
 	signal.Notify(c, unix.SIGINT, unix.SIGQUIT)
-	// printf("I have get SIGINT\n"), the classic mysignal.c's words
-	report := func(s os.Signal) {
-		me.Printf("%q (the classic mysignal.c's words)", "I have get "+sigset.Name(s.(syscall.Signal)))
-	}
+	got := map[os.Signal]bool{}
+
+	// sigemptyset(&both);
+	// sigaddset(&both, SIGINT);
+	// sigaddset(&both, SIGQUIT);
+	// if (sigprocmask(SIG_BLOCK, &both, &old) < 0) { perror("sigprocmask"); exit(1);
+	// not ported, not needed: a signal that comes before the receive
+	// waits in the channel, so nothing can be missed between a test of
+	// the flags and the sleep.
+
 	// if (isatty(0)) {
 	if isTerminal(0) {
+		// printf("main %d: Waiting for signal SIGINT or SIGQUIT: press Ctrl-C, then Ctrl-\\\n", getpid());
 		me.Printf("waiting for SIGINT and SIGQUIT: press Ctrl-C, then Ctrl-\\")
-		seen := map[os.Signal]bool{}
-		for len(seen) < 2 {
-			s := <-c
-			seen[s] = true
-			report(s)
-		}
 	} else {
-		me.Printf("standard input is not a terminal, so nobody can press Ctrl-C: I send SIGINT and\n" +
-			"SIGQUIT to myself, one at a time")
-		// raise(SIGINT);  /* blocked: stays pending */
+		// printf("main %d: standard input is not a terminal: raising SIGINT and SIGQUIT myself\n", getpid());
+		me.Printf("standard input is not a terminal, so nobody can press Ctrl-C:")
+		me.Printf("I send SIGINT and SIGQUIT to myself, one at a time")
+		// raise(SIGINT); /* blocked: stays pending */
 		// raise(SIGQUIT);
-		// kill(getpid(), sig) stands in for raise, one signal at a time: a Go
-		// channel receives what the C's handler would have flagged.
+		// kill(getpid(), sig) stands in for raise. Go cannot keep a signal
+		// pending for the process, so each is received before the next is
+		// sent: a signal that is not mine is a Ctrl-C from outside.
 		for _, s := range []syscall.Signal{unix.SIGINT, unix.SIGQUIT} {
 			if err := unix.Kill(os.Getpid(), s); err != nil {
 				me.Fatal(syserr.Wrap("kill(getpid())", err, nil))
 			}
-			for got := (<-c).(syscall.Signal); ; got = (<-c).(syscall.Signal) {
-				if got == s {
-					report(got)
-					break
-				}
-				fromOutside(got)
+			for r := (<-c).(syscall.Signal); r != s; r = (<-c).(syscall.Signal) {
+				fromOutside(r)
 			}
+			got[s] = true
 		}
 		select { // one more, after mine: a Ctrl-C
-		case got := <-c:
-			fromOutside(got.(syscall.Signal))
+		case r := <-c:
+			fromOutside(r.(syscall.Signal))
 		default:
 		}
 	}
+	sayBoth(me, c, got)
+
+	// if (sigaction(SIGINT, NULL, &now) < 0) { perror("sigaction"); exit(1);
+	// if (now.sa_handler == my_func) printf("main %d: signal() kept the handler after SIGINT: BSD semantics (glibc's default)\n", getpid());
+	// else printf("main %d: signal() put SIGINT back to SIG_DFL when it came: System V semantics (-std=c99)\n", getpid());
+	// not ported: Go has no signal() of two kinds; Notify keeps the
+	// runtime's handler until Reset or Stop (SigCgt, below, shows it).
+
 	// signal(SIGINT, SIG_DFL); signal(SIGQUIT, SIG_DFL);
 	signal.Reset(unix.SIGINT, unix.SIGQUIT)
+	// sigprocmask(SIG_SETMASK, &old, NULL);
+	// not ported, not needed: nothing was blocked.
+	// printf("main %d: default actions restored: Ctrl-C now ends me, Ctrl-\\ ends me with a core dump\n", getpid());
 	me.Printf("signal.Reset(SIGINT, SIGQUIT): Go's default actions are back")
 	st := status(me)
 	cleanup.Catch("parent") // and SIGINT is common/cleanup's again
@@ -82,6 +96,33 @@ func mySignal(me *say.Speaker) {
 		"it again, so the process dies of SIGINT as in C. SIGQUIT: it prints the\n" +
 		"stack of every goroutine and exits with status 2, unless GOTRACEBACK=crash\n" +
 		"(then it aborts, SIGABRT), where C dies of SIGQUIT with a core dump.")
+}
+
+// sayBoth is mysignal.c's loop: it sleeps until SIGINT and SIGQUIT have
+// both come and says each once, SIGINT first when both are there.
+func sayBoth(me *say.Speaker, c chan os.Signal, got map[os.Signal]bool) {
+	// while (!said_int || !said_quit) {
+	saidInt, saidQuit := false, false
+	for !saidInt || !saidQuit {
+		// if (sigsuspend(&old) < 0 && errno != EINTR) { perror("sigsuspend"); exit(1);
+		// Receiving from the channel stands in for the sleep, unless both
+		// have come already.
+		if !got[unix.SIGINT] || !got[unix.SIGQUIT] {
+			got[<-c] = true
+		}
+		// if (got_int && !said_int) {
+		if got[unix.SIGINT] && !saidInt {
+			// printf("main %d: I have get SIGINT\n", getpid());
+			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGINT")
+			saidInt = true
+		}
+		// if (got_quit && !said_quit) {
+		if got[unix.SIGQUIT] && !saidQuit {
+			// printf("main %d: I have get SIGQUIT\n", getpid());
+			me.Printf("%q (the classic mysignal.c's words)", "I have get SIGQUIT")
+			saidQuit = true
+		}
+	}
 }
 
 // fromOutside is a signal this step did not send itself: the user's

@@ -47,12 +47,13 @@ func literalPause(me *say.Speaker) {
 	if unix.Gettid() == pid {
 		where = "the main thread (its tid is the pid)"
 	}
-	me.Printf("this goroutine runs on %s: setitimer(ITIMER_REAL, %v), then unix.Pause()", where, ring)
+	me.Printf("this goroutine runs on %s", where)
+	me.Printf("setitimer(ITIMER_REAL, %v), then unix.Pause()", ring)
 	setAlarm(me, ring)
 	err := unix.Pause()
 	<-c
-	me.Printf("pause() returned %s: the kernel gave SIGALRM to the main thread, asleep in\n"+
-		"pause()", errName(err))
+	me.Printf("pause() returned %s:", errName(err))
+	me.Printf("the kernel gave SIGALRM to the main thread, asleep in pause()")
 
 	// On another thread: a goroutine locked to a thread of its own.
 	tids, done := make(chan int), make(chan error)
@@ -65,25 +66,23 @@ func literalPause(me *say.Speaker) {
 	if err := peek.WaitBlocked(pid, sysPause, 0, time.Minute); err != nil {
 		me.Fatal(err)
 	}
-	me.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause();\n"+
-		"setitimer(ITIMER_REAL, %v)", ring)
+	me.Printf("a goroutine locked to a thread of its own sleeps in unix.Pause();")
+	me.Printf("setitimer(ITIMER_REAL, %v)", ring)
 	setAlarm(me, ring)
 	<-c
 	select {
 	case err := <-done:
-		me.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
-			"that thread this time", errName(err))
+		tookIt(me, err)
 		return
 	default:
 	}
 	if !inPause(pid, tid) {
-		me.Printf("SIGALRM came, and pause() on that thread returned %s: the kernel gave it to\n"+
-			"that thread this time", errName(<-done))
+		tookIt(me, <-done)
 		return
 	}
-	me.Printf("SIGALRM came and was handled, and that thread still sleeps in pause(): the kernel\n" +
-		"gave the signal to the main thread, which could take it. Only a signal for that\n" +
-		"thread wakes it.")
+	me.Printf("SIGALRM came and was handled, and that thread still sleeps in pause():")
+	me.Printf("the kernel gave the signal to the main thread, which could take it.")
+	me.Printf("Only a signal for that thread wakes it.")
 	// tgkill(getpid(), tid, SIGALRM): a signal for that thread only.
 	if err := unix.Tgkill(pid, tid, unix.SIGALRM); err != nil {
 		me.Fatal(syserr.Wrap("tgkill", err, nil))
@@ -95,6 +94,12 @@ func literalPause(me *say.Speaker) {
 		"thread the kernel picks. A Go program does not choose its goroutine's\n" +
 		"thread unless it locks it, and the runtime drops SIGALRM without Notify:\n" +
 		"receive from a Notify channel instead.")
+}
+
+// tookIt says that the thread asleep in pause() took SIGALRM itself.
+func tookIt(me *say.Speaker, err error) {
+	me.Printf("SIGALRM came, and pause() on that thread returned %s:", errName(err))
+	me.Printf("the kernel gave it to that thread this time")
 }
 
 // inPause reports whether thread tid of pid is inside pause() now.

@@ -119,7 +119,8 @@ func inherited(me *say.Speaker) {
 		return
 	}
 	unignore(undo...)
-	me.Printf("signal.Notify then signal.Stop, the workaround of the last step, for %s:", names(undo))
+	me.Printf("signal.Notify then signal.Stop,")
+	me.Printf("the workaround of the last step, for %s:", names(undo))
 	me.Kernel("my SigIgn: %s; signal.Ignored(SIGHUP) = %v", self(me).SigIgn, signal.Ignored(unix.SIGHUP))
 	if self(me).SigIgn.IsMember(unix.SIGHUP) && !startIgn.IsMember(unix.SIGHUP) {
 		me.Warnf("SIGHUP is still ignored, though signal.Ignored says false: for SIGHUP and SIGINT,\n" +

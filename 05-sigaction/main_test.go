@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -29,7 +31,7 @@ func lines(out, substr string) []string {
 }
 
 // threadViews are the kernel's view of the locked thread, in order:
-// "SigBlk ..., SigPnd ...; process: ShdPnd ...".
+// "SigBlk ..., SigPnd ...; ShdPnd ...".
 func threadViews(out string) []string {
 	var got []string
 	for _, m := range regexp.MustCompile(`\[kernel\] this thread: (.*)`).FindAllStringSubmatch(out, -1) {
@@ -66,10 +68,10 @@ func TestMaskPendingDelivered(t *testing.T) {
 	} {
 		res := exampletest.RunOK(t, exampletest.Opts{Args: append([]string{"-part", "mask"}, tc.block...)})
 		want := []string{
-			"SigBlk none, SigPnd none; process: ShdPnd none",                     // before
-			"SigBlk " + tc.set + ", SigPnd none; process: ShdPnd none",           // blocked
-			"SigBlk " + tc.set + ", SigPnd " + tc.set + "; process: ShdPnd none", // sent to the thread: pending
-			"SigBlk none, SigPnd none; process: ShdPnd none",                     // taken or delivered
+			"SigBlk none, SigPnd none; ShdPnd none",                     // before
+			"SigBlk " + tc.set + ", SigPnd none; ShdPnd none",           // blocked
+			"SigBlk " + tc.set + ", SigPnd " + tc.set + "; ShdPnd none", // sent to the thread: pending
+			"SigBlk none, SigPnd none; ShdPnd none",                     // taken or delivered
 		}
 		got := threadViews(res.Out)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -87,7 +89,10 @@ func TestMaskPendingDelivered(t *testing.T) {
 		}
 		for _, s := range strings.Fields(tc.own) {
 			// Its own signal, known by its siginfo: sent by tgkill from this process.
-			lines = append(lines, "sigtimedwait({"+s+"}, timeout 0) returned "+s+", si_code SI_TKILL, sent by pid ")
+			lines = append(lines, "sigtimedwait({"+s+"}, timeout 0) returned "+s+", si_code SI_TKILL,\n")
+		}
+		if tc.own != "" {
+			lines = append(lines, ": sent by pid ", ": the one I raised")
 		}
 		for _, l := range lines {
 			if !strings.Contains(res.Out, l) {
@@ -104,7 +109,7 @@ func TestProcessWide(t *testing.T) {
 	res := exampletest.RunOK(t, exampletest.Opts{Args: []string{"-part", "process"}})
 	for _, l := range []string{
 		"received SIGUSR1 from the channel, although this thread blocks it",
-		"SigBlk SIGUSR1, SigPnd none; process: ShdPnd none",
+		"SigBlk SIGUSR1, SigPnd none; ShdPnd none",
 		"was stopped by signal 19 (SIGSTOP)",
 		"ShdPnd SIGUSR1, SigPnd none: pending for the whole process:\n",
 		"continued: received SIGUSR1 from my channel",
@@ -310,7 +315,20 @@ func TestMaskCtrlC(t *testing.T) {
 			p.Wait()
 			continue
 		}
-		for !stopped(pid) { // a guard loop on the kernel's state, not a timing
+		// Wait for the kernel to show it stopped, bounded by the guard of
+		// a run (the test's deadline first, if sooner).
+		guard := exampletest.Guard
+		if end, ok := t.Deadline(); ok && time.Until(end)-10*time.Second < guard {
+			guard = time.Until(end) - 10*time.Second
+		}
+		deadline := time.Now().Add(guard)
+		for !stopped(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("sent SIGSTOP to -part mask (pid %d) inside the mask part; it was not stopped after the %v guard.\n"+
+					"this test was reading /proc/%d/stat in a loop, waiting for state T. The program's processes:\n%s\noutput so far:\n%s",
+					pid, guard, pid, processStates(pid), p.Output())
+			}
+			runtime.Gosched()
 		}
 		inStep := false
 		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
@@ -339,6 +357,39 @@ func TestMaskCtrlC(t *testing.T) {
 		t.Fatal("never stopped the program inside the mask part")
 	}
 	t.Logf("%d Ctrl-Cs inside the mask part", hits)
+}
+
+// processStates says what each process of the group pgid, and each of
+// its threads, is doing: state and wait channel, from /proc.
+func processStates(pgid int) string {
+	var b strings.Builder
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		i := strings.LastIndexByte(string(st), ')')
+		if err != nil || i < 0 {
+			continue
+		}
+		f := strings.Fields(string(st)[i+1:]) // state ppid pgrp ...
+		if len(f) < 3 || f[2] != fmt.Sprint(pgid) {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		fmt.Fprintf(&b, "  pid %s: %s\n", e.Name(), strings.ReplaceAll(strings.TrimRight(string(cmd), "\x00"), "\x00", " "))
+		tasks, _ := os.ReadDir("/proc/" + e.Name() + "/task")
+		for _, task := range tasks {
+			dir := "/proc/" + e.Name() + "/task/" + task.Name()
+			tst, _ := os.ReadFile(dir + "/stat")
+			state := "?"
+			if j := strings.LastIndexByte(string(tst), ')'); j >= 0 && j+2 < len(tst) {
+				state = string(tst[j+2])
+			}
+			wchan, _ := os.ReadFile(dir + "/wchan")
+			sys, _ := os.ReadFile(dir + "/syscall")
+			fmt.Fprintf(&b, "    thread %s: state %s, wchan %q, syscall %s\n", task.Name(), state, wchan, strings.TrimSpace(string(sys)))
+		}
+	}
+	return b.String()
 }
 
 // stopped reports whether process pid is stopped (state T), or has

@@ -22,20 +22,20 @@
 // by then: shared memory itself says nothing about when the data is ready.
 // Here a pipe says it.
 //
-// The files: shmadd.go is the port of c/shmadd.c (the parent), and
-// shm_reader.go of c/shm_reader.c (the child's side, and -attach);
-// shm_fault.go is the twin of c/shm_fault.c (-fault). Beyond the article:
-// endings.go (cleanup on every ending, -hold, what kill -9 leaves),
-// kernel.go (IPC_STAT, /proc views), calls.go (calls printed from the
-// values passed). c/shm_writer.c has no Go file: -hold written plays its
-// part, a filled and marked segment held open for -attach.
+// The files: shmadd.go is the port of c/shmadd.c (parent and child),
+// shm_reader.go of c/shm_reader.c (-attach), shm_fault.go of
+// c/shm_fault.c (the child of -fault). Beyond the article: faultdemo.go
+// (the parent of -fault), endings.go (fork's stand-in, every ending,
+// -hold), leftovers.go (what kill -9 of an earlier run left), kernel.go
+// (IPC_STAT, /proc views), calls.go (calls printed from the values
+// passed). c/shm_writer.c is an interop peer with no Go file: it fills a
+// segment for -attach, as -hold written does.
 package main
 
 import (
 	"flag"
 	"os"
 	"os/exec"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -51,8 +51,9 @@ const usage = `usage: 06-shm [-peer PROGRAM] [-hold attached|written] [-leak] [M
        06-shm -attach SHMID
        06-shm -fault [-peer PROGRAM]
 
-  MESSAGE          what the parent writes into the segment, at most 1023 bytes
-                   (default "hello, shared memory")
+  MESSAGE          what the parent writes into the segment: one argument, 1 to 1023
+                   bytes (default "hello, shared memory"); quote it if it has
+                   spaces; a second argument is a usage error, and so is ''
   -peer PROGRAM    the reader is PROGRAM (the C reader, c/shm_reader.c) instead of
                    this program's child; it is run as "PROGRAM SHMID 3"
   -hold attached   stop when both are attached, before IPC_RMID, until Enter:
@@ -72,8 +73,8 @@ func main() {
 	// Go cannot fork, so the child's part is this same program started
 	// again in a named role, with the shmid in its argv.
 	child.Dispatch(map[string]func([]string){
-		"client": client,
-		"fault":  fault,
+		"client": shmaddChild, // shmadd.go
+		"fault":  shmFault,    // shm_fault.go
 	})
 
 	fs := flag.NewFlagSet("06-shm", flag.ContinueOnError)
@@ -82,19 +83,18 @@ func main() {
 	leak := fs.Bool("leak", false, "never IPC_RMID, as the article")
 	attachID := fs.String("attach", "", "a shmid to read")
 	faulty := fs.Bool("fault", false, "touch the segment after shmdt")
-	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, 1)
-
+	rest := cmdline.Parse(fs, os.Args[1:], usage, 0, -1)
+	// -hold '' or -attach '' is a mistake, not "no -hold": refuse it.
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() == "" {
+			cmdline.Usage(usage, "-%s: an empty value", f.Name)
+		}
+	})
 	if *attachID != "" {
-		cleanup.Catch("reader")
 		if len(rest) > 0 || *peerPath != "" || *hold != "" || *leak || *faulty {
 			cmdline.Usage(usage, "-attach takes no MESSAGE and no other flag")
 		}
-		id, err := strconv.Atoi(*attachID)
-		if err != nil || id < 0 {
-			cmdline.Usage(usage, "-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", *attachID)
-		}
-		readOnly(id)
-		cleanup.Exit(0)
+		shmReader(*attachID) // shm_reader.go
 	}
 	if *hold != "" && *hold != "attached" && *hold != "written" {
 		cmdline.Usage(usage, "-hold must be attached or written, not %q", *hold)
@@ -102,17 +102,7 @@ func main() {
 	if *faulty && (len(rest) > 0 || *hold != "" || *leak) {
 		cmdline.Usage(usage, "-fault takes no MESSAGE, -hold or -leak")
 	}
-	msg := defaultMsg
-	if len(rest) == 1 {
-		msg = rest[0]
-	}
-	// strncpy(p_addr, argv[1], 1024) leaves no NUL when the argument has
-	// 1024 bytes or more, and the reader's printf("%s") runs off the end
-	// of the segment. Refuse such a message before anything is created.
-	if len(msg) > maxMsg {
-		cmdline.Usage(usage, "MESSAGE is %d bytes; the segment has %d, and the reader needs a NUL after the message: at most %d",
-			len(msg), segSize, maxMsg)
-	}
+	msg := message(rest) // shmadd.go: refused before anything is made
 
 	// Everything this run makes (the segment, the parent's attachment,
 	// the child) is registered with common/cleanup the moment it exists:
@@ -120,25 +110,32 @@ func main() {
 	// failure removes it, and the program then ends as the signal would
 	// have. Only kill -9 cannot be caught: see holdOn.
 	cleanup.Catch("parent")
-	p := say.New("parent")
-	if *peerPath != "" {
-		// Checked before the segment exists, so that a typo leaves nothing.
-		path, err := exec.LookPath(*peerPath)
-		if err != nil {
-			p.Fatal(syserr.Wrap("-peer "+*peerPath, err, syserr.Meanings{
-				unix.ENOENT: "no such program (build it: gcc -Wall -Wextra -o bin/shm_reader 06-shm/c/shm_reader.c)",
-				unix.EACCES: "not executable",
-			}))
-		}
-		*peerPath = path
-	}
+	me := say.New("parent")
+	*peerPath = lookPeer(me, *peerPath)
+	leftovers(me) // what kill -9 of an earlier run left (leftovers.go)
 	if *faulty {
-		faultDemo(p, *peerPath)
+		faultDemo(me, *peerPath) // faultdemo.go
 	}
-	r := &run{p: p, leak: *leak}
-	r.demo(msg, *peerPath, *hold)
+	r := &run{me: me, leak: *leak}
+	r.shmadd(msg, *peerPath, *hold) // shmadd.go
 
-	say.Step(7, "what this process still holds")
-	p.Kernel("open descriptors: %s", peek.FDSummary())
+	say.Step(6, "what this process still holds")
+	me.Kernel("open descriptors: %s", peek.FDSummary())
 	cleanup.Exit(0)
+}
+
+// lookPeer finds the -peer program before the segment exists, so that a
+// typo leaves nothing.
+func lookPeer(me *say.Speaker, peerPath string) string {
+	if peerPath == "" {
+		return ""
+	}
+	path, err := exec.LookPath(peerPath)
+	if err != nil {
+		me.Fatal(syserr.Wrap("-peer "+peerPath, err, syserr.Meanings{
+			unix.ENOENT: "no such program (build it: gcc -Wall -Wextra -o bin/shm_reader 06-shm/c/shm_reader.c)",
+			unix.EACCES: "not executable",
+		}))
+	}
+	return path
 }

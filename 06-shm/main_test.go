@@ -31,6 +31,9 @@ var rules = []exampletest.Rule{
 	{Re: regexp.MustCompile(`(?:shmid[ =]|-attach |ipcrm -m |ipcs -m -i |no row for id )(\d+)`), Class: "SHMID"},
 	{Re: regexp.MustCompile(`\b(\d\d:\d\d:\d\d)\b`), Fixed: "HH:MM:SS"},
 	{Re: regexp.MustCompile(`kill -9 (\d+)`), Class: "PID"},
+	// The parent and the child attach at the same time, as in c/shmadd.c
+	// (fork, then shmat in both): either may be the last, in lpid.
+	{Re: regexp.MustCompile(`lpid=((?:PID)?\d+)`), Fixed: "LPID"},
 }
 
 var createdRe = regexp.MustCompile(`shmget: shmid (\d+)|shmid (\d+) holds`)
@@ -56,7 +59,7 @@ func checkGone(t *testing.T, out string) {
 		if ok {
 			t.Errorf("shmid %d is still in /proc/sysvipc/shm: %s", id, row.Format("key", "shmid", "perms", "nattch", "cpid"))
 			if strings.Contains(out, " "+row["cpid"]+": ") { // ours: made by a process of the run
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
+				_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // best effort
 			}
 		}
 	}
@@ -69,7 +72,7 @@ func bin(t *testing.T) string {
 	sysvOnce.Do(func() {
 		id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600)
 		if err == nil {
-			unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // a probe
+			_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // a probe
 		}
 		sysvErr = err
 	})
@@ -87,6 +90,7 @@ var (
 // The default run and a run with the article's own argument, compared
 // with their golden output.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -105,7 +109,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("the child did not print %q:\n%s", "Client get "+tc.get, res.Out)
 			}
 			exampletest.Contains(t, res.Out, "waitpid: child", "exited with status 0",
-				"no segment has this id any more: it is gone",
+				"failed: EINVAL (invalid argument): the segment is gone",
 				"open descriptors: 0 1 2, and the Go runtime's poller")
 			exampletest.Golden(t, tc.name, res, rules...)
 		})
@@ -125,18 +129,19 @@ func stats(out string) []statLine {
 	return s
 }
 
-// What IPC_STAT says at each step: create, parent attached, child
-// attached, marked, written, child detached; then the segment is gone.
+// What IPC_STAT says at each step, where c/shmadd.c shows it: create,
+// both attached, marked, written, child detached; then the segment is gone.
 func TestKernelStateAtEachStep(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args          []string
 		nattch, modes string
 		dtimeFrom     int // the first line with a dtime: after the child's shmdt
 	}{
-		{nil, "0 1 2 2 2 1", "0600 0600 0600 01600 01600 01600", 5},
+		{nil, "0 2 2 2 1", "0600 0600 01600 01600 01600", 4},
 		// The article's way: never marked; after the last shmdt it is still
 		// there with nattch 0, until this run removes it.
-		{[]string{"-leak"}, "0 1 2 2 1 0", "0600 0600 0600 0600 0600 0600", 4},
+		{[]string{"-leak"}, "0 2 2 1 0", "0600 0600 0600 0600 0600", 3},
 	} {
 		res := runChecked(t, bin(t), exampletest.Opts{Args: tc.args})
 		var nattch, modes []string
@@ -166,11 +171,11 @@ func TestKernelStateAtEachStep(t *testing.T) {
 		// The /proc row says the same: perms 1600 once marked, and the
 		// pages appear when the parent writes.
 		if tc.args == nil {
-			exampletest.Contains(t, res.Out, "perms=600 size=1024 nattch=0 rss=0", "perms=1600 size=1024 nattch=2 rss=0",
-				"perms=1600 size=1024 nattch=2 rss=4096", "perms=1600 size=1024 nattch=1 rss=4096",
+			exampletest.Contains(t, res.Out, "perms=600 nattch=0 rss=0", "perms=1600 nattch=2 rss=0",
+				"perms=1600 nattch=2 rss=4096", "perms=1600 nattch=1 rss=4096",
 				"/proc/self/maps: rw-s /SYSV00000000 (deleted)", "/proc/self/maps: r--s /SYSV00000000 (deleted)")
 		} else {
-			exampletest.Contains(t, res.Out, "perms=600 size=1024 nattch=0 rss=4096", "nattch=0 and the segment is still there")
+			exampletest.Contains(t, res.Out, "perms=600 nattch=0 rss=4096", "nattch=0 and the segment is still there")
 		}
 	}
 }
@@ -179,6 +184,7 @@ func TestKernelStateAtEachStep(t *testing.T) {
 // through whole; 1024 are refused with a usage error before anything is
 // made, by the Go port and by the C twin alike.
 func TestLongMessage(t *testing.T) {
+	t.Parallel()
 	fit := strings.Repeat("x", 1023)
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{fit}})
 	if res.Code() != 0 {
@@ -199,9 +205,20 @@ func TestLongMessage(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"one", "two"},
 		{"-hold", "later"},
+		// An empty value is a mistake, not "not given": each flag, and MESSAGE.
+		{"-hold", ""},
+		{"-hold="},
+		{"-attach", ""},
+		{"-attach="},
+		{"-peer", ""},
+		{"-leak="},
+		{"-fault="},
+		{""},
+		{"-leak", ""},
 		{"-attach", "x"},
 		{"-attach", "-1"},
 		{"-attach", "010x"},
@@ -218,8 +235,10 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	c := exampletest.BuildC(t, "c/shmadd.c")
-	if res := runChecked(t, c, exampletest.Opts{Args: []string{"one", "two"}, Split: true}); res.Code() != 2 || !strings.Contains(res.Stderr, "usage:") {
-		t.Errorf("C twin with two arguments: exit %d, stderr %q", res.Code(), res.Stderr)
+	for _, args := range [][]string{{"one", "two"}, {""}} {
+		if res := runChecked(t, c, exampletest.Opts{Args: args, Split: true}); res.Code() != 2 || !strings.Contains(res.Stderr, "usage:") {
+			t.Errorf("C twin with %q: exit %d, stderr %q", args, res.Code(), res.Stderr)
+		}
 	}
 }
 
@@ -227,6 +246,7 @@ func TestBadInput(t *testing.T) {
 // segment that no longer exists, and a -peer program that does not exist
 // (checked before the segment is made, so nothing is left).
 func TestFailingCalls(t *testing.T) {
+	t.Parallel()
 	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -257,6 +277,7 @@ func TestFailingCalls(t *testing.T) {
 
 // The corrected C twin tells the same story and removes its segment.
 func TestCTwin(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/shmadd.c")
 	for _, args := range [][]string{nil, {"zengxiaolong"}} {
 		res := runChecked(t, c, exampletest.Opts{Args: args})
@@ -282,6 +303,7 @@ func TestCTwin(t *testing.T) {
 // Go writes, C reads: the C reader replaces the Go child and answers the
 // same handshake.
 func TestGoToC(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/shm_reader.c")
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-peer", c, "from Go"}})
 	if res.Code() != 0 {
@@ -301,6 +323,7 @@ func TestGoToC(t *testing.T) {
 // C writes, Go reads: c/shm_writer.c makes, fills and marks a segment and
 // waits; "06-shm -attach SHMID" attaches it by id and prints it.
 func TestCToGo(t *testing.T) {
+	t.Parallel()
 	w := exampletest.BuildC(t, "c/shm_writer.c")
 	in, hold, err := os.Pipe()
 	if err != nil {
@@ -333,6 +356,7 @@ func TestCToGo(t *testing.T) {
 // segment and ends the parent as SIGTERM does. What the hold line says
 // about each kill -9 is checked too.
 func TestKilledMidRun(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		sig   syscall.Signal
@@ -411,7 +435,7 @@ func TestKilledMidRun(t *testing.T) {
 				rows, _ := peek.SysVRows("shm")
 				for _, r := range rows {
 					id, _ := strconv.Atoi(r["shmid"])
-					unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // checked by the namespace's end
+					_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // checked by the namespace's end
 				}
 			})
 		})
@@ -451,6 +475,7 @@ func mustPipe(t *testing.T) (r, w *os.File) {
 // starts; the twin ignores SIGPIPE, so its printfs fail and it runs to
 // its end (exit 0), removing the segment as usual.
 func TestOutputReaderGone(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		bin  func(t *testing.T) string
@@ -486,7 +511,7 @@ func TestOutputReaderGone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone
+			t.Cleanup(func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) // usually gone
 			outW.Close()
 			inR.Close()
 			if tc.args != nil {
@@ -503,7 +528,7 @@ func TestOutputReaderGone(t *testing.T) {
 				outR.Close() // the reader leaves, as head does after its lines
 				inW.Close()  // Enter
 			}
-			cmd.Wait() //nolint:errcheck // the status is checked below
+			_ = cmd.Wait() // the status is checked below
 			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 			if got := child.DescribeStatus(ws); got != tc.end {
 				t.Errorf("it %s, want it %s; stderr %q", got, tc.end, stderr.String())
@@ -521,6 +546,7 @@ func TestOutputReaderGone(t *testing.T) {
 // -hold goes on at end of input (here /dev/null), and the run ends as
 // usual.
 func TestHoldGoesOn(t *testing.T) {
+	t.Parallel()
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-hold", "written", "held"}})
 	if res.Code() != 0 {
 		t.Fatalf("exit status %d:\n%s", res.Code(), res.Out)
@@ -541,6 +567,7 @@ func interruptPoint(line string) bool {
 // signal (or had already ended), prints no error, and leaves nothing (the
 // namespace's check at the end, and the rows counted here).
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	reader := exampletest.BuildC(t, "c/shm_reader.c")
 	faulty := exampletest.BuildC(t, "c/shm_fault.c")
 	total := 0
@@ -587,7 +614,7 @@ func TestInterrupts(t *testing.T) {
 	if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=600 nattch=0$`).MatchString(got) {
 		t.Errorf("-attach: rows after the interrupts: %q, want the test's own segment only, detached", got)
 	}
-	ns.Do(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) //nolint:errcheck // checked by the namespace's end
+	ns.Do(func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) // checked by the namespace's end
 	t.Logf("-attach: %d interrupted runs; %d in all", n, total)
 }
 
@@ -595,6 +622,7 @@ func TestInterrupts(t *testing.T) {
 // the runtime's "fatal error: fault", GOTRACEBACK=crash makes it die of
 // SIGABRT, and the C twin is killed by SIGSEGV. Nothing is left.
 func TestFault(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	res := runChecked(t, bin(t), exampletest.Opts{Args: []string{"-fault"}, IPC: ns})
 	if res.Code() != 0 {
@@ -620,6 +648,7 @@ func TestFault(t *testing.T) {
 // The calls are printed from the values passed: the formatter names each
 // flag, and the default run shows the article's call.
 func TestCallsPrinted(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		flags int
 		names []syserr.Flag
@@ -641,15 +670,16 @@ func TestCallsPrinted(t *testing.T) {
 	}
 	res := runChecked(t, bin(t), exampletest.Opts{})
 	exampletest.Contains(t, res.Out, "== Step 1: shmget(IPC_PRIVATE, 1024, 0600) makes a segment",
-		"== Step 2: shmat(shmid, 0, 0): the parent attaches", ": attached 1024 bytes, read-only",
+		"parent", "shmat(shmid, 0, 0): attached, and so is the child", ": attached 1024 bytes, read-only",
 		"shmat(shmid ", ", 0, SHM_RDONLY)")
 }
 
-// Erratum 13: the article lists EIDRM among shmget's errors. On Linux
+// Erratum shmget-eidrm (README): the article lists EIDRM among shmget's errors. On Linux
 // since 2.3.30 (shmget(2), "Linux notes"), IPC_RMID makes a still-attached
 // segment's key IPC_PRIVATE, so shmget(key) no longer finds it: ENOENT
 // without IPC_CREAT, a new segment with it. Never EIDRM.
 func TestShmgetOnMarkedKey(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	if ns == nil {
 		t.Skip("needs a private IPC namespace for a fixed key")
@@ -666,7 +696,7 @@ func TestShmgetOnMarkedKey(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // checked below
+		_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // checked below
 		if _, err := unix.SysvShmGet(key, 1024, 0o600); err != unix.ENOENT {
 			t.Errorf("shmget(key) of a marked segment: %v, want ENOENT", err)
 		}
@@ -674,7 +704,206 @@ func TestShmgetOnMarkedKey(t *testing.T) {
 		if err != nil || id2 == id {
 			t.Errorf("shmget(key, IPC_CREAT) of a marked segment: id %d (old %d), %v; want a new segment", id2, id, err)
 		}
-		unix.SysvShmCtl(id2, unix.IPC_RMID, nil) //nolint:errcheck // the namespace's end checks
-		unix.SysvShmDetach(mem)                  //nolint:errcheck // frees the marked one
+		_, _ = unix.SysvShmCtl(id2, unix.IPC_RMID, nil) // the namespace's end checks
+		_ = unix.SysvShmDetach(mem)                     // frees the marked one
 	})
+}
+
+// What kill -9 left, the next run names: a parent killed at -hold attached
+// leaves its segment (nattch 0, its creator gone); the next start names it
+// on standard error with the ipcrm command, and removes nothing. A
+// segment of a run still going is not named, nor one of another user.
+func TestLeftoverNamed(t *testing.T) {
+	t.Parallel()
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+	}
+	held := func() (*exampletest.Proc, *os.File, string) {
+		enter, w := mustPipe(t)
+		p := exampletest.Start(t, bin(t), exampletest.Opts{
+			Args: []string{"-hold", "attached"}, Stdin: enter, IPC: ns, Split: true,
+			Guard: 30 * time.Second, Survivors: true,
+		})
+		enter.Close()
+		id := regexp.MustCompile(`shmget: shmid (\d+)`).FindStringSubmatch(p.WaitFor("shmget: shmid"))[1]
+		p.WaitFor("Enter goes on")
+		return p, w, id
+	}
+	killed, w, dead := held()
+	killed.Signal(syscall.SIGKILL)
+	killed.Wait()
+	w.Close()
+	live, enter, liveID := held()
+
+	res := runChecked(t, bin(t), exampletest.Opts{IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit %d:\n%s", res.Code(), res.Stderr)
+	}
+	exampletest.Contains(t, res.Stderr, "shmid "+dead+" (IPC_PRIVATE, 1024 bytes, nattch 0) was left by PID",
+		"ipcrm -m "+dead+" removes it")
+	if strings.Contains(res.Stderr, "shmid "+liveID+" ") {
+		t.Errorf("the segment of a run still going (shmid %s) is named:\n%s", liveID, res.Stderr)
+	}
+	if got := shmRows(t, ns); !strings.Contains(got, "shmid="+dead+" ") {
+		t.Errorf("the leftover was touched: rows %q", got)
+	}
+
+	// The same segment, another user's: not named.
+	id, _ := strconv.Atoi(dead)
+	ns.Do(func() {
+		var ds unix.SysvShmDesc
+		if _, err := unix.SysvShmCtl(id, unix.IPC_STAT, &ds); err != nil {
+			t.Error(err)
+			return
+		}
+		ds.Perm.Uid = 65534
+		if _, err := unix.SysvShmCtl(id, unix.IPC_SET, &ds); err != nil {
+			t.Error(err)
+		}
+	})
+	res = runChecked(t, bin(t), exampletest.Opts{IPC: ns, Split: true})
+	if strings.Contains(res.Stderr, "left by PID") {
+		t.Errorf("another user's segment is named:\n%s", res.Stderr)
+	}
+
+	enter.Close() // the live run goes on and ends cleanly
+	if r := live.Wait(); r.Code() != 0 {
+		t.Errorf("the held run: exit %d\n%s", r.Code(), r.Stderr)
+	}
+	ns.Do(func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) // the namespace's end checks
+}
+
+// The errnos the article lists for shmget, shmat and shmdt, each provoked
+// in a namespace of the test's own: EINVAL for a size below SHMMIN (0),
+// above SHMMAX (lowered in the namespace) and above an existing segment's
+// for its key; ENOMEM from shmget for huge pages there are none of;
+// EACCES for another user, from shmget by key and from shmat (the
+// namespace's thread takes euid 65534 for a moment: setresuid as a raw
+// system call changes only the calling thread); EINVAL from shmdt of an
+// address where nothing is attached. EEXIST, ENOENT and EIDRM:
+// TestShmgetOnMarkedKey and TestShmgetErrnos' key; ENOMEM from shmat:
+// TestShmatENOMEM.
+func TestShmgetErrnos(t *testing.T) {
+	t.Parallel()
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace (to lower kernel.shmmax, and for a fixed key)")
+	}
+	want := func(what string, err, errno error) {
+		t.Helper()
+		if err != errno {
+			t.Errorf("%s: %v, want %v", what, err, errno)
+		}
+	}
+	ns.Do(func() {
+		const key = 0x06060607
+		_, err := unix.SysvShmGet(unix.IPC_PRIVATE, 0, 0o600)
+		want("shmget(IPC_PRIVATE, 0) (below SHMMIN, 1)", err, unix.EINVAL)
+
+		id, err := unix.SysvShmGet(key, 1024, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }() // the namespace's end checks
+		_, err = unix.SysvShmGet(key, 2048, 0o600)
+		want("shmget(key, 2048) of a 1024-byte segment", err, unix.EINVAL)
+		_, err = unix.SysvShmGet(key, 1024, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+		want("shmget(key, IPC_CREAT|IPC_EXCL) twice", err, unix.EEXIST)
+		_, err = unix.SysvShmGet(key+1, 1024, 0o600)
+		want("shmget(unused key) without IPC_CREAT", err, unix.ENOENT)
+
+		// No huge page to be had: ENOMEM (hugetlb pages are not per namespace).
+		if free, over := meminfo(t, "HugePages_Free"), readInt(t, "/proc/sys/vm/nr_overcommit_hugepages"); free == 0 && over == 0 {
+			_, err = unix.SysvShmGet(unix.IPC_PRIVATE, 2<<20, shmHugeTLB|0o600)
+			want("shmget(IPC_PRIVATE, 2 MiB, SHM_HUGETLB) with no huge page free", err, unix.ENOMEM)
+		}
+
+		// kernel.shmmax is per IPC namespace: 4096 here, nowhere else.
+		if err := os.WriteFile("/proc/sys/kernel/shmmax", []byte("4096\n"), 0); err != nil {
+			t.Errorf("lowering kernel.shmmax in the namespace: %v", err)
+		} else {
+			_, err = unix.SysvShmGet(unix.IPC_PRIVATE, 8192, 0o600)
+			want("shmget(IPC_PRIVATE, 8192) over kernel.shmmax 4096", err, unix.EINVAL)
+		}
+
+		// Another user: euid 65534 on this thread only, then back to 0
+		// (the saved set-user-ID is still 0).
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, ^uintptr(0), 65534, ^uintptr(0)); e != 0 {
+			t.Errorf("setresuid: %v", e)
+			return
+		}
+		_, errGet := unix.SysvShmGet(key, 1024, 0o600)
+		_, errAt := unix.SysvShmAttach(id, 0, unix.SHM_RDONLY)
+		if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, ^uintptr(0), 0, ^uintptr(0)); e != 0 {
+			panic("cannot take euid 0 back: " + e.Error())
+		}
+		want("shmget(key) of a 0600 segment, as another user", errGet, unix.EACCES)
+		want("shmat of a 0600 segment, as another user", errAt, unix.EACCES)
+
+		// shmdt of memory that is not an attached segment: Go memory.
+		want("shmdt(an address where no segment is attached)", unix.SysvShmDetach(make([]byte, 4096)), unix.EINVAL)
+	})
+}
+
+// shmat fails with ENOMEM when the segment does not fit in what RLIMIT_AS
+// leaves of the process's address space: a 4 GiB segment (SHM_NORESERVE:
+// no memory is set aside for it), read by the C reader and by -attach,
+// each started by a shell that has set ulimit -v (setrlimit) first. The
+// Go runtime itself reserves about 1.2 GB of address space; 2.5 GiB leaves
+// it room to start and none for the segment. A -race binary needs far
+// more than that to start, so the Go half is left out under -race.
+func TestShmatENOMEM(t *testing.T) {
+	t.Parallel()
+	ns := exampletest.NewIPCNamespace(t)
+	if ns == nil {
+		t.Skip("needs a private IPC namespace")
+	}
+	var id int
+	var err error
+	ns.Do(func() { id, err = unix.SysvShmGet(unix.IPC_PRIVATE, 4<<30, shmNoReserve|0o600) })
+	if err != nil {
+		t.Skipf("no 4 GiB segment here: %v", err)
+	}
+	defer ns.Do(func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) // the namespace's end checks
+	limited := func(prog string, args ...string) *exampletest.Result {
+		return exampletest.Run(t, "/bin/sh", exampletest.Opts{
+			Args: append([]string{"-c", `ulimit -v 2621440 && exec "$@"`, "sh", prog}, args...), IPC: ns, Split: true,
+		})
+	}
+	res := limited(exampletest.BuildC(t, "c/shm_reader.c"), strconv.Itoa(id))
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "shmat failed: ENOMEM") {
+		t.Errorf("C reader under ulimit -v: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+	if raceBuild {
+		return
+	}
+	res = limited(bin(t), "-attach", strconv.Itoa(id))
+	if res.Code() != 1 || !strings.Contains(res.Stderr, "failed: ENOMEM (cannot allocate memory): no room for it in this process's address space") {
+		t.Errorf("-attach under ulimit -v: exit %d, stderr %q", res.Code(), res.Stderr)
+	}
+}
+
+func readInt(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
+}
+
+// meminfo is a field of /proc/meminfo, as a number.
+func meminfo(t *testing.T, field string) int {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^` + field + `:\s+(\d+)`).FindSubmatch(b)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

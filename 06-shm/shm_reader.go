@@ -2,93 +2,114 @@
 
 package main
 
-// shm_reader.go is the child's side of shmadd.c, as c/shm_reader.c is in
-// C: attach read-only by the id in argv, say "attached" (READY_FD there,
-// child.Ready here), wait for end of file on standard input, print
-// "Client get ...", detach. Without the handshake it is -attach SHMID,
-// as shm_reader.c without READY_FD.
+// shm_reader.go is the Go port of c/shm_reader.c, -attach SHMID: attach a
+// segment someone else made and filled (06-shm -hold written, or
+// c/shm_writer.c) read-only, print what it holds, detach. The C
+// program's READY_FD handshake is what the child of shmadd.c does (its
+// port is shmaddChild, in shmadd.go), so -attach takes no READY_FD.
 
 import (
 	"bytes"
-	"fmt"
-	"io"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-// client is the child of shmadd.c. It attaches the segment whose id is its
-// argument, says it is ready, and reads once its standard input ends: the
-// parent's "the data is written".
-func client(args []string) {
-	// The child makes nothing: its attachment goes with the process, however
-	// it ends. Catch only makes it end as the parent does (130 on Ctrl-C;
-	// SIGPIPE when the shared standard output is closed).
-	cleanup.Catch("child")
-	me := say.New("child")
-	if len(args) != 1 {
-		me.Fatal(fmt.Errorf("client: want one shmid, got %q", args))
+// shmReader is main() of shm_reader.c, for -attach ARG.
+func shmReader(arg string) {
+	cleanup.Catch("reader")
+	me := say.New("reader")
+	// setvbuf(stdout, NULL, _IOLBF, 0);
+	// not ported: common/say writes each line with one write(2), unbuffered.
+	// if (argc < 2 || argc > 3)
+	// usage("want SHMID and an optional READY_FD");
+	// Go: main.go's flags; -attach takes one value.
+	// if ((shmid = number(argv[1])) < 0)
+	// usage("SHMID must be a number >= 0, as ipcs -m shows");
+	shmid := number(arg)
+	// if (argc == 3 && (ready = number(argv[2])) < 0)
+	// usage("READY_FD must be a descriptor number");
+	// not ported: no READY_FD (see below).
+	if shmid < 0 {
+		readerUsage("-attach: %q is not a shmid (a number >= 0, as ipcs -m shows)", arg)
 	}
-	id, err := strconv.Atoi(args[0])
+	// addr = shmat((int)shmid, NULL, SHM_RDONLY);
+	addr, err := unix.SysvShmAttach(shmid, 0, childAtFlags)
+	// if (addr == (void *)-1)
+	// die("shmat");
 	if err != nil {
-		me.Fatal(syserr.Wrap("client: parse shmid", err, nil))
+		readerDie(me, shmatCall(strconv.Itoa(shmid), childAtFlags), err)
 	}
-	readSegment(me, id, func() {
-		child.Ready("")
-		// read() until it returns 0: the parent has closed the pipe,
-		// after writing. This replaces the article's sleep(1).
-		if _, err := io.Copy(io.Discard, os.Stdin); err != nil {
-			me.Fatal(syserr.Wrap("read", err, nil))
-		}
-	})
-	// Through the cleanup lock, not child.Dispatch's plain os.Exit: a
-	// signal being handled keeps the lock, so it ends the child by that
-	// signal rather than racing it with an exit status 0.
+	// if (shmctl((int)shmid, IPC_STAT, &ds) == -1) /* for the size */
+	// die("shmctl(IPC_STAT)");
+	// Go: len(addr) is the size; showSegment does IPC_STAT to show the rest.
+	// printf("reader %d: shmat(shmid %ld, NULL, SHM_RDONLY): attached %zu bytes, read-only (a C program)\n", (int)getpid(), shmid, ds.shm_segsz);
+	me.Printf("%s: attached %d bytes, read-only",
+		shmatCall("shmid "+strconv.Itoa(shmid), childAtFlags), len(addr))
+	showMapping(me, shmid)
+	showSegment(me, shmid)
+	if ds, err := stat(shmid); err == nil && ds.Perm.Mode&shmDest != 0 {
+		me.Printf("the segment is marked for removal, and Linux still let me attach it")
+	}
+	// if (ready >= 0) {
+	// if (write((int)ready, "attached\n", 9) != 9)
+	// die("write(READY_FD)");
+	// close((int)ready);
+	// while ((n = read(0, buf, sizeof buf)) > 0)
+	// if (n == -1)
+	// die("read");
+	// not ported: -attach reads at once. The reader that says it is attached
+	// and waits for end of file is shmaddChild (shmadd.go), or this C program.
+
+	// printf("reader %d: Client get %.*s\n", (int)getpid(), (int)strnlen(addr, ds.shm_segsz), addr);
+	// Go: up to the first NUL and never past the segment.
+	n := bytes.IndexByte(addr, 0)
+	if n < 0 {
+		n = len(addr)
+	}
+	me.Printf("Client get %s", string(addr[:n]))
+	// if (shmdt(addr) == -1)
+	// die("shmdt");
+	if err := unix.SysvShmDetach(addr); err != nil {
+		readerDie(me, "shmdt", err)
+	}
+	// printf("reader %d: shmdt: detached\n", (int)getpid());
+	me.Printf("shmdt: detached (%d bytes read)", n)
+	showSegment(me, shmid)
+	// return 0;
 	cleanup.Exit(0)
 }
 
-// readOnly is -attach SHMID: read a segment someone else made and filled
-// (06-shm -hold written, or c/shm_writer.c), at once.
-func readOnly(id int) {
-	me := say.New("reader")
-	readSegment(me, id, func() { showSegment(me, id) })
-	showSegment(me, id)
+// number is shm_reader.c's number(): a whole decimal argument >= 0 that
+// fits an int, or -1.
+func number(s string) int {
+	// v = strtol(s, &end, 10);
+	v, err := strconv.ParseInt(s, 10, 64)
+	// if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 0x7fffffff)
+	if err != nil || v < 0 || v > 0x7fffffff {
+		return -1
+	}
+	return int(v)
 }
 
-// readSegment is the child's side of shmadd.c: shmat, wait for the cue,
-// printf("Client get %s\n", c_addr). The child only reads, so it attaches
-// read-only: a write through the slice would fault.
-func readSegment(me *say.Speaker, id int, cue func()) {
-	mem, err := unix.SysvShmAttach(id, 0, childAtFlags)
-	if err != nil {
-		me.Fatal(syserr.Wrap(shmatCall(strconv.Itoa(id), childAtFlags), err, shmatMeanings))
-	}
-	me.Printf("%s: attached %d bytes, read-only", shmatCall("shmid "+strconv.Itoa(id), childAtFlags), len(mem))
-	showMapping(me, id)
-	if ds, err := stat(id); err == nil && ds.Perm.Mode&shmDest != 0 {
-		me.Printf("the segment is marked for removal, and Linux still let me attach it")
-	}
-	cue()
+// readerDie is shm_reader.c's die(): the call, its errno by name and what
+// it means here, exit 1.
+func readerDie(me *say.Speaker, call string, err error) {
+	// const char *name = strerrorname_np(e);
+	// fprintf(stderr, "reader %d: error: %s failed: %s (%s)\n", (int)getpid(), call, name ? name : "?", strerror(e));
+	// exit(1);
+	// Go: say.Fatal prints it and exits 1.
+	me.Fatal(syserr.Wrap(call, err, shmatMeanings))
+}
 
-	// The message ends at the first NUL, and never past the segment: the
-	// article's printf("%s") has no such bound. string() copies the bytes
-	// into Go memory, which stays valid after shmdt.
-	n := bytes.IndexByte(mem, 0)
-	if n < 0 {
-		n = len(mem)
-	}
-	got := string(mem[:n])
-	me.Printf("Client get %s", got)
-
-	// shmdt(c_addr): the article leaves it to exit().
-	if err := unix.SysvShmDetach(mem); err != nil {
-		me.Fatal(syserr.Wrap("shmdt", err, nil))
-	}
-	me.Printf("shmdt: detached (%d bytes read)", n)
+// readerUsage is shm_reader.c's usage(): why, and the usage, exit 2.
+func readerUsage(format string, args ...interface{}) {
+	// fprintf(stderr, "shm_reader: %s\nusage: shm_reader SHMID [READY_FD]\n", why);
+	// exit(2);
+	cmdline.Usage(usage, format, args...)
 }

@@ -27,7 +27,7 @@ import (
 // once get two keys, and shows how the key is made. Keys can still collide
 // (only 16 bits of the inode count); a key that already names a queue is
 // skipped.
-func keyPath(p *say.Speaker) (string, *cleanup.Handle, sysv.Key) {
+func keyPath(me *say.Speaker) (string, *cleanup.Handle, sysv.Key) {
 	for try := 0; ; try++ {
 		var dir string
 		h, err := cleanup.Make(func() (string, func() error, error) {
@@ -38,35 +38,36 @@ func keyPath(p *say.Speaker) (string, *cleanup.Handle, sysv.Key) {
 			return "directory " + dir, func() error { return os.Remove(dir) }, nil
 		})
 		if err != nil {
-			p.Fatal(err)
+			me.Fatal(err)
 		}
 		// key_t _key = ftok(PATHNAME, PROJ_ID);
 		key, err := sysv.Ftok(dir, projID)
 		if err != nil {
-			p.Fatal(err)
+			me.Fatal(err)
 		}
 		if _, err := sysv.Msgget(key, 0); syserr.Errno(err) != unix.ENOENT && try < 10 {
-			h.Release() //nolint:errcheck // the key is taken (an ftok collision): another directory
+			_ = h.Release() // the key is taken (an ftok collision): another directory
 			continue
 		}
 		var st unix.Stat_t
 		if err := unix.Stat(dir, &st); err != nil {
-			p.Fatal(syserr.Wrap("stat", err, nil))
+			me.Fatal(syserr.Wrap("stat", err, nil))
 		}
-		p.Printf("made %s: a path of this run's own, where the article uses \".\"", dir)
-		p.Printf("stat(): st_ino %d, st_dev %#x", st.Ino, st.Dev)
-		p.Printf("ftok(path, %#x) = (st_ino & 0xffff) | (st_dev & 0xff) << 16 | %#x << 24 = key %v",
+		me.Printf("made %s: a path of this run's own, where the article uses \".\"", dir)
+		me.Printf("stat(): st_ino %d, st_dev %#x", st.Ino, st.Dev)
+		me.Printf("ftok(path, %#x) = (st_ino & 0xffff) | (st_dev & 0xff) << 16 | %#x << 24 = key %v",
 			projID, projID, key)
-		p.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against C's " +
-			"ftok() by the tests. Every program that passes the same path and project id " +
-			"gets this key, C or Go, and msgget turns the key into the queue's id.")
+		me.GoNote("x/sys/unix has no ftok: sysv.Ftok is glibc's formula, checked against\n" +
+			"C's ftok() by the tests. Every program that passes the same path and\n" +
+			"project id gets this key, C or Go, and msgget turns the key into the\n" +
+			"queue's id.")
 		return dir, h, key
 	}
 }
 
 // chat runs server.c and client.c: the server first, since only it
 // creates the queue, then the client, each reading its lines from a pipe.
-func chat(p *say.Speaker, dir string) {
+func chat(me *say.Speaker, dir string) {
 	proj := fmt.Sprintf("%#x", projID)
 	srv := child.Command("server", "-path", dir, "-proj", proj)
 	// The server owns the queue: on an interrupt it is sent SIGTERM and
@@ -76,62 +77,81 @@ func chat(p *say.Speaker, dir string) {
 	srv.SysProcAttr.Pdeathsig = unix.SIGTERM
 	// The server's input: one reply now; its end comes later, at a moment
 	// of our choosing.
-	in, reply := child.Pipe(p, false)
-	reply.WriteString("hi, client\n") //nolint:errcheck // the pipe buffer takes it
+	in, reply := child.Pipe(me, false)
+	_, _ = reply.WriteString("hi, client\n") // the pipe buffer takes it
 	srv.Stdin = in
-	srv.StartOrFail(p)
+	srv.StartOrFail(me)
 	in.Close()
 	msg, err := srv.WaitReady()
 	if err != nil {
-		ended(p, srv)
+		endedEarly(me, srv)
 	}
 	qid, _ := strconv.Atoi(msg)
 	// The server says it is ready just before it calls msgrcv; the kernel
 	// shows when it sleeps there.
-	await(p, srv, unix.SYS_MSGRCV, int64(qid), srv)
-	p.Printf("the server is waiting in msgrcv; starting the client with the same path and project id")
-	p.GoNote("no fork: server and client are this program run again in a role. They " +
-		"share nothing but the key, just like two programs started in two terminals.")
+	await(me, srv, unix.SYS_MSGRCV, int64(qid), srv)
+	me.Printf("the server is waiting in msgrcv; starting the client with the same path and proj")
+	me.GoNote("no fork: server and client are this program run again in a role. They\n" +
+		"share nothing but the key, like two programs started in two terminals.")
 
 	cl := child.Command("client", "-path", dir, "-proj", proj)
-	cl.Stdin = strings.NewReader("hello, server\nare you still there?\n")
-	cl.StartOrFail(p)
+	clIn, line := child.Pipe(me, false)
+	_, _ = line.WriteString("hello, server\n") // the pipe buffer takes it
+	cl.Stdin = clIn
+	cl.StartOrFail(me)
+	clIn.Close()
 
-	// The server blocks reading its input only after the client's second
-	// request (it had a reply ready for the first); then the client waits
-	// for an answer. The kernel shows where each process sleeps.
-	await(p, srv, unix.SYS_READ, 0, srv, cl)
-	await(p, cl, unix.SYS_MSGRCV, int64(qid), srv, cl)
-	p.Kernel("server %d sleeps in read(0, ...), client %d in msgrcv (/proc/<pid>/task/*/syscall)",
-		srv.Process.Pid, cl.Process.Pid)
-	p.Printf("closing the server's input: at its turn to answer, it finds end of input")
+	// The client sleeps in read(0) once it has printed the first reply;
+	// then its second line. The server's input goroutine sleeps in read(0)
+	// all the time (server.go), so that end of input ends an idle server.
+	await(me, cl, unix.SYS_READ, 0, srv, cl)
+	me.Kernel("client %d sleeps in read(0): it has printed the reply\n(/proc/<pid>/task/*/syscall)", cl.Process.Pid)
+	me.Printf("its second line now; the server's input ends once the server has taken that request")
+	_, _ = line.WriteString("are you still there?\n") // as above
+	line.Close()
+	// The client sleeps in msgrcv once its request is sent; the server has
+	// taken it when the queue is empty: it then waits for a reply line.
+	await(me, cl, unix.SYS_MSGRCV, int64(qid), srv, cl)
+	for guard := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		var ds sysv.MsqidDs
+		if err := sysv.Msgctl(qid, unix.IPC_STAT, &ds); err != nil {
+			me.Fatal(err)
+		}
+		if ds.Qnum == 0 {
+			break
+		}
+		if time.Now().After(guard) {
+			me.Fatal(fmt.Errorf("server %d did not take the request within a minute", srv.Process.Pid))
+		}
+	}
+	// Said before: the server's lines may come at any moment now.
 	reply.Close()
-	reap(p, cl)
-	reap(p, srv)
-	p.Printf("removing the queue was what woke the waiting client (EIDRM) and let it end cleanly")
-	p.Kernel("%s", row(qid))
+	reap(me, cl)
+	reap(me, srv)
+	me.Printf("removing the queue was what woke the waiting client (EIDRM) and let it end cleanly")
+	me.Kernel("%s", row(qid))
 }
 
 // reap is waitpid(pid, &status, 0), with the status spelled out.
-func reap(p *say.Speaker, cmd *child.Cmd) {
-	cmd.Wait() //nolint:errcheck // the status is what we report
-	p.Printf("waitpid: %s %d %s", cmd.Role, cmd.Process.Pid, child.Describe(cmd.ProcessState))
+func reap(me *say.Speaker, cmd *child.Cmd) {
+	_ = cmd.Wait() // the status is what we report
+	me.Printf("waitpid: %s %d %s", cmd.Role, cmd.Process.Pid, child.Describe(cmd.ProcessState))
 }
 
 // await waits until the kernel shows cmd asleep in system call nr on arg0
 // (a queue id, a descriptor), looking every millisecond: a process asleep
 // cannot say so itself. If one of the children ends instead, so does the
-// demo (ended).
-func await(p *say.Speaker, cmd *child.Cmd, nr uintptr, arg0 int64, children ...*child.Cmd) {
+// demo (endedEarly).
+func await(me *say.Speaker, cmd *child.Cmd, nr uintptr, arg0 int64, children ...*child.Cmd) {
 	pid := cmd.Process.Pid
 	for guard := time.Now().Add(time.Minute); !peek.BlockedIn(pid, nr, arg0); time.Sleep(time.Millisecond) {
 		for _, c := range children {
 			if st := readStat(c.Process.Pid); st == "" || zombie(st) {
-				ended(p, c, children...)
+				endedEarly(me, c, children...)
 			}
 		}
 		if time.Now().After(guard) {
-			p.Fatal(fmt.Errorf("%s %d did not block in system call %d within a minute", cmd.Role, pid, nr))
+			me.Fatal(fmt.Errorf("%s %d did not block in system call %d within a minute", cmd.Role, pid, nr))
 		}
 	}
 }
@@ -141,25 +161,25 @@ func zombie(stat string) bool {
 	return i > 0 && i+2 < len(stat) && stat[i+2] == 'Z'
 }
 
-// ended ends the demo when a child ended too early. A child that died of
+// endedEarly ends the demo when a child ended too early. A child that died of
 // a signal that ends programs (a Ctrl-C to the whole group, a closed
 // standard output they share) shows that this process is being ended the
 // same way: it ends so, after cleaning up, as a shell does. So does a
 // client that ended because such a signal ended the server (EIDRM).
 // Anything else is a failure.
-func ended(p *say.Speaker, cmd *child.Cmd, children ...*child.Cmd) {
+func endedEarly(me *say.Speaker, cmd *child.Cmd, children ...*child.Cmd) {
 	for _, c := range append([]*child.Cmd{cmd}, children...) {
 		if c != cmd && !zombie(readStat(c.Process.Pid)) {
 			continue
 		}
 		if c.ProcessState == nil {
-			c.Wait() //nolint:errcheck // its status is what we look at
+			_ = c.Wait() // its status is what we look at
 		}
 		if ws, ok := c.ProcessState.Sys().(syscall.WaitStatus); ok {
 			cleanup.FollowChild(ws)
 		}
 	}
-	p.Fatal(fmt.Errorf("%s %d %s", cmd.Role, cmd.Process.Pid, child.Describe(cmd.ProcessState)))
+	me.Fatal(fmt.Errorf("%s %d %s", cmd.Role, cmd.Process.Pid, child.Describe(cmd.ProcessState)))
 }
 
 func readStat(pid int) string {

@@ -8,7 +8,8 @@
 // the article "004" explains (lab.go): msgrcv's msgtyp, IPC_NOWAIT, E2BIG
 // and MSG_NOERROR, msgctl's IPC_STAT, IPC_SET and IPC_RMID, and msgmax.
 // Whose queue may be trusted, and what a killed server leaves, is in
-// trust.go; the demo's chat in chat.go.
+// trust.go; the demo's chat in chat.go; the server with Go's usual
+// signal handling in notify.go.
 //
 // Usage:
 //
@@ -27,9 +28,7 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
-	"strconv"
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
@@ -38,7 +37,7 @@ import (
 	"github.com/goipc/ipc-examples/common/say"
 )
 
-const usage = `usage: 07-msgqueue [server|client [-path PATH] [-proj ID]]
+const usage = `usage: 07-msgqueue [server|server-notify|client [-path PATH] [-proj ID]]
 
   (no arguments)  the demo: a server and a client chat through one queue, then
                   msgrcv's types, IPC_NOWAIT, E2BIG, IPC_STAT, IPC_SET, msgmax
@@ -46,6 +45,7 @@ const usage = `usage: 07-msgqueue [server|client [-path PATH] [-proj ID]]
   server          create the queue (IPC_CREAT|IPC_EXCL|0600) and answer each
                   client's request with a line of standard input; the queue is
                   removed when the server ends (end of input, "quit", Ctrl-C)
+  server-notify   the same server, its signals caught the Go way (notify.go)
   client          open the server's queue (only if it is yours), send each line
                   of standard input and print the reply; ends on end of input
                   or "quit"
@@ -57,7 +57,7 @@ const usage = `usage: 07-msgqueue [server|client [-path PATH] [-proj ID]]
 func main() {
 	// Go cannot fork: the demo's server and client are this program run
 	// again in a role. This line hands over to that role.
-	child.Dispatch(map[string]func([]string){"server": server, "client": client})
+	child.Dispatch(map[string]func([]string){"server": server, "client": client, "server-notify": serverNotify})
 
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
@@ -67,6 +67,9 @@ func main() {
 		case "client":
 			client(os.Args[2:])
 			cleanup.Exit(0)
+		case "server-notify":
+			serverNotify(os.Args[2:])
+			cleanup.Exit(0)
 		}
 	}
 	cmdline.Parse(flag.NewFlagSet("07-msgqueue", flag.ContinueOnError), os.Args[1:], usage, 0, 0)
@@ -75,62 +78,45 @@ func main() {
 	cleanup.Exit(0)
 }
 
-// keyFlags parses -path and -proj, the two halves of the key.
-func keyFlags(name string, args []string) (path string, proj int) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.StringVar(&path, "path", defaultPath(), "the path ftok() makes the key from")
-	projS := fs.String("proj", fmt.Sprintf("%#x", projID), "ftok's project id, 1 to 255")
-	cmdline.Parse(fs, args, usage, 0, 0)
-	n, err := strconv.ParseInt(*projS, 0, 64)
-	if err != nil || n < 1 || n > 0xff {
-		// ftok uses only the low 8 bits: 0x166 would silently be 0x66.
-		cmdline.Usage(usage, "-proj must be a number from 1 to 255 (ftok uses only 8 bits), not %q", *projS)
-	}
-	if path == "" {
-		cmdline.Usage(usage, "-path must not be empty (and $HOME, its default, is not set)")
-	}
-	return path, int(n)
-}
-
 // demo runs the server and the client (chat.go), then takes a queue of
 // its own through the calls of the article "004" (lab.go).
 func demo() {
-	p := say.New("parent")
+	me := say.New("parent")
 
 	say.Step(1, "ftok() makes a key from a path and a project id (comm.c)")
-	dir, dirH, key := keyPath(p)
+	dir, dirH, key := keyPath(me)
 
 	say.Step(2, "the server creates the queue, the client opens it, they chat (server.c, client.c)")
-	chat(p, dir)
+	chat(me, dir)
 
 	say.Step(3, "msgrcv's msgtyp picks the message: 0, > 0, < 0")
-	id, q := createLab(p, key)
-	msgtyp(p, id)
+	id, q := createLab(me, key)
+	msgtyp(me, id)
 
 	say.Step(4, "IPC_NOWAIT on an empty queue: ENOMSG instead of waiting")
-	noWait(p, id)
+	noWait(me, id)
 
 	say.Step(5, "a message longer than the buffer: E2BIG, or MSG_NOERROR cuts it")
-	tooBig(p, id)
+	tooBig(me, id)
 
 	say.Step(6, "msgctl(IPC_STAT): what the kernel keeps about the queue")
-	ipcStat(p, id)
+	ipcStat(me, id)
 
 	say.Step(7, "msgctl(IPC_SET) lowers msg_qbytes: the queue is full sooner, IPC_NOWAIT gives EAGAIN")
-	ipcSet(p, id)
+	ipcSet(me, id)
 
 	say.Step(8, "a message over msgmax: EINVAL")
-	overMsgmax(p, id)
+	overMsgmax(me, id)
 
 	say.Step(9, "msgctl(IPC_RMID) removes the queue and the messages in it (destroyMsgQueue)")
-	remove(p, id, q)
+	remove(me, id, q)
 
 	say.Step(10, "what this process still holds")
 	if err := dirH.Release(); err != nil { // then print: see remove in lab.go
-		p.Fatal(err)
+		me.Fatal(err)
 	}
-	p.Printf("removed %s, the path of the key", dir)
-	p.Kernel("open descriptors: %s", peek.FDSummary())
-	p.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in " +
+	me.Printf("removed %s, the path of the key", dir)
+	me.Kernel("open descriptors: %s", peek.FDSummary())
+	me.Printf("a System V queue is no file descriptor: it is found by key or msqid, not in\n" +
 		"/proc/self/fd, and lives until IPC_RMID (or the end of its IPC namespace)")
 }

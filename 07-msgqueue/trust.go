@@ -26,35 +26,11 @@ import (
 	"github.com/goipc/ipc-examples/common/sysv"
 )
 
-// trusted checks with IPC_STAT that queue id is this user's own: its owner
-// (uid) and creator (cuid) are our effective uid, and no other user may
-// read or write it. Read permission matters as much as write: msgrcv
-// takes a message away, so a reader could steal the replies.
-func trusted(id int, key sysv.Key) error {
-	var ds sysv.MsqidDs
-	if err := sysv.Msgctl(id, unix.IPC_STAT, &ds); err != nil {
-		return syserr.Explain(err, syserr.Meanings{unix.EACCES: fmt.Sprintf("queue %d (key %v) "+
-			"does not even let this user read its status: it is not yours; refusing it", id, key)})
-	}
-	me := uint32(os.Geteuid())
-	if ds.Perm.Uid != me || ds.Perm.Cuid != me {
-		return fmt.Errorf("queue %d (key %v) belongs to %s and was created by %s, not by you (%s): "+
-			"another user made a queue with your key first, and would read and write this chat; refusing it. "+
-			"Use another -path or -proj, on both sides", id, key, who(ds.Perm.Uid), who(ds.Perm.Cuid), who(me))
-	}
-	if mode := ds.Perm.Mode & 0o777; mode&0o077 != 0 {
-		return fmt.Errorf("queue %d (key %v) has mode %#o: other users may take (read) or inject (write) "+
-			"its messages; a server of this chat makes it 0600; refusing it", id, key, mode)
-	}
-	return nil
-}
-
 // existing explains EEXIST: whose the queue with this key is, whether its
 // server still lives, and the exact command that removes it, if removing
 // it is this user's business. As root, ipcrm removes anybody's queue, so
 // the advice is never given for another user's.
-func existing(key sysv.Key) string {
-	id, err := sysv.Msgget(key, 0)
+func existing(id int, err error) string {
 	if err != nil {
 		return "a queue with this key exists, and cannot be opened (" + syserr.Name(syserr.Errno(err)) + "); see ipcs -q"
 	}
@@ -64,18 +40,20 @@ func existing(key sysv.Key) string {
 		if err == nil {
 			owner = who(ds.Perm.Uid)
 		}
-		return fmt.Sprintf("queue %d has this key, and belongs to %s: not yours, so no ipcrm is suggested "+
-			"(it may be in use). Use another -path or -proj, or ask its owner", id, owner)
+		return fmt.Sprintf("\nqueue %d has this key, and belongs to %s:\n"+
+			"not yours, so no ipcrm is suggested (it may be in use).\n"+
+			"Use another -path or -proj, or ask its owner", id, owner)
 	}
-	s := fmt.Sprintf("queue %d has this key and is yours: last msgsnd by %s, last msgrcv by %s; ", id,
+	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s, last msgrcv by %s;\n", id,
 		alive(int(ds.Lspid)), alive(int(ds.Lrpid)))
 	if srv, clients := waiters(id); len(srv) > 0 || running(int(ds.Lspid), clients) || running(int(ds.Lrpid), clients) {
-		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v). "+
+		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v).\n"+
 			"End it (Ctrl-C in its terminal, or kill PID) and start again", clientType, srv)
 	} else if len(clients) > 0 {
-		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it, waiting for replies that will never come; ", clients)
+		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it,\n"+
+			"waiting for replies that will never come;\n", clients)
 	}
-	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID for a queue). " +
+	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID for a queue).\n" +
 		"Remove it with: ipcrm -q " + strconv.Itoa(id)
 }
 
@@ -108,12 +86,30 @@ func running(pid int, clients []int) bool {
 // waiters lists the processes asleep in msgrcv on queue id, as the kernel
 // shows them in /proc/<pid>/task/<tid>/syscall ("70 0x3 0x7f.. 0x401 0x2
 // ..." on amd64: the call's number and arguments): those waiting for type
-// 2 are servers, the others clients waiting for their reply. Only this
-// user's processes (and all of them, for root) can be seen, which is all
-// it needs: the queue is this user's.
+// 2 are servers, the others clients waiting for their reply.
+//
+// A msqid means something only in its IPC namespace: every namespace (a
+// container, a test run) numbers its queues afresh, so queue 0 here and
+// queue 0 next door are two queues. A thread counts only if it is in this
+// process's IPC namespace (/proc/<pid>/task/<tid>/ns/ipc names the same
+// "ipc:[inode]") and its process is this user's (the owner of /proc/<pid>
+// is its effective uid): the queue is this user's, and root sees
+// everybody's processes.
 func waiters(id int) (servers, clients []int) {
+	myNS, err := os.Readlink("/proc/self/ns/ipc")
+	if err != nil {
+		return nil, nil // no way to tell whose queue 0 a thread waits on
+	}
 	paths, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/syscall")
 	for _, p := range paths {
+		task := filepath.Dir(p)
+		if ns, err := os.Readlink(task + "/ns/ipc"); err != nil || ns != myNS {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Stat(filepath.Dir(filepath.Dir(task)), &st) != nil || st.Uid != uint32(os.Geteuid()) {
+			continue
+		}
 		b, err := os.ReadFile(p)
 		f := strings.Fields(string(b))
 		if err != nil || len(f) < 5 || f[0] != strconv.Itoa(unix.SYS_MSGRCV) {

@@ -28,48 +28,49 @@ const survivorTimeout = 100 * time.Millisecond
 // die is the "die" part: a process killed with SIGKILL inside the critical
 // section, with SEM_UNDO and without.
 func (r *run) die() {
-	p := r.p
+	me := r.me
 	r.Step("killed inside the critical section, holding the lock with SEM_UNDO")
 	id, call := r.newSet(1)
-	p.Printf("%s = semid %d, %s: the lock is free", call, id, r.setVal(id, 0, 1))
+	me.Printf("%s = semid %d,", call, id)
+	me.Printf("%s: the lock is free", r.setVal(id, 0, 1))
 	r.killHolder(id, true)
-	showSet(p, id, true, "lock")
-	p.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and " +
-		"sempid is the dead holder's. kill -9 runs no handler, no defer, no atexit; " +
-		"SEM_UNDO is done by the kernel, so it survives even that")
+	showSet(me, id, true, "lock")
+	me.Printf("the kernel applied the holder's semadj as it died: the value is 1 again, and sempid")
+	me.Printf("is the dead holder's. kill -9 runs no handler, no defer, no atexit; SEM_UNDO is done")
+	me.Printf("by the kernel, so it survives even that")
 	s := child.Command("survivor", strconv.Itoa(id), "nowait")
-	s.StartOrFail(r.p)
+	s.StartOrFail(r.me)
 	r.ready(s)
 	r.end(s, "survivor")
 
 	r.Step("the same without SEM_UNDO: the lock dies with its holder")
 	r.killHolder(id, false)
-	showSet(p, id, true, "lock")
-	p.Printf("nothing gave the lock back: the value stays 0, for good")
+	showSet(me, id, true, "lock")
+	me.Printf("nothing gave the lock back: the value stays 0, for good")
 	t := child.Command("survivor", strconv.Itoa(id), "timed")
-	t.StartOrFail(r.p)
+	t.StartOrFail(r.me)
 	r.ready(t)
 	r.end(t, "survivor")
 	w := child.Command("survivor", strconv.Itoa(id), "wait")
-	w.StartOrFail(r.p)
+	w.StartOrFail(r.me)
 	r.ready(w)
 	r.waitCount(id, 0, false, 1)
-	showSet(p, id, true, "lock")
-	p.Printf("semncnt=1: the second survivor sleeps in P and would sleep forever; the lock's " +
-		"only owner is dead. Removing the set is the way to wake it")
-	p.Printf("semctl(IPC_RMID): the survivor's semop fails with EIDRM")
+	showSet(me, id, true, "lock")
+	me.Printf("semncnt=1: the second survivor sleeps in P and would sleep forever; the lock's only")
+	me.Printf("owner is dead. Removing the set is the way to wake it")
+	me.Printf("semctl(IPC_RMID): the survivor's semop fails with EIDRM")
 	r.rmSet(id)
 	r.end(w, "survivor")
-	showSet(p, id, true, "lock")
-	p.GoNote("the same holds for a Go program: a deferred V does not run on SIGKILL (nor on " +
-		"os.Exit or log.Fatal). Only the kernel can clean up after kill -9: take locks " +
-		"with SEM_UNDO.")
+	showSet(me, id, true, "lock")
+	me.GoNote("the same holds for a Go program: a deferred V does not run on SIGKILL (nor")
+	me.GoNote("on os.Exit or log.Fatal). Only the kernel can clean up after kill -9: take")
+	me.GoNote("locks with SEM_UNDO.")
 }
 
 // killHolder starts a holder that takes the lock (with SEM_UNDO or not)
 // and stays inside, then kills it with SIGKILL.
 func (r *run) killHolder(id int, undo bool) {
-	p := r.p
+	me := r.me
 	mode := "noundo"
 	if undo {
 		mode = "undo"
@@ -79,20 +80,20 @@ func (r *run) killHolder(id int, undo bool) {
 	// the critical section, until it is killed.
 	in, hold, err := os.Pipe()
 	if err != nil {
-		r.p.Fatal(syserr.Wrap("pipe", err, nil))
+		r.me.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	h.Stdin = in
-	h.StartOrFail(r.p)
+	h.StartOrFail(r.me)
 	in.Close()
 	r.ready(h)
-	showSet(p, id, true, "lock")
-	p.Printf("kill(pid %d, SIGKILL) while it holds the lock", h.Process.Pid)
+	showSet(me, id, true, "lock")
+	me.Printf("kill(pid %d, SIGKILL) while it holds the lock", h.Process.Pid)
 	if err := h.Process.Signal(unix.SIGKILL); err != nil {
-		r.p.Fatal(syserr.Wrap("kill", err, nil))
+		r.me.Fatal(syserr.Wrap("kill", err, nil))
 	}
 	how := r.wait(h)
 	hold.Close()
-	p.Printf("waitpid: holder (pid %d) %s", h.Process.Pid, how)
+	me.Printf("waitpid: holder (pid %d) %s", h.Process.Pid, how)
 }
 
 // holder takes the lock and stays in the critical section until its
@@ -108,9 +109,10 @@ func holder(args []string) {
 		flg = sysv.SEM_UNDO
 	}
 	call := semopSaid(me, id, pOp(flg))
-	me.Printf("P: %s: the lock is mine, value %d; working inside the critical section", call, getVal(me, id, 0))
+	me.Printf("P: %s: the lock is mine, value %d;", call, getVal(me, id, 0))
+	me.Printf("working inside the critical section")
 	child.Ready("")
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // only its end matters
+	_, _ = io.Copy(io.Discard, os.Stdin) // only its end matters
 	semop(me, id, vOp(flg))
 	me.Printf("V: done")
 }
@@ -132,7 +134,7 @@ func survivor(args []string) {
 		if syserr.Errno(err) != unix.EAGAIN {
 			me.Fatal(fmt.Errorf("expected EAGAIN: %v", err))
 		}
-		me.Warnf("%v", err)
+		warnErr(me, err)
 		me.Printf("giving up: semtimedop is how a process can notice a lock that never comes back")
 		return
 	}
@@ -147,7 +149,7 @@ func survivor(args []string) {
 		v := getVal(me, id, 0)
 		me.Printf("the lock is mine at once, value %d; V: %s", v, semopSaid(me, id, vOp(sysv.SEM_UNDO)))
 	case unix.EIDRM:
-		me.Warnf("%v", err)
+		warnErr(me, err)
 	default:
 		me.Fatal(err)
 	}

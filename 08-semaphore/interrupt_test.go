@@ -32,6 +32,7 @@ import (
 // folder's rules (semids, the pv key, sem_otime's clock, the lost
 // updates); Interrupts compares under the default ones only.
 func TestInterrupts(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("hundreds of runs")
 	}
@@ -129,15 +130,15 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 	case e.CloseStdout:
 		r.Close()
 	case e.Group:
-		unix.Kill(-pgid, e.Sig) //nolint:errcheck // it may have ended
+		_ = unix.Kill(-pgid, e.Sig) // it may have ended
 	default:
-		unix.Kill(pgid, e.Sig) //nolint:errcheck // as above
+		_ = unix.Kill(pgid, e.Sig) // as above
 	}
 	if !e.CloseStdout {
-		io.Copy(&out, br) //nolint:errcheck // to its end
+		_, _ = io.Copy(&out, br) // to its end
 		r.Close()
 	}
-	cmd.Wait() //nolint:errcheck // the status is what we check
+	_ = cmd.Wait() // the status is what we check
 	// Orphans come to the test process (exampletest.Main makes it a
 	// subreaper): reap them, then none may be left running.
 	reap := func(flags int) {
@@ -155,7 +156,7 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 	reap(unix.WNOHANG)
 	if unix.Kill(-pgid, 0) == nil {
 		t.Errorf("%q: processes outlived the run (process group %d)", args, pgid)
-		unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck
+		_ = unix.Kill(-pgid, unix.SIGKILL)
 		reap(0)
 	}
 	return out.String(), stderr.String(), cmd.ProcessState.Sys().(syscall.WaitStatus)

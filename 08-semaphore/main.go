@@ -1,14 +1,11 @@
 //go:build linux && (amd64 || arm64)
 
-// 08-semaphore ports what the article "进程间IPC机制" (Linux
-// inter-process communication) calls the most important mechanism (信号量,
-// "最重要"): System V semaphores, with the P and V operations, mutual
-// exclusion between processes, producer-consumer and the dining
-// philosophers. The article lists them in one line and prints no code for
-// them: the C twins in c/ are reconstructed from that line, in the style of
-// its other programs. c/sem.c is ported in sem.go, c/sem_peer.c in
-// sem_peer.go; pv.go, prodcons.go, philo.go and die.go are the other parts,
-// run.go what every part's parent does the same way.
+// 08-semaphore ports System V semaphores, which the article "进程间IPC机制"
+// calls the most important mechanism (信号量, "最重要") and lists in one line
+// with no code: P and V, mutual exclusion, producer-consumer, the dining
+// philosophers. The C twins in c/ are reconstructed from that line: c/sem.c
+// is ported in sem.go, c/sem_peer.c in sem_peer.go; pv.go, prodcons.go,
+// philo.go and die.go are the other parts, run.go what their parents share.
 //
 // Usage:
 //
@@ -19,30 +16,22 @@
 //	go run ./08-semaphore philosophers [-meals K] [-deadlock [-hold]]
 //	go run ./08-semaphore die              killed inside the critical section, with and without SEM_UNDO
 //
-// Every set is made with IPC_PRIVATE and mode 0600 (pv's with a key of the
-// run's own); children are this program run again in a role, with the
-// semid and the shmid in their argv.
-// Each step shows what the kernel holds: the set's row of
-// /proc/sysvipc/sem and, per semaphore, its value, GETNCNT and GETZCNT (how
-// many processes wait for it to grow, or to be 0) and GETPID. Only the
-// parent makes sets and segments, each registered with common/cleanup as
-// it is made: the end, a failing call, Ctrl-C, SIGTERM, SIGHUP and a
-// closed output remove them. Only SIGKILL of the parent leaves the set it
-// held (ipcs -s lists it, ipcrm -s removes it).
+// Every set has the run's key (0x08 and the PID), every segment
+// IPC_PRIVATE, both mode 0600; children are this program run again in a
+// role, with the ids in their argv. Each step shows what the kernel holds
+// (/proc/sysvipc/sem; per semaphore its value, GETNCNT, GETZCNT, GETPID).
+// Every set and segment is registered with common/cleanup as it is made;
+// only SIGKILL of the parent leaves a set, which the next start names.
 package main
 
 import (
 	"flag"
 	"os"
-	"os/exec"
 	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
 	"github.com/goipc/ipc-examples/common/cmdline"
-	"github.com/goipc/ipc-examples/common/syserr"
 )
 
 const usage = `usage: 08-semaphore [pv | mutex [-procs N] [-loops M] [-peer PROGRAM] |
@@ -72,9 +61,8 @@ const usage = `usage: 08-semaphore [pv | mutex [-procs N] [-loops M] [-peer PROG
 `
 
 func main() {
-	// Go cannot fork, so every child is this program started again in a
-	// named role. This line hands over to that role. No role makes a
-	// kernel object: only the parent does, and it ends them all.
+	// Go cannot fork: every child is this program run again in a named
+	// role. No role makes a kernel object: only the parent does.
 	child.Dispatch(map[string]func([]string){
 		"opener":      opener,      // pv.go
 		"waiter":      waiter,      // pv.go
@@ -87,44 +75,57 @@ func main() {
 		"survivor":    survivor,    // die.go
 	})
 	// Ctrl-C, SIGTERM, SIGHUP and a closed output remove every set and
-	// segment still registered (run.go), kill the children, and end the
-	// program by that signal; say.Fatal does the same, with status 1.
+	// segment still registered and end the program by that signal.
 	cleanup.Catch("parent")
 
 	args := os.Args[1:]
+	r := newRun()
 	if len(args) == 0 {
-		r := newRun()
+		leftovers(r.me) // what kill -9 of an earlier run left (leftovers.go)
 		r.pv()
 		r.mutex(defaultProcs, defaultLoops, "")
 		r.prodcons(defaultItems, defaultSlots)
 		r.philosophers(defaultMeals, false)
 		r.die()
-		r.finish()
-		cleanup.Exit(0)
+	} else {
+		r.part(args[0], args[1:])
 	}
-	name, rest := args[0], args[1:]
+	r.finish()
+	cleanup.Exit(0)
+}
+
+// part parses the command line of one part, then runs it.
+func (r *run) part(name string, rest []string) {
 	fs := flag.NewFlagSet("08-semaphore "+name, flag.ContinueOnError)
-	r := newRun()
-	switch name {
-	case "pv", "die":
+	parse := func() {
 		cmdline.Parse(fs, rest, usage, 0, 0)
-		if name == "pv" {
-			r.pv() // pv.go
-		} else {
-			r.die() // die.go
-		}
+		// -peer '' is a mistake, not "no -peer": refuse it.
+		fs.Visit(func(f *flag.Flag) {
+			if f.Value.String() == "" {
+				cmdline.Usage(usage, "-%s: an empty value", f.Name)
+			}
+		})
+		leftovers(r.me) // what kill -9 of an earlier run left (leftovers.go)
+	}
+	switch name {
+	case "pv":
+		parse()
+		r.pv() // pv.go
+	case "die":
+		parse()
+		r.die() // die.go
 	case "mutex":
 		procs := fs.Int("procs", defaultProcs, "processes")
 		loops := fs.Int("loops", defaultLoops, "increments per process")
 		peerPath := fs.String("peer", "", "a C peer")
-		cmdline.Parse(fs, rest, usage, 0, 0)
-		inRange("-procs", *procs, 2, 32)
-		inRange("-loops", *loops, 1, 100000)
+		parse()
+		semNumber("-procs", *procs, 2, 32)              // sem.go
+		semNumber("-loops", *loops, 1, 100000)          // sem.go
 		r.mutex(*procs, *loops, lookPeer(r, *peerPath)) // sem.go
 	case "prodcons":
 		items := fs.Int("items", defaultItems, "items")
 		slots := fs.Int("slots", defaultSlots, "buffer slots")
-		cmdline.Parse(fs, rest, usage, 0, 0)
+		parse()
 		inRange("-items", *items, 1, maxItems)
 		inRange("-slots", *slots, 1, maxSlots)
 		r.prodcons(*items, *slots) // prodcons.go
@@ -132,7 +133,7 @@ func main() {
 		meals := fs.Int("meals", defaultMeals, "meals per philosopher")
 		deadlock := fs.Bool("deadlock", false, "one fork at a time")
 		hold := fs.Bool("hold", false, "stop while deadlocked")
-		cmdline.Parse(fs, rest, usage, 0, 0)
+		parse()
 		inRange("-meals", *meals, 1, 100000)
 		if *hold && !*deadlock {
 			cmdline.Usage(usage, "-hold goes with -deadlock")
@@ -142,41 +143,8 @@ func main() {
 	default:
 		if strings.HasPrefix(name, "-") {
 			// -h prints the usage and exits 0; any other flag is an error.
-			cmdline.Parse(fs, args, usage, 0, 0)
+			cmdline.Parse(fs, append([]string{name}, rest...), usage, 0, 0)
 		}
 		cmdline.Usage(usage, "unknown part %q", name)
 	}
-	r.finish()
-	cleanup.Exit(0)
-}
-
-const (
-	defaultProcs = 4
-	defaultLoops = 2000
-	defaultItems = 10
-	defaultSlots = 4
-	defaultMeals = 100
-)
-
-// inRange is the usage check of a count flag.
-func inRange(flagName string, v, lo, hi int) {
-	if v < lo || v > hi {
-		cmdline.Usage(usage, "%s must be %d to %d, not %d", flagName, lo, hi, v)
-	}
-}
-
-// lookPeer finds the -peer program before anything is made, so that a typo
-// leaves nothing behind.
-func lookPeer(r *run, path string) string {
-	if path == "" {
-		return ""
-	}
-	abs, err := exec.LookPath(path)
-	if err != nil {
-		r.p.Fatal(syserr.Wrap("-peer "+path, err, syserr.Meanings{
-			unix.ENOENT: "no such program (build it: gcc -Wall -Wextra -o bin/sem_peer 08-semaphore/c/sem_peer.c)",
-			unix.EACCES: "not executable",
-		}))
-	}
-	return abs
 }

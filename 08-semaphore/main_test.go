@@ -47,6 +47,7 @@ func runOK(t *testing.T, args ...string) *exampletest.Result {
 // Each part alone, and the demo with all of them, compared with its golden
 // output.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -59,7 +60,9 @@ func TestGolden(t *testing.T) {
 		{"deadlock", []string{"philosophers", "-deadlock"}},
 		{"die", []string{"die"}},
 	} {
+		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			res := runOK(t, tc.args...)
 			exampletest.Contains(t, res.Out, "every set was removed with semctl(IPC_RMID)",
 				"open descriptors: 0 1 2, and the Go runtime's poller")
@@ -91,6 +94,7 @@ func counters(t *testing.T, out string) (unprotected, protected, want int) {
 // processes and many loops), so that a lock sneaking into the unprotected
 // run would not go unnoticed.
 func TestMutexExactTotal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ procs, loops int }{{4, 5000}, {2, 1}, {16, 500}} {
 		res := runOK(t, "mutex", "-procs", strconv.Itoa(tc.procs), "-loops", strconv.Itoa(tc.loops))
 		un, got, want := counters(t, res.Out)
@@ -112,6 +116,7 @@ func TestMutexExactTotal(t *testing.T) {
 // Go workers and the C peer (c/sem_peer.c) take turns on one counter under
 // one semaphore: the total is exact.
 func TestMutexWithCPeer(t *testing.T) {
+	t.Parallel()
 	peer := exampletest.BuildC(t, "c/sem_peer.c")
 	res := runOK(t, "mutex", "-procs", "6", "-loops", "3000", "-peer", peer)
 	_, got, _ := counters(t, res.Out)
@@ -132,6 +137,7 @@ func TestMutexWithCPeer(t *testing.T) {
 // The producer's items reach the consumer each exactly once, in order,
 // with the buffer full on the way (more items than slots) or not.
 func TestProdconsExactlyOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ items, slots int }{{50, 3}, {2, 4}, {7, 1}} {
 		res := runOK(t, "prodcons", "-items", strconv.Itoa(tc.items), "-slots", strconv.Itoa(tc.slots))
 		var took []int
@@ -163,6 +169,7 @@ func TestProdconsExactlyOnce(t *testing.T) {
 // Five philosophers eat many times without a deadlock, never two
 // neighbours at once. The run must end well within the guard.
 func TestPhilosophersNoDeadlock(t *testing.T) {
+	t.Parallel()
 	ns := exampletest.NewIPCNamespace(t)
 	p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"philosophers", "-meals", "3000"}, IPC: ns})
 	done := make(chan *exampletest.Result, 1)
@@ -171,7 +178,7 @@ func TestPhilosophersNoDeadlock(t *testing.T) {
 	select {
 	case res = <-done:
 	case <-time.After(time.Minute): // a guard: 15000 meals take well under a second
-		syscall.Kill(-p.Pid(), syscall.SIGKILL) //nolint:errcheck
+		_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
 		<-done
 		t.Fatalf("philosophers still running after a minute: deadlock?\n%s", p.Output())
 	}
@@ -187,6 +194,7 @@ func TestPhilosophersNoDeadlock(t *testing.T) {
 // One fork at a time deadlocks for sure (the gate sees to it): every fork
 // is taken and has one waiter; IPC_RMID ends it with EIDRM for all five.
 func TestPhilosophersDeadlock(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "philosophers", "-deadlock")
 	for i := 0; i < 5; i++ {
 		exampletest.Contains(t, res.Out, fmt.Sprintf("#%d fork %d: semval=0 semncnt=1 semzcnt=0", i, i))
@@ -211,6 +219,7 @@ func semvals(out string) []string {
 // it stays 0, a timed survivor gives up with EAGAIN, and a waiting one
 // wakes only when the set is removed, with EIDRM.
 func TestDieSemUndo(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "die")
 	// semval/semncnt/semzcnt: undo: holding, after the kill; no undo:
 	// holding, after the kill, the survivor waiting.
@@ -222,8 +231,8 @@ func TestDieSemUndo(t *testing.T) {
 		t.Errorf("%d holders killed by SIGKILL, want 2", n)
 	}
 	exampletest.Contains(t, res.Out, "the lock is mine at once, value 0",
-		"failed: EAGAIN (resource temporarily unavailable): the timeout expired",
-		"failed: EIDRM (identifier removed): the set was removed while this call waited")
+		"failed: EAGAIN\n", "(resource temporarily unavailable):\n", "  the timeout expired",
+		"failed: EIDRM (identifier removed):\n", "  the set was removed while this call waited")
 	// After the kill with SEM_UNDO, sempid is the dead holder's.
 	m := regexp.MustCompile(`(?m)^holder (\d+): P: semop\(\{0, -1, SEM_UNDO\}\)[^\n]*\n(?:.*\n)*?.*semval=1 semncnt=0 semzcnt=0 sempid=(\d+)`).FindStringSubmatch(res.Out)
 	if m == nil || m[1] != m[2] {
@@ -234,6 +243,7 @@ func TestDieSemUndo(t *testing.T) {
 // What the kernel shows in pv: sem_otime 0 until the first semop, a waiter
 // in GETNCNT and one in GETZCNT, SEM_UNDO at exit.
 func TestPVKernelState(t *testing.T) {
+	t.Parallel()
 	res := runOK(t, "pv")
 	want := "0/0/0 1/0/0 0/1/0 1/0/0 1/0/1 1/0/0"
 	if got := strings.Join(semvals(res.Out), " "); got != want {
@@ -252,6 +262,7 @@ func TestPVKernelState(t *testing.T) {
 // The C twin in the article's style: lost updates without the semaphore,
 // an exact total with it, and its set removed.
 func TestCTwin(t *testing.T) {
+	t.Parallel()
 	c := exampletest.BuildC(t, "c/sem.c")
 	ns := exampletest.NewIPCNamespace(t)
 	res := exampletest.Run(t, c, exampletest.Opts{Args: []string{"4", "3000"}, IPC: ns})
@@ -285,6 +296,7 @@ func TestCTwin(t *testing.T) {
 // Bad counts get the usage and exit 2 before anything is made; a failing
 // call (a -peer that does not exist) exits 1 with the errno named.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	// They make nothing, so they need no namespace of their own.
 	exampletest.CheckBad(t, "usage: 08-semaphore",
 		exampletest.Bad{Args: []string{"nosuchpart"}, Why: `unknown part "nosuchpart"`},
@@ -306,6 +318,17 @@ func TestBadInput(t *testing.T) {
 		exampletest.Bad{Args: []string{"philosophers", "-hold"}, Why: "-hold goes with -deadlock"},
 		exampletest.Bad{Args: []string{"-procs", "4"}, Why: "flag provided but not defined: -procs"},
 		exampletest.Bad{Args: []string{"--", "pv"}, Why: `unexpected argument "pv"`},
+		// An empty value is a mistake, not "not given".
+		exampletest.Bad{Args: []string{"mutex", "-peer", ""}, Why: "-peer: an empty value"},
+		exampletest.Bad{Args: []string{"mutex", "-peer="}, Why: "-peer: an empty value"},
+		exampletest.Bad{Args: []string{"mutex", "-procs", ""}, Why: `invalid value "" for flag -procs`},
+		exampletest.Bad{Args: []string{"mutex", "-loops="}, Why: `invalid value "" for flag -loops`},
+		exampletest.Bad{Args: []string{"prodcons", "-items", ""}, Why: `invalid value "" for flag -items`},
+		exampletest.Bad{Args: []string{"prodcons", "-slots", ""}, Why: `invalid value "" for flag -slots`},
+		exampletest.Bad{Args: []string{"philosophers", "-meals", ""}, Why: `invalid value "" for flag -meals`},
+		exampletest.Bad{Args: []string{"philosophers", "-deadlock="}, Why: "-deadlock"},
+		exampletest.Bad{Args: []string{"philosophers", "-deadlock", "-hold="}, Why: "-hold"},
+		exampletest.Bad{Args: []string{""}, Why: `unknown part ""`},
 	)
 	ns := exampletest.NewIPCNamespace(t)
 	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"mutex", "-peer", "/nonexistent/sem_peer"}, IPC: ns, Split: true})
@@ -321,6 +344,7 @@ func TestBadInput(t *testing.T) {
 // segment (marked for removal from the start, it goes with the last
 // attachment) nor the philosophers (PR_SET_PDEATHSIG kills them).
 func TestInterrupted(t *testing.T) {
+	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			ns := needNS(t)
@@ -381,7 +405,7 @@ func removeSets(ns *exampletest.IPCNamespace, rows []peek.SysV) {
 	ns.Do(func() {
 		for _, r := range rows {
 			id, _ := strconv.Atoi(r["semid"])
-			sysv.SemctlRmid(id) //nolint:errcheck // checked by the namespace's end
+			_ = sysv.SemctlRmid(id) // checked by the namespace's end
 		}
 	})
 }
@@ -391,7 +415,7 @@ func removeSegments(ns *exampletest.IPCNamespace, rows []peek.SysV) {
 	ns.Do(func() {
 		for _, r := range rows {
 			id, _ := strconv.Atoi(r["shmid"])
-			unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck // as above
+			_, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // as above
 		}
 	})
 }
@@ -417,6 +441,7 @@ func interruptPoint(line string) bool {
 // harness kills and reaps what is left of the process group; the test
 // then reads the namespace.
 func TestKill9Parent(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("one run per step")
 	}
@@ -475,14 +500,14 @@ func mutexObjects(t *testing.T, ns *exampletest.IPCNamespace) (semid, shmid int,
 		if mem, err = unix.SysvShmAttach(shmid, 0, 0); err != nil {
 			return
 		}
-		unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) //nolint:errcheck // freed at the last detach
+		_, _ = unix.SysvShmCtl(shmid, unix.IPC_RMID, nil) // freed at the last detach
 		cnt = (*int64)(unsafe.Pointer(&mem[0]))
-		t.Cleanup(func() { unix.SysvShmDetach(mem) }) //nolint:errcheck
+		t.Cleanup(func() { _ = unix.SysvShmDetach(mem) })
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ns.Do(func() { sysv.SemctlRmid(semid) }) }) //nolint:errcheck
+	t.Cleanup(func() { ns.Do(func() { _ = sysv.SemctlRmid(semid) }) })
 	return semid, shmid, cnt
 }
 
@@ -553,27 +578,28 @@ func workerAtGate(t *testing.T, lang string, loops int) (*exampletest.IPCNamespa
 // kills it there, and wants the mutex at 1 again. Take SEM_UNDO out of
 // lockP in sem_peer.go (or out of c/sem_peer.c) and the mutex stays 0.
 func TestMutexWorkerUndo(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100000000)
-			ns.Do(func() { sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) //nolint:errcheck // checked below
+			ns.Do(func() { _ = sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) // checked below
 			pid := w.Pid()
 			caught := false
 			for try := 0; try < 1000 && !caught; try++ {
 				before := atomic.LoadInt64(cnt)
-				unix.Kill(pid, unix.SIGSTOP) //nolint:errcheck
+				_ = unix.Kill(pid, unix.SIGSTOP)
 				until(t, "stopped", func() bool { return stopped(pid) })
 				if semAt(t, ns, sysv.SemctlGetVal, semid, semMutex) == 0 {
 					caught = true
 					break
 				}
-				unix.Kill(pid, unix.SIGCONT) //nolint:errcheck
+				_ = unix.Kill(pid, unix.SIGCONT)
 				until(t, "counting again", func() bool { return atomic.LoadInt64(cnt) != before })
 			}
 			if !caught {
 				t.Fatal("never caught the worker between P and V")
 			}
-			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck
+			_ = unix.Kill(pid, unix.SIGKILL)
 			res := w.Wait()
 			if res.Status.Signal() != syscall.SIGKILL {
 				t.Fatalf("worker: %v, want killed by SIGKILL", res.Status)
@@ -592,15 +618,16 @@ func TestMutexWorkerUndo(t *testing.T) {
 // their work: exit status 0. Without the retry in sem_do (c/sem_peer.c)
 // or in sysv.Semop, the worker would exit 1 with "Interrupted system call".
 func TestWorkerRetriesEINTR(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"Go", "C"} {
 		t.Run(lang, func(t *testing.T) {
 			ns, semid, cnt, w := workerAtGate(t, lang, 100)
-			unix.Kill(w.Pid(), unix.SIGSTOP) //nolint:errcheck
+			_ = unix.Kill(w.Pid(), unix.SIGSTOP)
 			until(t, "stopped", func() bool { return stopped(w.Pid()) })
 			if n := semAt(t, ns, sysv.SemctlGetNcnt, semid, semGate); n != 0 {
 				t.Errorf("stopped worker: GETNCNT %d; the stop should have taken it out of semop (EINTR)", n)
 			}
-			unix.Kill(w.Pid(), unix.SIGCONT) //nolint:errcheck
+			_ = unix.Kill(w.Pid(), unix.SIGCONT)
 			ended := make(chan *exampletest.Result, 1)
 			go func() { ended <- w.Wait() }()
 			var res *exampletest.Result
@@ -615,7 +642,7 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 			if res != nil {
 				t.Fatalf("%s worker ended after SIGSTOP/SIGCONT instead of retrying: %v\n%s", lang, res.Status, res.Out)
 			}
-			ns.Do(func() { sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) //nolint:errcheck // the worker's end says
+			ns.Do(func() { _ = sysv.Semop(semid, []sysv.Sembuf{gateOpen(1)}) }) // the worker's end says
 			if res = <-ended; res.Code() != 0 || *cnt != 100 {
 				t.Errorf("%s worker: exit %v, counter %d; want 0 and 100\n%s", lang, res.Status, *cnt, res.Out)
 			}
@@ -628,6 +655,7 @@ func TestWorkerRetriesEINTR(t *testing.T) {
 // leaves sem_otime at 0. The poll hook plays the creator: nothing at the
 // first poll, SETVAL at the second, the V at the third.
 func TestOpenerWaitsForOtime(t *testing.T) {
+	t.Parallel()
 	var polls int
 	var ds sysv.SemidDs
 	withSet(t, 1, func(id int) (err error) {
@@ -655,12 +683,13 @@ func TestOpenerWaitsForOtime(t *testing.T) {
 // SETVAL. The README's table says so; this checks the half that this
 // kernel shows.
 func TestSetallSempid(t *testing.T) {
+	t.Parallel()
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		t.Fatal(err)
 	}
 	var major, minor int
-	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor) //nolint:errcheck
+	_, _ = fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
 	from46 := major > 4 || major == 4 && minor >= 6
 	var pid int
 	withSet(t, 2, func(id int) (err error) {
@@ -690,10 +719,80 @@ func withSet(t *testing.T, nsems int, f func(id int) error) {
 		if id, err = sysv.Semget(sysv.IPC_PRIVATE, nsems, unix.IPC_CREAT|0o600); err != nil {
 			return
 		}
-		defer sysv.SemctlRmid(id) //nolint:errcheck // the namespace checks at the end
+		defer func() { _ = sysv.SemctlRmid(id) }() // the namespace checks at the end
 		err = f(id)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// What kill -9 left, the next run names: the set of a parent killed while
+// its philosophers are deadlocked (-deadlock -hold) has the run's key, so
+// the next start names it on standard error with the ipcrm command, and
+// removes nothing. The set of a run still going is not named, nor one of
+// another user.
+func TestLeftoverNamed(t *testing.T) {
+	t.Parallel()
+	ns := needNS(t)
+	held := func() (*exampletest.Proc, *os.File, string) {
+		enter, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{
+			Args: []string{"philosophers", "-deadlock", "-hold"}, Stdin: enter, IPC: ns, Split: true,
+			Guard: 30 * time.Second, Survivors: true,
+		})
+		enter.Close()
+		id := regexp.MustCompile(`= semid (\d+)`).FindStringSubmatch(p.WaitFor("= semid "))[1]
+		p.WaitFor("Enter goes on")
+		return p, w, id
+	}
+	killed, w, dead := held()
+	killed.Signal(syscall.SIGKILL)
+	killed.Wait()
+	w.Close()
+	live, enter, liveID := held()
+
+	res := exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"die"}, IPC: ns, Split: true})
+	if res.Code() != 0 {
+		t.Fatalf("exit %d:\n%s", res.Code(), res.Stderr)
+	}
+	exampletest.Contains(t, res.Stderr, "semid "+dead+" (key 0x08", "6 semaphores) was left by PID",
+		"ipcrm -s "+dead+" removes it")
+	if strings.Contains(res.Stderr, "semid "+liveID+" ") {
+		t.Errorf("the set of a run still going (semid %s) is named:\n%s", liveID, res.Stderr)
+	}
+	id, _ := strconv.Atoi(dead)
+	if got := semAt(t, ns, sysv.SemctlGetVal, id, 5); got != 0 {
+		t.Errorf("the leftover's gate is %d, want 0 (untouched)", got)
+	}
+
+	// The same set, another user's: not named.
+	ns.Do(func() {
+		var ds sysv.SemidDs
+		err := sysv.SemctlStat(id, &ds)
+		if err == nil {
+			ds.Perm.Uid = 65534
+			// semctl(id, 0, IPC_SET, &ds); IPC_SET is 1.
+			_, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), 0, unix.IPC_SET, uintptr(unsafe.Pointer(&ds)), 0, 0)
+			if e != 0 {
+				err = e
+			}
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	res = exampletest.Run(t, exampletest.Binary(t), exampletest.Opts{Args: []string{"die"}, IPC: ns, Split: true})
+	if strings.Contains(res.Stderr, "left by PID") {
+		t.Errorf("another user's set is named:\n%s", res.Stderr)
+	}
+
+	enter.Close() // the live run goes on and ends cleanly
+	if r := live.Wait(); r.Code() != 0 {
+		t.Errorf("the held run: exit %d\n%s", r.Code(), r.Stderr)
+	}
+	ns.Do(func() { _ = sysv.SemctlRmid(id) })
 }

@@ -76,7 +76,7 @@ func forkNames() []string {
 
 // philosophers is the "philosophers" part.
 func (r *run) philosophers(meals int, deadlock bool) {
-	p := r.p
+	me := r.me
 	if deadlock {
 		r.Step("five philosophers take the left fork, then the right one: deadlock")
 	} else {
@@ -86,20 +86,20 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	shmid, mem, _ := r.newShm(tableWords * 8)
 	tab := newTable(mem)
 	// Every fork on the table (1), the gate closed (0).
-	p.Printf("%s = semid %d; %s:\n"+
-		"#0 to #4 are the forks, all on the table; #5 is a gate that starts everyone at once",
-		call, id, r.setAll(id, []uint16{1, 1, 1, 1, 1, 0}))
+	me.Printf("%s = semid %d", call, id)
+	me.Printf("%s:", r.setAll(id, []uint16{1, 1, 1, 1, 1, 0}))
+	me.Printf("#0 to #4 are the forks, all on the table; #5 is a gate that starts everyone")
 	if deadlock {
-		p.Printf("philosopher i:  P(fork i); P(fork i+1);  two semops, one fork at a time,\n"+
-			"philosopher 4: %s then %s.\n"+
-			"To make the bad timing certain, each waits at the gate between the two",
-			semopCall(leftFork(4)), semopCall(rightFork(4)))
+		me.Printf("philosopher i:  P(fork i); P(fork i+1);  two semops, one fork at a time,")
+		me.Printf("philosopher 4: %s then %s.", semopCall(leftFork(4)), semopCall(rightFork(4)))
+		me.Printf("To make the bad timing certain, each waits at the gate between the two")
 	} else {
-		p.Printf("philosopher i takes both forks in one semop; philosopher 0: %s,\n"+
-			"philosopher 4: %s:\n"+
-			"one call, two operations: the kernel takes both forks or none, so nobody\n"+
-			"ever holds one fork while waiting for the other. POSIX semaphores have no\n"+
-			"such call: sem_wait takes one semaphore at a time", semopCall(bothForks(0)), semopCall(bothForks(4)))
+		me.Printf("philosopher i takes both forks in one semop;")
+		me.Printf("philosopher 0: %s,", semopCall(bothForks(0)))
+		me.Printf("philosopher 4: %s:", semopCall(bothForks(4)))
+		me.Printf("one call, two operations: the kernel takes both forks or none, so nobody")
+		me.Printf("ever holds one fork while waiting for the other. POSIX semaphores have no")
+		me.Printf("such call: sem_wait takes one semaphore at a time")
 	}
 	kids := make([]*child.Cmd, diners)
 	mode := "both"
@@ -108,17 +108,17 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	}
 	for i := range kids {
 		kids[i] = child.Command("philosopher", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(i), strconv.Itoa(meals), mode)
-		kids[i].StartOrFail(r.p)
+		kids[i].StartOrFail(r.me)
 		r.ready(kids[i])
 	}
 	r.waitCount(id, semTable, false, diners)
 	if deadlock {
-		p.Printf("all five hold their left fork and wait at the gate")
-		showSet(p, id, false, forkNames()...)
+		me.Printf("all five hold their left fork and wait at the gate")
+		showSet(me, id, false, forkNames()...)
 	} else {
-		p.Kernel("GETNCNT(#5 gate) = 5: all five are seated")
+		me.Kernel("GETNCNT(#5 gate) = 5: all five are seated")
 	}
-	p.Printf("%s opens the gate", r.semop(id, sysv.Sembuf{Num: semTable, Op: diners}))
+	me.Printf("%s opens the gate", r.semop(id, sysv.Sembuf{Num: semTable, Op: diners}))
 	if deadlock {
 		r.deadlocked(id, kids)
 		r.detach(mem)
@@ -126,42 +126,42 @@ func (r *run) philosophers(meals int, deadlock bool) {
 	}
 	for i, k := range kids {
 		how := r.wait(k)
-		p.Printf("waitpid: philosopher #%d (pid %d) %s, after %d meals", i, k.Process.Pid, how, *tab.meals(i))
+		me.Printf("waitpid: philosopher #%d (pid %d) %s, after %d meals", i, k.Process.Pid, how, *tab.meals(i))
 		if how != "exited with status 0" || *tab.meals(i) != int64(meals) {
-			r.p.Fatal(fmt.Errorf("philosopher #%d %s after %d of %d meals", i, how, *tab.meals(i), meals))
+			r.me.Fatal(fmt.Errorf("philosopher #%d %s after %d of %d meals", i, how, *tab.meals(i), meals))
 		}
 	}
-	p.Printf("everyone ate %d times; neighbours seen eating at the same time: %d", meals, *tab.clashes())
-	showSet(p, id, false, forkNames()...)
-	p.Printf("no deadlock: a philosopher either holds both forks or none")
+	me.Printf("everyone ate %d times; neighbours seen eating at the same time: %d", meals, *tab.clashes())
+	showSet(me, id, false, forkNames()...)
+	me.Printf("no deadlock: a philosopher either holds both forks or none")
 	r.rmSet(id)
 	r.detach(mem)
 }
 
 // deadlocked shows the deadlock in the kernel's counts, then breaks it.
 func (r *run) deadlocked(id int, kids []*child.Cmd) {
-	p := r.p
+	me := r.me
 	for i := 0; i < diners; i++ {
 		r.waitCount(id, i, false, 1)
 	}
-	showSet(p, id, false, forkNames()...)
-	p.Printf("every fork is 0 and has one waiter (semncnt=1): each philosopher waits for the " +
-		"fork its neighbour holds, and nobody lets go. No semop will ever return")
+	showSet(me, id, false, forkNames()...)
+	me.Printf("every fork is 0 and has one waiter (semncnt=1): each philosopher waits for the fork")
+	me.Printf("its neighbour holds, and nobody lets go. No semop will ever return")
 	if r.hold {
 		r.holdOn(id)
 	}
-	p.Printf("the way out from outside: semctl(IPC_RMID); every waiter wakes with EIDRM")
+	me.Printf("the way out from outside: semctl(IPC_RMID); every waiter wakes with EIDRM")
 	r.rmSet(id)
 	for i, k := range kids {
 		how := r.wait(k)
-		p.Printf("waitpid: philosopher #%d (pid %d) %s", i, k.Process.Pid, how)
+		me.Printf("waitpid: philosopher #%d (pid %d) %s", i, k.Process.Pid, how)
 		if how != fmt.Sprintf("exited with status %d", exitEIDRM) {
-			r.p.Fatal(fmt.Errorf("philosopher #%d %s, want status %d (EIDRM)", i, how, exitEIDRM))
+			r.me.Fatal(fmt.Errorf("philosopher #%d %s, want status %d (EIDRM)", i, how, exitEIDRM))
 		}
 	}
-	p.Printf("status %d: the philosopher's semop failed with EIDRM. A real program avoids\n"+
-		"the deadlock instead: both forks in one semop (the default), or one philosopher\n"+
-		"who takes the right fork first", exitEIDRM)
+	me.Printf("status %d: the philosopher's semop failed with EIDRM. A real program avoids", exitEIDRM)
+	me.Printf("the deadlock instead: both forks in one semop (the default), or one philosopher")
+	me.Printf("who takes the right fork first")
 }
 
 // philosopher is one diner: think, take the forks, eat, put them back.
@@ -219,9 +219,9 @@ func philosopherNaive(me *say.Speaker, id, i int) {
 // Ctrl-C, SIGTERM and SIGHUP end the run cleanly (common/cleanup); kill
 // -9 leaves the set behind.
 func (r *run) holdOn(id int) {
-	r.p.Printf("holding (-hold): the five are deadlocked.\n"+
-		"  look at it:  ipcs -s -i %d   (semncnt per semaphore)\n"+
-		"  Enter goes on; Ctrl-C removes the set and ends the run", id)
-	bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // end of file goes on too
-	r.p.Printf("going on")
+	r.me.Printf("holding (-hold): the five are deadlocked.")
+	r.me.Printf("  look at it:  ipcs -s -i %d   (semncnt per semaphore)", id)
+	r.me.Printf("  Enter goes on; Ctrl-C removes the set and ends the run")
+	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // end of file goes on too
+	r.me.Printf("going on")
 }

@@ -52,38 +52,40 @@ func (b ring) logged(i int64) *int64 { return &b.w[3+maxSlots+i] }
 // prodcons is the "prodcons" part: a producer puts items 1..N into a
 // buffer of K slots, a consumer takes them out.
 func (r *run) prodcons(items, slots int) {
-	p := r.p
-	r.Step(fmt.Sprintf("producer and consumer: a buffer of %d slots in shared memory, semaphores empty, full, mutex", slots))
+	me := r.me
+	r.Step(fmt.Sprintf("producer and consumer: %d slots in shared memory; semaphores empty, full, mutex", slots))
 	id, call := r.newSet(3)
 	shmid, mem, shmCall := r.newShm(int(ringWords * 8))
 	buf := newRing(mem)
-	p.Printf("%s = semid %d; %s = shmid %d", call, id, shmCall, shmid)
+	me.Printf("%s = semid %d", call, id)
+	me.Printf("%s = shmid %d", shmCall, shmid)
 	// unsigned short init[3] = {1, K, 0}; arg.array = init;
 	// semctl(semid, 0, SETALL, arg);
 	call = r.setAll(id, []uint16{1, uint16(slots), 0})
-	p.Printf("%s: mutex free, %d empty slots, no full one", call, slots)
-	showSet(p, id, false, "mutex", "empty", "full")
-	p.Printf("producer, per item:  P(empty); P(mutex); put; V(mutex); V(full);\n" +
-		"consumer, per item:  P(full);  P(mutex); take; V(mutex); V(empty);\n" +
-		"empty counts the free slots, full the items: each side sleeps when the " +
-		"other is behind, and the mutex keeps them out of the buffer's indices together")
+	me.Printf("%s:", call)
+	me.Printf("mutex free, %d empty slots, no full one", slots)
+	showSet(me, id, false, "mutex", "empty", "full")
+	me.Printf("producer, per item:  P(empty); P(mutex); put; V(mutex); V(full);")
+	me.Printf("consumer, per item:  P(full);  P(mutex); take; V(mutex); V(empty);")
+	me.Printf("empty counts the free slots, full the items: each side sleeps when the other is")
+	me.Printf("behind, and the mutex keeps them out of the buffer's indices together")
 
 	prod := child.Command("producer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	prod.StartOrFail(r.p)
+	prod.StartOrFail(r.me)
 	r.ready(prod)
 	if items > slots {
 		// The producer fills every slot, then sleeps in P(empty).
 		r.waitCount(id, semEmpty, false, 1)
-		p.Printf("the producer alone: it has filled the %d slots and sleeps in P(empty)", slots)
-		showSet(p, id, false, "mutex", "empty", "full")
+		me.Printf("the producer alone: it has filled the %d slots and sleeps in P(empty)", slots)
+		showSet(me, id, false, "mutex", "empty", "full")
 	} else {
 		r.end(prod, "producer")
-		p.Printf("the producer alone: all %d items fit, it is done without waiting", items)
-		showSet(p, id, false, "mutex", "empty", "full")
+		me.Printf("the producer alone: all %d items fit, it is done without waiting", items)
+		showSet(me, id, false, "mutex", "empty", "full")
 		prod = nil
 	}
 	cons := child.Command("consumer", strconv.Itoa(id), strconv.Itoa(shmid), strconv.Itoa(items), strconv.Itoa(slots))
-	cons.StartOrFail(r.p)
+	cons.StartOrFail(r.me)
 	r.ready(cons)
 	// The consumer first: it prints until its last item, and the
 	// producer has put that item before, so it is done by then too.
@@ -103,11 +105,11 @@ func (r *run) prodcons(items, slots int) {
 		got = append(got, strconv.FormatInt(v, 10))
 	}
 	if !ok {
-		r.p.Fatal(fmt.Errorf("the consumer took %d items: %s; want 1 to %d once each, in order", *buf.taken(), strings.Join(got, " "), items))
+		r.me.Fatal(fmt.Errorf("the consumer took %d items: %s; want 1 to %d once each, in order", *buf.taken(), strings.Join(got, " "), items))
 	}
-	p.Printf("the consumer's log in the segment: %d items, 1 to %d, each exactly once, in order", items, items)
-	showSet(p, id, false, "mutex", "empty", "full")
-	p.Printf("back where it started: every slot empty, nothing full")
+	me.Printf("the consumer's log in the segment: %d items, 1 to %d, each exactly once, in order", items, items)
+	showSet(me, id, false, "mutex", "empty", "full")
+	me.Printf("back where it started: every slot empty, nothing full")
 	r.rmSet(id)
 	r.detach(mem)
 }

@@ -8,7 +8,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
@@ -31,78 +30,78 @@ func vOp(flg int16) sysv.Sembuf { return sysv.Sembuf{Num: 0, Op: 1, Flg: flg} }
 // P and V with a waiter in GETNCNT, wait-for-zero with a waiter in
 // GETZCNT, and SEM_UNDO at exit.
 func (r *run) pv() {
-	p := r.p
+	me := r.me
 
 	r.Step(fmt.Sprintf("semget(key, 1, %s): a new set is not initialised yet", sysv.MsgFlags(keyedFlags)))
 	// int semid = semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
 	key, id, call := r.keyedSet()
-	p.Printf("%s = semid %d: IPC_EXCL says I made it", call, id)
-	p.Printf("(a key of this run's own, from its PID; two programs usually agree on one " +
-		"with ftok(path, proj), see 07-msgqueue. Every other set here is IPC_PRIVATE.)")
-	showSet(p, id, true, "lock")
-	p.Kernel("IPC_STAT: %s", otime(id))
-	p.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the " +
-		"creator must set it (semctl SETVAL), and until then the set is not ready")
+	me.Printf("%s = semid %d: IPC_EXCL says I made it", call, id)
+	me.Printf("(the key of this run, 0x08 and its PID: every set here has it; two programs")
+	me.Printf("usually agree on one with ftok(path, proj), see 07-msgqueue)")
+	showSet(me, id, true, "lock")
+	me.Kernel("IPC_STAT: %s", otime(id))
+	me.Printf("Linux starts a new semaphore at 0, but POSIX leaves its value undefined: the creator")
+	me.Printf("must set it (semctl SETVAL), and until then the set is not ready")
 
 	r.Step("the initialisation race: a second process waits for sem_otime (TLPI 47.5)")
 	// A second program opens the set by its key while the creator is
 	// between semget and SETVAL.
 	op := child.Command("opener", key.String())
-	op.StartOrFail(r.p)
+	op.StartOrFail(r.me)
 	r.ready(op)
-	p.Printf("the opener found the set before I initialised it. Had it used the semaphore " +
-		"now, my SETVAL would overwrite what it did. Nothing in the set says \"ready\" " +
-		"except sem_otime, the time of the last semop, which SETVAL leaves at 0")
+	me.Printf("the opener found the set before I initialised it. Had it used the semaphore now, my")
+	me.Printf("SETVAL would overwrite what it did. Nothing in the set says \"ready\" except")
+	me.Printf("sem_otime, the time of the last semop, which SETVAL leaves at 0")
 	// union semun arg; arg.val = 0; semctl(semid, 0, SETVAL, arg);
-	p.Printf("%s", r.setVal(id, 0, 0))
-	p.Kernel("GETVAL=%d, IPC_STAT: %s: SETVAL did not stamp it", getVal(p, id, 0), otime(id))
-	p.GoNote("C passes union semun by value: for SETVAL the int itself travels in the " +
-		"fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does. Go has " +
-		"no unions: sysv.SemctlSetVal(id, 0, v) passes the value, SemctlGetAll and " +
-		"SemctlStat a pointer.")
+	me.Printf("%s", r.setVal(id, 0, 0))
+	me.Kernel("GETVAL=%d, IPC_STAT: %s: SETVAL did not stamp it", getVal(me, id, 0), otime(id))
+	me.GoNote("C passes union semun by value: for SETVAL the int itself travels in the")
+	me.GoNote("fourth argument register; for IPC_STAT, GETALL and SETALL a pointer does.")
+	me.GoNote("Go has no unions: sysv.SemctlSetVal(id, 0, v) passes the value,")
+	me.GoNote("SemctlGetAll and SemctlStat a pointer.")
 	// The opener prints once it sees the stamp: say it before the call.
 	v := vOp(0)
-	p.Printf("V: %s makes the value 1 and stamps sem_otime: the set is ready", semopCall([]sysv.Sembuf{v}))
+	me.Printf("V: %s makes the value 1 and stamps sem_otime: the set is ready", semopCall([]sysv.Sembuf{v}))
 	r.semop(id, v)
 	r.end(op, "opener")
-	showSet(p, id, true, "lock")
-	p.Kernel("IPC_STAT: %s", otime(id))
+	showSet(me, id, true, "lock")
+	me.Kernel("IPC_STAT: %s", otime(id))
 
 	r.Step("P and V: semop -1 and +1; a process waiting in P shows in GETNCNT")
 	// struct sembuf p = {0, -1, SEM_UNDO}; semop(semid, &p, 1);
-	p.Printf("P: %s: 1 -> 0, the lock is mine", r.semop(id, pOp(sysv.SEM_UNDO)))
+	me.Printf("P: %s: 1 -> 0, the lock is mine", r.semop(id, pOp(sysv.SEM_UNDO)))
 	w := r.asleep(id, -1)
-	p.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A " +
-		"process asleep cannot say so itself; GETNCNT is how the others know")
+	me.Printf("the waiter sleeps in semop until the value can drop by 1: semncnt=1. A process")
+	me.Printf("asleep cannot say so itself; GETNCNT is how the others know")
 	v = vOp(sysv.SEM_UNDO)
-	p.Printf("V: %s: 0 -> 1, and the kernel wakes the waiter", semopCall([]sysv.Sembuf{v}))
+	me.Printf("V: %s: 0 -> 1, and the kernel wakes the waiter", semopCall([]sysv.Sembuf{v}))
 	r.semop(id, v)
 	r.end(w, "waiter")
-	showSet(p, id, true, "lock")
+	showSet(me, id, true, "lock")
 
 	r.Step("wait for zero: semop 0; a process waiting for 0 shows in GETZCNT")
 	z := r.asleep(id, 0)
-	p.Printf("sem_op 0 waits until the value is 0: semzcnt=1")
+	me.Printf("sem_op 0 waits until the value is 0: semzcnt=1")
 	P := pOp(sysv.SEM_UNDO)
-	p.Printf("P: %s: 1 -> 0, which lets the waiter through", semopCall([]sysv.Sembuf{P}))
+	me.Printf("P: %s: 1 -> 0, which lets the waiter through", semopCall([]sysv.Sembuf{P}))
 	r.semop(id, P)
 	r.end(z, "waiter")
-	p.Printf("V: %s: 0 -> 1", r.semop(id, vOp(sysv.SEM_UNDO)))
+	me.Printf("V: %s: 0 -> 1", r.semop(id, vOp(sysv.SEM_UNDO)))
 
 	r.Step("SEM_UNDO: the kernel reverts the operations of a process that ends")
 	u := child.Command("undoer", strconv.Itoa(id))
-	u.StartOrFail(r.p)
+	u.StartOrFail(r.me)
 	r.end(u, "undoer")
-	showSet(p, id, true, "lock")
-	p.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the " +
-		"kernel keeps, per process, the opposite of its operations (semadj) and applies " +
-		"it at exit; sempid is the undoer's, for the kernel did it on its behalf. The " +
-		"die part shows it for a process killed with SIGKILL, and without SEM_UNDO")
+	showSet(me, id, true, "lock")
+	me.Printf("the undoer ended holding the lock, and the value is 1 again: with SEM_UNDO the")
+	me.Printf("kernel keeps, per process, the opposite of its operations (semadj) and applies it at")
+	me.Printf("exit; sempid is the undoer's, for the kernel did it on its behalf. The die part")
+	me.Printf("shows it for a process killed with SIGKILL, and without SEM_UNDO")
 
 	r.Step("semctl(semid, 0, IPC_RMID) removes the set")
 	r.rmSet(id)
-	p.Printf("semctl(IPC_RMID): removed at once, whoever still uses it")
-	showSet(p, id, true, "lock")
+	me.Printf("semctl(IPC_RMID): removed at once, whoever still uses it")
+	showSet(me, id, true, "lock")
 	_, err := sysv.SemctlGetVal(id, 0)
 	expect(r, err, unix.EINVAL)
 }
@@ -112,31 +111,21 @@ func (r *run) pv() {
 // GETNCNT for -1, in GETZCNT for 0. Then it shows the set.
 func (r *run) asleep(id, op int) *child.Cmd {
 	w := child.Command("waiter", strconv.Itoa(id), strconv.Itoa(op))
-	w.StartOrFail(r.p)
+	w.StartOrFail(r.me)
 	r.ready(w)
 	r.waitCount(id, 0, op == 0, 1)
-	showSet(r.p, id, true, "lock")
+	showSet(r.me, id, true, "lock")
 	return w
 }
 
 // keyedFlags are the flags of pv's set, and of the opener's first try.
-const keyedFlags = unix.IPC_CREAT | unix.IPC_EXCL | 0o600
+const keyedFlags = setFlags
 
-// keyedSet makes a set of one semaphore with a key of this run's own: the
-// PID in the low 24 bits, and the next key if one is taken. It returns the
-// call that made it.
+// keyedSet makes a set of one semaphore with the run's key (runKey). It
+// returns the key and the call that made it.
 func (r *run) keyedSet() (sysv.Key, int, string) {
-	key := sysv.Key(0x08000000 | os.Getpid()&0xffffff)
-	for try := 0; ; try++ {
-		id, call, err := r.semget(key, 1, keyedFlags)
-		if err == nil {
-			return key, id, call
-		}
-		if syserr.Errno(err) != unix.EEXIST || try == 100 {
-			r.p.Fatal(err)
-		}
-		key++
-	}
+	id, call := r.newSet(1)
+	return runKey(), id, call
 }
 
 // expect prints an error the step provokes on purpose, and stops if the
@@ -146,9 +135,9 @@ func expect(r *run, err error, want unix.Errno) {
 		if err == nil {
 			err = fmt.Errorf("the call succeeded")
 		}
-		r.p.Fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
+		r.me.Fatal(fmt.Errorf("expected %s: %w", syserr.Name(want), err))
 	}
-	r.p.Warnf("%v", err)
+	warnErr(r.me, err)
 }
 
 // opener is the second process of the initialisation race: it opens the
@@ -170,7 +159,7 @@ func opener(args []string) {
 	if syserr.Errno(err) != unix.EEXIST {
 		me.Fatal(fmt.Errorf("expected EEXIST: %v", err))
 	}
-	me.Warnf("%v", err)
+	warnErr(me, err)
 	id, err := sysv.Semget(key, 0, 0)
 	if err != nil {
 		me.Fatal(err)

@@ -7,7 +7,10 @@ package main
 // children, print a call from the values it passes.
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,18 +20,27 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
+	"github.com/goipc/ipc-examples/common/cmdline"
 	"github.com/goipc/ipc-examples/common/peek"
 	"github.com/goipc/ipc-examples/common/say"
 	"github.com/goipc/ipc-examples/common/syserr"
 	"github.com/goipc/ipc-examples/common/sysv"
 )
 
-// The flags of every set and segment the parent makes: IPC_PRIVATE (the
-// children get the ids in their argv), only this user.
+// The flags of every set and segment the parent makes: only this user.
+// A set has the run's key (runKey) and IPC_EXCL; a segment is IPC_PRIVATE
+// (the children get the ids in their argv).
 const (
-	setFlags = unix.IPC_CREAT | 0o600
+	setFlags = unix.IPC_CREAT | unix.IPC_EXCL | 0o600
 	shmMode  = 0o600
 )
+
+// runKey is the key of every set this run makes: 0x08, this example, in
+// the high byte and the PID in the low 24 bits (pid_max is at most 2^22,
+// proc(5)). A set that kill -9 leaves behind thus says which run made it,
+// and the next run can tell that this run is gone (leftovers.go). With
+// IPC_EXCL, a set that already has the key is refused, never shared.
+func runKey() sysv.Key { return sysv.Key(0x08000000 | os.Getpid()&0xffffff) }
 
 // run is the parent of one run: its speaker, its step count, and the sets
 // it holds. Every set and every segment not yet marked for removal is
@@ -37,13 +49,13 @@ const (
 // it; sets remembers the handles, so that the part can remove a set
 // itself, when the lesson says so.
 type run struct {
-	p    *say.Speaker
+	me   *say.Speaker
 	step int
 	hold bool // philosophers -deadlock -hold: stop at the deadlock until Enter
 	sets map[int]*cleanup.Handle
 }
 
-func newRun() *run { return &run{p: say.New("parent"), sets: map[int]*cleanup.Handle{}} }
+func newRun() *run { return &run{me: say.New("parent"), sets: map[int]*cleanup.Handle{}} }
 
 // Step prints the next step header.
 func (r *run) Step(title string) {
@@ -70,11 +82,11 @@ func (r *run) semget(key sysv.Key, nsems, flags int) (int, string, error) {
 	return id, semgetCall(key, nsems, flags), nil
 }
 
-// newSet is semget(IPC_PRIVATE, nsems, IPC_CREAT|0600).
+// newSet is semget(runKey(), nsems, IPC_CREAT|IPC_EXCL|0600).
 func (r *run) newSet(nsems int) (int, string) {
-	id, call, err := r.semget(sysv.IPC_PRIVATE, nsems, setFlags)
+	id, call, err := r.semget(runKey(), nsems, setFlags)
 	if err != nil {
-		r.p.Fatal(syserr.Explain(err, syserr.Meanings{unix.ENOSYS: "this kernel has no System V IPC"}))
+		r.me.Fatal(syserr.Explain(err, semgetMeanings))
 	}
 	return id, call
 }
@@ -85,7 +97,7 @@ func (r *run) rmSet(id int) {
 	h := r.sets[id]
 	delete(r.sets, id)
 	if err := h.Release(); err != nil {
-		r.p.Fatal(err)
+		r.me.Fatal(err)
 	}
 }
 
@@ -109,14 +121,14 @@ func (r *run) newShm(size int) (int, []byte, string) {
 	})
 	call := fmt.Sprintf("shmget(IPC_PRIVATE, %d, %#o)", size, shmMode)
 	if err != nil {
-		r.p.Fatal(syserr.Wrap(call, err, nil))
+		r.me.Fatal(syserr.Wrap(call, err, nil))
 	}
 	mem, err := unix.SysvShmAttach(id, 0, 0)
 	if err != nil {
-		r.p.Fatal(syserr.Wrap("shmat", err, nil)) // removes the segment first
+		r.me.Fatal(syserr.Wrap("shmat", err, nil)) // removes the segment first
 	}
 	if err := h.Release(); err != nil { // shmctl(IPC_RMID): marked, not yet freed
-		r.p.Fatal(syserr.Wrap("shmctl(IPC_RMID)", err, nil))
+		r.me.Fatal(syserr.Wrap("shmctl(IPC_RMID)", err, nil))
 	}
 	return id, mem, call
 }
@@ -124,7 +136,7 @@ func (r *run) newShm(size int) (int, []byte, string) {
 // detach is shmdt; the slice must not be touched afterwards.
 func (r *run) detach(mem []byte) {
 	if err := unix.SysvShmDetach(mem); err != nil {
-		r.p.Fatal(syserr.Wrap("shmdt", err, nil))
+		r.me.Fatal(syserr.Wrap("shmdt", err, nil))
 	}
 }
 
@@ -132,7 +144,7 @@ func (r *run) detach(mem []byte) {
 // operations passed.
 func (r *run) semop(id int, ops ...sysv.Sembuf) string {
 	if err := sysv.Semop(id, ops); err != nil {
-		r.p.Fatal(err)
+		r.me.Fatal(err)
 	}
 	return semopCall(ops)
 }
@@ -141,7 +153,7 @@ func (r *run) semop(id int, ops ...sysv.Sembuf) string {
 // call.
 func (r *run) setVal(id, num, v int) string {
 	if err := sysv.SemctlSetVal(id, num, v); err != nil {
-		r.p.Fatal(err)
+		r.me.Fatal(err)
 	}
 	return fmt.Sprintf("semctl(semid, %d, SETVAL, arg) with arg.val = %d", num, v)
 }
@@ -150,7 +162,7 @@ func (r *run) setVal(id, num, v int) string {
 // the call.
 func (r *run) setAll(id int, vals []uint16) string {
 	if err := sysv.SemctlSetAll(id, vals); err != nil {
-		r.p.Fatal(err)
+		r.me.Fatal(err)
 	}
 	s := make([]string, len(vals))
 	for i, v := range vals {
@@ -159,7 +171,7 @@ func (r *run) setAll(id int, vals []uint16) string {
 	return "semctl(semid, 0, SETALL, arg) with arg.array = {" + strings.Join(s, ", ") + "}"
 }
 
-// Children: c.StartOrFail(r.p) starts one, and common/child registers it
+// Children: c.StartOrFail(r.me) starts one, and common/child registers it
 // with common/cleanup, so an interrupt kills it (and waits until it is
 // dead) before the sets go. ready and wait are child's ReadyOrFail and
 // Reap, but for a child killed by the signal that is ending the whole
@@ -170,7 +182,7 @@ func (r *run) ready(c *child.Cmd) string {
 	msg, err := c.WaitReady()
 	if err != nil {
 		cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
-		r.p.Fatal(err)
+		r.me.Fatal(err)
 	}
 	return msg
 }
@@ -178,17 +190,26 @@ func (r *run) ready(c *child.Cmd) string {
 // wait is waitpid(pid, &status, 0); it returns how the child ended, in
 // words.
 func (r *run) wait(c *child.Cmd) string {
-	c.Wait() //nolint:errcheck // the status is what we report
+	_ = c.Wait() // the status is what we report
 	cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
 	return child.Describe(c.ProcessState)
 }
 
 // end waits for a child that must exit with status 0, and says so.
 func (r *run) end(c *child.Cmd, name string) {
-	how := r.wait(c)
-	r.p.Printf("waitpid: %s (pid %d) %s", name, c.Process.Pid, how)
+	_ = c.Wait() // the status is checked next
+	r.exited0(c, name)
+}
+
+// exited0 says how a child that has been waited for ended; anything but
+// status 0 ends the run (status 1), or the signal that killed the child
+// if it is the one ending the whole process group.
+func (r *run) exited0(c *child.Cmd, name string) {
+	cleanup.FollowChild(c.ProcessState.Sys().(syscall.WaitStatus))
+	how := child.Describe(c.ProcessState)
+	r.me.Printf("waitpid: %s (pid %d) %s", name, c.Process.Pid, how)
 	if how != "exited with status 0" {
-		r.p.Fatal(fmt.Errorf("%s %d %s", name, c.Process.Pid, how))
+		r.me.Fatal(fmt.Errorf("%s %d %s", name, c.Process.Pid, how))
 	}
 }
 
@@ -205,13 +226,13 @@ func (r *run) waitCount(id, num int, zero bool, want int) {
 	for {
 		n, err := get(id, num)
 		if err != nil {
-			r.p.Fatal(err)
+			r.me.Fatal(err)
 		}
 		if n == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			r.p.Fatal(fmt.Errorf("%s of semaphore %d stayed %d, never %d", what, num, n, want))
+			r.me.Fatal(fmt.Errorf("%s of semaphore %d stayed %d, never %d", what, num, n, want))
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -221,12 +242,12 @@ func (r *run) waitCount(id, num int, zero bool, want int) {
 func (r *run) finish() {
 	r.Step("what this run leaves behind")
 	if len(r.sets) != 0 {
-		r.p.Fatal(fmt.Errorf("%d semaphore set(s) still held", len(r.sets)))
+		r.me.Fatal(fmt.Errorf("%d semaphore set(s) still held", len(r.sets)))
 	}
-	r.p.Printf("every set was removed with semctl(IPC_RMID), every segment was marked for removal")
-	r.p.Kernel("open descriptors: %s", peek.FDSummary())
-	r.p.Printf("a semaphore set is no file descriptor: it lives in the kernel until IPC_RMID, " +
-		"even when no process uses it (ipcs -s lists them, ipcrm -s removes one)")
+	r.me.Printf("every set was removed with semctl(IPC_RMID), every segment was marked for removal")
+	r.me.Kernel("open descriptors: %s", peek.FDSummary())
+	r.me.Printf("a semaphore set is no file descriptor: it lives in the kernel until IPC_RMID, even")
+	r.me.Printf("when no process uses it (ipcs -s lists them, ipcrm -s removes one)")
 }
 
 // semgetCall is a semget call as C writes it: "semget(IPC_PRIVATE, 2,
@@ -253,8 +274,8 @@ func semopCall(ops []sysv.Sembuf) string {
 // /proc/sysvipc/sem, then each semaphore's value, its waiters and, with
 // withPid, the last process to operate on it (left out where several
 // processes race, so that the output is the same on every run).
-func showSet(p *say.Speaker, id int, withPid bool, names ...string) {
-	p.Kernel("%s", peek.SysVLine("sem", id, "key", "semid", "perms", "nsems"))
+func showSet(me *say.Speaker, id int, withPid bool, names ...string) {
+	me.Kernel("%s", peek.SysVLine("sem", id, "key", "semid", "perms", "nsems"))
 	vals, err := sysv.SemctlGetAll(id)
 	if err != nil {
 		return // gone: the row says so
@@ -271,7 +292,7 @@ func showSet(p *say.Speaker, id int, withPid bool, names ...string) {
 		if withPid {
 			line += " sempid=" + peek.PID(pid)
 		}
-		p.Kernel("%s", line)
+		me.Kernel("%s", line)
 	}
 }
 
@@ -339,5 +360,54 @@ func detachChild(me *say.Speaker, mem []byte) {
 // x/sys/unix v0.30 has no wrapper. runtime.Gosched would only switch goroutines
 // inside this process.
 func schedYield() {
-	unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) //nolint:errcheck // never fails
+	_, _, _ = unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // never fails
+}
+
+const (
+	defaultProcs = 4
+	defaultLoops = 2000
+	defaultItems = 10
+	defaultSlots = 4
+	defaultMeals = 100
+)
+
+// inRange is the usage check of a count flag.
+func inRange(flagName string, v, lo, hi int) {
+	if v < lo || v > hi {
+		cmdline.Usage(usage, "%s must be %d to %d, not %d", flagName, lo, hi, v)
+	}
+}
+
+// lookPeer finds the -peer program before anything is made, so that a typo
+// leaves nothing behind.
+func lookPeer(r *run, path string) string {
+	if path == "" {
+		return ""
+	}
+	abs, err := exec.LookPath(path)
+	if err != nil {
+		r.me.Fatal(syserr.Wrap("-peer "+path, err, syserr.Meanings{
+			unix.ENOENT: "no such program (build it: gcc -Wall -Wextra -o bin/sem_peer 08-semaphore/c/sem_peer.c)",
+			unix.EACCES: "not executable",
+		}))
+	}
+	return abs
+}
+
+// warnErr prints an error a step provokes on purpose: the failed call and
+// its errno on one line, what it means here on the next, so that each
+// fits the terminal.
+func warnErr(me *say.Speaker, err error) {
+	var e *syserr.Error
+	if errors.As(err, &e) && e.Meaning != "" {
+		first := fmt.Sprintf("%s failed: %s (%s):", e.Call, syserr.Name(e.Errno), e.Errno.Error())
+		if len(first) > 80 { // 100 columns less the longest tag, "survivor 1234567: "
+			me.Warnf("%s failed: %s", e.Call, syserr.Name(e.Errno))
+			first = fmt.Sprintf("  (%s):", e.Errno.Error())
+		}
+		me.Warnf("%s", first)
+		me.Warnf("  %s", e.Meaning)
+		return
+	}
+	me.Warnf("%v", err)
 }

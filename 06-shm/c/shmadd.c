@@ -4,9 +4,9 @@
  * The parent makes a 1024-byte System V segment with shmget(IPC_PRIVATE),
  * forks, attaches it and copies MESSAGE into it; the child attaches the same
  * segment and prints "Client get MESSAGE". The corrections (see
- * 06-shm/README.md, Errata) are marked "erratum N" below.
+ * 06-shm/README.md, Errata) are marked "erratum NAME" below.
  *
- *   usage: shmadd [MESSAGE]        (at most 1023 bytes; a default without one)
+ *   usage: shmadd [MESSAGE]        (1 to 1023 bytes; a default without one)
  *
  *   gcc -Wall -Wextra -o bin/shmadd 06-shm/c/shmadd.c && ./bin/shmadd hello
  *
@@ -25,11 +25,11 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h> /* erratum 14: for waitpid */
+#include <sys/wait.h> /* erratum wait-include: for waitpid */
 #include <unistd.h>
 
 #define SEGSIZE 1024
-#define PERM (S_IRUSR | S_IWUSR) /* 0600; erratum 12: parenthesised */
+#define PERM (S_IRUSR | S_IWUSR) /* 0600; erratum perm-macro: parenthesised */
 
 static int shmid = -1;
 static int must_remove; /* the segment exists and is not marked yet */
@@ -84,14 +84,19 @@ int main(int argc, char **argv)
 	 * printf to a closed pipe just fails, and the run goes on. */
 	signal(SIGPIPE, SIG_IGN);
 
-	/* erratum 11: MESSAGE is optional; a usage error exits 2. */
+	/* erratum argc-mandatory: MESSAGE is optional; a usage error exits 2. */
 	if (argc > 2) {
 		fprintf(stderr, "usage: %s [MESSAGE]\n", argv[0]);
 		exit(2);
 	}
 	if (argc == 2)
 		msg = argv[1];
-	/* erratum 10: strncpy(p_addr, argv[1], 1024) leaves no NUL when the
+	if (*msg == '\0') { /* as the Go port: '' is a mistake, not "no MESSAGE" */
+		fprintf(stderr, "%s: MESSAGE is empty: give one, or none for the default\nusage: %s [MESSAGE]\n", argv[0],
+			argv[0]);
+		exit(2);
+	}
+	/* erratum strncpy-nul: strncpy(p_addr, argv[1], 1024) leaves no NUL when the
 	 * argument has 1024 bytes or more; refuse it before creating anything. */
 	if (strlen(msg) > SEGSIZE - 1) {
 		fprintf(stderr, "%s: MESSAGE is %zu bytes; at most %d fit with the terminating NUL\nusage: %s [MESSAGE]\n",
@@ -99,7 +104,7 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 
-	/* erratum 1: an id is an int, not a key_t. erratum 2: without the
+	/* erratum id-not-key: an id is an int, not a key_t. erratum shmget-parentheses: without the
 	 * parentheses, shmid = (shmget(...) == -1), that is 0 or 1. */
 	if ((shmid = shmget(IPC_PRIVATE, SEGSIZE, PERM)) == -1)
 		die("shmget");
@@ -107,18 +112,18 @@ int main(int argc, char **argv)
 	printf("parent %d: shmget: shmid %d, %d bytes\n", (int)getpid(), shmid, SEGSIZE);
 	show("parent");
 
-	/* erratum 9: two pipes replace sleep(1). */
+	/* erratum sleep-sync: two pipes replace sleep(1). */
 	if (pipe(ready) == -1 || pipe(go) == -1)
 		die("pipe");
 
 	pid = fork();
-	if (pid == -1) /* erratum 5 */
+	if (pid == -1) /* erratum fork-unchecked */
 		die("fork");
-	if (pid == 0) { /* erratum 3: ==, not = */
+	if (pid == 0) { /* erratum pid-assign: ==, not = */
 		must_remove = 0; /* removing is the parent's job */
 		close(ready[0]);
 		close(go[1]);
-		/* The child only reads: SHM_RDONLY. erratum 6: check for (void *)-1. */
+		/* The child only reads: SHM_RDONLY. erratum shmat-unchecked: check for (void *)-1. */
 		c_addr = shmat(shmid, NULL, SHM_RDONLY);
 		if (c_addr == (void *)-1)
 			die("shmat");
@@ -131,9 +136,9 @@ int main(int argc, char **argv)
 			;
 		if (n == -1)
 			die("read");
-		/* erratum 10: never print past the segment. erratum 4: "\n", not "/n". */
+		/* erratum strncpy-nul: never print past the segment. erratum slash-n: "\n", not "/n". */
 		printf("child %d: Client get %.*s\n", (int)getpid(), (int)strnlen(c_addr, SEGSIZE), c_addr);
-		if (shmdt(c_addr) == -1) /* erratum 7 */
+		if (shmdt(c_addr) == -1) /* erratum no-shmdt */
 			die("shmdt");
 		printf("child %d: detached\n", (int)getpid());
 		exit(0);
@@ -142,7 +147,7 @@ int main(int argc, char **argv)
 	close(ready[1]);
 	close(go[0]);
 	p_addr = shmat(shmid, NULL, 0);
-	if (p_addr == (void *)-1) /* erratum 6 */
+	if (p_addr == (void *)-1) /* erratum shmat-unchecked */
 		die("shmat");
 
 	/* Wait until the child has attached too; print only then, so the
@@ -155,7 +160,7 @@ int main(int argc, char **argv)
 	printf("parent %d: attached, and so is the child\n", (int)getpid());
 	show("parent");
 
-	/* erratum 8: both are attached, so mark the segment for removal
+	/* erratum no-rmid: both are attached, so mark the segment for removal
 	 * now. The kernel frees it at the last detach, however the two
 	 * processes end, kill -9 included. */
 	if (shmctl(shmid, IPC_RMID, NULL) == -1)
@@ -164,7 +169,7 @@ int main(int argc, char **argv)
 	must_remove = 0;
 	show("parent");
 
-	/* erratum 13: '\0', not the multi-character constant '/0'. */
+	/* erratum memset-multichar: '\0', not the multi-character constant '/0'. */
 	memset(p_addr, '\0', SEGSIZE);
 	strncpy(p_addr, msg, SEGSIZE - 1);
 	printf("parent %d: wrote %zu bytes\n", (int)getpid(), strlen(msg));
@@ -176,7 +181,7 @@ int main(int argc, char **argv)
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	show("parent");
 
-	if (shmdt(p_addr) == -1) /* erratum 7 */
+	if (shmdt(p_addr) == -1) /* erratum no-shmdt */
 		die("shmdt");
 	printf("parent %d: detached: the last detach frees the marked segment\n", (int)getpid());
 	show("parent");

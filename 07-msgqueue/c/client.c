@@ -51,14 +51,14 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		printf("sending \"%s\" as type %d (CLIENT_TYPE)\n", line, CLIENT_TYPE);
+		if (!warned++) /* said before msgsnd: the server's next line comes after it */
+			printf("waiting in msgrcv for type %d; if the server is killed with -9, nothing "
+				"wakes this call: end it with Ctrl-C\n", (int)getpid());
 		snprintf(req, sizeof req, "%d %s", (int)getpid(), line);
 		if (sendMsg(msgid, CLIENT_TYPE, req) < 0) {
 			perror("msgsnd");
 			return 1;
 		}
-		if (!warned++)
-			printf("waiting in msgrcv for type %d; if the server is killed with -9, nothing "
-				"wakes this call: end it with Ctrl-C\n", (int)getpid());
 		while (recvMsg(msgid, getpid(), in, sizeof in) < 0) {
 			if (errno == EBADMSG)
 				continue;

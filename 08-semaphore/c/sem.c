@@ -10,7 +10,7 @@
  *   usage: sem [PROCS [LOOPS]]      (default 4 children, 2000 increments)
  *
  * What textbook versions of this program usually get wrong, done right here
- * (see ../README.md, errata):
+ * (see ../README.md, "Textbook semaphore code", each under its name):
  *   - union semun is defined here: on Linux the caller must define it
  *     (glibc does not, as POSIX says), and semctl(SETVAL) takes the union
  *     itself, by value, not a pointer to it;

@@ -209,7 +209,7 @@ func (c *Cmd) Wait() error {
 		c.reg.Forget()
 	}
 	err := c.Cmd.Wait()
-	c.reg.Release() //nolint:errcheck // the child is gone: this signals nobody and closes its pidfd
+	c.reg.Release() // the child is gone: this signals nobody and closes its pidfd
 	return err
 }
 
@@ -222,7 +222,7 @@ func endChild(pid int, cleans bool) (undo func() error, pidfdOK bool) {
 	pidfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil { // before Linux 5.3: a plain kill, no wait
 		return func() error {
-			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck // it may be gone
+			unix.Kill(pid, unix.SIGKILL) // it may be gone
 			return nil
 		}, false
 	}
@@ -232,7 +232,7 @@ func endChild(pid int, cleans bool) (undo func() error, pidfdOK bool) {
 		if cleans {
 			sig, guard = unix.SIGTERM, 5000 // a guard against a child that hangs
 		}
-		unix.PidfdSendSignal(pidfd, sig, nil, 0) //nolint:errcheck // it may be dead already
+		unix.PidfdSendSignal(pidfd, sig, nil, 0) // it may be dead already
 		fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
 		for {
 			n, err := unix.Poll(fds, guard)
@@ -241,7 +241,7 @@ func endChild(pid int, cleans bool) (undo func() error, pidfdOK bool) {
 			}
 			if n == 0 && sig != unix.SIGKILL {
 				sig, guard = unix.SIGKILL, -1
-				unix.PidfdSendSignal(pidfd, sig, nil, 0) //nolint:errcheck // as above
+				unix.PidfdSendSignal(pidfd, sig, nil, 0) // as above
 				continue
 			}
 			return nil
@@ -268,7 +268,7 @@ func Ready(msg string) {
 			return
 		}
 		f := os.NewFile(uintptr(readyFD), "ready")
-		f.WriteString(strings.ReplaceAll(msg, "\n", " ") + "\n") //nolint:errcheck // a dead parent kills us anyway
+		f.WriteString(strings.ReplaceAll(msg, "\n", " ") + "\n") // a dead parent kills us anyway
 		f.Close()
 	})
 }

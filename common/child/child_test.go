@@ -51,6 +51,16 @@ func TestMain(m *testing.M) {
 			fmt.Printf("blocker pid %d\n", c.Process.Pid)
 			block()
 		},
+		// ExampleCommand's child: reads the pipe at fd 3 to its end.
+		"example-reader": func(args []string) {
+			in := child.File(0, "pipe")
+			child.Ready("reading fd 3")
+			b, err := io.ReadAll(in)
+			if err != nil {
+				os.Exit(3)
+			}
+			fmt.Printf("child: read %q\n", b)
+		},
 		"blocker": func(args []string) {
 			child.Ready("")
 			block()

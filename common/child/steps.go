@@ -47,7 +47,7 @@ func (c *Cmd) ReadyOrFail(p *say.Speaker) string {
 // Reap is waitpid(pid, &status, 0), with the status spelled out:
 // "waitpid: child 4243 exited with status 0".
 func (c *Cmd) Reap(p *say.Speaker) {
-	c.Wait() //nolint:errcheck // the status is what we report
+	c.Wait() // the status is what we report
 	p.Printf("waitpid: child %d %s", c.Process.Pid, Describe(c.ProcessState))
 }
 

@@ -9,16 +9,22 @@
 // is registered here the moment it exists, and every way out goes through
 // one path that removes what is registered:
 //
-//	cleanup.Catch("server")            // first thing in main (and in a role)
-//	q, err := cleanup.Make("message queue", func() (string, func() error, error) {
-//		id, err := sysv.Msgget(key, sysv.IPC_CREAT|sysv.IPC_EXCL|0o600)
-//		if err != nil {
+//	cleanup.Catch("server") // first thing in main (and in a role)
+//	fifo, err := cleanup.Make(func() (string, func() error, error) {
+//		if err := unix.Mkfifo(path, 0o600); err != nil {
 //			return "", nil, err
 //		}
-//		return fmt.Sprintf("message queue %d", id), func() error { return sysv.MsgctlRmid(id) }, nil
+//		return "FIFO " + path, func() error { return os.Remove(path) }, nil
 //	})
+//	if err != nil {
+//		cleanup.FailText(fmt.Sprintf("mkfifo %s: %v\n", path, err))
+//	}
 //	...
-//	q.ReleaseThen(func(err error) { s.Printf("removed the queue") })
+//	fifo.ReleaseThen(func(err error) { fmt.Println("removed the FIFO") })
+//	cleanup.Exit(0) // not a return from main: nothing depends on a defer
+//
+// (Example_program in example_test.go is this program whole, compiled by
+// go test; ExampleMake runs the part that makes and removes.)
 //
 // The ways out:
 //
@@ -29,7 +35,8 @@
 //     line on standard error says what was removed, and the program then
 //     dies of that same signal, as it would have without the handler, so
 //     its parent sees "killed by signal 2" and a shell prints $? = 130;
-//   - a failure: Fail prints the error and exits 1 after undoing;
+//   - a failure: FailText writes the message it is given and exits 1
+//     after undoing;
 //   - a normal end: Exit(0), which undoes whatever is left.
 //
 // One mutex orders all of it. Make runs the call that creates an object and
@@ -48,10 +55,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -211,7 +220,7 @@ func Uncatch(sig syscall.Signal) {
 // waits until the object is both made and registered. The lock is not
 // reentrant: mk (and an undo, and a ReleaseThen or Locked callback) must
 // not call Make, Release, Locked, Exit or say.Fatal (which ends through
-// Fail), nor start a common/child command (Start registers the child
+// FailText), nor start a common/child command (Start registers the child
 // itself): return the error and fail after.
 func Make(mk func() (what string, undo func() error, err error)) (*Handle, error) {
 	mu.Lock()
@@ -289,7 +298,7 @@ func InCallback() bool { return inside.Load() > 0 }
 // duplicate; common/say drops it.
 func Stopping() bool { return stopping.Load() }
 
-// Later queues Die(sig) (or, with sig 0, Fail printing msg) on a goroutine
+// Later queues Die(sig) (or, with sig 0, FailText(msg)) on a goroutine
 // of its own and returns at once. It is for code that may run while the
 // lock is held, in a Make or ReleaseThen callback: common/say calls it
 // when a write to standard output fails, and a line printed from a
@@ -336,9 +345,9 @@ func endPending() {
 		raise(syscall.Signal(v))
 	case v < 0:
 		msg, _ := failMsg.Load().(string)
-		fmt.Fprint(os.Stderr, msg) //nolint:errcheck // nobody left to tell
+		fmt.Fprint(os.Stderr, msg) // nobody left to tell
 		report("", undoAll())
-		os.Exit(1)
+		exit(1)
 	}
 }
 
@@ -358,11 +367,19 @@ func Die(sig syscall.Signal) {
 	raise(sig) // not reached
 }
 
-// Fail prints the message that says what went wrong (say prints the error
-// this way), undoes everything and exits with status 1. If the program is
-// already going down (a signal came first), it waits for that instead, so
-// a Ctrl-C is never reported as a failure.
-func Fail(print func()) {
+// FailText ends the program for a failure: it writes msg (the whole
+// message, already formatted, with its newline) to standard error, undoes
+// everything, and exits with status 1. If the program is already going
+// down (a signal came first), it waits for that instead and msg is not
+// written, so a Ctrl-C is never reported as a failure. It does not
+// return, and calls nothing of its caller's: common/say formats the
+// message and hands it over.
+func FailText(msg string) {
+	fail(func() { fmt.Fprint(os.Stderr, msg) }) // nobody left to tell if it fails
+}
+
+
+func fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
 	settle()
@@ -370,8 +387,9 @@ func Fail(print func()) {
 	if print != nil {
 		print()
 	}
+	pause("settled")
 	report("", undoAll())
-	os.Exit(1)
+	exit(1)
 }
 
 // Exit undoes what is still registered and exits with code. Every example
@@ -382,8 +400,131 @@ func Exit(code int) {
 	stopping.Store(true)
 	settle()
 	endPending()
+	pause("settled")
 	report("", undoAll())
+	exit(code)
+}
+
+// pauseAt, set by this package's tests only, stops an ending at a named
+// point ("settled": the catchers are gone; "exiting": everything is
+// removed) so that a test can send a signal exactly there.
+var pauseAt func(point string)
+
+func pause(point string) {
+	if pauseAt != nil {
+		pauseAt(point)
+	}
+}
+
+// exit ends the process with code, unless one of the caught signals
+// arrived at any moment before: then the process dies of that signal. A
+// signal that comes after settle has nobody to read it (the catchers are
+// gone) and would be lost, so the last steps close every gap:
+//
+//  1. signal.Stop on every channel. When Stop returns, a signal the
+//     runtime had already taken is in the channel; one that comes later
+//     is not wanted by anyone, and the runtime's handler ends the
+//     process by it, as in a program that never called Notify.
+//  2. This thread blocks the signals, and the kernel's action for
+//     SIGINT, SIGTERM and SIGHUP becomes SIG_DFL (rt_sigaction): from
+//     now on the kernel kills the process at the moment one is sent,
+//     through another thread, with no Go code in between.
+//  3. A signal another thread took before step 2 and has not handled
+//     yet is given the time to end the process (handlersRun).
+//  4. The channels, then the kernel's pending set (rt_sigpending; this
+//     thread blocks them, so it reports those the kernel has not handed
+//     to any thread yet), are looked at last. What is there is raised.
+//
+// SIGPIPE keeps the runtime's action (a write to another pipe must not
+// kill the program at its very end): only one already in its channel,
+// with standard output or error broken, counts.
+func exit(code int) {
+	pause("exiting")
+	for _, c := range channels {
+		signal.Stop(c)
+	}
+	runtime.LockOSThread() // never unlocked: the mask is this thread's
+	var set unix.Sigset_t
+	for sig := range channels {
+		if sig != unix.SIGPIPE {
+			set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+		}
+	}
+	unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil) // it cannot fail with a valid set
+	for sig := range channels {
+		if sig != unix.SIGPIPE {
+			setDefault(sig)
+		}
+	}
+	handlersRun()
+	caught()
+	if v := pending.Load(); v > 0 {
+		raise(syscall.Signal(v))
+	}
+	var kernel unix.Sigset_t
+	// rt_sigpending(&set, 8): pending and blocked on this thread, or
+	// pending for the whole process.
+	unix.RawSyscall(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&kernel)), 8, 0)
+	for sig := range channels {
+		if sig != unix.SIGPIPE && kernel.Val[(int(sig)-1)/64]&(1<<((uint(sig)-1)%64)) != 0 {
+			raise(sig)
+		}
+	}
 	os.Exit(code)
+}
+
+// handlersRun waits until no other thread of this process can still be
+// about to run the runtime's handler for a signal it took before
+// setDefault: the kernel hands a process-directed signal to one thread
+// (removing it from the pending set) and that thread may be descheduled
+// before its handler runs; exit_group would then kill it with the handler
+// unrun and the signal lost. Such a handler, once it runs, ends the
+// process by the signal (its channel was stopped). A thread seen asleep
+// (state S or D in /proc/self/task/TID/stat) after setDefault has no
+// handler left to run: a handler never sleeps, and a signal taken after
+// setDefault kills at once. Busy goroutines keep a thread running, so the
+// wait is bounded (100 ms), which is only spent when some thread stays
+// runnable.
+func handlersRun() {
+	self := strconv.Itoa(unix.Gettid())
+	seen := map[string]bool{self: true}
+	deadline := time.Now().Add(100 * time.Millisecond)
+	for {
+		tasks, err := os.ReadDir("/proc/self/task")
+		if err != nil {
+			return
+		}
+		left := 0
+		for _, task := range tasks {
+			tid := task.Name()
+			if seen[tid] {
+				continue
+			}
+			stat, err := os.ReadFile("/proc/self/task/" + tid + "/stat")
+			// The state follows the command name, which is in
+			// parentheses and may hold spaces: "1234 (name) S ...".
+			i := strings.LastIndexByte(string(stat), ')')
+			if err != nil || i < 0 || i+2 >= len(stat) || stat[i+2] != 'R' {
+				seen[tid] = true // asleep, or gone
+				continue
+			}
+			left++
+		}
+		if left == 0 || time.Now().After(deadline) {
+			return
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 200_000}, nil) // interrupted: a shorter pause is fine
+	}
+}
+
+// setDefault is rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no
+// sigaction wrapper. The kernel's struct sigaction on amd64 and arm64 is
+// handler, flags, restorer, mask.
+func setDefault(sig syscall.Signal) {
+	var dfl struct {
+		handler, flags, restorer, mask uint64
+	}
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
 }
 
 // undoAll removes everything, newest first, and returns what it did.
@@ -422,7 +563,7 @@ func report(sig string, done []string) {
 	if sig != "" {
 		why = sig
 	}
-	fmt.Fprintf(os.Stderr, "%s: %s: %s\n", t, why, strings.Join(done, "; ")) //nolint:errcheck // see above
+	fmt.Fprintf(os.Stderr, "%s: %s: %s\n", t, why, strings.Join(done, "; ")) // see above
 }
 
 // raise ends the process by sig: the default action is put back (the Go
@@ -434,17 +575,11 @@ func raise(sig syscall.Signal) {
 	if !ignored[sig] {
 		runtime.LockOSThread()
 		signal.Reset(sig)
-		// rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no
-		// sigaction wrapper. The kernel's struct sigaction on amd64 and
-		// arm64 is handler, flags, restorer, mask.
-		var dfl struct {
-			handler, flags, restorer, mask uint64
-		}
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+		setDefault(sig)
 		var set unix.Sigset_t
 		set.Val[(int(sig)-1)/64] |= 1 << ((uint(sig) - 1) % 64)
-		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) //nolint:errcheck // it cannot fail with a valid set
-		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)     //nolint:errcheck // neither can this
+		unix.PthreadSigmask(unix.SIG_UNBLOCK, &set, nil) // it cannot fail with a valid set
+		unix.Tgkill(os.Getpid(), unix.Gettid(), sig)     // neither can this
 	}
 	os.Exit(128 + int(sig))
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -55,11 +56,28 @@ func holder(args []string) {
 		select {}
 	case "fail":
 		s.Fatal(errors.New("it failed"))
+	case "failtext":
+		cleanup.FailText("holder: error: it failed\n")
 	case "print":
 		for {
 			s.Printf("more")
 		}
 	case "exit":
+		cleanup.Exit(0)
+	case "late-settled-exit", "late-exiting-exit", "late-settled-fail", "late-exiting-fail":
+		// Stop the ending at one point, say so on stdout and wait until
+		// the test, having sent a signal, closes stdin.
+		parts := strings.Split(args[1], "-")
+		cleanup.PauseAt(func(point string) {
+			if point != parts[1] {
+				return
+			}
+			fmt.Fprintln(os.Stdout, point)
+			io.Copy(io.Discard, os.Stdin) // end of input is the cue
+		})
+		if parts[2] == "fail" {
+			s.Fatal(errors.New("it failed"))
+		}
 		cleanup.Exit(0)
 	case "other-pipe":
 		r, w, err := os.Pipe()
@@ -72,7 +90,7 @@ func holder(args []string) {
 		}
 		// The SIGPIPE that write sent is being handled meanwhile; a
 		// second write makes sure one was delivered before the end.
-		w.Write([]byte("x")) //nolint:errcheck // EPIPE again
+		w.Write([]byte("x")) // EPIPE again
 		s.Printf("EPIPE, and still here")
 		cleanup.Exit(0)
 	case "release-print":
@@ -114,7 +132,7 @@ func runHolder(t *testing.T, how string, act func(*exec.Cmd, io.Closer)) (string
 		t.Fatalf("the file is not there while the holder runs: %v", err)
 	}
 	act(c.Cmd, out)
-	c.Wait() //nolint:errcheck // the status is checked below
+	c.Wait() // the status is checked below
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("%s: the file is still there (%v)", how, err)
 	}
@@ -128,7 +146,7 @@ func TestSignalsRemoveAndDieOfTheSignal(t *testing.T) {
 		}
 		t.Run(unix.SignalName(sig), func(t *testing.T) {
 			path, ws, stderr := runHolder(t, "wait", func(c *exec.Cmd, _ io.Closer) {
-				c.Process.Signal(sig) //nolint:errcheck
+				c.Process.Signal(sig)
 			})
 			if !ws.Signaled() || ws.Signal() != sig {
 				t.Errorf("wait status %v, want killed by %v", ws, sig)
@@ -147,6 +165,18 @@ func TestFailRemovesAndExits1(t *testing.T) {
 		t.Errorf("wait status %v, want exit 1", ws)
 	}
 	if !strings.Contains(stderr, "error: it failed") || !strings.Contains(stderr, "cleaning up: removed file") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
+
+// FailText writes the message as it is given, removes and exits 1: the
+// whole failure path without a call back into the caller's formatter.
+func TestFailTextRemovesAndExits1(t *testing.T) {
+	_, ws, stderr := runHolder(t, "failtext", func(*exec.Cmd, io.Closer) {})
+	if !ws.Exited() || ws.ExitStatus() != 1 {
+		t.Errorf("wait status %v, want exit 1", ws)
+	}
+	if !strings.HasPrefix(stderr, "holder: error: it failed\n") || !strings.Contains(stderr, "cleaning up: removed file") {
 		t.Errorf("stderr %q", stderr)
 	}
 }
@@ -191,7 +221,7 @@ func TestFullDiskIsAFailure(t *testing.T) {
 	c.Stdout = full
 	var stderr strings.Builder
 	c.Stderr = &stderr
-	c.Run() //nolint:errcheck // the status is checked below
+	c.Run() // the status is checked below
 	ws := c.ProcessState.Sys().(syscall.WaitStatus)
 	if !ws.Exited() || ws.ExitStatus() != 1 {
 		t.Errorf("wait status %v, want exit status 1", ws)
@@ -213,4 +243,73 @@ func TestSIGPIPEFromAnotherPipe(t *testing.T) {
 		t.Errorf("wait status %v, want exit 0 (EPIPE handled, file removed at exit)", ws)
 	}
 	_ = path
+}
+
+// A signal that arrives while the program is already ending (after the
+// catchers are gone, while it removes what it made, just before exit) is
+// still the end of the process: its parent sees "killed by signal", never
+// exit 0 or 1. The holder pauses at each point of its ending, the test
+// sends the signal there, then lets it go on.
+func TestSignalWhileEnding(t *testing.T) {
+	for _, sig := range []syscall.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP} {
+		for _, how := range []string{"late-settled-exit", "late-exiting-exit", "late-settled-fail", "late-exiting-fail"} {
+			for i := 0; i < 3; i++ {
+				sig, how := sig, how // go 1.20: one variable per loop, shared by the parallel subtests
+				t.Run(fmt.Sprintf("%s/%s/%d", unix.SignalName(sig), how, i), func(t *testing.T) {
+					t.Parallel()
+					signalWhileEnding(t, sig, how)
+				})
+			}
+		}
+	}
+}
+
+func signalWhileEnding(t *testing.T, sig syscall.Signal, how string) {
+	path := filepath.Join(t.TempDir(), "obj")
+	c := child.Command("holder", path, how)
+	var stderr strings.Builder
+	c.Stderr = &stderr
+	c.Stdout = nil
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard := time.AfterFunc(time.Minute, func() {
+		t.Errorf("guard: the holder (%s) did not end within a minute; its stderr: %q", how, stderr.String())
+		c.Process.Kill() // it may be gone
+	})
+	defer guard.Stop()
+	br := bufio.NewReader(out)
+	var lines []string
+	point := strings.Split(how, "-")[1]
+	for {
+		line, err := br.ReadString('\n')
+		lines = append(lines, line)
+		if strings.TrimSpace(line) == point {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the holder never said %q: %q", point, lines)
+		}
+	}
+	if err := c.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	in.Close()
+	io.Copy(io.Discard, out) // until the holder is gone
+	c.Wait()                 // the status is checked below
+	ws := c.ProcessState.Sys().(syscall.WaitStatus)
+	if !ws.Signaled() || ws.Signal() != sig {
+		t.Errorf("%s at %q: %s, want killed by %v", unix.SignalName(sig), point, child.DescribeStatus(ws), sig)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the file is still there (%v)", err)
+	}
 }

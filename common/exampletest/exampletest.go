@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -77,6 +78,9 @@ var (
 // process a child subreaper, so that a process an example orphans is
 // reparented to the test and can be found and reaped.
 func Main(m *testing.M) {
+	if os.Getenv(envWatchdog) != "" {
+		watchdog()
+	}
 	flag.Parse()
 	openStdFDs()
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -105,6 +109,8 @@ func Main(m *testing.M) {
 		}
 		binDir = dir
 		defer os.RemoveAll(dir)
+		startLifetime()
+		defer stopLifetime()
 		code := m.Run()
 		printSkipSummary()
 		return code
@@ -128,7 +134,7 @@ func openStdFDs() {
 			continue
 		}
 		if nfd != fd {
-			unix.Dup2(nfd, fd) //nolint:errcheck // best effort
+			unix.Dup2(nfd, fd) // best effort
 			unix.Close(nfd)
 		}
 	}
@@ -148,12 +154,8 @@ func Binary(t testing.TB) string {
 	buildOnce.Do(func() {
 		wd, _ := os.Getwd()
 		binPath = filepath.Join(binDir, filepath.Base(wd))
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		cmd := exec.Command(goTool(), append(args, ".")...)
-		if out, err := cmd.CombinedOutput(); err != nil {
+		defer building()()
+		if out, err := buildCmd(binPath).CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -161,6 +163,20 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// buildCmd is "go build" of the package in the current directory into out,
+// with -race when the tests run with -race, and -buildvcs=false: in a
+// clone owned by another user (a shared lab checkout, a mounted
+// workspace) git refuses the repository ("dubious ownership") and go
+// build would fail with "error obtaining VCS status"; the examples need
+// no VCS stamp.
+func buildCmd(out string) *exec.Cmd {
+	args := []string{"build", "-buildvcs=false", "-o", out}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	return exec.Command(goTool(), append(args, ".")...)
 }
 
 func goTool() string {
@@ -173,8 +189,16 @@ func goTool() string {
 
 var (
 	cMu    sync.Mutex
-	cBuilt = map[string]string{}
+	cBuilt = map[string]*cBuild{}
 )
+
+// cBuild is one C twin's build, done once; builds of different twins run
+// side by side.
+type cBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
 
 // BuildC compiles a C twin from src and any more sources with gcc -Wall
 // -Wextra -Werror -O2, once per test binary, and returns the binary's path.
@@ -192,21 +216,71 @@ func BuildC(t testing.TB, src string, more ...string) string {
 	}
 	key := strings.Join(srcs, " ")
 	cMu.Lock()
-	defer cMu.Unlock()
-	if p, ok := cBuilt[key]; ok {
-		return p
+	b, ok := cBuilt[key]
+	if !ok {
+		b = &cBuild{}
+		cBuilt[key] = b
 	}
-	dir := binDir
-	if dir == "" {
-		dir = t.TempDir()
+	cMu.Unlock()
+	b.once.Do(func() {
+		dir := binDir
+		if dir == "" {
+			dir, b.err = os.MkdirTemp("", "exampletest-c-")
+			if b.err != nil {
+				return
+			}
+		}
+		b.path = filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
+		defer building()()
+		cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", b.path}, srcs...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("gcc %s: %v\n%s", key, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	out := filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
-	cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", out}, srcs...)...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gcc %s: %v\n%s", key, err, b)
+	return b.path
+}
+
+var (
+	buildsOn  atomic.Int32
+	sayOnce   sync.Once
+	sayBuilds = time.Second // how long builds may run before the line that says so
+)
+
+// building marks a build (go build of the example, gcc of a twin) as
+// under way and returns what marks it done. When builds have run for a
+// second, one line says so, once per test binary: a cold first "go test"
+// otherwise prints nothing for a long while. go test keeps a package's
+// output until the package ends (and drops it if it passes), so the line
+// goes to the terminal (/dev/tty) when there is one, else to standard
+// error.
+func building() (done func()) {
+	buildsOn.Add(1)
+	sayOnce.Do(func() {
+		time.AfterFunc(sayBuilds, func() {
+			if buildsOn.Load() > 0 {
+				wd, _ := os.Getwd()
+				notice(fmt.Sprintf("exampletest: %s: building the example and its C twins (once per test binary)...\n", filepath.Base(wd)))
+			}
+		})
+	})
+	return func() { buildsOn.Add(-1) }
+}
+
+// notice writes a line for the person who runs go test.
+func notice(line string) {
+	if _, err := unix.IoctlGetTermios(2, unix.TCGETS); err == nil {
+		os.Stderr.WriteString(line)
+		return
 	}
-	cBuilt[key] = out
-	return out
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		tty.WriteString(line)
+		tty.Close()
+		return
+	}
+	os.Stderr.WriteString(line)
 }
 
 // Opts says how to run a program.
@@ -296,10 +370,14 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	p.grew = sync.NewCond(&p.mu)
 	p.tmp = o.TmpDir
 	if p.tmp == "" {
-		p.tmp = filepath.Join(t.TempDir(), "tmp")
-		if err := os.Mkdir(p.tmp, 0o700); err != nil {
+		// Short, not under t.TempDir(): a subtest's long name in the path
+		// would push a socket file past sun_path's 108 bytes.
+		dir, err := os.MkdirTemp("", "run-")
+		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		p.tmp = dir
 	}
 	guard := guardFor(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
@@ -309,7 +387,8 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	cmd.Env = append(cleanEnv(), "NO_COLOR=1", "LC_ALL=C", "TMPDIR="+p.tmp, "GORACE=atexit_sleep_ms=0")
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdin = o.Stdin
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: the run dies with the test binary (see lifetime.go).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error {
 		// The guard fired: the run hangs. Say so, with what it printed and
 		// where each of its processes sleeps, then kill the whole group.
@@ -329,10 +408,15 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 		cmd.Stderr = w
 	}
 	p.sysv = sysvIDs()
+	start := func() {
+		if err = cmd.Start(); err == nil {
+			addGroup(cmd.Process.Pid)
+		}
+	}
 	if o.IPC != nil {
-		o.IPC.do(func() { err = cmd.Start() })
+		o.IPC.do(start)
 	} else {
-		err = cmd.Start()
+		spawn(start)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +424,10 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	w.Close()
 	p.cmd, p.outR = cmd, r
 	go p.read()
-	t.Cleanup(func() { unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) //nolint:errcheck // usually gone already
+	t.Cleanup(func() {
+		unix.Kill(-cmd.Process.Pid, unix.SIGKILL) // usually gone already
+		dropGroup(cmd.Process.Pid)
+	})
 	return p
 }
 
@@ -435,13 +522,14 @@ func (p *Proc) checkLeftovers(res *Result) {
 		if !p.opts.Survivors {
 			t.Errorf("processes of the run outlived it (process group %d):\n%s", pgid, groupMembers(pgid))
 		}
-		unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck
+		unix.Kill(-pgid, unix.SIGKILL)
 		reapGroup(pgid, 0)
 	}
+	dropGroup(pgid)
 	// Files: the run's TMPDIR must be empty again (no FIFO, no directory).
 	if p.opts.TmpDir == "" {
 		var left []string
-		filepath.Walk(p.tmp, func(path string, fi os.FileInfo, err error) error { //nolint:errcheck
+		filepath.Walk(p.tmp, func(path string, fi os.FileInfo, err error) error {
 			if err == nil && path != p.tmp {
 				left = append(left, fmt.Sprintf("%s %s", fi.Mode(), path))
 			}

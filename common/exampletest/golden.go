@@ -227,5 +227,3 @@ func newSysV(before map[string]map[string]bool, pids map[string]bool) []string {
 func pidOf(info *unix.Siginfo) int {
 	return int(*(*int32)(unsafe.Pointer(uintptr(unsafe.Pointer(info)) + 16)))
 }
-
-func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }

@@ -3,6 +3,7 @@
 package exampletest
 
 import (
+	"regexp"
 	"testing"
 )
 
@@ -26,8 +27,8 @@ func TestNormalizeExtraRules(t *testing.T) {
 	in := "server 10: key 0x66012345 msqid 32768\nclient 11: msqid 32768\n"
 	want := "server PID1: key KEY msqid ID1\nclient PID2: msqid ID1\n"
 	got := Normalize(in, "",
-		Rule{Re: mustRe(`key (0x[0-9a-f]+)`), Fixed: "KEY"},
-		Rule{Re: mustRe(`msqid (\d+)`), Class: "ID"})
+		Rule{Re: regexp.MustCompile(`key (0x[0-9a-f]+)`), Fixed: "KEY"},
+		Rule{Re: regexp.MustCompile(`msqid (\d+)`), Class: "ID"})
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}

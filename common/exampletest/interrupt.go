@@ -5,6 +5,7 @@ package exampletest
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -69,42 +70,78 @@ func Interrupts(t *testing.T, o Opts, at func(line string) bool) int {
 	if len(points) == 0 {
 		t.Fatalf("%q: no interrupt point in its output:\n%s", o.Args, full.Out)
 	}
-	runs := 0
+	// The runs share nothing but the binary (and o.IPC's namespace, where
+	// each run's objects are its own): they run side by side, a few at a
+	// time, each a subtest of its own.
+	type run struct {
+		i     int
+		point string
+		e     Ending
+	}
+	var todo []run
 	for i, point := range points {
 		for _, e := range Endings {
-			runs++
-			desc := fmt.Sprintf("%q ended by %s after %q (point %d of %d)", o.Args, e.Name, point, i+1, len(points))
-			p := Start(t, bin, o)
-			for k := 0; k <= i; k++ { // the i-th point; a line may recur
-				p.waitFor(at, "the interrupt point")
-			}
-			switch {
-			case e.CloseStdout:
-				p.outR.Close()
-			case e.Group:
-				unix.Kill(-p.Pid(), e.Sig) //nolint:errcheck // it may have ended already
-			default:
-				unix.Kill(p.Pid(), e.Sig) //nolint:errcheck // as above
-			}
-			res := p.Wait()
-			ws := res.Status
-			switch {
-			case ws.Signaled() && ws.Signal() == e.Sig:
-			case ws.Exited() && ws.ExitStatus() == 0 && !e.CloseStdout && lastLine(res, o.Rules) == lastLine(full, o.Rules):
-				// it was at its very end: it printed its last line
-			case ws.Exited() && ws.ExitStatus() == 0 && e.CloseStdout:
-				// it had written all the rest into the pipe before the
-				// close, so no write failed: legitimate, if it left
-				// nothing behind
-			default:
-				t.Errorf("%s: it %s, want it killed by %v:\nstdout:\n%s\nstderr:\n%s", desc, describe(ws), e.Sig, res.Out, res.Stderr)
-			}
-			if strings.Contains(res.Stderr, "error") || strings.Contains(res.Stderr, "panic") {
-				t.Errorf("%s: an interrupt reported as an error:\n%s", desc, res.Stderr)
-			}
+			todo = append(todo, run{i, point, e})
 		}
 	}
+	slots := make(chan struct{}, interruptsAtOnce)
+	var wg sync.WaitGroup
+	for _, r := range todo {
+		r := r
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			t.Run(fmt.Sprintf("point %d of %d, %s", r.i+1, len(points), r.e.Name), func(t *testing.T) {
+				interruptOnce(t, bin, o, at, full, r.i, len(points), r.point, r.e)
+			})
+		}()
+	}
+	wg.Wait()
+	runs := len(todo)
 	return runs
+}
+
+// interruptsAtOnce is how many interrupted runs Interrupts has going at
+// once: each mostly waits (for a line, for the program's end), so more
+// than the CPUs, but few enough that a loaded machine does not turn every
+// run into a guard's timeout.
+const interruptsAtOnce = 4
+
+// interruptOnce is one run of Interrupts: started, ended by e after the
+// i-th point (of n), and checked.
+func interruptOnce(t *testing.T, bin string, o Opts, at func(string) bool, full *Result, i, n int, point string, e Ending) {
+	t.Helper()
+	desc := fmt.Sprintf("%q ended by %s after %q (point %d of %d)", o.Args, e.Name, point, i+1, n)
+	p := Start(t, bin, o)
+	for k := 0; k <= i; k++ { // the i-th point; a line may recur
+		p.waitFor(at, "the interrupt point")
+	}
+	switch {
+	case e.CloseStdout:
+		p.outR.Close()
+	case e.Group:
+		unix.Kill(-p.Pid(), e.Sig) // it may have ended already
+	default:
+		unix.Kill(p.Pid(), e.Sig) // as above
+	}
+	res := p.Wait()
+	ws := res.Status
+	switch {
+	case ws.Signaled() && ws.Signal() == e.Sig:
+	case ws.Exited() && ws.ExitStatus() == 0 && !e.CloseStdout && lastLine(res, o.Rules) == lastLine(full, o.Rules):
+		// it was at its very end: it printed its last line
+	case ws.Exited() && ws.ExitStatus() == 0 && e.CloseStdout:
+		// it had written all the rest into the pipe before the
+		// close, so no write failed: legitimate, if it left
+		// nothing behind
+	default:
+		t.Errorf("%s: it %s, want it killed by %v:\nstdout:\n%s\nstderr:\n%s", desc, describe(ws), e.Sig, res.Out, res.Stderr)
+	}
+	if strings.Contains(res.Stderr, "error") || strings.Contains(res.Stderr, "panic") {
+		t.Errorf("%s: an interrupt reported as an error:\n%s", desc, res.Stderr)
+	}
 }
 
 // waitFor waits for the next output line for which ok is true (what

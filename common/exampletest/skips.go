@@ -82,7 +82,7 @@ func printSkipSummary() {
 		fmt.Print(s)
 	}
 	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
-		tty.WriteString(s) //nolint:errcheck // a courtesy line
+		tty.WriteString(s) // a courtesy line
 		tty.Close()
 	}
 }

@@ -255,7 +255,7 @@ func When(t int64) string {
 func FileFD(f *os.File) int {
 	fd := -1
 	if rc, err := f.SyscallConn(); err == nil {
-		rc.Control(func(u uintptr) { fd = int(u) }) //nolint:errcheck // only fails on a closed file
+		rc.Control(func(u uintptr) { fd = int(u) }) // only fails on a closed file
 	}
 	return fd
 }

@@ -171,7 +171,7 @@ func write(w io.Writer, text string) {
 	if errors.Is(err, syscall.EPIPE) {
 		cleanup.Die(syscall.SIGPIPE)
 	}
-	cleanup.Fail(func() { io.WriteString(os.Stderr, msg) }) // nobody left to tell if it fails
+	cleanup.FailText(msg)
 }
 
 // Step prints a step header. Only the process that tells the story (the
@@ -185,12 +185,9 @@ func Step(n int, title string) {
 // call failed". If a signal is already ending the program, the signal
 // wins and err is not printed: it is most likely the signal's doing.
 func (s *Speaker) Fatal(err error) {
-	e := s.To(os.Stderr)
-	cleanup.Fail(func() {
-		var b strings.Builder
-		e.format(&b, "error:", color.New(color.FgHiWhite, color.BgRed, color.Bold), err.Error())
-		io.WriteString(os.Stderr, b.String()) // nobody left to tell if it fails
-	})
+	var b strings.Builder
+	s.format(&b, "error:", color.New(color.FgHiWhite, color.BgRed, color.Bold), err.Error())
+	cleanup.FailText(b.String())
 }
 
 func progName() string {

@@ -42,10 +42,10 @@ import (
 	"github.com/goipc/ipc-examples/common/syserr"
 )
 
-// NSIG is the number of signals Linux has: 1 to 64. 1-31 are the classic
+// nsig is the number of signals Linux has: 1 to 64. 1-31 are the classic
 // signals with names; 32-64 are the real-time signals, of which the C
 // library keeps 32 and 33 for its threads, so C's SIGRTMIN is 34.
-const NSIG = 64
+const nsig = 64
 
 // Set is a set of signals as the kernel keeps it: bit n-1 for signal n.
 // The zero value is the empty set.
@@ -96,14 +96,14 @@ func (s Set) IsMember(sig syscall.Signal) bool {
 	return valid(sig) && s&bit(sig) != 0
 }
 
-func valid(sig syscall.Signal) bool { return sig >= 1 && sig <= NSIG }
+func valid(sig syscall.Signal) bool { return sig >= 1 && sig <= nsig }
 
 func bit(sig syscall.Signal) Set { return 1 << uint(sig-1) }
 
 // Signals lists the members of s in numeric order.
 func (s Set) Signals() []syscall.Signal {
 	var sigs []syscall.Signal
-	for n := syscall.Signal(1); n <= NSIG; n++ {
+	for n := syscall.Signal(1); n <= nsig; n++ {
 		if s.IsMember(n) {
 			sigs = append(sigs, n)
 		}
@@ -156,7 +156,7 @@ func (s Set) Sigset() unix.Sigset_t {
 func fromSigset(ss *unix.Sigset_t) Set {
 	var s Set
 	w := uint(unsafe.Sizeof(ss.Val[0]) * 8)
-	for n := uint(0); n < NSIG; n++ {
+	for n := uint(0); n < nsig; n++ {
 		if ss.Val[n/w]&(1<<(n%w)) != 0 {
 			s |= 1 << n
 		}
@@ -180,9 +180,9 @@ func Name(sig syscall.Signal) string {
 		return "SIGRTMIN"
 	case sig > rtMin && sig <= rtMin+15:
 		return fmt.Sprintf("SIGRTMIN+%d", int(sig-rtMin))
-	case sig > rtMin+15 && sig < NSIG:
-		return fmt.Sprintf("SIGRTMAX-%d", int(NSIG-sig))
-	case sig == NSIG:
+	case sig > rtMin+15 && sig < nsig:
+		return fmt.Sprintf("SIGRTMAX-%d", int(nsig-sig))
+	case sig == nsig:
 		return "SIGRTMAX"
 	}
 	return fmt.Sprintf("signal %d", int(sig))
@@ -202,7 +202,7 @@ func ParseSignal(s string) (syscall.Signal, error) {
 		if valid(syscall.Signal(n)) {
 			return syscall.Signal(n), nil
 		}
-		return 0, fmt.Errorf("no signal has the number %d; signals are 1 to %d, or by name: %s", n, NSIG, ValidNames())
+		return 0, fmt.Errorf("no signal has the number %d; signals are 1 to %d, or by name: %s", n, nsig, validNames())
 	}
 	name := strings.ToUpper(s)
 	if !strings.HasPrefix(name, "SIG") {
@@ -211,17 +211,17 @@ func ParseSignal(s string) (syscall.Signal, error) {
 	if sig, ok := aliases[name]; ok {
 		return sig, nil
 	}
-	for n := syscall.Signal(1); n <= NSIG; n++ {
+	for n := syscall.Signal(1); n <= nsig; n++ {
 		if Name(n) == name {
 			return n, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown signal %q; valid names: %s, or a number 1 to %d", s, ValidNames(), NSIG)
+	return 0, fmt.Errorf("unknown signal %q; valid names: %s, or a number 1 to %d", s, validNames(), nsig)
 }
 
-// ValidNames lists the signal names ParseSignal accepts, the classic ones
+// validNames lists the signal names ParseSignal accepts, the classic ones
 // in full and the real-time ones as a range.
-func ValidNames() string {
+func validNames() string {
 	var b []string
 	for n := syscall.Signal(1); n <= 31; n++ {
 		b = append(b, Name(n))
@@ -326,20 +326,20 @@ const (
 
 // The sa_flags bits of struct sigaction (Linux, <asm/signal.h>).
 const (
-	SA_NOCLDSTOP = 0x1        // no SIGCHLD when a child stops or continues
-	SA_NOCLDWAIT = 0x2        // children do not become zombies
-	SA_SIGINFO   = 0x4        // the handler takes (sig, siginfo, context)
-	SA_RESTORER  = 0x04000000 // sa_restorer is set (the C library does it)
-	SA_ONSTACK   = 0x08000000 // run the handler on the alternate stack
-	SA_RESTART   = 0x10000000 // restart system calls the handler interrupted
-	SA_NODEFER   = 0x40000000 // do not block the signal during its handler
-	SA_RESETHAND = 0x80000000 // back to SIG_DFL once the handler is entered
+	saNocldstop = 0x1        // no SIGCHLD when a child stops or continues
+	saNocldwait = 0x2        // children do not become zombies
+	saSiginfo   = 0x4        // the handler takes (sig, siginfo, context)
+	SA_RESTORER = 0x04000000 // sa_restorer is set (the C library does it)
+	saOnstack   = 0x08000000 // run the handler on the alternate stack
+	saRestart   = 0x10000000 // restart system calls the handler interrupted
+	saNodefer   = 0x40000000 // do not block the signal during its handler
+	saResethand = 0x80000000 // back to SIG_DFL once the handler is entered
 )
 
 var flagNames = []syserr.Flag{
-	{Bit: SA_NOCLDSTOP, Name: "SA_NOCLDSTOP"}, {Bit: SA_NOCLDWAIT, Name: "SA_NOCLDWAIT"}, {Bit: SA_SIGINFO, Name: "SA_SIGINFO"},
-	{Bit: SA_RESTORER, Name: "SA_RESTORER"}, {Bit: SA_ONSTACK, Name: "SA_ONSTACK"}, {Bit: SA_RESTART, Name: "SA_RESTART"},
-	{Bit: SA_NODEFER, Name: "SA_NODEFER"}, {Bit: SA_RESETHAND, Name: "SA_RESETHAND"},
+	{Bit: saNocldstop, Name: "SA_NOCLDSTOP"}, {Bit: saNocldwait, Name: "SA_NOCLDWAIT"}, {Bit: saSiginfo, Name: "SA_SIGINFO"},
+	{Bit: SA_RESTORER, Name: "SA_RESTORER"}, {Bit: saOnstack, Name: "SA_ONSTACK"}, {Bit: saRestart, Name: "SA_RESTART"},
+	{Bit: saNodefer, Name: "SA_NODEFER"}, {Bit: saResethand, Name: "SA_RESETHAND"},
 }
 
 // FlagNames spells out sa_flags: "SA_SIGINFO|SA_RESTART", or "0".

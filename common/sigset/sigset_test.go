@@ -108,7 +108,7 @@ func TestParseSignal(t *testing.T) {
 
 // Every name Name gives is read back by ParseSignal.
 func TestNamesRoundTrip(t *testing.T) {
-	for n := syscall.Signal(1); n <= NSIG; n++ {
+	for n := syscall.Signal(1); n <= nsig; n++ {
 		got, err := ParseSignal(Name(n))
 		if err != nil || got != n {
 			t.Errorf("%d -> %q -> %d, %v", n, Name(n), got, err)
@@ -174,7 +174,7 @@ func TestMaskPendingLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
+	defer SetThreadMask(unix.SIG_SETMASK, old)
 	if old.IsMember(unix.SIGUSR2) {
 		t.Fatalf("SIGUSR2 was already blocked: %s", old)
 	}
@@ -208,7 +208,7 @@ func TestMaskPendingLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ = Thread(tid)
-	SetThreadMask(unix.SIG_SETMASK, old) //nolint:errcheck
+	SetThreadMask(unix.SIG_SETMASK, old)
 	if st.SigBlk != ^Of(unix.SIGKILL, unix.SIGSTOP) {
 		t.Errorf("sigfillset mask reads back as %s", st.SigBlk)
 	}
@@ -238,7 +238,7 @@ func TestSigaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := uint64(SA_ONSTACK | SA_RESTART | SA_SIGINFO)
+	want := uint64(saOnstack | saRestart | saSiginfo)
 	if a.Disposition() != "handler" || a.Flags&want != want {
 		t.Errorf("SIGUSR1: %s, flags %s; want a handler with SA_ONSTACK|SA_RESTART|SA_SIGINFO", a.Disposition(), FlagNames(a.Flags))
 	}
@@ -260,10 +260,10 @@ func TestSigaction(t *testing.T) {
 
 func TestFlagNames(t *testing.T) {
 	for flags, want := range map[uint64]string{
-		0:                               "0",
-		SA_RESTART:                      "SA_RESTART",
-		SA_SIGINFO | SA_ONSTACK | 0x100: "SA_SIGINFO|SA_ONSTACK|0x100",
-		SA_RESETHAND | SA_NODEFER:       "SA_NODEFER|SA_RESETHAND",
+		0:                             "0",
+		saRestart:                     "SA_RESTART",
+		saSiginfo | saOnstack | 0x100: "SA_SIGINFO|SA_ONSTACK|0x100",
+		saResethand | saNodefer:       "SA_NODEFER|SA_RESETHAND",
 	} {
 		if got := FlagNames(flags); got != want {
 			t.Errorf("FlagNames(%#x) = %q, want %q", flags, got, want)

@@ -422,7 +422,8 @@ func removeSegments(ns *exampletest.IPCNamespace, rows []peek.SysV) {
 
 // interruptPoint is where TestInterrupts ends a run: every step header,
 // and every line that follows a point in the parent's story where it has
-// just made a set or a segment (the start-up window of issue 9), or
+// just made a set or a segment (the window between making an object and
+// registering it for removal), or
 // reaped a child.
 func interruptPoint(line string) bool {
 	if exampletest.StepHeader(line) {

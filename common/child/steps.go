@@ -18,9 +18,9 @@ import (
 // say.Fatal, which removes what it made first (common/cleanup).
 
 // StartOrFail starts c, or ends the program saying why.
-func (c *Cmd) StartOrFail(p *say.Speaker) {
+func (c *Cmd) StartOrFail(me *say.Speaker) {
 	if err := c.Start(); err != nil {
-		p.Fatal(syserr.Wrap("start child "+c.Role, err, nil))
+		me.Fatal(syserr.Wrap("start child "+c.Role, err, nil))
 	}
 }
 
@@ -33,34 +33,34 @@ func (c *Cmd) StartOrFail(p *say.Speaker) {
 // the run is being ended, not that something failed: this program then
 // ends by the same signal, after its cleanup, instead of reporting an
 // error, even when the child's death is seen before its own signal is.
-func (c *Cmd) ReadyOrFail(p *say.Speaker) string {
+func (c *Cmd) ReadyOrFail(me *say.Speaker) string {
 	msg, err := c.WaitReady()
 	if err != nil {
 		if ws, ok := processStatus(c); ok {
 			cleanup.FollowChild(ws)
 		}
-		p.Fatal(err)
+		me.Fatal(err)
 	}
 	return msg
 }
 
 // Reap is waitpid(pid, &status, 0), with the status spelled out:
 // "waitpid: child 4243 exited with status 0".
-func (c *Cmd) Reap(p *say.Speaker) {
+func (c *Cmd) Reap(me *say.Speaker) {
 	c.Wait() // the status is what we report
-	p.Printf("waitpid: child %d %s", c.Process.Pid, Describe(c.ProcessState))
+	me.Printf("waitpid: child %d %s", c.Process.Pid, Describe(c.ProcessState))
 }
 
 // Pipe is pipe(fd), or the end of the program saying why. With show, it
 // prints both ends as the kernel sees them: their descriptors and the one
 // pipe inode they share.
-func Pipe(p *say.Speaker, show bool) (r, w *os.File) {
+func Pipe(me *say.Speaker, show bool) (r, w *os.File) {
 	r, w, err := os.Pipe()
 	if err != nil {
-		p.Fatal(syserr.Wrap("pipe", err, nil))
+		me.Fatal(syserr.Wrap("pipe", err, nil))
 	}
 	if show {
-		p.Kernel("pipe: read end fd %d -> %s, write end fd %d -> %s",
+		me.Kernel("pipe: read end fd %d -> %s, write end fd %d -> %s",
 			peek.FileFD(r), peek.FDLink(peek.FileFD(r)), peek.FileFD(w), peek.FDLink(peek.FileFD(w)))
 	}
 	return r, w

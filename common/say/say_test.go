@@ -17,13 +17,13 @@ import (
 func TestMain(m *testing.M) {
 	child.Dispatch(map[string]func([]string){
 		"speak": func(args []string) {
-			p := say.New("parent")
+			me := say.New("parent")
 			say.Step(1, "a step")
-			p.Printf("plain %d", 42)
-			p.Printf("a line longer than any terminal is printed as written, on one line: %s", strings.Repeat("word ", 30))
-			p.Kernel("/proc/self/fd/3 -> pipe:[12345]")
-			p.GoNote("two lines\nof difference")
-			p.To(os.Stderr).Warnf("to stderr")
+			me.Printf("plain %d", 42)
+			me.Printf("a line longer than any terminal is printed as written, on one line: %s", strings.Repeat("word ", 30))
+			me.Kernel("/proc/self/fd/3 -> pipe:[12345]")
+			me.GoNote("two lines\nof difference")
+			me.To(os.Stderr).Warnf("to stderr")
 			say.New("philosopher 3").Printf("eats")
 		},
 		"fatal": func(args []string) {

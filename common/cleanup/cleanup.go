@@ -378,7 +378,6 @@ func FailText(msg string) {
 	fail(func() { fmt.Fprint(os.Stderr, msg) }) // nobody left to tell if it fails
 }
 
-
 func fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)

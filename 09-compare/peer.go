@@ -33,11 +33,11 @@ type peerArgs struct {
 	ctl, ready, rfd, wfd     int
 	ab, ba                   string
 	msqid, shmid, semid      int
-	slots, slotsize          int
+	slots, slotsize, spin    int
 }
 
 func newPeerArgs() peerArgs {
-	return peerArgs{cpu: -1, ctl: -1, ready: -1, rfd: -1, wfd: -1, msqid: -1, shmid: -1, semid: -1, slots: 1}
+	return peerArgs{cpu: -1, ctl: -1, ready: -1, rfd: -1, wfd: -1, msqid: -1, shmid: -1, semid: -1, slots: 1, spin: -1}
 }
 
 // fields maps each key to its field, for parsing and for listing.
@@ -47,10 +47,10 @@ func (p *peerArgs) fields() ([]string, map[string]interface{}) {
 		"size": &p.size, "count": &p.count, "warm": &p.warm, "cpu": &p.cpu,
 		"ctl": &p.ctl, "ready": &p.ready, "rfd": &p.rfd, "wfd": &p.wfd,
 		"ab": &p.ab, "ba": &p.ba, "msqid": &p.msqid, "shmid": &p.shmid, "semid": &p.semid,
-		"slots": &p.slots, "slotsize": &p.slotsize,
+		"slots": &p.slots, "slotsize": &p.slotsize, "spin": &p.spin,
 	}
 	order := []string{"mech", "path", "role", "metric", "size", "count", "warm", "cpu", "ctl", "ready",
-		"rfd", "wfd", "ab", "ba", "msqid", "shmid", "semid", "slots", "slotsize"}
+		"rfd", "wfd", "ab", "ba", "msqid", "shmid", "semid", "slots", "slotsize", "spin"}
 	return order, m
 }
 
@@ -244,6 +244,12 @@ func (p *peerArgs) newLink() (link, error) {
 		return newSysvMsgLink(p.msqid, size, a), nil
 	case "shm/raw":
 		return newShmLink(p.shmid, p.semid, p.slots, p.slotsize, size, a)
+	case "ring/raw", "spin/raw":
+		l, err := newRingLink(p.rfd, p.slots, p.slotsize, size, a, p.mech == "spin")
+		if err == nil && p.spin >= 0 {
+			l.spin = p.spin
+		}
+		return l, err
 	case "signal/sigwait":
 		return newSigwaitLink()
 	case "signal/notify":

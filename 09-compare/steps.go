@@ -25,6 +25,7 @@ type options struct {
 	mechs                      []*mechanism
 	sameCPU, asJSON, keepAwake bool
 	hold                       string
+	spin                       int
 }
 
 // parseFlags reads the command line; a usage error exits 2.
@@ -40,9 +41,14 @@ func parseFlags(args []string) options {
 	hold := fs.String("hold", "", "")
 	locked := fs.Bool("locked", false, "")
 	keepAwake := fs.Bool("keep-awake", false, "")
+	spin := fs.Int("spin", ringSpinDefault, "")
 	cmdline.Parse(fs, args, usage, 0, 0)
 
-	opt := options{plan: plans["tour"], mechs: mechanisms, sameCPU: *sameCPU, asJSON: *asJSON, keepAwake: *keepAwake, hold: *hold}
+	opt := options{plan: plans["tour"], mechs: mechanisms, sameCPU: *sameCPU, asJSON: *asJSON, keepAwake: *keepAwake, hold: *hold,
+		spin: *spin}
+	if *spin < 0 {
+		cmdline.Usage(usage, "-spin must be 0 or more, not %d", *spin)
+	}
 	switch {
 	case *quick && *full, *smoke && (*quick || *full):
 		cmdline.Usage(usage, "choose one of -quick, -full and -smoke")
@@ -107,7 +113,7 @@ func newOutput(asJSON bool) output {
 // newBench makes the comparison and its directory (FIFOs, the C build),
 // registered for removal.
 func newBench(opt options, out output) (*bench, *cleanup.Handle) {
-	b := &bench{plan: opt.plan, hold: opt.hold, guard: time.Minute}
+	b := &bench{plan: opt.plan, hold: opt.hold, guard: time.Minute, spin: opt.spin}
 	b.onHold = func() {
 		fmt.Fprintf(out.progress, "holding: the first %s pair is set up; waiting for a signal\n", opt.hold)
 		select {}
@@ -209,6 +215,13 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 	fmt.Fprintf(w, "buffers    raw paths page-aligned in both languages; pipe buffer %s, socket buffer %s,\n",
 		sizeText(m.PipeBuffer), sizeText(m.SockBuffer))
 	fmt.Fprintf(w, "           msgmax %d, msgmnb %d, shm ring of %d x 64 KiB slots each way\n", m.MsgMax, m.MsgMnb, shmSlots)
+	msgSlots, _ := ringGeometry(msgSize)
+	fmt.Fprintf(w, "rings      11-mmap's ring, a message a slot, two copies as shm+sem: %d x %d B slots for\n", msgSlots, msgSize)
+	fmt.Fprintf(w, "           %d-byte messages (%d a stream; shm+sem %d), %d x 64 KiB for 64 KiB chunks;\n",
+		msgSize, pl.msgs, pl.msgs/mechanismNamed("shm").msgs, shmSlots)
+	fmt.Fprintf(w, "           the futex ring spins %d looks, then sleeps; the spin ring never calls the kernel\n", ringSpin)
+	fmt.Fprintf(w, "yardstick  every stream against the spin ring, not one local memcpy: a stream between two\n")
+	fmt.Fprintf(w, "           CPUs moves each line from one CPU's cache to the other's, a memcpy never does\n")
 }
 
 func runsText(n int) string {
@@ -234,8 +247,12 @@ func sizeText(n int) string {
 func (b *bench) measure(mechs []*mechanism, res *results, progress io.Writer, where placement) error {
 	b.cpuA, b.cpuB = where.CPUA, where.CPUB
 	for _, m := range mechs {
+		if m.name == "spin" && where.Mode == "same-cpu" {
+			fmt.Fprintf(progress, "%-17s skipped: on one CPU a spinner only burns its time slice\n", m.label)
+			continue
+		}
 		t0 := time.Now()
-		fmt.Fprintf(progress, "%-12s", m.label)
+		fmt.Fprintf(progress, "%-17s", m.label)
 		for _, j := range m.jobs() {
 			if !b.plan.keeps(j) {
 				continue
@@ -261,6 +278,8 @@ func (b *bench) measure(mechs []*mechanism, res *results, progress io.Writer, wh
 				fmt.Fprintf(progress, " round trip %d B,", j.size)
 			} else if j.metric == "rtt" {
 				fmt.Fprintf(progress, " round trip,")
+			} else if j.metric == "msgs" {
+				fmt.Fprintf(progress, " %d messages of %d B,", b.plan.msgs/m.msgs, j.size)
 			} else if m.name == "memcpy" {
 				fmt.Fprintf(progress, " %s in %s copies,", sizeText(b.plan.copied), sizeText(j.size))
 			} else {

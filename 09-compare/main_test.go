@@ -911,3 +911,26 @@ func TestUsageSaysTheSpin(t *testing.T) {
 		t.Errorf("the usage does not say %q", want)
 	}
 }
+
+// The tour (no flag) leaves the rings and the messages-a-second streams
+// out; -quick and -full measure them, and -only brings them into the tour.
+func TestTourLeavesRingsOut(t *testing.T) {
+	t.Parallel()
+	has := func(o options, name string) bool {
+		for _, m := range o.mechs {
+			if m.name == name {
+				return true
+			}
+		}
+		return false
+	}
+	msgs := job{"msgs", msgSize}
+	if o := parseFlags(nil); has(o, "ring") || has(o, "spin") || !has(o, "shm") || o.plan.keeps(msgs) {
+		t.Errorf("the tour measures the rings or messages a second, or not shm+sem: %+v", o.plan)
+	}
+	for _, args := range [][]string{{"-quick"}, {"-full"}, {"-only", "shm,ring,spin"}} {
+		if o := parseFlags(args); !has(o, "ring") || !has(o, "spin") || !o.plan.keeps(msgs) {
+			t.Errorf("%q leaves the rings or their messages a second out", args)
+		}
+	}
+}

@@ -385,6 +385,12 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 func streamTable(w io.Writer, rows []row, metric, unit string, runs int, title string) {
 	var body [][]string
 	last := ""
+	ofSpin := false // any stream judged by the spin ring: its columns
+	for _, r := range rows {
+		if r.Metric == metric+"_of_spin" {
+			ofSpin = true
+		}
+	}
 	for _, r := range rows {
 		if r.Metric != metric {
 			continue
@@ -398,14 +404,22 @@ func streamTable(w io.Writer, rows []row, metric, unit string, runs int, title s
 		if f := find(rows, r.Mechanism, r.GoPath, metric+"_of_spin", r.Size); f != nil {
 			og, oc = f.Go, f.C
 		}
-		body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, unit), withRange(r.C, r.CRange, unit),
-			fmtRatio(r.Ratio), fmtRatio(og), fmtRatio(oc)})
+		cells := []string{name, r.pathLabel, withRange(r.Go, r.GoRange, unit), withRange(r.C, r.CRange, unit), fmtRatio(r.Ratio)}
+		if ofSpin {
+			cells = append(cells, fmtRatio(og), fmtRatio(oc))
+		}
+		body = append(body, cells)
 	}
 	if len(body) == 0 {
 		return
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, title)
+	if !ofSpin {
+		fmt.Fprintf(w, "median of %s [their range]\n", runsText(runs))
+		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C"}, body)
+		return
+	}
 	fmt.Fprintf(w, "median of %s [their range]; /spin: against the spin ring, Go's against Go's, C's against C's\n", runsText(runs))
 	table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C", "Go/spin", "C/spin"}, body)
 }

@@ -67,6 +67,18 @@ func parseFlags(args []string) options {
 			opt.plan.runs = *runs
 		}
 	})
+	if *only == "" && opt.plan.name == "tour" {
+		// The tour leaves the rings out, and their messages-a-second
+		// streams: 36 more pairs would double its time on a quiet machine
+		// (process start-up alone), and a spinning ring on a busy machine
+		// waits out other processes' time slices. -only brings them in.
+		opt.mechs, opt.plan.msgs = nil, 0
+		for _, m := range mechanisms {
+			if m.name != "ring" && m.name != "spin" {
+				opt.mechs = append(opt.mechs, m)
+			}
+		}
+	}
 	if *only != "" {
 		opt.mechs = nil
 		for _, name := range strings.Split(*only, ",") {
@@ -212,9 +224,15 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 		fmt.Fprintf(w, "           tour-sized: round trips of %d B only, few samples, rough numbers;\n", pl.maxSize)
 		fmt.Fprintf(w, "           -quick (about 13 s) or -full (under two minutes) for findings\n")
 	}
+	if pl.msgs == 0 {
+		fmt.Fprintf(w, "           the shm rings (futex, spin) are left out: -quick, -full or -only shm,ring,spin\n")
+	}
 	fmt.Fprintf(w, "buffers    raw paths page-aligned in both languages; pipe buffer %s, socket buffer %s,\n",
 		sizeText(m.PipeBuffer), sizeText(m.SockBuffer))
 	fmt.Fprintf(w, "           msgmax %d, msgmnb %d, shm ring of %d x 64 KiB slots each way\n", m.MsgMax, m.MsgMnb, shmSlots)
+	if pl.msgs == 0 {
+		return
+	}
 	msgSlots, _ := ringGeometry(msgSize)
 	fmt.Fprintf(w, "rings      11-mmap's ring, a message a slot, two copies as shm+sem: %d x %d B slots for\n", msgSlots, msgSize)
 	fmt.Fprintf(w, "           %d-byte messages (%d a stream; shm+sem %d), %d x 64 KiB for 64 KiB chunks;\n",

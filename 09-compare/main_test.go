@@ -317,6 +317,14 @@ func TestRowsValues(t *testing.T) {
 	if w := find(rows, "shm", "raw", "msg_rate_of_spin", msgSize); w == nil || *w.Go != 1 || *w.C != 1 {
 		t.Errorf("shm+sem messages against the spin ring: %+v", w)
 	}
+	// The spin ring is no limit when a stream beats it (a busy machine).
+	if beatsSpin(rows) {
+		t.Error("every stream is as fast as the spin ring: none beats it")
+	}
+	*find(rows, "ring", "raw", "throughput_of_spin", chunk64K).C = 1.5
+	if !beatsSpin(rows) {
+		t.Error("the futex ring at 1.5 times the spin ring does not beat it")
+	}
 }
 
 func TestTargets(t *testing.T) {

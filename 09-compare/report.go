@@ -326,6 +326,9 @@ func fmtRatio(q *float64) string {
 	if q == nil {
 		return "-"
 	}
+	if *q < 0.095 {
+		return fmt.Sprintf("%.2g", *q) // 0.00074, not 0.00
+	}
 	return fmt.Sprintf("%.2f", *q)
 }
 
@@ -378,6 +381,28 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 			fmtRatio(f.Go), fmtRatio(f.C))
 		fmt.Fprintf(w, "of one local memcpy of the same chunks, which keeps its data in one CPU's cache.\n")
 	}
+	if beatsSpin(rows) {
+		fmt.Fprintf(w, "Here a stream beat the spin ring: the machine is busy. A spinner makes progress only while\n")
+		fmt.Fprintf(w, "its peer runs too, and waits out every turn another process takes on the peer's CPU;\n")
+		fmt.Fprintf(w, "a futex sleeper leaves its CPU to others while it waits and is runnable again the moment\n")
+		fmt.Fprintf(w, "its peer has written.\n")
+	}
+}
+
+// beatsSpin says whether some stream moved more than the spin ring of its
+// language: then the spin ring is no limit in this run.
+func beatsSpin(rows []row) bool {
+	for _, r := range rows {
+		if r.Metric != "throughput_of_spin" && r.Metric != "msg_rate_of_spin" {
+			continue
+		}
+		for _, v := range []*float64{r.Go, r.C} {
+			if v != nil && *v > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // streamTable prints the streams of one metric, each with its fraction of

@@ -200,7 +200,7 @@ func printResults(out output, rows []row, res *results, where placement, pl plan
 }
 
 // describe prints the machine, the placement and the method.
-func describe(w io.Writer, m machine, where placement, pl plan) {
+func describe(w io.Writer, m machine, where placement, pl plan, spin int) {
 	gcc := m.GCC
 	if gcc == "" {
 		gcc = "none"
@@ -237,7 +237,7 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 	fmt.Fprintf(w, "rings      11-mmap's ring, a message a slot, two copies as shm+sem: %d x %d B slots for\n", msgSlots, msgSize)
 	fmt.Fprintf(w, "           %d-byte messages (%d a stream; shm+sem %d), %d x 64 KiB for 64 KiB chunks;\n",
 		msgSize, pl.msgs, pl.msgs/mechanismNamed("shm").msgs, shmSlots)
-	fmt.Fprintf(w, "           the futex ring spins %d looks, then sleeps; the spin ring never calls the kernel\n", ringSpin)
+	fmt.Fprintf(w, "           the futex ring looks %d times (-spin), then sleeps; the spin ring never calls the kernel\n", spin)
 	fmt.Fprintf(w, "yardstick  every stream against the spin ring, not one local memcpy: a stream between two\n")
 	fmt.Fprintf(w, "           CPUs moves each line from one CPU's cache to the other's, a memcpy never does\n")
 }

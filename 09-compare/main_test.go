@@ -520,7 +520,7 @@ func TestSmokeText(t *testing.T) {
 		"Throughput, ", "Messages of 64 bytes", "The spin ring itself moved ", "yardstick  every stream against the spin ring",
 		col("pipe")+"unix.Read/Write", "FIFO ", col("msgqueue")+"raw, reused buf", "common/sysv", col("shm+sem")+"raw semop",
 		col("signal")+"sigwaitinfo", "signal.Notify", col("unix socket")+"unix.Read/Write", col("memcpy")+"copy()",
-		col("shm ring (futex)")+"sync/atomic, futex", col("shm ring (spin)")+"sync/atomic ",
+		col("shm ring (futex)")+"atomic + futex", col("shm ring (spin)")+"atomic only",
 		"EINTR, retried and counted: Go ",
 		"== Step 6: the targets", "want Go/C <= 1.05",
 		"open descriptors: 0 1 2, and the Go runtime's poller")

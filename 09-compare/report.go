@@ -452,7 +452,7 @@ func streamTable(w io.Writer, rows []row, metric, unit string, runs int, title s
 // table prints left-aligned columns, numbers right-aligned.
 func table(w io.Writer, head []string, body [][]string) {
 	width := make([]int, len(head))
-	width[0], width[1] = len("shm ring (futex)"), len("sync/atomic, futex") // the same in every table
+	width[0], width[1] = len("shm ring (futex)"), len("raw, reused buf") // the same in every table
 	for _, r := range append([][]string{head}, body...) {
 		for i, c := range r {
 			if n := len([]rune(c)); n > width[i] {

@@ -87,9 +87,9 @@ func pathLabel(mech, path string) string {
 	case "shm/raw":
 		return "raw semop"
 	case "ring/raw":
-		return "sync/atomic, futex"
+		return "atomic + futex"
 	case "spin/raw":
-		return "sync/atomic"
+		return "atomic only"
 	case "signal/sigwait":
 		return "sigwaitinfo"
 	case "signal/notify":

@@ -237,7 +237,7 @@ func describe(w io.Writer, m machine, where placement, pl plan, spin int) {
 	fmt.Fprintf(w, "rings      11-mmap's ring, a message a slot, two copies as shm+sem: %d x %d B slots for\n", msgSlots, msgSize)
 	fmt.Fprintf(w, "           %d-byte messages (%d a stream; shm+sem %d), %d x 64 KiB for 64 KiB chunks;\n",
 		msgSize, pl.msgs, pl.msgs/mechanismNamed("shm").msgs, shmSlots)
-	fmt.Fprintf(w, "           the futex ring looks %d times (-spin), then sleeps; the spin ring never calls the kernel\n", spin)
+	fmt.Fprintf(w, "           futex ring: %d looks (-spin), then it sleeps; the spin ring never calls the kernel\n", spin)
 	fmt.Fprintf(w, "yardstick  every stream against the spin ring, not one local memcpy: a stream between two\n")
 	fmt.Fprintf(w, "           CPUs moves each line from one CPU's cache to the other's, a memcpy never does\n")
 }
@@ -247,6 +247,17 @@ func runsText(n int) string {
 		return "1 run"
 	}
 	return fmt.Sprintf("%d runs", n)
+}
+
+// countText is n as 20k or 1M when it is a round number of them.
+func countText(n int) string {
+	switch {
+	case n >= 1e6 && n%1e6 == 0:
+		return fmt.Sprintf("%dM", n/1e6)
+	case n >= 1e3 && n%1e3 == 0:
+		return fmt.Sprintf("%dk", n/1e3)
+	}
+	return fmt.Sprint(n)
 }
 
 func sizeText(n int) string {
@@ -292,12 +303,14 @@ func (b *bench) measure(mechs []*mechanism, res *results, progress io.Writer, wh
 					res.record(m, j, s, o)
 				}
 			}
-			if j.metric == "rtt" && j.size > 0 {
+			if j.metric == "rtt" && j.size > 0 && j.size != m.sizes[0] {
+				fmt.Fprintf(progress, " %d B,", j.size) // "round trip 100 B, 4096 B,"
+			} else if j.metric == "rtt" && j.size > 0 {
 				fmt.Fprintf(progress, " round trip %d B,", j.size)
 			} else if j.metric == "rtt" {
 				fmt.Fprintf(progress, " round trip,")
 			} else if j.metric == "msgs" {
-				fmt.Fprintf(progress, " %d messages of %d B,", b.plan.msgs/m.msgs, j.size)
+				fmt.Fprintf(progress, " %s x %d B,", countText(b.plan.msgs/m.msgs), j.size)
 			} else if m.name == "memcpy" {
 				fmt.Fprintf(progress, " %s in %s copies,", sizeText(b.plan.copied), sizeText(j.size))
 			} else {

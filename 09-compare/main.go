@@ -95,7 +95,7 @@ func main() {
 
 	out.step(1, "the machine, and where the two peers run")
 	mach, where, tickers := placePeers(opt, me)
-	describe(out.progress, mach, where, b.plan, b.spin)
+	describe(out.progress, mach, where, b.plan, b.spin, measures(opt.mechs, "spin"))
 
 	out.step(2, "build the C peer: gcc -O2 c/ipcbench.c")
 	buildPeer(b, mach, out)

@@ -932,25 +932,18 @@ func TestUsageSaysTheSpin(t *testing.T) {
 	}
 }
 
-// The tour (no flag) leaves the rings and the messages-a-second streams
-// out; -quick and -full measure them, and -only brings them into the tour.
-func TestTourLeavesRingsOut(t *testing.T) {
+// The tour (no flag) measures the futex ring and messages a second, and
+// leaves the spin ring out; -quick and -full measure it, and -only brings
+// it into the tour.
+func TestTourLeavesTheSpinRingOut(t *testing.T) {
 	t.Parallel()
-	has := func(o options, name string) bool {
-		for _, m := range o.mechs {
-			if m.name == name {
-				return true
-			}
-		}
-		return false
-	}
 	msgs := job{"msgs", msgSize}
-	if o := parseFlags(nil); has(o, "ring") || has(o, "spin") || !has(o, "shm") || o.plan.keeps(msgs) {
-		t.Errorf("the tour measures the rings or messages a second, or not shm+sem: %+v", o.plan)
+	if o := parseFlags(nil); measures(o.mechs, "spin") || !measures(o.mechs, "ring") || !measures(o.mechs, "shm") || !o.plan.keeps(msgs) {
+		t.Errorf("the tour measures the spin ring, or not the futex ring, shm+sem and messages a second: %+v", o.plan)
 	}
 	for _, args := range [][]string{{"-quick"}, {"-full"}, {"-only", "shm,ring,spin"}} {
-		if o := parseFlags(args); !has(o, "ring") || !has(o, "spin") || !o.plan.keeps(msgs) {
-			t.Errorf("%q leaves the rings or their messages a second out", args)
+		if o := parseFlags(args); !measures(o.mechs, "ring") || !measures(o.mechs, "spin") || !o.plan.keeps(msgs) {
+			t.Errorf("%q leaves a ring or messages a second out", args)
 		}
 	}
 }

@@ -947,3 +947,60 @@ func TestTourLeavesTheSpinRingOut(t *testing.T) {
 		}
 	}
 }
+
+// A peer that fails ends the other at once: a peer waiting on a ring in
+// shared memory sees no end of file when its peer dies, and used to wait
+// for the pair's guard. Here peer b, the receiver of a stream that would
+// last for hours, is killed; peer a, its ring full, would wait for ever.
+func TestFailedPeerEndsTheOther(t *testing.T) {
+	cbin := exampletest.BuildC(t, "c/ipcbench.c")
+	t.Parallel()
+	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: time.Hour}
+	m, j := mechanismNamed("ring"), job{"msgs", msgSize}
+	o, err := b.makeObjects(m, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.release()
+	procs := map[string]*peerProc{}
+	var all []*peerProc
+	defer func() {
+		for _, p := range all {
+			p.cmd.Process.Kill() // reaped already: os.ErrProcessDone
+		}
+	}()
+	for _, role := range []string{"b", "a"} {
+		pa := b.peerArgsFor(o, m, j, role)
+		pa.count = 1 << 50 // hours of messages
+		p, err := b.startPeer(side{lang: "c"}, pa, o.files[role])
+		if err != nil {
+			t.Fatal(err)
+		}
+		procs[role] = p
+		all = append(all, p)
+	}
+	o.closeFiles()
+	for role, p := range procs {
+		other := procs[map[string]string{"a": "b", "b": "a"}[role]]
+		if _, err := fmt.Fprintf(p.ctl, "go %d %d\n", other.pid, other.tid); err != nil {
+			t.Fatal(err)
+		}
+		p.ctl.Close()
+	}
+	if err := procs["b"].cmd.Process.Kill(); err != nil { // not reaped yet
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.reap(m, side{lang: "c"}, []string{"a", "b"}, procs)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "peer b") || !strings.Contains(err.Error(), "killed by signal 9") {
+			t.Errorf("reap: %v, want peer b killed by signal 9", err)
+		}
+	case <-time.After(time.Minute): // a guard, not a measurement
+		t.Fatal("a minute after peer b died, peer a still runs: reap did not end it")
+	}
+}

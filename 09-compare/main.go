@@ -13,7 +13,7 @@
 // Without a flag it makes the tour-sized run (about 3 seconds on a quiet
 // 2-CPU machine), which is what ./run.sh shows: the same method with fewer
 // samples, shorter streams and no 4096-byte round trip. -quick makes the
-// middle one (about 13 seconds), -full the full one (under two minutes).
+// middle one (about 20 seconds), -full the full one (under two minutes).
 // For each mechanism (pipe, FIFO, System V message queue, System V shared
 // memory guarded by System V semaphores, 11-mmap's shared memory ring with
 // futex sleeps and the same ring spinning only, signals, and a Unix domain
@@ -48,7 +48,7 @@ const usage = `usage: 09-compare [-quick | -full] [-same-cpu] [-keep-awake] [-lo
 
   (no flag)   the tour-sized run, about 3 seconds (what ./run.sh shows):
               300 timed round trips of 100 B only, 32 MiB streams
-  -quick      the middle run, about 13 seconds: 1000 round trips of 100 B
+  -quick      the middle run, about 20 seconds: 1000 round trips of 100 B
               and 4096 B, 128 MiB streams
   -full       the full run, under two minutes: 10000 timed round trips,
               1 GiB streams

@@ -608,7 +608,7 @@ func TestDefaultIsTourSized(t *testing.T) {
 		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", res.Code(), res.Stderr, res.Out)
 	}
 	exampletest.Contains(t, res.Out, "method     tour run: 50 warm-up then 300 timed round trips",
-		"tour-sized: round trips of 100 B only", "-quick (about 13 s) or -full")
+		"tour-sized: round trips of 100 B only", "-quick (about 20 s) or -full")
 	tour, quick := plans["tour"], plans["quick"]
 	if tour.keeps(job{"rtt", 4096}) || !tour.keeps(job{"rtt", 100}) || !tour.keeps(job{"tput", chunk64K}) {
 		t.Error("the tour must measure the 100-byte round trip and the streams, not the 4096-byte round trip")

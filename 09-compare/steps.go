@@ -221,7 +221,7 @@ func describe(w io.Writer, m machine, where placement, pl plan, spin int, spinRi
 	fmt.Fprintf(w, "           (msgqueue: 8 KiB messages); %s each, C and Go alternating which goes first\n", runsText(pl.runs))
 	if pl.maxSize > 0 {
 		fmt.Fprintf(w, "           tour-sized: round trips of %d B only, few samples, rough numbers;\n", pl.maxSize)
-		fmt.Fprintf(w, "           -quick (about 13 s) or -full (under two minutes) for findings\n")
+		fmt.Fprintf(w, "           -quick (about 20 s) or -full (under two minutes) for findings\n")
 	}
 	if !spinRing {
 		fmt.Fprintf(w, "           the spin ring is left out (a spinner on a busy machine is slow): -quick, -full\n")

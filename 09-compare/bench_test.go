@@ -65,7 +65,7 @@ func benchPair(b *testing.B, m *mechanism, path string, j job) {
 	if cpus := allowedCPUs(); len(cpus) > 1 {
 		cpuA, cpuB = cpus[0], cpus[1]
 	}
-	bn := &bench{tmp: b.TempDir(), guard: 10 * time.Minute}
+	bn := &bench{tmp: b.TempDir(), guard: 10 * time.Minute, spin: ringSpinDefault}
 	o, err := bn.makeObjects(m, j)
 	if err != nil {
 		b.Fatal(err)

@@ -517,3 +517,180 @@ func (l *notifyLink) connect(pid, _ int) error {
 }
 
 func (l *notifyLink) close() { signal.Stop(l.c) }
+
+// ringLink is the ring of 11-mmap (11-mmap/c/ring.c and ring.go), struct
+// ring of c/ipcbench.c: a memfd mapped by both peers holds two rings, a to
+// b then b to a, each a header of four cache lines (head, tail, cons_wait,
+// prod_wait) and then slots of slotLen bytes, a message a slot. send copies
+// the message into the next free slot and publishes it by storing head;
+// recv copies it out of the next full slot and frees it by storing tail:
+// two copies, as shm+sem makes, so that the two differ only in how a side
+// waits. head and tail are sync/atomic words in the mapping (sequentially
+// consistent, as C11's atomic_load and atomic_store are by default).
+//
+// The futex ring ("ring") waits as ring.c does: it looks at the other
+// side's index ringSpin times, then registers the index value it sleeps on
+// (cons_wait = t + 1), looks once more and sleeps in futex(FUTEX_WAIT) on
+// the index, which the kernel compares and sleeps on in one step; the
+// other side, after storing the index, wakes it only if the registration
+// is the value it moved the index from. ring.c's header says why no wake
+// can be lost. The spin ring ("spin") looks again and again and never
+// calls the kernel: what shared memory between two CPUs can do at most.
+type ringLink struct {
+	buffers
+	mem        []byte
+	s, r       ringView // the ring I send on, the ring I receive from
+	head, tail uint32   // my copies of my ends' indexes
+	slots      uint32
+	slotLen    int
+	spinOnly   bool
+	spin       int // looks before sleeping: ringSpin (tests lower it)
+}
+
+// ringView is one ring of the mapping.
+type ringView struct {
+	head, tail         *uint32
+	consWait, prodWait *uint64
+	slot               []byte
+}
+
+// The layout of struct ring, and ring.c's SPIN.
+const (
+	ringOffHead  = 0    // head: messages written (the producer's)
+	ringOffTail  = 64   // tail: messages read (the consumer's)
+	ringOffCons  = 128  // cons_wait: 0, or 1 + the head value the consumer sleeps on
+	ringOffProd  = 192  // prod_wait: 0, or 1 + the tail value the producer sleeps on
+	ringOffSlots = 256  // slot[slots][slotsize]
+	ringSpin     = 2000 // ring.c's SPIN
+
+	// ringSpinDefault is the futex ring's spin of this comparison (-spin):
+	// longer than ring.c's, see README.md.
+	ringSpinDefault = 100000
+
+	// FUTEX_WAIT and FUTEX_WAKE (linux/futex.h), not their _PRIVATE
+	// variants: the peers map the ring at different addresses, and a
+	// shared futex is known by the page it is on.
+	futexWait = 0
+	futexWake = 1
+)
+
+// ringBytes is the size of one ring of slots slots of slotLen bytes.
+func ringBytes(slots, slotLen int) int { return ringOffSlots + slots*slotLen }
+
+func newRingView(mem []byte, slots, slotLen int) ringView {
+	word := func(off int) *uint32 { return (*uint32)(unsafe.Pointer(&mem[off])) }
+	wait := func(off int) *uint64 { return (*uint64)(unsafe.Pointer(&mem[off])) }
+	return ringView{head: word(ringOffHead), tail: word(ringOffTail), consWait: wait(ringOffCons), prodWait: wait(ringOffProd),
+		slot: mem[ringOffSlots : ringOffSlots+slots*slotLen]}
+}
+
+// newRingLink maps the two rings from fd (a memfd) and takes the ends of
+// role a or b; spinOnly makes it the spin ring.
+func newRingLink(fd, slots, slotLen, size int, a, spinOnly bool) (*ringLink, error) {
+	if slotLen < size {
+		return nil, fmt.Errorf("slotsize %d is smaller than the message (%d)", slotLen, size)
+	}
+	if slots&(slots-1) != 0 {
+		return nil, fmt.Errorf("slots must be a power of two (the indexes wrap at 2^32), not %d", slots)
+	}
+	n := ringBytes(slots, slotLen)
+	// MAP_POPULATE: the pages are mapped now, no fault in the timed loop.
+	mem, err := unix.Mmap(fd, 0, 2*n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_POPULATE)
+	if err != nil {
+		return nil, syserr.Wrap("mmap(ring)", err, nil)
+	}
+	l := &ringLink{mem: mem, slots: uint32(slots), slotLen: slotLen, spinOnly: spinOnly, spin: ringSpin}
+	ab, ba := newRingView(mem[:n], slots, slotLen), newRingView(mem[n:], slots, slotLen)
+	l.s, l.r = ab, ba
+	if !a {
+		l.s, l.r = ba, ab
+	}
+	l.buffers, err = newBuffers(size)
+	return l, err
+}
+
+// futexWaitOn sleeps while *word is still seen. EAGAIN (the word moved
+// before the sleep) and EINTR are a wake: the caller looks again.
+func futexWaitOn(word *uint32, seen uint32) error {
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWait, uintptr(seen), 0, 0, 0)
+	switch e {
+	case 0, unix.EAGAIN:
+		return nil
+	case unix.EINTR:
+		countEINTR()
+		return nil
+	}
+	return syserr.Wrap("futex(FUTEX_WAIT)", e, nil)
+}
+
+// futexWakeOn wakes one sleeper on word.
+func futexWakeOn(word *uint32) error {
+	_, _, e := unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(word)), futexWake, 1, 0, 0, 0)
+	if e != 0 {
+		return syserr.Wrap("futex(FUTEX_WAKE)", e, nil)
+	}
+	return nil
+}
+
+// send is ring_send of c/ipcbench.c, produce() of ring.c for one message.
+func (l *ringLink) send(n int) error {
+	r := &l.s
+	h := l.head
+	for spin := 0; ; spin++ {
+		t := atomic.LoadUint32(r.tail)
+		if h-t != l.slots {
+			break
+		}
+		if l.spinOnly || spin < l.spin {
+			continue
+		}
+		atomic.StoreUint64(r.prodWait, uint64(t)+1)
+		if atomic.LoadUint32(r.tail) == t {
+			if err := futexWaitOn(r.tail, t); err != nil {
+				return err
+			}
+		}
+		atomic.StoreUint64(r.prodWait, 0)
+	}
+	off := int(h%l.slots) * l.slotLen
+	copy(r.slot[off:off+n], l.sbuf[:n])
+	atomic.StoreUint32(r.head, h+1)
+	l.head = h + 1
+	if !l.spinOnly && atomic.LoadUint64(r.consWait) == uint64(h)+1 { // it sleeps on head == h
+		return futexWakeOn(r.head)
+	}
+	return nil
+}
+
+// recv is ring_recv of c/ipcbench.c, consume() of ring.c for one message.
+func (l *ringLink) recv(n int) ([]byte, error) {
+	r := &l.r
+	t := l.tail
+	for spin := 0; atomic.LoadUint32(r.head) == t; spin++ {
+		if l.spinOnly || spin < l.spin {
+			continue
+		}
+		atomic.StoreUint64(r.consWait, uint64(t)+1)
+		if atomic.LoadUint32(r.head) == t {
+			if err := futexWaitOn(r.head, t); err != nil {
+				return nil, err
+			}
+		}
+		atomic.StoreUint64(r.consWait, 0)
+	}
+	off := int(t%l.slots) * l.slotLen
+	copy(l.rbuf[:n], r.slot[off:off+n])
+	atomic.StoreUint32(r.tail, t+1)
+	l.tail = t + 1
+	if !l.spinOnly && atomic.LoadUint64(r.prodWait) == uint64(t)+1 { // it sleeps on tail == t
+		return l.rbuf[:n], futexWakeOn(r.tail)
+	}
+	return l.rbuf[:n], nil
+}
+
+func (l *ringLink) connect(int, int) error { return nil }
+
+func (l *ringLink) close() {
+	unix.Munmap(l.mem)
+	l.free()
+}

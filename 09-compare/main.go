@@ -8,18 +8,22 @@
 //
 // Usage:
 //
-//	go run ./09-compare [-quick | -full] [-same-cpu] [-keep-awake] [-locked] [-json] [-runs N] [-only LIST]
+//	go run ./09-compare [-quick | -full] [-same-cpu] [-keep-awake] [-locked] [-json] [-runs N] [-only LIST] [-spin N]
 //
 // Without a flag it makes the tour-sized run (about 3 seconds on a quiet
 // 2-CPU machine), which is what ./run.sh shows: the same method with fewer
 // samples, shorter streams and no 4096-byte round trip. -quick makes the
-// middle one (about 13 seconds), -full the full one (under two minutes).
+// middle one (about 20 seconds), -full the full one (under two minutes).
 // For each mechanism (pipe, FIFO, System V message queue, System V shared
-// memory guarded by System V semaphores, signals, and a Unix domain socket
-// as the reference) it measures the round trip of a 100-byte and a
+// memory guarded by System V semaphores, 11-mmap's shared memory ring with
+// futex sleeps and the same ring spinning only, signals, and a Unix domain
+// socket as the reference) it measures the round trip of a 100-byte and a
 // 4096-byte message (median and p99, after a warm-up), the throughput of a
-// stream of 64 KiB chunks (8 KiB messages for the queue), and memcpy of the
-// same chunks, the limit shared memory is judged by.
+// stream of 64 KiB chunks (8 KiB messages for the queue), messages a second
+// of 64 bytes (shared memory), and memcpy of the same chunks. Every stream
+// is judged by the spin ring, the most shared memory does between two
+// CPUs; one local memcpy, whose data never leaves one CPU's cache, is
+// printed as information.
 //
 // Every measurement is a pair of processes, both pinned (on two CPUs, or
 // one with -same-cpu), made of this program run again in the role "peer"
@@ -40,11 +44,11 @@ import (
 )
 
 const usage = `usage: 09-compare [-quick | -full] [-same-cpu] [-keep-awake] [-locked] [-json]
-                  [-runs N] [-only LIST]
+                  [-runs N] [-only LIST] [-spin N]
 
   (no flag)   the tour-sized run, about 3 seconds (what ./run.sh shows):
               300 timed round trips of 100 B only, 32 MiB streams
-  -quick      the middle run, about 13 seconds: 1000 round trips of 100 B
+  -quick      the middle run, about 20 seconds: 1000 round trips of 100 B
               and 4096 B, 128 MiB streams
   -full       the full run, under two minutes: 10000 timed round trips,
               1 GiB streams
@@ -53,7 +57,11 @@ const usage = `usage: 09-compare [-quick | -full] [-same-cpu] [-keep-awake] [-lo
   -runs N     runs of every measurement, C and Go taking turns to go first
               (default 3)
   -only LIST  measure only these, comma-separated:
-              pipe,fifo,msg,shm,signal,unix,memcpy
+              pipe,fifo,msg,shm,ring,spin,signal,unix,memcpy
+              (ring: the shm ring with futex sleeps; spin: the same ring,
+              spinning only, skipped with -same-cpu)
+  -spin N     looks at the other side's index before the futex ring sleeps
+              (default 100000, about 50 µs here; 11-mmap's ring.c takes 2000)
   -keep-awake run a ticker on each of the two CPUs, a process that wakes
               every millisecond, so that neither CPU sleeps deeply between
               messages (on a virtual machine this changes every round trip,
@@ -87,7 +95,7 @@ func main() {
 
 	out.step(1, "the machine, and where the two peers run")
 	mach, where, tickers := placePeers(opt, me)
-	describe(out.progress, mach, where, b.plan)
+	describe(out.progress, mach, where, b.plan, b.spin, measures(opt.mechs, "spin"))
 
 	out.step(2, "build the C peer: gcc -O2 c/ipcbench.c")
 	buildPeer(b, mach, out)

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -144,7 +145,7 @@ func TestPeerArgs(t *testing.T) {
 	t.Parallel()
 	p := newPeerArgs()
 	p.mech, p.role, p.metric, p.path, p.size, p.count, p.warm = "shm", "b", "rtt", "raw", 100, 10, 0
-	p.cpu, p.ctl, p.ready, p.shmid, p.semid, p.slots, p.slotsize = 1, 3, 4, 7, 0, 4, 65536
+	p.cpu, p.ctl, p.ready, p.shmid, p.semid, p.slots, p.slotsize, p.spin = 1, 3, 4, 7, 0, 4, 65536, 0
 	got, err := parsePeerArgs(p.list(true))
 	if err != nil || got != p {
 		t.Errorf("round trip of %q: %+v, %v", p.list(true), got, err)
@@ -234,7 +235,8 @@ func TestJSONShape(t *testing.T) {
 				t.Errorf("two results for %s", id)
 			}
 			seen[id] = true
-			unit := map[string]string{"rtt_median": "ns", "rtt_p99": "ns", "throughput": "MB/s", "fraction_of_memcpy": "ratio"}[r["metric"].(string)]
+			unit := map[string]string{"rtt_median": "ns", "rtt_p99": "ns", "throughput": "MB/s", "msg_rate": "msg/s",
+				"throughput_of_spin": "ratio", "msg_rate_of_spin": "ratio", "fraction_of_memcpy": "ratio"}[r["metric"].(string)]
 			if r["unit"] != unit {
 				t.Errorf("%s: unit %v, want %q", id, r["unit"], unit)
 			}
@@ -244,7 +246,7 @@ func TestJSONShape(t *testing.T) {
 				}
 				continue
 			}
-			if r["metric"] == "fraction_of_memcpy" {
+			if r["unit"] == "ratio" { // one language against itself: no Go/C
 				continue
 			}
 			g, c, q := r["go"].(float64), r["c"].(float64), r["ratio"].(float64)
@@ -257,26 +259,29 @@ func TestJSONShape(t *testing.T) {
 }
 
 // checkEveryResult checks that seen has every mechanism and Go path, every
-// metric and size, and shared memory's fraction of memcpy.
+// metric and size, every stream against the spin ring, and the spin ring
+// against memcpy.
 func checkEveryResult(t *testing.T, seen map[string]bool) {
 	t.Helper()
 	for _, m := range mechanisms {
 		for _, p := range m.goPaths {
 			for _, j := range m.jobs() {
-				metrics := []string{"throughput"}
-				if j.metric == "rtt" {
-					metrics = []string{"rtt_median", "rtt_p99"}
-				}
-				for _, metric := range metrics {
+				for _, metric := range j.metrics() {
 					if id := m.name + "/" + p + "/" + metric + "/" + jsonNum(float64(j.size)); !seen[id] {
+						t.Errorf("no result for %s", id)
+					}
+					if metric == "rtt_median" || metric == "rtt_p99" || m.name == "spin" || m.name == "memcpy" {
+						continue
+					}
+					if id := m.name + "/" + p + "/" + metric + "_of_spin/" + jsonNum(float64(j.size)); !seen[id] {
 						t.Errorf("no result for %s", id)
 					}
 				}
 			}
 		}
 	}
-	if !seen["shm/raw/fraction_of_memcpy/65536"] {
-		t.Error("no shm fraction of memcpy")
+	if !seen["spin/raw/fraction_of_memcpy/65536"] {
+		t.Error("no spin ring against memcpy")
 	}
 }
 
@@ -298,16 +303,37 @@ func TestRowsValues(t *testing.T) {
 	if w := find(rows, "msg", "sysv", "throughput", msgChunk); w == nil || *w.Go != 500 || *w.C != 1000 || *w.Ratio != 0.5 {
 		t.Errorf("msgqueue sysv throughput row: %+v", w)
 	}
-	if w := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); w == nil || *w.Go != 1 || *w.C != 1 {
-		t.Errorf("shm fraction: %+v", w)
+	if w := find(rows, "spin", "raw", "fraction_of_memcpy", chunk64K); w == nil || *w.Go != 1 || *w.C != 1 {
+		t.Errorf("spin ring against memcpy: %+v", w)
+	}
+	// 1e9 bytes of 64-byte messages in 1 s (C), 2 s (Go).
+	if w := find(rows, "ring", "raw", "msg_rate", msgSize); w == nil || *w.C != 1e9/64 || *w.Go != 1e9/64/2 {
+		t.Errorf("ring messages a second: %+v", w)
+	}
+	// Every stream against the spin ring of its own language.
+	if w := find(rows, "pipe", "file", "throughput_of_spin", chunk64K); w == nil || *w.Go != 1 || *w.C != 1 || w.Ratio != nil {
+		t.Errorf("pipe *os.File against the spin ring: %+v", w)
+	}
+	if w := find(rows, "shm", "raw", "msg_rate_of_spin", msgSize); w == nil || *w.Go != 1 || *w.C != 1 {
+		t.Errorf("shm+sem messages against the spin ring: %+v", w)
+	}
+	// The spin ring is no limit when a stream beats it clearly (a busy
+	// machine); 1.1 times is noise.
+	*find(rows, "ring", "raw", "throughput_of_spin", chunk64K).C = 1.1
+	if beatsSpin(rows) {
+		t.Error("every stream is as fast as the spin ring: none beats it")
+	}
+	*find(rows, "ring", "raw", "throughput_of_spin", chunk64K).C = 1.5
+	if !beatsSpin(rows) {
+		t.Error("the futex ring at 1.5 times the spin ring does not beat it")
 	}
 }
 
 func TestTargets(t *testing.T) {
 	t.Parallel()
 	ts := targets(fakeResults(true).rows())
-	if len(ts) != 16 {
-		t.Fatalf("%d targets, want 16", len(ts))
+	if len(ts) != 30 {
+		t.Fatalf("%d targets, want 30", len(ts))
 	}
 	for _, tg := range ts {
 		if !tg.Judged {
@@ -315,19 +341,68 @@ func TestTargets(t *testing.T) {
 			continue
 		}
 		// Go is 10% slower on round trips and half as fast on streams
-		// in fakeResults: every target is missed but the signal's,
-		// which allows 1.5 times C, and common/sysv's against raw, whose
-		// Go numbers are the same there (a speed of exactly 1).
-		wrapper := strings.Contains(tg.What, "sysv.MsgBuf against Go raw")
-		if wrapper && *tg.Ratio != 1 {
+		// in fakeResults, and every mechanism is as fast as every other:
+		// every target is missed but the signal's, which allows 1.5
+		// times C, common/sysv's against raw and the futex ring's
+		// against the spin ring, whose numbers are the same there (a
+		// speed of exactly 1), and the rings' Go/C round trips (C/Go =
+		// 1/1.1 >= 0.9).
+		same := strings.Contains(tg.What, "sysv.MsgBuf against Go raw") || strings.Contains(tg.What, "against spin")
+		if same && *tg.Ratio != 1 {
 			t.Errorf("%s: ratio %v, want 1", tg.What, *tg.Ratio)
 		}
-		if want := strings.HasPrefix(tg.What, "signal") || wrapper; tg.Met != want {
+		ringRTT := strings.HasPrefix(tg.What, "shm ring") && strings.HasSuffix(tg.What, "Go against C, round trip of 100 B")
+		if want := strings.HasPrefix(tg.What, "signal") || same || ringRTT; tg.Met != want {
 			t.Errorf("%s: met is %v with ratio %v, want %v", tg.What, tg.Met, *tg.Ratio, want)
 		}
 	}
 	if ts := targets(fakeResults(false).rows()); ts[0].Judged {
 		t.Errorf("judged without C: %+v", ts[0])
+	}
+}
+
+// The rings' targets, on numbers that meet each just, then miss each
+// just: the futex ring at 0.8 of the spin ring, 30 times shm+sem's
+// messages, a quarter of its round trip, Go at 0.9 of C.
+func TestRingTargets(t *testing.T) {
+	t.Parallel()
+	for _, meet := range []bool{true, false} {
+		k := 1.01 // a bit better than the target
+		if !meet {
+			k = 0.99
+		}
+		r := newResults()
+		put := func(mech, metric string, size int, goV, cV float64) {
+			r.runs[cell{mech, "go", "raw", metric, size}] = []float64{goV}
+			r.runs[cell{mech, "c", "", metric, size}] = []float64{cV}
+		}
+		// Each language's spin ring; Go's ring at 0.8k of Go's spin ring,
+		// C's at 0.8k of C's; Go at 0.9k of C; shm+sem 30k times slower
+		// than the ring, its round trip 4k times longer.
+		const spinC, tputC, rttC = 1e7, 5000.0, 300.0
+		ringC, ringGo := 0.8*k*spinC, 0.8*k*0.9*k*spinC
+		put("spin", "msg_rate", msgSize, 0.9*k*spinC, spinC)
+		put("spin", "throughput", chunk64K, 0.9*k*tputC, tputC)
+		put("spin", "rtt_median", 100, rttC/(0.9*k), rttC)
+		put("ring", "msg_rate", msgSize, ringGo, ringC)
+		put("ring", "throughput", chunk64K, 0.8*k*0.9*k*tputC, 0.8*k*tputC)
+		put("ring", "rtt_median", 100, 2*rttC/(0.9*k), 2*rttC)
+		put("shm", "msg_rate", msgSize, ringGo/(30*k), ringC/(30*k))
+		put("shm", "rtt_median", 100, 4*k*2*rttC/(0.9*k), 4*k*2*rttC)
+		rows := r.rows()
+		n := 0
+		for _, tg := range targets(rows) {
+			if !strings.HasPrefix(tg.What, "shm ring") {
+				continue
+			}
+			n++
+			if !tg.Judged || tg.Met != meet {
+				t.Errorf("numbers that should meet every target: %v; %s: judged %v, met %v, ratio %v", meet, tg.What, tg.Judged, tg.Met, *tg.Ratio)
+			}
+		}
+		if n != 14 {
+			t.Errorf("%d targets of the rings, want 14", n)
+		}
 	}
 }
 
@@ -406,10 +481,7 @@ func TestSmokeJSON(t *testing.T) {
 	for _, m := range mechanisms {
 		for _, p := range m.goPaths {
 			for _, j := range m.jobs() {
-				metric := "throughput"
-				if j.metric == "rtt" {
-					metric = "rtt_median"
-				}
+				metric := j.metrics()[0]
 				w := find(doc.Results, m.name, p, metric, j.size)
 				switch {
 				case w == nil:
@@ -447,21 +519,27 @@ func TestSmokeText(t *testing.T) {
 	exampletest.Contains(t, res.Out,
 		"machine    ", "placement  ", "method     smoke run",
 		"Round trip of a 100-byte message", "Round trip of a 4096-byte message", "Round trip of a signal",
-		"Throughput, ", "shm+sem moves data at ",
-		"pipe         unix.Read/Write", "FIFO ", "msgqueue     raw, reused buf", "common/sysv", "shm+sem      raw semop",
-		"signal       sigwaitinfo", "signal.Notify", "unix socket  unix.Read/Write", "memcpy       copy()",
+		"Throughput, ", "Messages of 64 bytes", "The spin ring itself moved ", "yardstick  every stream against the spin ring",
+		col("pipe")+"unix.Read/Write", "FIFO ", col("msgqueue")+"raw, reused buf", "common/sysv", col("shm+sem")+"raw semop",
+		col("signal")+"sigwaitinfo", "signal.Notify", col("unix socket")+"unix.Read/Write", col("memcpy")+"copy()",
+		col("shm ring (futex)")+"atomic + futex", col("shm ring (spin)")+"atomic only",
 		"EINTR, retried and counted: Go ",
 		"== Step 6: the targets", "want Go/C <= 1.05",
 		"open descriptors: 0 1 2, and the Go runtime's poller")
 	if haveGCC(t) && !strings.Contains(res.Out, "\nmet    ") && !strings.Contains(res.Out, "\nMISSED ") {
 		t.Errorf("no target was judged:\n%s", res.Out)
 	}
-	same := smokeRun(t, "-runs", "1", "-same-cpu", "-only", "pipe", "-keep-awake", "-locked")
+	same := smokeRun(t, "-runs", "1", "-same-cpu", "-only", "pipe,spin", "-keep-awake", "-locked")
 	exampletest.Contains(t, same.Out, "placement  same CPU: both peers pinned to CPU", "Round trip of a 100-byte message, same CPU",
-		"-keep-awake: a ticker process on each CPU", "LockOSThread")
-	if strings.Contains(same.Out, "msgqueue     raw") {
+		"-keep-awake: a ticker process on each CPU", "LockOSThread", "shm ring (spin)   skipped: on one CPU a spinner")
+	if strings.Contains(same.Out, col("msgqueue")+"raw") {
 		t.Errorf("-only pipe measured the queue:\n%s", same.Out)
 	}
+}
+
+// col is a table's first column: the mechanism, padded to the widest label.
+func col(label string) string {
+	return label + strings.Repeat(" ", len("shm ring (futex)")+2-len(label))
 }
 
 // A pair that never ends is killed by the guard, and runPair says so. The
@@ -530,7 +608,7 @@ func TestDefaultIsTourSized(t *testing.T) {
 		t.Fatalf("exit status %d; stderr:\n%s\nstdout:\n%s", res.Code(), res.Stderr, res.Out)
 	}
 	exampletest.Contains(t, res.Out, "method     tour run: 50 warm-up then 300 timed round trips",
-		"tour-sized: round trips of 100 B only", "-quick (about 13 s) or -full")
+		"tour-sized: round trips of 100 B only", "-quick (about 20 s) or -full")
 	tour, quick := plans["tour"], plans["quick"]
 	if tour.keeps(job{"rtt", 4096}) || !tour.keeps(job{"rtt", 100}) || !tour.keeps(job{"tput", chunk64K}) {
 		t.Error("the tour must measure the 100-byte round trip and the streams, not the 4096-byte round trip")
@@ -586,6 +664,7 @@ func TestBadInput(t *testing.T) {
 		exampletest.Bad{Args: []string{"-only", "pipe,carrier-pigeon"}, Why: `no mechanism "carrier-pigeon"`},
 		exampletest.Bad{Args: []string{"-quick", "-full"}, Why: "choose one of"},
 		exampletest.Bad{Args: []string{"-hold", "nope"}, Why: `-hold: no mechanism "nope"`},
+		exampletest.Bad{Args: []string{"-spin", "-1"}, Why: "-spin must be 0 or more"},
 		exampletest.Bad{Args: []string{"-nosuchflag"}, Why: "flag provided but not defined"},
 	)
 }
@@ -624,7 +703,8 @@ func TestGoCInterop(t *testing.T) {
 						// A pair that disagrees hangs until the guard: stop at the first.
 						t.Fatalf("%s, Go %s with C as %s, %s %d: %v", m.label, p, cAs, j.metric, j.size, err)
 					}
-					if j.metric == "rtt" && len(o.samples) != b.plan.rtts || j.metric == "tput" && o.bytes != int64(b.plan.total) {
+					if j.metric == "rtt" && len(o.samples) != b.plan.rtts || j.metric == "tput" && o.bytes != int64(b.plan.total) ||
+						j.metric == "msgs" && o.bytes != int64(b.plan.msgs/m.msgs*j.size) {
 						t.Errorf("%s, Go %s with C as %s, %s %d: %+v", m.label, p, cAs, j.metric, j.size, o)
 					}
 				}
@@ -643,6 +723,47 @@ func TestGoCInterop(t *testing.T) {
 		for _, f := range []string{a.ab, a.ba} {
 			if _, err := os.Lstat(f); f != "" && err == nil {
 				t.Errorf("FIFO %s is still there", f)
+			}
+		}
+	}
+}
+
+// The rings move every message, in order, whichever language plays which
+// end: Go and C, both ways round, and each with itself, over 20 times
+// round the ring of 64-byte messages, round trips of 4096 bytes (a ring of
+// 16 slots) and a stream of 64 KiB chunks (4 slots). The receiver checks
+// each message's sequence number and fails the pair on the first out of
+// order. The futex ring is run with no spin at all, so that every wait is a
+// futex sleep and every wake-up goes through the protocol, and with the
+// spin of the comparison.
+func TestRingLinksInOrder(t *testing.T) {
+	cbin := exampletest.BuildC(t, "c/ipcbench.c")
+	t.Parallel() // exampletest.Main sets GORACE for the peers this process starts
+	pl := plans["smoke"]
+	pl.msgs, pl.rtts, pl.total = 20*1024, 200, 4<<20
+	b := &bench{plan: pl, cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: time.Minute}
+	if cpus := allowedCPUs(); len(cpus) > 1 {
+		b.cpuA, b.cpuB = cpus[0], cpus[1] // a spinner and its peer on one CPU would take turns by time slices
+	}
+	sides := []side{{lang: "go", path: "raw", cAs: "a"}, {lang: "go", path: "raw", cAs: "b"}, {lang: "go", path: "raw"}, {lang: "c"}}
+	for _, m := range []*mechanism{mechanismNamed("ring"), mechanismNamed("spin")} {
+		for _, spin := range []int{0, ringSpinDefault} {
+			if m.name == "spin" && spin > 0 {
+				continue // the spin ring has no spin limit
+			}
+			b.spin = spin
+			for _, s := range sides {
+				for _, j := range []job{{"msgs", msgSize}, {"rtt", 4096}, {"tput", chunk64K}} {
+					o, err := b.runPair(m, j, s)
+					what := fmt.Sprintf("%s (spin %d), %s with C as %q, %s %d", m.label, spin, s.lang, s.cAs, j.metric, j.size)
+					if err != nil {
+						t.Fatalf("%s: %v", what, err)
+					}
+					if j.metric == "rtt" && len(o.samples) != pl.rtts || j.metric == "tput" && o.bytes != int64(pl.total) ||
+						j.metric == "msgs" && o.bytes != int64(pl.msgs*msgSize) {
+						t.Errorf("%s: %+v", what, o)
+					}
+				}
 			}
 		}
 	}
@@ -730,6 +851,15 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.SysvShmCtl(shmid, unix.IPC_RMID, nil)
+	ringFD, err := unix.MemfdCreate("ring test", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(ringFD)
+	slots, slotLen := ringGeometry(100)
+	if err := unix.Ftruncate(ringFD, int64(2*ringBytes(slots, slotLen))); err != nil {
+		t.Fatal(err)
+	}
 	var ab, ba [2]int
 	if err := unix.Pipe2(ab[:], unix.O_CLOEXEC); err != nil {
 		t.Fatal(err)
@@ -764,6 +894,7 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 		{"msgqueue raw", func(a bool) (link, error) { return newMsgLink(msqid, 100, a) }, 0},
 		{"shm+sem raw", func(a bool) (link, error) { return newShmLink(shmid, semid, shmSlots, chunk64K, 100, a) }, 0},
 		{"msgqueue common/sysv", func(a bool) (link, error) { return newSysvMsgLink(msqid, 100, a), nil }, 0},
+		{"shm ring (futex)", func(a bool) (link, error) { return newRingLink(ringFD, slots, slotLen, 100, a, false) }, 0},
 	} {
 		la, lb := pair(tc.name, tc.mk)
 		got := testing.AllocsPerRun(200, func() {
@@ -789,5 +920,87 @@ func TestRawLinksDoNotAllocate(t *testing.T) {
 			defer la.close()
 			defer lb.close()
 		}
+	}
+}
+
+// The usage states the futex ring's default spin: the number it prints is
+// the one the program uses.
+func TestUsageSaysTheSpin(t *testing.T) {
+	t.Parallel()
+	if want := fmt.Sprintf("(default %d,", ringSpinDefault); !strings.Contains(usage, want) {
+		t.Errorf("the usage does not say %q", want)
+	}
+}
+
+// The tour (no flag) measures the futex ring and messages a second, and
+// leaves the spin ring out; -quick and -full measure it, and -only brings
+// it into the tour.
+func TestTourLeavesTheSpinRingOut(t *testing.T) {
+	t.Parallel()
+	msgs := job{"msgs", msgSize}
+	if o := parseFlags(nil); measures(o.mechs, "spin") || !measures(o.mechs, "ring") || !measures(o.mechs, "shm") || !o.plan.keeps(msgs) {
+		t.Errorf("the tour measures the spin ring, or not the futex ring, shm+sem and messages a second: %+v", o.plan)
+	}
+	for _, args := range [][]string{{"-quick"}, {"-full"}, {"-only", "shm,ring,spin"}} {
+		if o := parseFlags(args); !measures(o.mechs, "ring") || !measures(o.mechs, "spin") || !o.plan.keeps(msgs) {
+			t.Errorf("%q leaves a ring or messages a second out", args)
+		}
+	}
+}
+
+// A peer that fails ends the other at once: a peer waiting on a ring in
+// shared memory sees no end of file when its peer dies, and used to wait
+// for the pair's guard. Here peer b, the receiver of a stream that would
+// last for hours, is killed; peer a, its ring full, would wait for ever.
+func TestFailedPeerEndsTheOther(t *testing.T) {
+	cbin := exampletest.BuildC(t, "c/ipcbench.c")
+	t.Parallel()
+	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: time.Hour}
+	m, j := mechanismNamed("ring"), job{"msgs", msgSize}
+	o, err := b.makeObjects(m, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.release()
+	procs := map[string]*peerProc{}
+	var all []*peerProc
+	defer func() {
+		for _, p := range all {
+			p.cmd.Process.Kill() // reaped already: os.ErrProcessDone
+		}
+	}()
+	for _, role := range []string{"b", "a"} {
+		pa := b.peerArgsFor(o, m, j, role)
+		pa.count = 1 << 50 // hours of messages
+		p, err := b.startPeer(side{lang: "c"}, pa, o.files[role])
+		if err != nil {
+			t.Fatal(err)
+		}
+		procs[role] = p
+		all = append(all, p)
+	}
+	o.closeFiles()
+	for role, p := range procs {
+		other := procs[map[string]string{"a": "b", "b": "a"}[role]]
+		if _, err := fmt.Fprintf(p.ctl, "go %d %d\n", other.pid, other.tid); err != nil {
+			t.Fatal(err)
+		}
+		p.ctl.Close()
+	}
+	if err := procs["b"].cmd.Process.Kill(); err != nil { // not reaped yet
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.reap(m, side{lang: "c"}, []string{"a", "b"}, procs)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "peer b") || !strings.Contains(err.Error(), "killed by signal 9") {
+			t.Errorf("reap: %v, want peer b killed by signal 9", err)
+		}
+	case <-time.After(time.Minute): // a guard, not a measurement
+		t.Fatal("a minute after peer b died, peer a still runs: reap did not end it")
 	}
 }

@@ -11,7 +11,8 @@ import (
 )
 
 // cell names one quantity: a mechanism, a side (C, or Go by one path), a
-// metric ("rtt_median", "rtt_p99", "throughput") and a size in bytes.
+// metric ("rtt_median", "rtt_p99", "throughput", "msg_rate") and a size in
+// bytes.
 type cell struct {
 	mech, lang, path, metric string
 	size                     int
@@ -42,6 +43,9 @@ func (r *results) record(m *mechanism, j job, s side, o outcome) {
 	case "tput":
 		c.metric = "throughput"
 		r.runs[c] = append(r.runs[c], mbps(o.bytes, o.ns))
+	case "msgs":
+		c.metric = "msg_rate"
+		r.runs[c] = append(r.runs[c], mbps(o.bytes/int64(j.size), o.ns)*1e6)
 	}
 	r.eintr[s.lang] += o.eintr
 }
@@ -73,11 +77,7 @@ func (r *results) rows() []row {
 	var rows []row
 	for _, m := range mechanisms {
 		for _, j := range m.jobs() {
-			metrics := []string{"throughput"}
-			if j.metric == "rtt" {
-				metrics = []string{"rtt_median", "rtt_p99"}
-			}
-			for _, metric := range metrics {
+			for _, metric := range j.metrics() {
 				cs := r.get(cell{m.name, "c", "", metric, j.size})
 				for _, p := range m.goPaths {
 					gs := r.get(cell{m.name, "go", p, metric, j.size})
@@ -86,8 +86,11 @@ func (r *results) rows() []row {
 					}
 					w := row{Mechanism: m.name, GoPath: p, Metric: metric, Size: j.size, Unit: "ns",
 						label: m.label, pathLabel: pathLabel(m.name, p)}
-					if metric == "throughput" {
+					switch metric {
+					case "throughput":
 						w.Unit = "MB/s"
+					case "msg_rate":
+						w.Unit = "msg/s"
 					}
 					if gs.valid() {
 						w.Go, w.GoRange, w.Runs = num(gs.Median), &[2]float64{gs.Min, gs.Max}, gs.Runs
@@ -105,19 +108,57 @@ func (r *results) rows() []row {
 			}
 		}
 	}
-	// Shared memory against the hardware: the stream's rate as a fraction
-	// of one memcpy's, each language against its own.
-	shmGo, shmC := r.get(cell{"shm", "go", "raw", "throughput", chunk64K}), r.get(cell{"shm", "c", "", "throughput", chunk64K})
-	memGo, memC := r.get(cell{"memcpy", "go", "copy", "throughput", chunk64K}), r.get(cell{"memcpy", "c", "", "throughput", chunk64K})
-	if shmGo.valid() && memGo.valid() {
-		w := row{Mechanism: "shm", GoPath: "raw", Metric: "fraction_of_memcpy", Size: chunk64K, Unit: "ratio",
-			Go: num(shmGo.Median / memGo.Median), Runs: shmGo.Runs, label: "shm+sem", pathLabel: pathLabel("shm", "raw")}
-		if shmC.valid() && memC.valid() {
-			w.C = num(shmC.Median / memC.Median)
-		}
-		rows = append(rows, w)
+	return append(rows, r.againstSpin(rows)...)
+}
+
+// metrics are the names a job's results are filed under.
+func (j job) metrics() []string {
+	switch j.metric {
+	case "rtt":
+		return []string{"rtt_median", "rtt_p99"}
+	case "msgs":
+		return []string{"msg_rate"}
 	}
-	return rows
+	return []string{"throughput"}
+}
+
+// againstSpin judges every stream by the spin ring, each language against
+// its own: its throughput (or messages a second) as a fraction of the spin
+// ring's, the most that shared memory between two CPUs did in this run. One
+// local memcpy is no yardstick for a stream between two CPUs: its data
+// stays in one CPU's cache, where a stream's must move, line by line, to
+// the other's. The spin ring against that memcpy is kept, as information.
+func (r *results) againstSpin(rows []row) []row {
+	var out []row
+	ratioRow := func(w row, metric string, goTop, cTop summary) {
+		v := row{Mechanism: w.Mechanism, GoPath: w.GoPath, Metric: metric, Size: w.Size, Unit: "ratio", Runs: w.Runs,
+			label: w.label, pathLabel: w.pathLabel}
+		if w.Go != nil && goTop.valid() && goTop.Median > 0 {
+			v.Go = num(*w.Go / goTop.Median)
+		}
+		if w.C != nil && cTop.valid() && cTop.Median > 0 {
+			v.C = num(*w.C / cTop.Median)
+		}
+		if v.Go != nil || v.C != nil {
+			out = append(out, v)
+		}
+	}
+	for _, w := range rows {
+		switch {
+		case w.Mechanism == "spin" || w.Mechanism == "memcpy":
+		case w.Metric == "throughput":
+			ratioRow(w, "throughput_of_spin", r.get(cell{"spin", "go", "raw", "throughput", chunk64K}),
+				r.get(cell{"spin", "c", "", "throughput", chunk64K}))
+		case w.Metric == "msg_rate":
+			ratioRow(w, "msg_rate_of_spin", r.get(cell{"spin", "go", "raw", "msg_rate", msgSize}),
+				r.get(cell{"spin", "c", "", "msg_rate", msgSize}))
+		}
+	}
+	if spin := find(rows, "spin", "raw", "throughput", chunk64K); spin != nil {
+		ratioRow(*spin, "fraction_of_memcpy", r.get(cell{"memcpy", "go", "copy", "throughput", chunk64K}),
+			r.get(cell{"memcpy", "c", "", "throughput", chunk64K}))
+	}
+	return out
 }
 
 // find returns the row for (mech, path, metric, size), or nil.
@@ -190,7 +231,65 @@ func targets(rows []row) []target {
 		what = fmt.Sprintf("signal, best Go path (%s), median round trip", best.pathLabel)
 	}
 	add(what, "Go/C <= 1.5", best, func(q float64) bool { return q <= 1.5 })
+	ringTargets(rows, add)
 	return ts
+}
+
+// ringTargets are the goals of the shared memory rings: the futex ring
+// close to the spin ring (it sleeps only when a side must wait), far beyond
+// shm+sem (no system call per message), and Go close to C.
+func ringTargets(rows []row, add func(what, want string, w *row, ok func(float64) bool)) {
+	// value is one language's number of a row.
+	value := func(w *row, lang string) *float64 {
+		if w == nil {
+			return nil
+		}
+		if lang == "Go" {
+			return w.Go
+		}
+		return w.C
+	}
+	of := func(v *float64) *row {
+		if v == nil {
+			return nil
+		}
+		return &row{Ratio: v}
+	}
+	// over is a/b of one language's numbers of two rows.
+	over := func(a, b *row, lang string) *row {
+		x, y := value(a, lang), value(b, lang)
+		if x == nil || y == nil || *y == 0 {
+			return nil
+		}
+		return &row{Ratio: num(*x / *y)}
+	}
+	atLeast := func(min float64) func(float64) bool { return func(q float64) bool { return q >= min } }
+	for _, lang := range []string{"Go", "C"} {
+		add("shm ring (futex) against spin, "+lang+", 64-byte messages/s", "ring/spin >= 0.8",
+			of(value(find(rows, "ring", "raw", "msg_rate_of_spin", msgSize), lang)), atLeast(0.8))
+		add("shm ring (futex) against spin, "+lang+", throughput", "ring/spin >= 0.8",
+			of(value(find(rows, "ring", "raw", "throughput_of_spin", chunk64K), lang)), atLeast(0.8))
+	}
+	for _, lang := range []string{"Go", "C"} {
+		add("shm ring (futex) against shm+sem, "+lang+", 64-byte messages/s", "ring/sem >= 30",
+			over(find(rows, "ring", "raw", "msg_rate", msgSize), find(rows, "shm", "raw", "msg_rate", msgSize), lang), atLeast(30))
+		add("shm ring (futex) against shm+sem, "+lang+", round trip of 100 B", "ring/sem <= 0.25",
+			over(find(rows, "ring", "raw", "rtt_median", 100), find(rows, "shm", "raw", "rtt_median", 100), lang),
+			func(q float64) bool { return q <= 0.25 })
+	}
+	// Go against C, as a speed: 1 is C's, above 1 faster than C.
+	for _, m := range []string{"ring", "spin"} {
+		label := mechanismNamed(m).label
+		add(label+", Go against C, 64-byte messages/s", "Go/C >= 0.9",
+			find(rows, m, "raw", "msg_rate", msgSize), atLeast(0.9))
+		add(label+", Go against C, throughput", "Go/C >= 0.9",
+			find(rows, m, "raw", "throughput", chunk64K), atLeast(0.9))
+		var speed *row
+		if w := find(rows, m, "raw", "rtt_median", 100); w != nil && w.Ratio != nil {
+			speed = &row{Ratio: num(1 / *w.Ratio)}
+		}
+		add(label+", Go against C, round trip of 100 B", "C/Go >= 0.9", speed, atLeast(0.9))
+	}
 }
 
 // ---- text output ----
@@ -205,6 +304,8 @@ func fmtValue(v float64, unit string) string {
 		return fmt.Sprintf("%.1f", us)
 	case "ratio":
 		return fmt.Sprintf("%.2f", v)
+	case "msg/s": // in millions
+		return fmt.Sprintf("%.2f", v/1e6)
 	}
 	return fmt.Sprintf("%.0f", v)
 }
@@ -224,6 +325,9 @@ func withRange(v *float64, rg *[2]float64, unit string) string {
 func fmtRatio(q *float64) string {
 	if q == nil {
 		return "-"
+	}
+	if *q < 0.095 {
+		return fmt.Sprintf("%.2g", *q) // 0.00074, not 0.00
 	}
 	return fmt.Sprintf("%.2f", *q)
 }
@@ -267,10 +371,54 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 		fmt.Fprintln(w, sub)
 		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C", "p99 Go", "p99 C"}, body)
 	}
+	streamTable(w, rows, "msg_rate", "msg/s", runs,
+		fmt.Sprintf("Messages of %d bytes, %s, millions a second (a message is a slot of the ring):", msgSize, where))
+	streamTable(w, rows, "throughput", "MB/s", runs,
+		fmt.Sprintf("Throughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages):", where))
+	if f := find(rows, "spin", "raw", "fraction_of_memcpy", chunk64K); f != nil {
+		fmt.Fprintf(w, "/spin: a stream against the spin ring of its language, the most shared memory\n")
+		fmt.Fprintf(w, "moved between the two CPUs in this run. The spin ring itself moved %s (Go) and %s (C)\n",
+			fmtRatio(f.Go), fmtRatio(f.C))
+		fmt.Fprintf(w, "of one local memcpy of the same chunks, which keeps its data in one CPU's cache.\n")
+	}
+	if beatsSpin(rows) {
+		fmt.Fprintf(w, "Here a stream beat the spin ring: the machine is busy. A spinner makes progress only while\n")
+		fmt.Fprintf(w, "its peer runs too, and waits out every turn another process takes on the peer's CPU;\n")
+		fmt.Fprintf(w, "a futex sleeper leaves its CPU to others while it waits and is runnable again the moment\n")
+		fmt.Fprintf(w, "its peer has written.\n")
+	}
+}
+
+// beatsSpin says whether some stream moved clearly more (a fifth more,
+// beyond the noise of a quiet run) than the spin ring of its language:
+// then the spin ring is no limit in this run.
+func beatsSpin(rows []row) bool {
+	for _, r := range rows {
+		if r.Metric != "throughput_of_spin" && r.Metric != "msg_rate_of_spin" {
+			continue
+		}
+		for _, v := range []*float64{r.Go, r.C} {
+			if v != nil && *v > 1.2 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// streamTable prints the streams of one metric, each with its fraction of
+// the spin ring's (the of_spin rows).
+func streamTable(w io.Writer, rows []row, metric, unit string, runs int, title string) {
 	var body [][]string
 	last := ""
+	ofSpin := false // any stream judged by the spin ring: its columns
 	for _, r := range rows {
-		if r.Metric != "throughput" {
+		if r.Metric == metric+"_of_spin" {
+			ofSpin = true
+		}
+	}
+	for _, r := range rows {
+		if r.Metric != metric {
 			continue
 		}
 		name := r.label
@@ -278,27 +426,34 @@ func printTables(w io.Writer, rows []row, where string, runs int) {
 			name = ""
 		}
 		last = r.label
-		body = append(body, []string{name, r.pathLabel, withRange(r.Go, r.GoRange, "MB/s"), withRange(r.C, r.CRange, "MB/s"), fmtRatio(r.Ratio)})
+		var og, oc *float64
+		if f := find(rows, r.Mechanism, r.GoPath, metric+"_of_spin", r.Size); f != nil {
+			og, oc = f.Go, f.C
+		}
+		cells := []string{name, r.pathLabel, withRange(r.Go, r.GoRange, unit), withRange(r.C, r.CRange, unit), fmtRatio(r.Ratio)}
+		if ofSpin {
+			cells = append(cells, fmtRatio(og), fmtRatio(oc))
+		}
+		body = append(body, cells)
 	}
-	if len(body) > 0 {
-		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Throughput, %s, MB/s (10^6 bytes a second), 64 KiB chunks (msgqueue: 8 KiB messages):\n", where)
+	if len(body) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, title)
+	if !ofSpin {
 		fmt.Fprintf(w, "median of %s [their range]\n", runsText(runs))
 		table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C"}, body)
+		return
 	}
-	if f := find(rows, "shm", "raw", "fraction_of_memcpy", chunk64K); f != nil {
-		c := "-"
-		if f.C != nil {
-			c = fmt.Sprintf("%.2f", *f.C)
-		}
-		fmt.Fprintf(w, "shm+sem moves data at %.2f (Go) and %s (C) of the speed of one memcpy of the same chunks.\n", *f.Go, c)
-	}
+	fmt.Fprintf(w, "median of %s [their range]; /spin: against the spin ring, Go's against Go's, C's against C's\n", runsText(runs))
+	table(w, []string{"mechanism", "Go path", "Go", "C", "Go/C", "Go/spin", "C/spin"}, body)
 }
 
 // table prints left-aligned columns, numbers right-aligned.
 func table(w io.Writer, head []string, body [][]string) {
 	width := make([]int, len(head))
-	width[0], width[1] = len("unix socket"), len("raw, reused buf") // the same in every table
+	width[0], width[1] = len("shm ring (futex)"), len("raw, reused buf") // the same in every table
 	for _, r := range append([][]string{head}, body...) {
 		for i, c := range r {
 			if n := len([]rune(c)); n > width[i] {
@@ -380,11 +535,12 @@ func printBars(w io.Writer, rows []row) {
 		}
 		fmt.Fprintf(w, "\n%s\n", title)
 		for _, x := range bars {
-			fmt.Fprintf(w, "%-12s %-19s %s %s\n", x.name, x.who, bar(x.v, top, 40), fmtValue(x.v, unit))
+			fmt.Fprintf(w, "%-16s %-21s %s %s\n", x.name, x.who, bar(x.v, top, 36), fmtValue(x.v, unit))
 		}
 	}
 	chart("Round trip of 100 bytes, median µs (shorter is faster)", "rtt_median", 100, "ns")
 	chart("Round trip of a signal, median µs (shorter is faster)", "rtt_median", 0, "ns")
+	chart("Messages of 64 bytes, millions a second (longer is faster)", "msg_rate", msgSize, "msg/s")
 	chart("Throughput in 64 KiB chunks, MB/s (longer is faster; memcpy, far beyond, is in the table)", "throughput", chunk64K, "MB/s")
 	chart("Throughput of 8 KiB messages, MB/s (longer is faster)", "throughput", msgChunk, "MB/s")
 }
@@ -408,7 +564,7 @@ func printTargets(w io.Writer, ts []target, crossCPU bool) {
 			// as a MISSED 0.95.
 			q = fmt.Sprintf("%.3f", *t.Ratio)
 		}
-		fmt.Fprintf(w, "%s %-58s want %-13s got %s\n", mark, t.What, t.Want, q)
+		fmt.Fprintf(w, "%s %-58s want %-16s got %s\n", mark, t.What, t.Want, q)
 	}
 	fmt.Fprintln(w, "(a MISSED target is a measurement of this machine at this moment, not a failure:")
 	fmt.Fprintln(w, " neither the tour nor the tests assert a time)")

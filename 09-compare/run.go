@@ -29,6 +29,10 @@ type mechanism struct {
 	goPaths []string // the Go paths measured against the C peer
 	sizes   []int    // round-trip message sizes; nil: no round trip
 	chunk   int      // throughput chunk (message) size; 0: no throughput
+	// msgs, if set, measures messages a second: a stream of 64-byte
+	// messages, plan.msgs / msgs of them (shm+sem, about 50 times slower
+	// than the rings, sends fewer, to take about as long).
+	msgs int
 }
 
 const (
@@ -41,13 +45,18 @@ const (
 	// shmSlots is the ring of 64 KiB slots each way of the shared memory
 	// link, and of the memcpy measurement.
 	shmSlots = 4
+	// msgSize is the message of the messages-a-second streams: one slot
+	// of 11-mmap's ring.
+	msgSize = 64
 )
 
 var mechanisms = []*mechanism{
 	{name: "pipe", label: "pipe", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
 	{name: "fifo", label: "FIFO", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
 	{name: "msg", label: "msgqueue", goPaths: []string{"raw", "sysv"}, sizes: []int{100, 4096}, chunk: msgChunk},
-	{name: "shm", label: "shm+sem", goPaths: []string{"raw"}, sizes: []int{100, 4096}, chunk: chunk64K},
+	{name: "shm", label: "shm+sem", goPaths: []string{"raw"}, sizes: []int{100, 4096}, chunk: chunk64K, msgs: 50},
+	{name: "ring", label: "shm ring (futex)", goPaths: []string{"raw"}, sizes: []int{100, 4096}, chunk: chunk64K, msgs: 1},
+	{name: "spin", label: "shm ring (spin)", goPaths: []string{"raw"}, sizes: []int{100, 4096}, chunk: chunk64K, msgs: 1},
 	{name: "signal", label: "signal", goPaths: []string{"sigwait", "notify"}, sizes: []int{0}},
 	{name: "unix", label: "unix socket", goPaths: []string{"raw", "file"}, sizes: []int{100, 4096}, chunk: chunk64K},
 	{name: "memcpy", label: "memcpy", goPaths: []string{"copy"}, chunk: chunk64K},
@@ -77,6 +86,10 @@ func pathLabel(mech, path string) string {
 		return "sysv.MsgBuf"
 	case "shm/raw":
 		return "raw semop"
+	case "ring/raw":
+		return "atomic + futex"
+	case "spin/raw":
+		return "atomic only"
 	case "signal/sigwait":
 		return "sigwaitinfo"
 	case "signal/notify":
@@ -87,10 +100,10 @@ func pathLabel(mech, path string) string {
 	return path
 }
 
-// job is one kind of measurement: a round trip of size bytes, or a stream
-// in chunks of size.
+// job is one kind of measurement: a round trip of size bytes, a stream in
+// chunks of size, or a stream of messages of size counted by the message.
 type job struct {
-	metric string // "rtt" or "tput"
+	metric string // "rtt", "tput" or "msgs"
 	size   int
 }
 
@@ -100,6 +113,7 @@ type plan struct {
 	warm, rtts int    // round trips: untimed, then timed
 	total      int    // stream bytes
 	copied     int    // memcpy bytes: more, a copy is fast and a short one is noise
+	msgs       int    // 64-byte messages of a messages-a-second stream (shm+sem: fewer)
 	runs       int
 	// maxSize, if not 0, leaves out the round trips of larger messages:
 	// the tour measures 100 B only (a cross-CPU round trip of 4096 B
@@ -111,17 +125,23 @@ type plan struct {
 // machine: the same pairs, the same alternation and the same statistics
 // as the others, with fewer samples, shorter streams and no 4096-byte
 // round trip, so its numbers are rougher (wider ranges). quick is the
-// middle option (about 13 s), full the one README.md's tables come from.
+// middle option (about 20 s), full the one README.md's tables come from.
 var plans = map[string]plan{
-	"smoke": {name: "smoke", warm: 5, rtts: 20, total: 1 << 20, copied: 1 << 20, runs: 3},
-	"tour":  {name: "tour", warm: 50, rtts: 300, total: 32 << 20, copied: 256 << 20, runs: 3, maxSize: 100},
-	"quick": {name: "quick", warm: 200, rtts: 1000, total: 128 << 20, copied: 1 << 30, runs: 3},
-	"full":  {name: "full", warm: 1000, rtts: 10000, total: 1 << 30, copied: 4 << 30, runs: 3},
+	"smoke": {name: "smoke", warm: 5, rtts: 20, total: 1 << 20, copied: 1 << 20, msgs: 5000, runs: 3},
+	"tour":  {name: "tour", warm: 50, rtts: 300, total: 32 << 20, copied: 256 << 20, msgs: 100000, runs: 3, maxSize: 100},
+	"quick": {name: "quick", warm: 200, rtts: 1000, total: 128 << 20, copied: 1 << 30, msgs: 1000000, runs: 3},
+	"full":  {name: "full", warm: 1000, rtts: 10000, total: 1 << 30, copied: 4 << 30, msgs: 4000000, runs: 3},
 }
 
 // keeps says whether the plan measures j.
 func (pl plan) keeps(j job) bool {
-	return j.metric != "rtt" || pl.maxSize == 0 || j.size <= pl.maxSize
+	switch j.metric {
+	case "rtt":
+		return pl.maxSize == 0 || j.size <= pl.maxSize
+	case "msgs":
+		return pl.msgs > 0
+	}
+	return true
 }
 
 // jobs are every measurement of m, in the tables' order.
@@ -129,6 +149,9 @@ func (m *mechanism) jobs() []job {
 	var js []job
 	for _, s := range m.sizes {
 		js = append(js, job{"rtt", s})
+	}
+	if m.msgs > 0 {
+		js = append(js, job{"msgs", msgSize})
 	}
 	if m.chunk > 0 {
 		js = append(js, job{"tput", m.chunk})
@@ -161,6 +184,7 @@ type bench struct {
 	cpuA   int
 	cpuB   int
 	hold   string // -hold: stop in this mechanism's first pair, for the interrupt test
+	spin   int    // -spin: looks the futex ring takes before it sleeps (0: none, it sleeps at once)
 	nfifo  int
 	guard  time.Duration
 	onHold func()
@@ -212,6 +236,9 @@ func (b *bench) makeObjects(m *mechanism, j job) (*objects, error) {
 		if err = o.keep(cleanup.Make(o.makeSegment)); err == nil {
 			err = o.keep(cleanup.Make(o.makeSemaphores))
 		}
+	case "ring", "spin":
+		o.args.slots, o.args.slotsize = ringGeometry(j.size)
+		err = o.makeRingFile(2 * ringBytes(o.args.slots, o.args.slotsize))
 	case "memcpy":
 		o.args.slots = shmSlots
 	}
@@ -244,6 +271,40 @@ func (o *objects) makePipes() error {
 	}
 	o.files["a"] = []*os.File{ba[0], ab[1]}
 	o.files["b"] = []*os.File{ab[0], ba[1]}
+	return nil
+}
+
+// ringGeometry is the ring for messages of size: a message a slot, slots
+// of size rounded up to a cache line, 64 KiB of slots as in 11-mmap's
+// ring.c (1024 of 64 bytes), but at least shmSlots (4 of 64 KiB for the
+// stream of 64 KiB chunks, as shm+sem's ring); a power of two.
+func ringGeometry(size int) (slots, slotLen int) {
+	slotLen = (size + 63) &^ 63
+	if slotLen < 64 {
+		slotLen = 64
+	}
+	slots = shmSlots
+	for slots*2*slotLen <= 64<<10 {
+		slots *= 2
+	}
+	return slots, slotLen
+}
+
+// makeRingFile makes the memfd of the two rings, zeroed, n bytes: both
+// peers get it as fd 4 and map it. It needs no registry: it is freed with
+// the last descriptor and the last mapping, whatever ends the run.
+func (o *objects) makeRingFile(n int) error {
+	fd, err := unix.MemfdCreate("09-compare ring", unix.MFD_CLOEXEC)
+	if err != nil {
+		return syserr.Wrap("memfd_create", err, nil)
+	}
+	f := os.NewFile(uintptr(fd), "memfd ring")
+	if err := unix.Ftruncate(fd, int64(n)); err != nil {
+		f.Close()
+		return syserr.Wrap("ftruncate(memfd)", err, nil)
+	}
+	o.files["a"] = []*os.File{f}
+	o.files["b"] = []*os.File{f} // closed twice by closeFiles: the second is a no-op
 	return nil
 }
 
@@ -469,24 +530,38 @@ func (b *bench) runPair(m *mechanism, j job, s side) (outcome, error) {
 	return b.reap(m, s, roles, procs)
 }
 
-// reap waits for the peers of a pair, in the order of roles, and takes
-// a's results; each peer it has reaped is taken out of procs.
+// reap waits for the peers of a pair and takes a's results; each peer it
+// has reaped is taken out of procs. The first to fail ends the other: a
+// peer waiting on a ring in shared memory, unlike one reading a pipe, sees
+// no end of file when its peer dies, and would wait for the guard.
 func (b *bench) reap(m *mechanism, s side, roles []string, procs map[string]*peerProc) (outcome, error) {
-	var res outcome
-	var firstErr error
+	type exit struct {
+		role string
+		err  error
+	}
+	exits := make(chan exit, len(roles))
 	for _, role := range roles {
 		p := procs[role]
-		err := p.cmd.Wait()
-		delete(procs, role)
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("%s %s peer %s (pid %d) %s", m.label, s.lang, role, p.cmd.Process.Pid, child.Describe(p.cmd.ProcessState))
+		go func(role string) { exits <- exit{role, p.cmd.Wait()} }(role)
+	}
+	var res outcome
+	var firstErr error
+	for range roles {
+		e := <-exits
+		p := procs[e.role]
+		delete(procs, e.role)
+		if e.err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s %s peer %s (pid %d) %s", m.label, s.lang, e.role, p.cmd.Process.Pid, child.Describe(p.cmd.ProcessState))
+			for _, other := range procs {
+				other.cmd.Process.Kill() // not reaped yet: the PID is still its own
+			}
 		}
 		r, perr := parseOutput(p.out.String())
-		if perr != nil && firstErr == nil && err == nil {
-			firstErr = fmt.Errorf("%s %s peer %s: %v", m.label, s.lang, role, perr)
+		if perr != nil && firstErr == nil && e.err == nil {
+			firstErr = fmt.Errorf("%s %s peer %s: %v", m.label, s.lang, e.role, perr)
 		}
 		res.eintr += r.eintr
-		if role == "a" {
+		if e.role == "a" {
 			res.samples, res.bytes, res.ns = r.samples, r.bytes, r.ns
 		}
 	}
@@ -501,8 +576,14 @@ func (b *bench) peerArgsFor(o *objects, m *mechanism, j job, role string) peerAr
 	switch {
 	case j.metric == "rtt":
 		pa.count, pa.warm = b.plan.rtts, b.plan.warm
+	case j.metric == "msgs":
+		// The peers know a stream: of msgs messages of j.size bytes.
+		pa.metric, pa.count = "tput", b.plan.msgs/m.msgs*j.size
 	case m.name == "memcpy":
 		pa.count = b.plan.copied
+	}
+	if m.name == "ring" {
+		pa.spin = b.spin
 	}
 	pa.cpu = b.cpuA
 	if role == "b" {

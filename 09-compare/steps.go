@@ -25,6 +25,7 @@ type options struct {
 	mechs                      []*mechanism
 	sameCPU, asJSON, keepAwake bool
 	hold                       string
+	spin                       int
 }
 
 // parseFlags reads the command line; a usage error exits 2.
@@ -40,9 +41,14 @@ func parseFlags(args []string) options {
 	hold := fs.String("hold", "", "")
 	locked := fs.Bool("locked", false, "")
 	keepAwake := fs.Bool("keep-awake", false, "")
+	spin := fs.Int("spin", ringSpinDefault, "")
 	cmdline.Parse(fs, args, usage, 0, 0)
 
-	opt := options{plan: plans["tour"], mechs: mechanisms, sameCPU: *sameCPU, asJSON: *asJSON, keepAwake: *keepAwake, hold: *hold}
+	opt := options{plan: plans["tour"], mechs: mechanisms, sameCPU: *sameCPU, asJSON: *asJSON, keepAwake: *keepAwake, hold: *hold,
+		spin: *spin}
+	if *spin < 0 {
+		cmdline.Usage(usage, "-spin must be 0 or more, not %d", *spin)
+	}
 	switch {
 	case *quick && *full, *smoke && (*quick || *full):
 		cmdline.Usage(usage, "choose one of -quick, -full and -smoke")
@@ -61,6 +67,17 @@ func parseFlags(args []string) options {
 			opt.plan.runs = *runs
 		}
 	})
+	if *only == "" && opt.plan.name == "tour" {
+		// The tour leaves the spin ring out: on a busy machine a spinner
+		// waits out other processes' time slices (37 s of a 75 s tour at a
+		// load of 28, where the futex ring took 10). -only brings it in.
+		opt.mechs = nil
+		for _, m := range mechanisms {
+			if m.name != "spin" {
+				opt.mechs = append(opt.mechs, m)
+			}
+		}
+	}
 	if *only != "" {
 		opt.mechs = nil
 		for _, name := range strings.Split(*only, ",") {
@@ -107,7 +124,7 @@ func newOutput(asJSON bool) output {
 // newBench makes the comparison and its directory (FIFOs, the C build),
 // registered for removal.
 func newBench(opt options, out output) (*bench, *cleanup.Handle) {
-	b := &bench{plan: opt.plan, hold: opt.hold, guard: time.Minute}
+	b := &bench{plan: opt.plan, hold: opt.hold, guard: time.Minute, spin: opt.spin}
 	b.onHold = func() {
 		fmt.Fprintf(out.progress, "holding: the first %s pair is set up; waiting for a signal\n", opt.hold)
 		select {}
@@ -182,7 +199,7 @@ func printResults(out output, rows []row, res *results, where placement, pl plan
 }
 
 // describe prints the machine, the placement and the method.
-func describe(w io.Writer, m machine, where placement, pl plan) {
+func describe(w io.Writer, m machine, where placement, pl plan, spin int, spinRing bool) {
 	gcc := m.GCC
 	if gcc == "" {
 		gcc = "none"
@@ -204,11 +221,27 @@ func describe(w io.Writer, m machine, where placement, pl plan) {
 	fmt.Fprintf(w, "           (msgqueue: 8 KiB messages); %s each, C and Go alternating which goes first\n", runsText(pl.runs))
 	if pl.maxSize > 0 {
 		fmt.Fprintf(w, "           tour-sized: round trips of %d B only, few samples, rough numbers;\n", pl.maxSize)
-		fmt.Fprintf(w, "           -quick (about 13 s) or -full (under two minutes) for findings\n")
+		fmt.Fprintf(w, "           -quick (about 20 s) or -full (under two minutes) for findings\n")
+	}
+	if !spinRing {
+		fmt.Fprintf(w, "           the spin ring is left out (a spinner on a busy machine is slow): -quick, -full\n")
+		fmt.Fprintf(w, "           or -only ...,spin measure it, and judge every stream by it\n")
 	}
 	fmt.Fprintf(w, "buffers    raw paths page-aligned in both languages; pipe buffer %s, socket buffer %s,\n",
 		sizeText(m.PipeBuffer), sizeText(m.SockBuffer))
 	fmt.Fprintf(w, "           msgmax %d, msgmnb %d, shm ring of %d x 64 KiB slots each way\n", m.MsgMax, m.MsgMnb, shmSlots)
+	if pl.msgs == 0 {
+		return
+	}
+	msgSlots, _ := ringGeometry(msgSize)
+	fmt.Fprintf(w, "rings      11-mmap's ring, a message a slot, two copies as shm+sem: %d x %d B slots for\n", msgSlots, msgSize)
+	fmt.Fprintf(w, "           %d-byte messages (%d a stream; shm+sem %d), %d x 64 KiB for 64 KiB chunks;\n",
+		msgSize, pl.msgs, pl.msgs/mechanismNamed("shm").msgs, shmSlots)
+	fmt.Fprintf(w, "           futex ring: %d looks (-spin), then it sleeps; the spin ring never calls the kernel\n", spin)
+	if spinRing {
+		fmt.Fprintf(w, "yardstick  every stream against the spin ring, not one local memcpy: a stream between two\n")
+		fmt.Fprintf(w, "           CPUs moves each line from one CPU's cache to the other's, a memcpy never does\n")
+	}
 }
 
 func runsText(n int) string {
@@ -216,6 +249,27 @@ func runsText(n int) string {
 		return "1 run"
 	}
 	return fmt.Sprintf("%d runs", n)
+}
+
+// measures says whether mechs has the mechanism named name.
+func measures(mechs []*mechanism, name string) bool {
+	for _, m := range mechs {
+		if m.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// countText is n as 20k or 1M when it is a round number of them.
+func countText(n int) string {
+	switch {
+	case n >= 1e6 && n%1e6 == 0:
+		return fmt.Sprintf("%dM", n/1e6)
+	case n >= 1e3 && n%1e3 == 0:
+		return fmt.Sprintf("%dk", n/1e3)
+	}
+	return fmt.Sprint(n)
 }
 
 func sizeText(n int) string {
@@ -234,8 +288,12 @@ func sizeText(n int) string {
 func (b *bench) measure(mechs []*mechanism, res *results, progress io.Writer, where placement) error {
 	b.cpuA, b.cpuB = where.CPUA, where.CPUB
 	for _, m := range mechs {
+		if m.name == "spin" && where.Mode == "same-cpu" {
+			fmt.Fprintf(progress, "%-17s skipped: on one CPU a spinner only burns its time slice\n", m.label)
+			continue
+		}
 		t0 := time.Now()
-		fmt.Fprintf(progress, "%-12s", m.label)
+		fmt.Fprintf(progress, "%-17s", m.label)
 		for _, j := range m.jobs() {
 			if !b.plan.keeps(j) {
 				continue
@@ -257,10 +315,14 @@ func (b *bench) measure(mechs []*mechanism, res *results, progress io.Writer, wh
 					res.record(m, j, s, o)
 				}
 			}
-			if j.metric == "rtt" && j.size > 0 {
+			if j.metric == "rtt" && j.size > 0 && j.size != m.sizes[0] {
+				fmt.Fprintf(progress, " %d B,", j.size) // "round trip 100 B, 4096 B,"
+			} else if j.metric == "rtt" && j.size > 0 {
 				fmt.Fprintf(progress, " round trip %d B,", j.size)
 			} else if j.metric == "rtt" {
 				fmt.Fprintf(progress, " round trip,")
+			} else if j.metric == "msgs" {
+				fmt.Fprintf(progress, " %s x %d B,", countText(b.plan.msgs/m.msgs), j.size)
 			} else if m.name == "memcpy" {
 				fmt.Fprintf(progress, " %s in %s copies,", sizeText(b.plan.copied), sizeText(j.size))
 			} else {

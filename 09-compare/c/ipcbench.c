@@ -9,7 +9,7 @@
  *
  *   usage: ipcbench KEY=VALUE ...
  *
- *     mech=pipe|fifo|unix|msg|shm|signal|memcpy
+ *     mech=pipe|fifo|unix|msg|shm|ring|spin|signal|memcpy
  *     role=a|b         a pings or sends and takes the time; b answers or receives
  *     metric=rtt|tput  round trips, or a stream of chunks
  *     size=N           bytes per message (rtt) or per chunk (tput, memcpy)
@@ -25,6 +25,12 @@
  *                      shm: the segment holds two rings (a to b, then b to a)
  *                      of N slots; semaphore 2d is "full", 2d+1 "empty" for
  *                      direction d (a to b is 0)
+ *     rfd=FD slots=N slotsize=N
+ *                      ring, spin: rfd is a memfd holding two rings (a to b,
+ *                      then b to a) of N slots (a power of two) of slotsize
+ *                      bytes, laid out as struct ring below; ring sleeps in
+ *                      futex(2) when it must wait, spin never calls the kernel
+ *     spin=N           ring: looks at the other side's index before sleeping
  *     (signal)         SIGUSR1, blocked, taken by sigwaitinfo, sent with
  *                      tgkill to the thread named on the start line
  *
@@ -48,10 +54,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,7 +114,7 @@ static int64_t now_ns(void)
 /* The arguments, as KEY=VALUE. */
 static const char *mech = "", *role = "", *metric = "", *fifo_ab = "", *fifo_ba = "";
 static long size, count, warm, cpu = -1, ctl_fd = -1, ready_fd = -1, rfd = -1, wfd = -1;
-static long msqid = -1, shmid = -1, semid = -1, slots = 1, slotsize;
+static long msqid = -1, shmid = -1, semid = -1, slots = 1, slotsize, spin_limit = -1;
 
 static long number(const char *arg, const char *s)
 {
@@ -131,7 +141,7 @@ static void parse(int argc, char **argv)
 		{"cpu", NULL, &cpu}, {"ctl", NULL, &ctl_fd}, {"ready", NULL, &ready_fd},
 		{"rfd", NULL, &rfd}, {"wfd", NULL, &wfd}, {"msqid", NULL, &msqid},
 		{"shmid", NULL, &shmid}, {"semid", NULL, &semid}, {"slots", NULL, &slots},
-		{"slotsize", NULL, &slotsize},
+		{"slotsize", NULL, &slotsize}, {"spin", NULL, &spin_limit},
 	};
 	int i;
 	size_t k;
@@ -161,6 +171,42 @@ static void parse(int argc, char **argv)
 /* ---- the links: one end of a two-way channel over each mechanism ---- */
 
 /*
+ * The ring of 11-mmap (11-mmap/c/ring.c), in the same layout, with its slot
+ * count and slot size given at run time: a single-producer single-consumer
+ * ring whose head and tail are C11 atomics, each index and each wait word
+ * on a cache line of its own, then slots x slotsize bytes. With slots 1024
+ * and slotsize 64 it is ring.c's struct ring byte for byte.
+ *
+ * mech=ring waits as ring.c does: it looks at the other side's index SPIN
+ * times, then registers the index value it sleeps on (cons_wait = t + 1),
+ * looks once more and sleeps in futex(FUTEX_WAIT) on the index, which the
+ * kernel compares and sleeps on in one step; the other side, after storing
+ * the index, wakes it only if the registration is the value it moved the
+ * index from. ring.c's header says why no wake can be lost (and why a plain
+ * "sleeping" flag cleared by the waker is not enough). mech=spin looks and
+ * looks again, never calls the kernel: the limit of shared memory between
+ * two CPUs on this machine.
+ */
+struct ring {
+	_Atomic uint32_t head; /* messages written (the producer's) */
+	uint32_t pad0[15];
+	_Atomic uint32_t tail; /* messages read (the consumer's) */
+	uint32_t pad1[15];
+	_Atomic uint64_t cons_wait; /* 0, or 1 + the head value the consumer sleeps on */
+	uint64_t pad2[7];
+	_Atomic uint64_t prod_wait; /* 0, or 1 + the tail value the producer sleeps on */
+	uint64_t pad3[7];
+	char slot[]; /* slots x slotsize */
+};
+
+#define SPIN 2000 /* looks at the other side's index before sleeping: ring.c's, unless spin=N */
+
+static size_t ring_bytes(void)
+{
+	return sizeof(struct ring) + (size_t)slots * (size_t)slotsize;
+}
+
+/*
  * send() sends the first n bytes of sbuf as one message; recv() receives
  * one message of n bytes (for a byte stream: exactly n bytes) and returns
  * where they are.
@@ -178,6 +224,9 @@ struct link {
 	unsigned long sidx, ridx;
 	pid_t peer, peer_tid;           /* signal */
 	sigset_t set;
+	struct ring *rs, *rr;           /* ring, spin: the ring I send on, the one I receive from */
+	uint32_t head, tail;            /* my copies of my ends' indexes */
+	int spin_only;                  /* spin: never sleep */
 };
 
 static void fd_send(struct link *l, size_t n)
@@ -271,6 +320,71 @@ static char *shm_recv(struct link *l, size_t n)
 	return l->rbuf;
 }
 
+/* FUTEX_WAIT, not FUTEX_WAIT_PRIVATE: the peers map the ring at different
+ * addresses, and a shared futex is known by the page it is on. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t seen)
+{
+	if (syscall(SYS_futex, word, FUTEX_WAIT, seen, NULL, NULL, 0) < 0) {
+		if (errno == EINTR)
+			eintr++; /* the caller looks again, as after a wake */
+		else if (errno != EAGAIN) /* EAGAIN: the word moved before the sleep */
+			die("futex(FUTEX_WAIT)");
+	}
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+	if (syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0)
+		die("futex(FUTEX_WAKE)");
+}
+
+/* ring_send is produce() of ring.c for one message: wait for a free slot,
+ * copy the message in, publish it. */
+static void ring_send(struct link *l, size_t n)
+{
+	struct ring *r = l->rs;
+	uint32_t h = l->head, t;
+	long spin;
+
+	for (spin = 0; h - (t = atomic_load(&r->tail)) == (uint32_t)slots; spin++) {
+		if (l->spin_only || spin < spin_limit)
+			continue;
+		atomic_store(&r->prod_wait, (uint64_t)t + 1);
+		if (atomic_load(&r->tail) == t)
+			futex_wait(&r->tail, t);
+		atomic_store(&r->prod_wait, 0);
+	}
+	memcpy(r->slot + (size_t)(h % (uint32_t)slots) * (size_t)slotsize, l->sbuf, n);
+	atomic_store(&r->head, h + 1);
+	if (!l->spin_only && atomic_load(&r->cons_wait) == (uint64_t)h + 1) /* it sleeps on head == h */
+		futex_wake(&r->head);
+	l->head = h + 1;
+}
+
+/* ring_recv is consume() of ring.c for one message: wait for a full slot,
+ * copy the message out, free the slot. */
+static char *ring_recv(struct link *l, size_t n)
+{
+	struct ring *r = l->rr;
+	uint32_t t = l->tail;
+	long spin;
+
+	for (spin = 0; atomic_load(&r->head) == t; spin++) {
+		if (l->spin_only || spin < spin_limit)
+			continue;
+		atomic_store(&r->cons_wait, (uint64_t)t + 1);
+		if (atomic_load(&r->head) == t)
+			futex_wait(&r->head, t);
+		atomic_store(&r->cons_wait, 0);
+	}
+	memcpy(l->rbuf, r->slot + (size_t)(t % (uint32_t)slots) * (size_t)slotsize, n);
+	atomic_store(&r->tail, t + 1);
+	if (!l->spin_only && atomic_load(&r->prod_wait) == (uint64_t)t + 1) /* it sleeps on tail == t */
+		futex_wake(&r->tail);
+	l->tail = t + 1;
+	return l->rbuf;
+}
+
 static void sig_send(struct link *l, size_t n)
 {
 	(void)n;
@@ -336,6 +450,23 @@ static void setup(struct link *l)
 		l->ring[1] = seg + (size_t)l->rdir * (size_t)slots * (size_t)slotsize;
 		l->send = shm_send;
 		l->recv = shm_recv;
+	} else if (strcmp(mech, "ring") == 0 || strcmp(mech, "spin") == 0) {
+		/* MAP_POPULATE: the pages are mapped now, no fault in the timed loop. */
+		char *mem = mmap(NULL, 2 * ring_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, (int)rfd, 0);
+
+		if (mem == MAP_FAILED)
+			die("mmap(ring)");
+		if ((size_t)slotsize < max)
+			fail("slotsize is smaller than the message");
+		if ((slots & (slots - 1)) != 0)
+			usage("slots must be a power of two (the indexes wrap at 2^32):", "");
+		l->rs = (struct ring *)(mem + (a ? 0 : ring_bytes()));
+		l->rr = (struct ring *)(mem + (a ? ring_bytes() : 0));
+		l->spin_only = strcmp(mech, "spin") == 0;
+		if (spin_limit < 0)
+			spin_limit = SPIN;
+		l->send = ring_send;
+		l->recv = ring_recv;
 	} else if (strcmp(mech, "signal") == 0) {
 		/* Blocked, so that it stays pending until sigwaitinfo takes it:
 		 * no handler runs, nothing interrupts. */

@@ -87,7 +87,7 @@ func sameLines(got, want, input string) error {
 		if i >= len(g) || g[i] != w[i] {
 			gl := "nothing (the output ended)"
 			if i < len(g) {
-				gl = strconv.Quote(g[i])
+				gl = quote(g[i])
 			}
 			return fmt.Errorf("for the %s it sent, line %d is %s; the checker expected %q (%d lines in all, you printed %d)",
 				input, i+1, gl, w[i], len(w)-1, len(g)-1)

@@ -87,7 +87,7 @@ func check02(c *Checker) {
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			last := strings.TrimSpace(lines[len(lines)-1])
 			if last != "pclose: "+k.want {
-				bad = append(bad, fmt.Sprintf("for sh -c %q the last line on standard error is %q, want \"pclose: %s\"", k.script, last, k.want))
+				bad = append(bad, fmt.Sprintf("for sh -c %q the last line on standard error is %s, want \"pclose: %s\"", k.script, quote(last), k.want))
 			}
 			bad = append(bad, left...)
 		}

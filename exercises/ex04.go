@@ -186,7 +186,7 @@ func reaped(out string, kids []int, want map[string]bool) error {
 			continue
 		}
 		if !isKid[f[0]] {
-			return fmt.Errorf("your program reported %q, but %s is not one of its children", l, f[0])
+			return fmt.Errorf("your program reported %s, but %s is not one of its children", quote(l), f[0])
 		}
 		if seen[f[0]] {
 			return fmt.Errorf("your program reported child %s twice", f[0])
@@ -194,7 +194,7 @@ func reaped(out string, kids []int, want map[string]bool) error {
 		seen[f[0]] = true
 		st := f[1] + " " + f[2]
 		if !want[st] {
-			return fmt.Errorf("your program reported %q: that is not how the child ended (want one of: %s)", l, keys(want))
+			return fmt.Errorf("your program reported %s: that is not how the child ended (want one of: %s)", quote(l), keys(want))
 		}
 		statuses[st]++
 	}

@@ -58,7 +58,7 @@ func startPair(s *Scene, keyCrit, readCrit string) *pair {
 	pr.r = s.Start("reader", Opts{Stdin: rIn}, "reader", path)
 	line := pr.r.Line("")
 	if line != pr.msg {
-		s.Failf(readCrit, "your reader printed %q; the writer was given %q", line, pr.msg)
+		s.Failf(readCrit, "your reader printed %s; the writer was given %q", quote(line), pr.msg)
 	}
 	s.Report(readCrit, nil)
 	return pr

@@ -118,7 +118,7 @@ func check08(c *Checker) {
 			for _, l := range strings.Fields(res.Out) {
 				n, err := strconv.Atoi(l)
 				if err != nil {
-					s.Failf(c08Once, "the %s printed %q, not an item", p.what, l)
+					s.Failf(c08Once, "the %s printed %s, not an item", p.what, quote(l))
 				}
 				got[n]++
 			}

@@ -42,7 +42,6 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
-	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
 // Exercise is one task: its folder name and the criteria that check it.
@@ -237,21 +236,31 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // checkProgram runs the exercise's criteria against prog.
 func checkProgram(ex *Exercise, prog []string, guard time.Duration) []result {
-	// Children a solution orphans are reparented to the checker, so that
-	// they can be found, reported and reaped.
-	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) //nolint:errcheck // without it orphans go to init
+	// Processes a solution orphans, and those that escape their process
+	// group or session (fork, setsid, fork again), are reparented to the
+	// checker when their parent ends, so that they can be found,
+	// reported, killed and reaped.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "exercises: PR_SET_CHILD_SUBREAPER: %v: a process that leaves its session is not contained\n", err)
+	}
+	// If the checker is interrupted, every process it started, and every
+	// process those started, dies first.
+	if h, err := cleanup.Make(func() (string, func() error, error) {
+		return "the processes of the program under check", func() error { killAll(); return nil }, nil
+	}); err == nil {
+		defer h.Forget()
+	}
 	self, _ := os.Executable()
-	c := &Checker{prog: prog, guard: guard, root: &tb{}, self: self}
-	c.ns = exampletest.NewIPCNamespace(c.root)
-	c.before = map[string]bool{}
-	if c.ns == nil {
-		fmt.Fprintln(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC) needs CAP_SYS_ADMIN): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)")
+	c := &Checker{prog: prog, guard: guard, self: self, before: map[string]bool{}}
+	ns, err := newIPCNamespace()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC): %v): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)\n", err)
 		for _, l := range c.ns.Leftovers() {
 			c.before[l] = true
 		}
 	}
+	c.ns = ns
 	ex.Check(c)
 	c.sweep()
-	c.root.runCleanups()
 	return c.results
 }

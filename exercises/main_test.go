@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,10 +33,11 @@ func TestMain(m *testing.M) {
 
 // verdict is what one checker run said.
 type verdict struct {
-	code int
-	pass map[string]bool // criterion -> passed
-	why  map[string]string
-	out  string
+	code   int
+	pass   map[string]bool // criterion -> passed
+	why    map[string]string
+	out    string
+	maxRSS int64 // the checker's peak resident memory, bytes
 }
 
 // check runs the checker on one exercise with the given flags, from the
@@ -48,17 +50,31 @@ func check(t *testing.T, name string, flags ...string) verdict {
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"check", name}, flags...)...)
+	// A guard, not a timer: a checker that never gives a verdict (a
+	// solution it cannot contain) fails the test with what it printed.
+	ctx, cancel := context.WithTimeout(context.Background(), checkGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"check", name}, flags...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	out, err := cmd.Output()
+	cmd.WaitDelay = time.Second
+	var outb strings.Builder
+	cmd.Stdout = &outb
+	err := cmd.Run()
+	out := outb.String()
 	code := 0
+	if ctx.Err() != nil {
+		t.Fatalf("checker of %s %q gave no verdict within %v; it printed:\n%s", name, flags, checkGuard, clip(out, 4000))
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	v := verdict{code: code, pass: map[string]bool{}, why: map[string]string{}, out: string(out)}
+	v := verdict{code: code, pass: map[string]bool{}, why: map[string]string{}, out: out}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		v.maxRSS = ru.Maxrss << 10
+	}
 	lines := strings.Split(string(out), "\n")
 	for i, l := range lines {
 		switch {
@@ -275,6 +291,10 @@ func mutantFlags(t *testing.T, m mutant) []string {
 	}
 	return []string{"-dir", dir}
 }
+
+// checkGuard bounds one run of the checker: every scene of an exercise
+// hung to its guard, under -race, on a loaded machine.
+const checkGuard = 3 * time.Minute
 
 // shortGuard stops the starters and mutants, which are meant to fail and
 // often hang, sooner than a student's run (5 s); the reference solutions

@@ -337,11 +337,11 @@ func removeAllSysV() {
 			id, _ := strconv.Atoi(r[map[string]string{"msg": "msqid", "sem": "semid", "shm": "shmid"}[kind]])
 			switch kind {
 			case "msg":
-				sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
+				sysv.Msgctl(id, unix.IPC_RMID, nil) // best effort
 			case "sem":
-				sysv.SemctlRmid(id) //nolint:errcheck
+				sysv.SemctlRmid(id)
 			case "shm":
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
+				unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 			}
 		}
 	}

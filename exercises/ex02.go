@@ -35,7 +35,7 @@ func check02(c *Checker) {
 	c.Scenario([]string{c02Pipes}, func(s *Scene) {
 		in, feed := s.Input()
 		p := s.Start("program", Opts{Stdin: in}, "cat")
-		feed.WriteString("hello\n") //nolint:errcheck
+		feed.WriteString("hello\n")
 		err := waitShape(p, s.c.guard*2/5)
 		if err != nil {
 			err = fmt.Errorf("%s", strings.Replace(err.Error(), "child", "command", -1))

@@ -90,7 +90,7 @@ func check05(c *Checker) {
 			s.Abort("after your program said ready there is no queue with key %s (ftok(%q, 'T')) in /proc/sysvipc/msg", key, path)
 		}
 		var id int
-		fmt.Sscan(q["msqid"], &id) //nolint:errcheck // the kernel's own number
+		fmt.Sscan(q["msqid"], &id) // the kernel's own number
 		ended := func(what string) {
 			p.Ended()
 			res, _ := p.Wait()
@@ -100,7 +100,7 @@ func check05(c *Checker) {
 			s.Abort("%v", err)
 		}
 		burst(s, p, unix.SYS_READ, storm05)
-		feed.WriteString("start\n") //nolint:errcheck // a dead program is reported below
+		feed.WriteString("start\n") // a dead program is reported below
 		if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 			s.Report(c05Read, err)
 			ended("after the storm during its read")
@@ -109,14 +109,14 @@ func check05(c *Checker) {
 		text := []byte(strings.Repeat("m", len05))
 		for i := 0; i < msgs05; i++ {
 			burst(s, p, unix.SYS_MSGRCV, storm05)
-			c.ns.Do(func() { sysv.Msgsnd(id, 1, text, 0) }) //nolint:errcheck // a removed queue shows below
+			c.ns.Do(func() { sysv.Msgsnd(id, 1, text, 0) }) // a removed queue shows below
 			if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 				s.Report(c05Msg, fmt.Errorf("after storm %d: %v", i+1, err))
 				ended(fmt.Sprintf("after storm %d during its msgrcv", i+1))
 			}
 		}
 		burst(s, p, unix.SYS_MSGRCV, storm05)
-		c.ns.Do(func() { sysv.Msgsnd(id, 2, []byte("end"), 0) }) //nolint:errcheck
+		c.ns.Do(func() { sysv.Msgsnd(id, 2, []byte("end"), 0) })
 		feed.Close()
 		p.Ended()
 		res, left := p.Wait()

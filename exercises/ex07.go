@@ -187,7 +187,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 		} else if row["lspid"] == srvPid && peek.BlockedIn(srv.Pid(), unix.SYS_MSGRCV, -1) {
 			// The server answered and waits for the next request, and the
 			// client has not received anything.
-			unix.Kill(probe.Pid(), unix.SIGKILL) //nolint:errcheck
+			unix.Kill(probe.Pid(), unix.SIGKILL)
 			probe.Wait()
 			var got []string
 			s.c.ns.Do(func() {

@@ -101,7 +101,7 @@ func check08(c *Checker) {
 			for i := 1; i <= items08; i++ {
 				fmt.Fprintf(&b, "%d\n", i)
 			}
-			feed.WriteString(b.String()) //nolint:errcheck // a dead producer is reported below
+			feed.WriteString(b.String()) // a dead producer is reported below
 			feed.Close()
 		}()
 		got := map[int]int{}

@@ -222,7 +222,7 @@ func tempDir(pattern string) (dir string, done func(), err error) {
 	if err != nil {
 		return "", func() {}, err
 	}
-	return dir, func() { h.Release() }, nil //nolint:errcheck // best effort
+	return dir, func() { h.Release() }, nil // best effort
 }
 
 func goTool() string {

@@ -364,17 +364,17 @@ func TestInterrupted(t *testing.T) {
 		// Then wait until the solution and its child run (their
 		// processes have our TMPDIR, as the checker's own has).
 		br := bufio.NewReader(out)
-		br.ReadString('\n') //nolint:errcheck
-		br.ReadString('\n') //nolint:errcheck
+		br.ReadString('\n')
+		br.ReadString('\n')
 		for len(procsWithTmp(tmp)) < 3 {
 			time.Sleep(time.Millisecond) // watching /proc, a guard below
 		}
 		if sig == syscall.SIGPIPE {
 			out.Close() // the next line it writes breaks
 		} else {
-			cmd.Process.Signal(sig) //nolint:errcheck
+			cmd.Process.Signal(sig)
 		}
-		cmd.Wait() //nolint:errcheck
+		cmd.Wait()
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		if !ws.Signaled() || ws.Signal() != sig {
 			t.Errorf("%v: the checker %v, want killed by %v", sig, cmd.ProcessState, sig)

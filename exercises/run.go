@@ -192,7 +192,7 @@ func startProc(ns *ipcNS, prog []string, what, tmp string, o Opts, args ...strin
 		}
 		cmd.Stdin, p.stdinW = r, w
 		closeAfter = append(closeAfter, r)
-		go func() { io.Copy(w, in); w.Close() }() //nolint:errcheck // a program may not read it all
+		go func() { io.Copy(w, in); w.Close() }() // a program may not read it all
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -264,7 +264,7 @@ func (p *Proc) Wait() (*Result, []string) {
 	if p.waited {
 		return p.res, p.left
 	}
-	p.cmd.Wait() //nolint:errcheck // the status is in ProcessState
+	p.cmd.Wait() // the status is in ProcessState
 	p.waited = true
 	started.Delete(p.Pid())
 	if p.stdinW != nil {
@@ -437,7 +437,7 @@ func describeProcs(ps []proc, leader int) []string {
 // session) and reaps those that are, or become, the checker's children.
 func killProcs(ps []proc) {
 	for _, q := range ps {
-		unix.Kill(q.pid, unix.SIGKILL) //nolint:errcheck // it may be gone
+		unix.Kill(q.pid, unix.SIGKILL) // it may be gone
 	}
 	for _, q := range ps {
 		reapIfOurs(q.pid)
@@ -480,12 +480,12 @@ func killAll() []proc {
 			break
 		}
 		for _, q := range ps {
-			unix.Kill(q.pid, unix.SIGKILL) //nolint:errcheck // it may be gone
+			unix.Kill(q.pid, unix.SIGKILL) // it may be gone
 		}
 		for _, q := range ps {
 			if q.ppid == os.Getpid() && !startedByUs(q.pid) {
 				var ws unix.WaitStatus
-				unix.Wait4(q.pid, &ws, 0, nil) //nolint:errcheck // one that is gone is gone
+				unix.Wait4(q.pid, &ws, 0, nil) // one that is gone is gone
 			}
 		}
 		if onlyStartedZombies(ps) {
@@ -507,7 +507,7 @@ func onlyStartedZombies(ps []proc) bool {
 
 func filesIn(dir string) []string {
 	var left []string
-	filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error { //nolint:errcheck
+	filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
 		if err == nil && path != dir {
 			left = append(left, fmt.Sprintf("%s %s", fi.Mode(), path))
 		}

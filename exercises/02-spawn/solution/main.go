@@ -40,7 +40,7 @@ func main() {
 	// Feed and read at the same time: either alone blocks for ever once
 	// both pipes are full.
 	go func() {
-		io.Copy(in, os.Stdin) //nolint:errcheck // EPIPE if the command stops reading
+		io.Copy(in, os.Stdin) // EPIPE if the command stops reading
 		in.Close()            // end of file for the command
 	}()
 	_, err = io.Copy(os.Stdout, out)

@@ -50,7 +50,7 @@ func writer(path, msg string) {
 	check(err)
 	copy(mem, msg+"\x00")
 	fmt.Println("ready")
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until end of input
+	io.Copy(io.Discard, os.Stdin) // until end of input
 	// If no reader came, nobody has marked it yet. Marking it twice is
 	// harmless: the id stays valid while a process is attached.
 	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EIDRM) {
@@ -77,7 +77,7 @@ func reader(path string) {
 		msg = mem[:i]
 	}
 	fmt.Printf("%s\n", msg)
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until end of input
+	io.Copy(io.Discard, os.Stdin) // until end of input
 	check(unix.SysvShmDetach(mem))
 }
 

@@ -49,7 +49,7 @@ func server(path string) {
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
 	go func() {
 		<-sigs
-		sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck // the loop sees the result
+		sysv.Msgctl(id, unix.IPC_RMID, nil) // the loop sees the result
 	}()
 	fmt.Println("ready")
 

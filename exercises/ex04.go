@@ -228,3 +228,48 @@ func keys(m map[string]bool) string {
 	}
 	return strings.Join(k, ", ")
 }
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/04-reaper/solution/c/reaper.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "04-reaper",
+		solutions: [][]string{
+			{"-dir", "exercises/04-reaper/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"starts 20 children": "had 0 children",
+			"when all 20 end":    "no children",
+			"exits with status":  "no children",
+			"on SIGTERM":         "no children",
+		},
+		mutants: []mutant{{
+			name:  "one waitpid per SIGCHLD",
+			mark:  "one-waitpid-per-sigchld",
+			src:   c,
+			fails: map[string]string{"when all 20 end": "zombies", "exits with status": "zombies", "on SIGTERM": "?"},
+		}, {
+			name: "the children keep the parent's SIGTERM handler",
+			mark: "children-keep-parent-s-sigterm",
+			src:  c,
+			// A child that takes SIGTERM in the handler while it reads
+			// ends otherwise than by SIGTERM; one that takes it before
+			// its read() starts then sleeps in read forever (seen under
+			// go test -race): both are this mistake.
+			fails: map[string]string{"on SIGTERM": "that is not how the child ended | still blocked in read"},
+		}, {
+			name:  "kill to one child instead of the group",
+			mark:  "kill-one-child-group",
+			src:   c,
+			fails: map[string]string{"on SIGTERM": "still blocked in read"},
+		}, {
+			name:  "no group of their own",
+			mark:  "no-group-their-own",
+			src:   c,
+			fails: map[string]string{"starts 20 children": "in its own process group", "on SIGTERM": ""},
+		}},
+	})
+}

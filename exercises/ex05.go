@@ -147,3 +147,51 @@ func check05(c *Checker) {
 		s.Report(c05End, nil)
 	})
 }
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/05-storm/solution/c/storm.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "05-storm",
+		solutions: [][]string{
+			{"-dir", "exercises/05-storm/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"in read":   "no queue with key",
+			"in msgrcv": "no queue with key",
+			"handler":   "no queue with key",
+			"type 2":    "no queue with key",
+		},
+		mutants: []mutant{{
+			name:  "msgrcv is not retried on EINTR",
+			mark:  "msgrcv-not-retried-on-eintr",
+			src:   c,
+			fails: map[string]string{"in msgrcv": "exited with status 1", "handler": "exited with status 1", "type 2": "exited with status 1"},
+		}, {
+			name: "no SA_RESTART",
+			mark: "no-sa-restart",
+			src:  c,
+			fails: map[string]string{"in read": "ended instead of waiting in msgrcv", "in msgrcv": "Interrupted system call",
+				"handler": "after the storm", "type 2": "after the storm"},
+		}, {
+			name: "no handler: SIGUSR1 kills",
+			mark: "no-handler-sigusr1-kills",
+			src:  c,
+			fails: map[string]string{"in read": "ended instead of waiting", "in msgrcv": "killed by signal 10",
+				"handler": "killed by signal 10", "type 2": "killed by signal 10"},
+		}, {
+			name:  "the queue is not removed",
+			mark:  "queue-not-removed",
+			src:   c,
+			fails: map[string]string{"type 2": "still in the kernel"},
+		}, {
+			name:  "Go: a raw msgrcv that gives up on EINTR",
+			mark:  "go-raw-msgrcv-that-gives",
+			src:   "exercises/05-storm/solution/main.go",
+			fails: map[string]string{"in msgrcv": "exited with status 1", "handler": "exited with status 1", "type 2": "exited with status 1"},
+		}},
+	})
+}

@@ -182,6 +182,11 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 			}
 			return nil
 		}
+		if exited(probe.Pid()) && row["lrpid"] != probePid {
+			// it failed before it got an answer (its stderr says why)
+			res, _ := probe.Wait()
+			return fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))
+		}
 		if !sent {
 			sent = peek.BlockedIn(probe.Pid(), unix.SYS_MSGRCV, -1)
 		} else if row["lspid"] == srvPid && peek.BlockedIn(srv.Pid(), unix.SYS_MSGRCV, -1) {
@@ -246,4 +251,52 @@ func msgClient(args []string) {
 		fmt.Fprintf(os.Stderr, "answer %q, want %q\n", buf[:n], strings.ToUpper(args[1]))
 		os.Exit(1)
 	}
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/07-echo/solution/c/echo.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "07-echo",
+		solutions: [][]string{
+			{"-dir", "exercises/07-echo/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"makes a queue":      "no queue with key",
+			"your client gets":   "no queue with key",
+			"PID as its message": "no queue with key",
+			"eight clients":      "no queue with key",
+			"on SIGTERM":         "no queue with key",
+			"no server running":  "exited with status 0",
+		},
+		mutants: []mutant{{
+			name:  "the answer is sent with the requests' type",
+			mark:  "answer-sent-with-requests-type",
+			src:   c,
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 1", "eight clients": "not checked"},
+		}, {
+			name:  "the answer is sent with type 2",
+			mark:  "answer-sent-with-type-2",
+			src:   c,
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 2", "eight clients": "not checked"},
+		}, {
+			name:  "no IPC_RMID on SIGTERM",
+			mark:  "no-ipc-rmid-on-sigterm",
+			src:   c,
+			fails: map[string]string{"on SIGTERM": "is still in the kernel"},
+		}, {
+			name:  "the client creates the queue",
+			mark:  "client-creates-queue",
+			src:   c,
+			fails: map[string]string{"no server running": "your client created a queue"},
+		}, {
+			name:  "Go: the answer is sent with the requests' type",
+			mark:  "go-answer-sent-with-requests",
+			src:   "exercises/07-echo/solution/main.go",
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 1", "eight clients": "not checked"},
+		}},
+	})
 }

@@ -297,6 +297,13 @@ func (p *Proc) Ended() {
 	}
 }
 
+// exited reports whether a process the checker started has exited (it
+// is not reaped: Wait does that).
+func exited(pid int) bool {
+	p, ok := readProc(pid)
+	return ok && p.state == "Z"
+}
+
 // Orphans are the processes of p's group other than p, once p has ended:
 // children it neither waited for nor ended.
 func (p *Proc) Orphans() []string { return groupProcs(p.Pid(), p.Pid()) }

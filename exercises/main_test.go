@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,43 +121,31 @@ func procsWithTmp(dir string) []string {
 	return left
 }
 
-// mutant is a solution with one mistake put in: the source file (from
-// the repository root), what to replace with what, and the criteria that
-// must fail (by a word they contain) with a phrase their reason contains.
-type mutant struct {
-	name     string
-	src      string
-	from, to string
-	more     []string          // further from, to pairs
-	retries  int               // more runs allowed to catch it
-	fails    map[string]string // criterion substring -> reason substring (or "a | b": either)
-}
-
-type exerciseTest struct {
-	name      string
-	solutions [][]string        // checker flags of each reference solution
-	starter   map[string]string // failing criterion substring -> reason substring
-	mutants   []mutant
-}
-
-var tests []exerciseTest
-
 func TestExercises(t *testing.T) {
-	for _, et := range tests {
+	for _, et := range selfTests {
 		et := et
 		t.Run(et.name, func(t *testing.T) {
 			t.Parallel()
+			// Every run has a TMPDIR, a namespace and a guard of its own:
+			// the solutions, the starter and the mutants run side by side.
 			for _, flags := range et.solutions {
-				if len(flags) > 0 && flags[0] == "-c" && !haveGCC() {
-					exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
-				}
-				v := check(t, et.name, flags...)
-				if v.code != 0 || len(v.pass) == 0 {
-					t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
-				}
+				flags := flags
+				t.Run("solution "+flags[0], func(t *testing.T) {
+					t.Parallel()
+					if flags[0] == "-c" && !haveGCC() {
+						exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
+					}
+					v := check(t, et.name, flags...)
+					if v.code != 0 || len(v.pass) == 0 {
+						t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
+					}
+				})
 			}
-			v := check(t, et.name, "-dir", filepath.Join("exercises", et.name), "-guard", shortGuard)
-			expect(t, et.name+" starter", v, et.starter, true)
+			t.Run("starter", func(t *testing.T) {
+				t.Parallel()
+				v := check(t, et.name, "-dir", filepath.Join("exercises", et.name), "-guard", shortGuard)
+				expect(t, et.name+" starter", v, et.starter, true)
+			})
 			for _, m := range et.mutants {
 				m := m
 				t.Run(m.name, func(t *testing.T) {
@@ -254,15 +243,9 @@ func mutantFlags(t *testing.T, m mutant) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), m.from) {
-		t.Fatalf("mutant %s: %q not in %s", m.name, m.from, m.src)
-	}
-	src := strings.Replace(string(b), m.from, m.to, 1)
-	for i := 0; i+1 < len(m.more); i += 2 {
-		if !strings.Contains(src, m.more[i]) {
-			t.Fatalf("mutant %s: %q not in %s", m.name, m.more[i], m.src)
-		}
-		src = strings.Replace(src, m.more[i], m.more[i+1], 1)
+	src, err := applyMutant(string(b), m.mark, strings.HasSuffix(m.src, ".c"))
+	if err != nil {
+		t.Fatalf("mutant %s in %s: %v", m.name, m.src, err)
 	}
 	dir := t.TempDir()
 	if strings.HasSuffix(m.src, ".c") {
@@ -296,6 +279,67 @@ func mutantFlags(t *testing.T, m mutant) []string {
 // hung to its guard, under -race, on a loaded machine.
 const checkGuard = 3 * time.Minute
 
+// A mutant is marked in the solution's source, on each line it changes,
+// by a comment that says what the line becomes:
+//
+//	sqW.Close() // mutant go-parent-keeps-copy-child: -
+//	reply.mtype = pid; /* mutant answer-sent-with-type-2: reply.mtype = 2; */
+//
+// The marked line is replaced by the text after the colon, with the
+// line's indentation ("\n" is a line break, "\\" a backslash), or
+// removed for "-". Other markers are comments, and stay.
+var (
+	markGo = regexp.MustCompile(`// mutant ([a-z0-9-]+): (.*?)(?: // mutant |$)`)
+	markC  = regexp.MustCompile(`/\* mutant ([a-z0-9-]+): (.*?) \*/`)
+	unesc  = strings.NewReplacer(`\\`, `\`, `\n`, "\n")
+)
+
+func applyMutant(src, mark string, c bool) (string, error) {
+	re := markGo
+	if c {
+		re = markC
+	}
+	var out []string
+	found := false
+	for _, line := range strings.Split(src, "\n") {
+		repl, ok := "", false
+		for _, m := range re.FindAllStringSubmatch(line, -1) {
+			if m[1] == mark {
+				repl, ok = m[2], true
+			}
+		}
+		// Go markers after the first on a line start inside the match
+		// before: look from each marker on.
+		if !c && !ok {
+			for i := strings.Index(line, "// mutant "); i >= 0; {
+				if m := markGo.FindStringSubmatch(line[i:]); m != nil && m[1] == mark {
+					repl, ok = m[2], true
+					break
+				}
+				j := strings.Index(line[i+1:], "// mutant ")
+				if j < 0 {
+					break
+				}
+				i += 1 + j
+			}
+		}
+		if !ok {
+			out = append(out, line)
+			continue
+		}
+		found = true
+		if repl == "-" {
+			continue
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		out = append(out, indent+unesc.Replace(repl))
+	}
+	if !found {
+		return "", fmt.Errorf("no line marked \"mutant %s\"", mark)
+	}
+	return strings.Join(out, "\n"), nil
+}
+
 // shortGuard stops the starters and mutants, which are meant to fail and
 // often hang, sooner than a student's run (5 s); the reference solutions
 // keep the default. Under -race, with the mutants run in parallel, a
@@ -306,6 +350,7 @@ var shortGuard = map[bool]string{false: "2500ms", true: "6s"}[raceBuild]
 // TestCommandLine: a bad command line is exit status 2 with the usage, an
 // unknown exercise names the ones there are.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{nil, {"check"}, {"nope", "01-duplex"}, {"check", "99-none"},
 		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}} {
 		var out, errb strings.Builder
@@ -317,13 +362,13 @@ func TestCommandLine(t *testing.T) {
 	if code := run([]string{"list"}, &out, &out); code != 0 || strings.Count(out.String(), "\n") != len(exercises) {
 		t.Errorf("list: exit status %d, output %q", code, out.String())
 	}
-	for _, et := range tests {
+	for _, et := range selfTests {
 		if exercises[et.name] == nil {
 			t.Errorf("test for unknown exercise %s", et.name)
 		}
 	}
-	if len(tests) != len(exercises) {
-		t.Errorf("%d exercises, %d tested", len(exercises), len(tests))
+	if len(selfTests) != len(exercises) {
+		t.Errorf("%d exercises, %d tested", len(exercises), len(selfTests))
 	}
 }
 
@@ -331,13 +376,13 @@ func TestCommandLine(t *testing.T) {
 // while a solution hangs kills the solution's processes and removes its
 // directories before it dies of that signal.
 func TestInterrupted(t *testing.T) {
+	t.Parallel()
 	if !haveGCC() {
 		exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
 	}
 	bin := exampletest.Binary(t)
 	root, _ := filepath.Abs("..")
-	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c",
-		from: "close(num[1]); /* or it never sees end of file on num[0] */"}
+	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c", mark: "squarer-keeps-write-end-numbers"}
 	flags := mutantFlags(t, m)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE} {
 		tmp := filepath.Join(t.TempDir(), "tmp")

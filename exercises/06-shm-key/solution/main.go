@@ -70,8 +70,8 @@ func reader(path string) {
 	// Both are attached now: mark it for removal. Its key becomes 0
 	// (IPC_PRIVATE), so nobody else can find it, and the kernel destroys
 	// it when the last process detaches, or dies: kill -9 included.
-	_, err = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-	check(err)
+	_, err = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // mutant go-reader-forgets-ipc-rmid: -
+	check(err)                                       // mutant go-reader-forgets-ipc-rmid: -
 	msg := mem
 	if i := bytes.IndexByte(mem, 0); i >= 0 {
 		msg = mem[:i]

@@ -34,7 +34,7 @@ static void die(const char *what) { perror(what); exit(1); }
 static void *on_term(void *arg) {
     sigset_t *set = arg;
     int sig;
-    if (sigwait(set, &sig) == 0) msgctl(qid, IPC_RMID, NULL);
+    if (sigwait(set, &sig) == 0) msgctl(qid, IPC_RMID, NULL); /* mutant no-ipc-rmid-on-sigterm: if (sigwait(set, &sig) == 0) _exit(0); */
     return NULL;
 }
 
@@ -72,7 +72,7 @@ static int server(const char *path) {
         }
         text++;
         struct msg reply;
-        reply.mtype = pid; /* the client waits for messages of its PID's type */
+        reply.mtype = pid; /* the client waits for messages of its PID's type */ /* mutant answer-sent-with-requests-type: reply.mtype = REQUEST; */ /* mutant answer-sent-with-type-2: reply.mtype = 2; */
         size_t len = strlen(text);
         for (size_t i = 0; i < len; i++) reply.mtext[i] = toupper((unsigned char)text[i]);
         while (msgsnd(qid, &reply, len, 0) == -1) {
@@ -86,7 +86,7 @@ static int server(const char *path) {
 static int client(const char *path, const char *text) {
     key_t key = ftok(path, 'M');
     if (key == -1) die("ftok");
-    int id = msgget(key, 0); /* ENOENT when no server made it */
+    int id = msgget(key, 0); /* ENOENT when no server made it */ /* mutant client-creates-queue: int id = msgget(key, IPC_CREAT | 0600); */
     if (id == -1) die("msgget");
     struct msg m;
     m.mtype = REQUEST;

@@ -25,11 +25,15 @@ type Checker struct {
 	results []result
 	self    string          // this checker's binary, for its own helper processes
 	before  map[string]bool // without a private namespace: the objects there at the start
+	dry     error           // not nil: list the criteria, each failing with dry, and run nothing
 }
 
 type result struct {
-	name string
-	err  error
+	exercise string
+	name     string
+	err      error
+	points   int     // what the criterion is worth
+	seconds  float64 // from the start of its scene to its verdict
 }
 
 // Scene is one run of the student's program (one or more processes) that
@@ -44,6 +48,8 @@ type Scene struct {
 	hung     string   // set by the guard
 	outlived []string // what Proc.Wait found still running, and killed
 	cleanups []func()
+	began    time.Time
+	at       map[string]time.Duration // when each criterion was decided
 }
 
 // Scenario runs f as one scene that must report each of the named
@@ -53,7 +59,13 @@ type Scene struct {
 // started, and every process those started (whatever they did to their
 // process group or session), is killed and reaped.
 func (c *Checker) Scenario(criteria []string, f func(s *Scene)) {
-	s := &Scene{c: c, want: criteria, got: map[string]error{}}
+	if c.dry != nil {
+		for _, name := range criteria {
+			c.results = append(c.results, result{name: name, err: c.dry, points: 1})
+		}
+		return
+	}
+	s := &Scene{c: c, want: criteria, got: map[string]error{}, at: map[string]time.Duration{}, began: time.Now()}
 	expired := make(chan struct{})
 	guard := time.AfterFunc(c.guard, func() { defer close(expired); s.expire() })
 	done := make(chan struct{})
@@ -96,7 +108,11 @@ func (c *Checker) Scenario(criteria []string, f func(s *Scene)) {
 		if err == nil && len(s.outlived) > 0 && name == last {
 			err = fmt.Errorf("%s", strings.Join(s.outlived, "; "))
 		}
-		c.results = append(c.results, result{name, err})
+		at, ok := s.at[name]
+		if !ok {
+			at = time.Since(s.began)
+		}
+		c.results = append(c.results, result{name: name, err: err, points: 1, seconds: at.Seconds()})
 	}
 }
 
@@ -151,6 +167,7 @@ func (s *Scene) Report(name string, err error) {
 	}
 	s.mu.Unlock()
 	s.got[name] = err
+	s.at[name] = time.Since(s.began)
 }
 
 // Failf is Report with a formatted failure.

@@ -78,3 +78,11 @@ func (ns *ipcNS) Leftovers() []string {
 	}
 	return left
 }
+
+// close lets the namespace's thread end (and the namespace with it, once
+// no process is left in it).
+func (ns *ipcNS) close() {
+	if ns != nil {
+		close(ns.reqs)
+	}
+}

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -138,6 +139,9 @@ func TestExercises(t *testing.T) {
 					v := check(t, et.name, flags...)
 					if v.code != 0 || len(v.pass) == 0 {
 						t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
+					}
+					if want := fmt.Sprintf("Score: %d/%d\n", len(v.pass), len(v.pass)); !strings.HasSuffix(v.out, want) {
+						t.Errorf("%s %q: the output does not end with %q:\n%s", et.name, flags, want, v.out)
 					}
 				})
 			}
@@ -352,7 +356,7 @@ var shortGuard = map[bool]string{false: "2500ms", true: "6s"}[raceBuild]
 func TestCommandLine(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{nil, {"check"}, {"nope", "01-duplex"}, {"check", "99-none"},
-		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}} {
+		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}, {"check", "all", "-c", "x.c"}} {
 		var out, errb strings.Builder
 		if code := run(args, &out, &errb); code != 2 || out.Len() != 0 || errb.Len() == 0 {
 			t.Errorf("%q: exit status %d, stdout %q, stderr %q; want 2, nothing, a reason", args, code, out.String(), errb.String())
@@ -430,5 +434,40 @@ func TestInterrupted(t *testing.T) {
 		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
 			t.Errorf("%v: %d files left in TMPDIR (%s ...)", sig, len(ents), ents[0].Name())
 		}
+	}
+}
+
+// TestCheckAll: "check all -json" checks every exercise (here the
+// starters, which pass nothing) and prints one valid JSON document: one
+// object per criterion, with its points, and the score.
+func TestCheckAll(t *testing.T) {
+	t.Parallel()
+	v := check(t, "all", "-json", "-guard", "1s")
+	if v.code != 1 {
+		t.Errorf("exit status %d, want 1 (the starters pass nothing)", v.code)
+	}
+	var doc struct {
+		Score, Max int
+		Criteria   []struct {
+			Exercise, Name, Reason string
+			Pass                   bool
+			Points, Max            int
+			Seconds                float64
+		}
+	}
+	if err := json.Unmarshal([]byte(v.out), &doc); err != nil {
+		t.Fatalf("not JSON: %v:\n%s", err, clip(v.out, 4000))
+	}
+	want := 0
+	seen := map[string]bool{}
+	for _, c := range doc.Criteria {
+		seen[c.Exercise] = true
+		want += c.Max
+		if c.Pass || c.Points != 0 || c.Max != 1 || c.Name == "" || c.Reason == "" || c.Seconds < 0 {
+			t.Errorf("starter criterion %+v: want failed, 0 of 1 point, with a name and a reason", c)
+		}
+	}
+	if len(seen) != len(exercises) || doc.Score != 0 || doc.Max != want || want == 0 {
+		t.Errorf("%d exercises, score %d/%d (criteria worth %d); want %d exercises, 0/%d", len(seen), doc.Score, doc.Max, want, len(exercises), want)
 	}
 }

@@ -25,7 +25,7 @@ func init() {
 const proj07 = 'M'
 
 const (
-	c07Queue    = "the server makes a queue whose key is ftok(PATH, 'M') before it says ready"
+	c07Queue    = "the server makes a queue whose key is ftok(PATH, 'M'), mode 0600, before it says ready"
 	c07Client   = "your client gets the answer to its request (the text in capitals)"
 	c07Type     = "the server sends each answer with the client's PID as its message type"
 	c07Many     = "eight clients at once each get their own answer"
@@ -45,6 +45,10 @@ func check07(c *Checker) {
 		q, ok := findKey(c, "msg", key)
 		if !ok {
 			s.Abort("after your server said ready there is no queue with key %s (ftok(%q, 'M')) in /proc/sysvipc/msg", key, path)
+		}
+		// /proc/sysvipc/msg's perms column is the mode in octal
+		if mode, err := strconv.ParseUint(q["perms"], 8, 32); err != nil || mode&0o777 != 0o600 {
+			s.Failf(c07Queue, "the queue's mode is %s: the task says 0600 (IPC_CREAT|IPC_EXCL|0600); with 0666 anyone on the machine may read the requests or send answers into it", "0"+q["perms"])
 		}
 		s.Report(c07Queue, nil)
 
@@ -287,6 +291,11 @@ func init() {
 			mark:  "no-ipc-rmid-on-sigterm",
 			src:   c,
 			fails: map[string]string{"on SIGTERM": "is still in the kernel"},
+		}, {
+			name:  "the queue is made with mode 0666",
+			mark:  "queue-mode-0666",
+			src:   c,
+			fails: map[string]string{"makes a queue": "the task says 0600"},
 		}, {
 			name:  "the client creates the queue",
 			mark:  "client-creates-queue",

@@ -47,7 +47,7 @@ static int server(const char *path) {
     if ((errno = pthread_sigmask(SIG_BLOCK, &set, NULL)) != 0) die("pthread_sigmask");
     key_t key = ftok(path, 'M');
     if (key == -1) die("ftok");
-    qid = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+    qid = msgget(key, IPC_CREAT | IPC_EXCL | 0600); /* mutant queue-mode-0666: qid = msgget(key, IPC_CREAT | IPC_EXCL | 0666); */
     if (qid == -1) die("msgget");
     pthread_t th;
     if ((errno = pthread_create(&th, NULL, on_term, &set)) != 0) {

@@ -73,7 +73,7 @@ int main(int argc, char **argv) {
             int st;
             pid_t pid;
             /* One SIGCHLD may stand for many children: reap them all. */
-            while ((pid = waitpid(-1, &st, WNOHANG)) > 0) { /* mutant one-waitpid-per-sigchld: if ((pid = waitpid(-1, &st, WNOHANG)) > 0) { */
+            while ((pid = waitpid(-1, &st, WNOHANG)) > 0) { /* mutant one-waitpid-per-sigchld: if ((pid = waitpid(-1, &st, WNOHANG)) > 0) { */ /* mutant blocking-wait-after-sigchld: while ((pid = waitpid(-1, &st, 0)) > 0) { */
                 reaped++;
                 if (WIFSIGNALED(st))
                     printf("%d killed %d\n", (int)pid, WTERMSIG(st));

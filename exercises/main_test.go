@@ -393,9 +393,10 @@ func TestInterrupted(t *testing.T) {
 		if err := os.Mkdir(tmp, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		// With a closed output it dies at its next line: after the first
-		// scene's guard.
-		guard := map[syscall.Signal]string{syscall.SIGPIPE: "1s"}[sig]
+		// With a closed output it dies at its next line, once its scenes
+		// have ended: each scene's guard leaves the test time to see the
+		// solution's processes (the wait for them is bounded below).
+		guard := map[syscall.Signal]string{syscall.SIGPIPE: "3s"}[sig]
 		if guard == "" {
 			guard = "20s"
 		}
@@ -415,15 +416,25 @@ func TestInterrupted(t *testing.T) {
 		br := bufio.NewReader(out)
 		br.ReadString('\n')
 		br.ReadString('\n')
+		deadline := time.Now().Add(time.Minute) // a guard, not a timer
 		for len(procsWithTmp(tmp)) < 3 {
-			time.Sleep(time.Millisecond) // watching /proc, a guard below
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("%v: the checker and the solution never ran 3 processes at once; running now: %s", sig, strings.Join(procsWithTmp(tmp), "; "))
+			}
+			time.Sleep(time.Millisecond) // watching /proc
 		}
 		if sig == syscall.SIGPIPE {
 			out.Close() // the next line it writes breaks
 		} else {
 			cmd.Process.Signal(sig)
 		}
+		stuck := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
 		cmd.Wait()
+		if !stuck.Stop() {
+			t.Errorf("%v: the checker did not end within a minute of the signal (killed); its processes: %s", sig, strings.Join(procsWithTmp(tmp), "; "))
+		}
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		if !ws.Signaled() || ws.Signal() != sig {
 			t.Errorf("%v: the checker %v, want killed by %v", sig, cmd.ProcessState, sig)

@@ -23,8 +23,8 @@ import (
 
 // proc is one process as /proc/PID/stat shows it.
 type proc struct {
-	pid, ppid, pgrp int
-	state, comm     string
+	pid, ppid, pgrp, session int
+	state, comm              string
 }
 
 func readProc(pid int) (proc, bool) {
@@ -38,12 +38,13 @@ func readProc(pid int) (proc, bool) {
 		return proc{}, false
 	}
 	f := strings.Fields(s[j+1:])
-	if len(f) < 3 {
+	if len(f) < 4 {
 		return proc{}, false
 	}
 	pp, _ := strconv.Atoi(f[1])
 	pg, _ := strconv.Atoi(f[2])
-	return proc{pid: pid, ppid: pp, pgrp: pg, state: f[0], comm: s[i+1 : j]}, true
+	sid, _ := strconv.Atoi(f[3])
+	return proc{pid: pid, ppid: pp, pgrp: pg, session: sid, state: f[0], comm: s[i+1 : j]}, true
 }
 
 // members are the processes of process group pgid.
@@ -336,11 +337,11 @@ func removeAllSysV() {
 			id, _ := strconv.Atoi(r[map[string]string{"msg": "msqid", "sem": "semid", "shm": "shmid"}[kind]])
 			switch kind {
 			case "msg":
-				sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck // best effort
+				sysv.Msgctl(id, unix.IPC_RMID, nil) // best effort
 			case "sem":
-				sysv.SemctlRmid(id) //nolint:errcheck
+				sysv.SemctlRmid(id)
 			case "shm":
-				unix.SysvShmCtl(id, unix.IPC_RMID, nil) //nolint:errcheck
+				unix.SysvShmCtl(id, unix.IPC_RMID, nil)
 			}
 		}
 	}

@@ -87,7 +87,7 @@ func sameLines(got, want, input string) error {
 		if i >= len(g) || g[i] != w[i] {
 			gl := "nothing (the output ended)"
 			if i < len(g) {
-				gl = strconv.Quote(g[i])
+				gl = quote(g[i])
 			}
 			return fmt.Errorf("for the %s it sent, line %d is %s; the checker expected %q (%d lines in all, you printed %d)",
 				input, i+1, gl, w[i], len(w)-1, len(g)-1)
@@ -162,4 +162,53 @@ func duplexShape(leader int) (bool, string) {
 		}
 	}
 	return false, "no child"
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	selfTests = append(selfTests, exerciseTest{
+		name: "01-duplex",
+		solutions: [][]string{
+			{"-dir", "exercises/01-duplex/solution"},
+			{"-c", "exercises/01-duplex/solution/c/duplex.c"},
+		},
+		starter: map[string]string{
+			"squares of 1..10": "no output at all",
+			"a child process":  "no child process",
+			"both sides":       "no child",
+			"no deadlock":      "no output at all",
+		},
+		mutants: []mutant{{
+			name: "the squarer keeps the write end of the numbers pipe",
+			mark: "squarer-keeps-write-end-numbers",
+			src:  "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{
+				"squares of 1..10": "still open",
+				"both sides":       "still blocked in read",
+				"no deadlock":      "still blocked in read",
+			},
+		}, {
+			name:  "the parent keeps the write end of the squares pipe",
+			mark:  "parent-keeps-write-end-squares",
+			src:   "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{"both sides": "these are still open", "no deadlock": "still blocked in read"},
+		}, {
+			name:  "no waitpid: zombies",
+			mark:  "no-waitpid-zombies",
+			src:   "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{"both sides": "zombie"},
+		}, {
+			name:  "the parent writes everything before it reads",
+			mark:  "parent-writes-everything-before-it",
+			src:   "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{"both sides": "waitpid", "no deadlock": "the pipe is full"},
+		}, {
+			name:  "Go: the parent keeps its copy of the child's end of the squares pipe",
+			mark:  "go-parent-keeps-copy-child",
+			src:   "exercises/01-duplex/solution/main.go",
+			fails: map[string]string{"both sides": "still", "no deadlock": "still"},
+		}},
+	})
 }

@@ -35,7 +35,7 @@ func check02(c *Checker) {
 	c.Scenario([]string{c02Pipes}, func(s *Scene) {
 		in, feed := s.Input()
 		p := s.Start("program", Opts{Stdin: in}, "cat")
-		feed.WriteString("hello\n") //nolint:errcheck
+		feed.WriteString("hello\n")
 		err := waitShape(p, s.c.guard*2/5)
 		if err != nil {
 			err = fmt.Errorf("%s", strings.Replace(err.Error(), "child", "command", -1))
@@ -87,7 +87,7 @@ func check02(c *Checker) {
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			last := strings.TrimSpace(lines[len(lines)-1])
 			if last != "pclose: "+k.want {
-				bad = append(bad, fmt.Sprintf("for sh -c %q the last line on standard error is %q, want \"pclose: %s\"", k.script, last, k.want))
+				bad = append(bad, fmt.Sprintf("for sh -c %q the last line on standard error is %s, want \"pclose: %s\"", k.script, quote(last), k.want))
 			}
 			bad = append(bad, left...)
 		}
@@ -107,5 +107,45 @@ func check02(c *Checker) {
 			s.Failf(c02NoCmd, "it printed %q on standard output", clip(out, 80))
 		}
 		s.Report(c02NoCmd, nil)
+	})
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const g = "exercises/02-spawn/solution/main.go"
+	selfTests = append(selfTests, exerciseTest{
+		name:      "02-spawn",
+		solutions: [][]string{{"-dir", "exercises/02-spawn/solution"}},
+		starter: map[string]string{
+			"are pipes":        "no command process",
+			"no shell":         "printed \"\"",
+			"no deadlock":      "no output at all",
+			"sees end of file": "want 100000",
+			"wait status":      "want \"pclose: 768\"",
+			"does not exist":   "want 127",
+		},
+		mutants: []mutant{{
+			name:  "the command's input is never closed",
+			mark:  "command-s-input-never-closed",
+			src:   g,
+			fails: map[string]string{"no deadlock": "these are still open", "sees end of file": "these are still open", "wait status": "?"},
+		}, {
+			name:  "all the input is written before any output is read",
+			mark:  "all-input-written-before-any",
+			src:   g,
+			fails: map[string]string{"no deadlock": "the pipe is full"},
+		}, {
+			name:  "through a shell",
+			mark:  "through-shell",
+			src:   g,
+			fails: map[string]string{"are pipes": "?", "no shell": "did a shell read the words", "wait status": "?", "does not exist": ""},
+		}, {
+			name:  "the exit code instead of the wait status",
+			mark:  "exit-code-wait-status",
+			src:   g,
+			fails: map[string]string{"wait status": "want \"pclose: 768\""},
+		}},
 	})
 }

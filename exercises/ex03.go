@@ -178,3 +178,43 @@ func waitSyscall(p *Proc, nr uintptr, name string, guard time.Duration) error {
 	}
 	return nil
 }
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/03-fifo-server/solution/c/fifo.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "03-fifo-server",
+		solutions: [][]string{
+			{"-dir", "exercises/03-fifo-server/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"makes the FIFO": "there is no",
+			"waits in open":  "there is no",
+			"its one writer": "there is no",
+			"arrives whole":  "there is no",
+			"exactly once":   "there is no",
+		},
+		mutants: []mutant{{
+			name:    "a record in two writes",
+			mark:    "record-in-two-writes",
+			src:     c,
+			fails:   map[string]string{"arrives whole": "two writes were mixed", "exactly once": "not checked"},
+			retries: 2,
+		}, {
+			name:  "the server forgets to unlink the FIFO",
+			mark:  "server-forgets-unlink-fifo",
+			src:   c,
+			fails: map[string]string{"its one writer": "is still there"},
+		}, {
+			name: "the server opens with O_NONBLOCK",
+			mark: "server-opens-with-o-nonblock",
+			src:  c,
+			// It may even unlink the FIFO before the checker looks.
+			fails: map[string]string{"makes the FIFO": "?", "waits in open": "", "its one writer": "?",
+				"arrives whole": "?", "exactly once": "?"},
+		}},
+	})
+}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ const (
 	c04Ready = "it starts 20 children, in a process group of their own, before it says ready"
 	c04Reap  = "when all 20 end at once, it reaps every one through SIGCHLD and reports its exit status"
 	c04Clean = "it then exits with status 0, leaving no zombie and no process behind"
-	c04Term  = "on SIGTERM it ends all its children with SIGTERM, reaps them and exits with status 0"
+	c04Term  = "one child ended, the others still running: on SIGTERM it ends them all with SIGTERM, reaps them and exits with status 0"
 )
 
 func check04(c *Checker) {
@@ -66,14 +67,35 @@ func check04(c *Checker) {
 		p := s.Start("program", Opts{Stdin: in}, strconv.Itoa(n04))
 		p.Line("ready")
 		kids := readyChildren(s, p, "")
+		// One child ends while the others still run: the program reaps
+		// it and must be free again for the next signal, not blocked in
+		// a wait for children that have not ended.
+		// (Reaped is all /proc can show: its line may sit in a stdio
+		// buffer until the program exits.)
+		unix.Kill(kids[0], unix.SIGKILL)
+		waitGone(s, kids[0], "the program to reap the child the checker killed")
 		p.Signal(unix.SIGTERM) // to the program only, not to its children
+		if err := termHeard(s, p, kids[1:]); err != nil {
+			s.Report(c04Term, err)
+			s.Abort("not checked further: %v", err)
+		}
 		p.Ended()
 		feed.Close()
 		orphans := append(p.Orphans(), outsiders(kids, p.Pid())...)
 		res, _ := p.Wait()
 		s.StopIfHung()
-		want := map[string]bool{"killed 15": true}
-		err := reaped(res.Out, kids, want)
+		// the child the checker killed first, then the others
+		first := fmt.Sprintf("%d killed %d", kids[0], unix.SIGKILL)
+		var rest []string
+		for _, l := range strings.Split(res.Out, "\n") {
+			if strings.TrimSpace(l) != first {
+				rest = append(rest, l)
+			}
+		}
+		err := reaped(strings.Join(rest, "\n"), kids[1:], map[string]bool{"killed 15": true})
+		if len(rest) == len(strings.Split(res.Out, "\n")) && err == nil {
+			err = fmt.Errorf("your program did not report %q: the child the checker killed with SIGKILL before the SIGTERM", first)
+		}
 		switch {
 		case err != nil:
 			s.Report(c04Term, err)
@@ -84,6 +106,73 @@ func check04(c *Checker) {
 		}
 		s.Report(c04Term, nil)
 	})
+}
+
+// waitGone waits until pid is gone from /proc: ended and reaped.
+func waitGone(s *Scene, pid int, what string) {
+	for {
+		if _, ok := readProc(pid); !ok {
+			return
+		}
+		s.StopIfHung()
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+// termHeard waits until the children still running after SIGTERM was
+// sent have ended; it fails at once if the program sleeps in wait4 or
+// waitid with SIGTERM pending: blocked waiting for children that have
+// not ended, it cannot act on the signal until one does.
+func termHeard(s *Scene, p *Proc, kids []int) error {
+	for {
+		alive := 0
+		for _, pid := range kids {
+			if q, ok := readProc(pid); ok && q.state != "Z" {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return nil
+		}
+		if termPending(p.Pid()) && inWait(p.Pid()) {
+			return fmt.Errorf("after one child ended, your program stays blocked in wait while %d children still run, so the SIGTERM sent to it waits too "+
+				"(pending in /proc/%d/status): a blocking wait() in or after the SIGCHLD handler waits for children that have not ended; "+
+				"reap with waitpid(-1, &st, WNOHANG) until it returns 0, then go back to waiting for signals", alive, p.Pid())
+		}
+		s.StopIfHung()
+		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+	}
+}
+
+// termPending: SIGTERM is pending for the process or one of its threads.
+func termPending(pid int) bool {
+	tasks, _ := osReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t))
+		for _, l := range strings.Split(string(b), "\n") {
+			for _, f := range []string{"SigPnd:", "ShdPnd:"} {
+				if v, ok := strings.CutPrefix(l, f); ok {
+					mask, _ := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+					if mask&(1<<(unix.SIGTERM-1)) != 0 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// inWait: a thread of the process sleeps in wait4 or waitid.
+func inWait(pid int) bool {
+	tasks, _ := osReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		tid, _ := strconv.Atoi(t)
+		if nr, _, ok := threadCall(pid, tid); ok && (nr == unix.SYS_WAIT4 || nr == unix.SYS_WAITID) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitState waits until every process of pids is in state ("T" stopped,
@@ -186,7 +275,7 @@ func reaped(out string, kids []int, want map[string]bool) error {
 			continue
 		}
 		if !isKid[f[0]] {
-			return fmt.Errorf("your program reported %q, but %s is not one of its children", l, f[0])
+			return fmt.Errorf("your program reported %s, but %s is not one of its children", quote(l), f[0])
 		}
 		if seen[f[0]] {
 			return fmt.Errorf("your program reported child %s twice", f[0])
@@ -194,7 +283,7 @@ func reaped(out string, kids []int, want map[string]bool) error {
 		seen[f[0]] = true
 		st := f[1] + " " + f[2]
 		if !want[st] {
-			return fmt.Errorf("your program reported %q: that is not how the child ended (want one of: %s)", l, keys(want))
+			return fmt.Errorf("your program reported %s: that is not how the child ended (want one of: %s)", quote(l), keys(want))
 		}
 		statuses[st]++
 	}
@@ -227,4 +316,54 @@ func keys(m map[string]bool) string {
 		k = append(k[:3], "...")
 	}
 	return strings.Join(k, ", ")
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/04-reaper/solution/c/reaper.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "04-reaper",
+		solutions: [][]string{
+			{"-dir", "exercises/04-reaper/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"starts 20 children": "had 0 children",
+			"when all 20 end":    "no children",
+			"exits with status":  "no children",
+			"on SIGTERM":         "no children",
+		},
+		mutants: []mutant{{
+			name:  "one waitpid per SIGCHLD",
+			mark:  "one-waitpid-per-sigchld",
+			src:   c,
+			fails: map[string]string{"when all 20 end": "zombies", "exits with status": "zombies", "on SIGTERM": "?"},
+		}, {
+			name: "the children keep the parent's SIGTERM handler",
+			mark: "children-keep-parent-s-sigterm",
+			src:  c,
+			// A child that takes SIGTERM in the handler while it reads
+			// ends otherwise than by SIGTERM; one that takes it before
+			// its read() starts then sleeps in read forever (seen under
+			// go test -race): both are this mistake.
+			fails: map[string]string{"on SIGTERM": "that is not how the child ended | still blocked in read"},
+		}, {
+			name:  "a blocking waitpid once SIGCHLD came",
+			mark:  "blocking-wait-after-sigchld",
+			src:   c,
+			fails: map[string]string{"on SIGTERM": "stays blocked in wait"},
+		}, {
+			name:  "kill to one child instead of the group",
+			mark:  "kill-one-child-group",
+			src:   c,
+			fails: map[string]string{"on SIGTERM": "still blocked in read"},
+		}, {
+			name:  "no group of their own",
+			mark:  "no-group-their-own",
+			src:   c,
+			fails: map[string]string{"starts 20 children": "in its own process group", "on SIGTERM": ""},
+		}},
+	})
 }

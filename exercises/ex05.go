@@ -90,7 +90,7 @@ func check05(c *Checker) {
 			s.Abort("after your program said ready there is no queue with key %s (ftok(%q, 'T')) in /proc/sysvipc/msg", key, path)
 		}
 		var id int
-		fmt.Sscan(q["msqid"], &id) //nolint:errcheck // the kernel's own number
+		fmt.Sscan(q["msqid"], &id) // the kernel's own number
 		ended := func(what string) {
 			p.Ended()
 			res, _ := p.Wait()
@@ -100,7 +100,7 @@ func check05(c *Checker) {
 			s.Abort("%v", err)
 		}
 		burst(s, p, unix.SYS_READ, storm05)
-		feed.WriteString("start\n") //nolint:errcheck // a dead program is reported below
+		feed.WriteString("start\n") // a dead program is reported below
 		if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 			s.Report(c05Read, err)
 			ended("after the storm during its read")
@@ -109,14 +109,14 @@ func check05(c *Checker) {
 		text := []byte(strings.Repeat("m", len05))
 		for i := 0; i < msgs05; i++ {
 			burst(s, p, unix.SYS_MSGRCV, storm05)
-			c.ns.Do(func() { sysv.Msgsnd(id, 1, text, 0) }) //nolint:errcheck // a removed queue shows below
+			c.ns.Do(func() { sysv.Msgsnd(id, 1, text, 0) }) // a removed queue shows below
 			if err := waitSyscall(p, unix.SYS_MSGRCV, "msgrcv", s.c.guard/3); err != nil {
 				s.Report(c05Msg, fmt.Errorf("after storm %d: %v", i+1, err))
 				ended(fmt.Sprintf("after storm %d during its msgrcv", i+1))
 			}
 		}
 		burst(s, p, unix.SYS_MSGRCV, storm05)
-		c.ns.Do(func() { sysv.Msgsnd(id, 2, []byte("end"), 0) }) //nolint:errcheck
+		c.ns.Do(func() { sysv.Msgsnd(id, 2, []byte("end"), 0) })
 		feed.Close()
 		p.Ended()
 		res, left := p.Wait()
@@ -145,5 +145,53 @@ func check05(c *Checker) {
 			s.Failf(c05End, "%s", strings.Join(left, "; "))
 		}
 		s.Report(c05End, nil)
+	})
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/05-storm/solution/c/storm.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "05-storm",
+		solutions: [][]string{
+			{"-dir", "exercises/05-storm/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"in read":   "no queue with key",
+			"in msgrcv": "no queue with key",
+			"handler":   "no queue with key",
+			"type 2":    "no queue with key",
+		},
+		mutants: []mutant{{
+			name:  "msgrcv is not retried on EINTR",
+			mark:  "msgrcv-not-retried-on-eintr",
+			src:   c,
+			fails: map[string]string{"in msgrcv": "exited with status 1", "handler": "exited with status 1", "type 2": "exited with status 1"},
+		}, {
+			name: "no SA_RESTART",
+			mark: "no-sa-restart",
+			src:  c,
+			fails: map[string]string{"in read": "ended instead of waiting in msgrcv", "in msgrcv": "Interrupted system call",
+				"handler": "after the storm", "type 2": "after the storm"},
+		}, {
+			name: "no handler: SIGUSR1 kills",
+			mark: "no-handler-sigusr1-kills",
+			src:  c,
+			fails: map[string]string{"in read": "ended instead of waiting", "in msgrcv": "killed by signal 10",
+				"handler": "killed by signal 10", "type 2": "killed by signal 10"},
+		}, {
+			name:  "the queue is not removed",
+			mark:  "queue-not-removed",
+			src:   c,
+			fails: map[string]string{"type 2": "still in the kernel"},
+		}, {
+			name:  "Go: a raw msgrcv that gives up on EINTR",
+			mark:  "go-raw-msgrcv-that-gives",
+			src:   "exercises/05-storm/solution/main.go",
+			fails: map[string]string{"in msgrcv": "exited with status 1", "handler": "exited with status 1", "type 2": "exited with status 1"},
+		}},
 	})
 }

@@ -58,7 +58,7 @@ func startPair(s *Scene, keyCrit, readCrit string) *pair {
 	pr.r = s.Start("reader", Opts{Stdin: rIn}, "reader", path)
 	line := pr.r.Line("")
 	if line != pr.msg {
-		s.Failf(readCrit, "your reader printed %q; the writer was given %q", line, pr.msg)
+		s.Failf(readCrit, "your reader printed %s; the writer was given %q", quote(line), pr.msg)
 	}
 	s.Report(readCrit, nil)
 	return pr
@@ -140,5 +140,44 @@ func check06(c *Checker) {
 		pr.wIn.Close()
 		pr.rIn.Close()
 		s.Report(c06KillW, leftAfter(s, pr.w, pr.r))
+	})
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/06-shm-key/solution/c/shm.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "06-shm-key",
+		solutions: [][]string{
+			{"-dir", "exercises/06-shm-key/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"the writer makes": "no segment with key",
+			"a reader started": "no segment with key",
+			"marked for":       "no segment with key",
+			"end normally":     "no segment with key",
+			"of the reader":    "no segment with key",
+			"of the writer":    "no segment with key",
+		},
+		mutants: []mutant{{
+			name:  "the reader forgets IPC_RMID",
+			mark:  "reader-forgets-ipc-rmid",
+			src:   c,
+			fails: map[string]string{"marked for": "not marked for removal", "of the writer": "still in the kernel"},
+		}, {
+			name: "nobody calls IPC_RMID",
+			mark: "nobody-calls-ipc-rmid",
+			src:  c,
+			fails: map[string]string{"marked for": "not marked for removal", "end normally": "still in the kernel",
+				"of the reader": "still in the kernel", "of the writer": "still in the kernel"},
+		}, {
+			name:  "Go: the reader forgets IPC_RMID",
+			mark:  "go-reader-forgets-ipc-rmid",
+			src:   "exercises/06-shm-key/solution/main.go",
+			fails: map[string]string{"marked for": "not marked for removal", "of the writer": "still in the kernel"},
+		}},
 	})
 }

@@ -25,7 +25,7 @@ func init() {
 const proj07 = 'M'
 
 const (
-	c07Queue    = "the server makes a queue whose key is ftok(PATH, 'M') before it says ready"
+	c07Queue    = "the server makes a queue whose key is ftok(PATH, 'M'), mode 0600, before it says ready"
 	c07Client   = "your client gets the answer to its request (the text in capitals)"
 	c07Type     = "the server sends each answer with the client's PID as its message type"
 	c07Many     = "eight clients at once each get their own answer"
@@ -45,6 +45,10 @@ func check07(c *Checker) {
 		q, ok := findKey(c, "msg", key)
 		if !ok {
 			s.Abort("after your server said ready there is no queue with key %s (ftok(%q, 'M')) in /proc/sysvipc/msg", key, path)
+		}
+		// /proc/sysvipc/msg's perms column is the mode in octal
+		if mode, err := strconv.ParseUint(q["perms"], 8, 32); err != nil || mode&0o777 != 0o600 {
+			s.Failf(c07Queue, "the queue's mode is %s: the task says 0600 (IPC_CREAT|IPC_EXCL|0600); with 0666 anyone on the machine may read the requests or send answers into it", "0"+q["perms"])
 		}
 		s.Report(c07Queue, nil)
 
@@ -182,12 +186,17 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 			}
 			return nil
 		}
+		if exited(probe.Pid()) && row["lrpid"] != probePid {
+			// it failed before it got an answer (its stderr says why)
+			res, _ := probe.Wait()
+			return fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))
+		}
 		if !sent {
 			sent = peek.BlockedIn(probe.Pid(), unix.SYS_MSGRCV, -1)
 		} else if row["lspid"] == srvPid && peek.BlockedIn(srv.Pid(), unix.SYS_MSGRCV, -1) {
 			// The server answered and waits for the next request, and the
 			// client has not received anything.
-			unix.Kill(probe.Pid(), unix.SIGKILL) //nolint:errcheck
+			unix.Kill(probe.Pid(), unix.SIGKILL)
 			probe.Wait()
 			var got []string
 			s.c.ns.Do(func() {
@@ -246,4 +255,57 @@ func msgClient(args []string) {
 		fmt.Fprintf(os.Stderr, "answer %q, want %q\n", buf[:n], strings.ToUpper(args[1]))
 		os.Exit(1)
 	}
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/07-echo/solution/c/echo.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "07-echo",
+		solutions: [][]string{
+			{"-dir", "exercises/07-echo/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"makes a queue":      "no queue with key",
+			"your client gets":   "no queue with key",
+			"PID as its message": "no queue with key",
+			"eight clients":      "no queue with key",
+			"on SIGTERM":         "no queue with key",
+			"no server running":  "exited with status 0",
+		},
+		mutants: []mutant{{
+			name:  "the answer is sent with the requests' type",
+			mark:  "answer-sent-with-requests-type",
+			src:   c,
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 1", "eight clients": "not checked"},
+		}, {
+			name:  "the answer is sent with type 2",
+			mark:  "answer-sent-with-type-2",
+			src:   c,
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 2", "eight clients": "not checked"},
+		}, {
+			name:  "no IPC_RMID on SIGTERM",
+			mark:  "no-ipc-rmid-on-sigterm",
+			src:   c,
+			fails: map[string]string{"on SIGTERM": "is still in the kernel"},
+		}, {
+			name:  "the queue is made with mode 0666",
+			mark:  "queue-mode-0666",
+			src:   c,
+			fails: map[string]string{"makes a queue": "the task says 0600"},
+		}, {
+			name:  "the client creates the queue",
+			mark:  "client-creates-queue",
+			src:   c,
+			fails: map[string]string{"no server running": "your client created a queue"},
+		}, {
+			name:  "Go: the answer is sent with the requests' type",
+			mark:  "go-answer-sent-with-requests",
+			src:   "exercises/07-echo/solution/main.go",
+			fails: map[string]string{"your client gets": "not checked", "PID as its message": "with type 1", "eight clients": "not checked"},
+		}},
+	})
 }

@@ -101,7 +101,7 @@ func check08(c *Checker) {
 			for i := 1; i <= items08; i++ {
 				fmt.Fprintf(&b, "%d\n", i)
 			}
-			feed.WriteString(b.String()) //nolint:errcheck // a dead producer is reported below
+			feed.WriteString(b.String()) // a dead producer is reported below
 			feed.Close()
 		}()
 		got := map[int]int{}
@@ -118,7 +118,7 @@ func check08(c *Checker) {
 			for _, l := range strings.Fields(res.Out) {
 				n, err := strconv.Atoi(l)
 				if err != nil {
-					s.Failf(c08Once, "the %s printed %q, not an item", p.what, l)
+					s.Failf(c08Once, "the %s printed %s, not an item", p.what, quote(l))
 				}
 				got[n]++
 			}
@@ -167,5 +167,42 @@ func check08(c *Checker) {
 		prod.Signal(unix.SIGKILL)
 		prod.Wait()
 		feed.Close()
+	})
+}
+
+// What the checker's own tests expect of this exercise: the reference
+// solutions pass, the starter fails these criteria, and each mutant
+// (marked in the solution's source) fails these, saying so.
+func init() {
+	const c = "exercises/08-bounded/solution/c/bb.c"
+	selfTests = append(selfTests, exerciseTest{
+		name: "08-bounded",
+		solutions: [][]string{
+			{"-dir", "exercises/08-bounded/solution"},
+			{"-c", c},
+		},
+		starter: map[string]string{
+			"makes a semaphore set": "neither a semaphore set nor a segment",
+			"nothing to take":       "neither",
+			"exactly once":          "neither",
+			"at the end":            "neither",
+			"no consumer":           "blocked in read on fd 0",
+		},
+		mutants: []mutant{{
+			name:  "the consumers sleep and look instead of waiting in semop",
+			mark:  "consumers-sleep-look-waiting-in",
+			src:   c,
+			fails: map[string]string{"nothing to take": "sleep"},
+		}, {
+			name:  "the producer forgets to remove the set",
+			mark:  "producer-forgets-remove-set",
+			src:   c,
+			fails: map[string]string{"at the end": "still in the kernel"},
+		}, {
+			name:  "Go: the consumers poll with time.Sleep",
+			mark:  "go-consumers-poll-with-time",
+			src:   "exercises/08-bounded/solution/main.go",
+			fails: map[string]string{"nothing to take": "Go runtime"},
+		}},
 	})
 }

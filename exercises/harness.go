@@ -6,175 +6,153 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/goipc/ipc-examples/common/cleanup"
-	"github.com/goipc/ipc-examples/common/exampletest"
 )
-
-// The checker runs a student's program with common/exampletest, the
-// harness the examples' own tests use: process groups, a private TMPDIR,
-// captured output, the leftover checks (processes, files, System V
-// objects) and the private IPC namespace. That harness reports through a
-// testing.TB; tb is one that records what it is told, so that a report
-// becomes a criterion's reason instead of a test failure. (A testing.TB
-// cannot be implemented outside package testing except by embedding one:
-// the embedded nil is never called, every method the harness uses is
-// defined here.)
-type tb struct {
-	testing.TB
-	mu       sync.Mutex
-	errs     []string
-	cleanups []func()
-	failed   bool
-}
-
-func (t *tb) Helper()                  {}
-func (t *tb) Name() string             { return "exercises-check" }
-func (t *tb) Logf(string, ...any)      {}
-func (t *tb) Log(...any)               {}
-func (t *tb) Cleanup(f func())         { t.mu.Lock(); t.cleanups = append(t.cleanups, f); t.mu.Unlock() }
-func (t *tb) Failed() bool             { t.mu.Lock(); defer t.mu.Unlock(); return t.failed }
-func (t *tb) Skipped() bool            { return false }
-func (t *tb) Error(args ...any)        { t.Errorf("%s", fmt.Sprint(args...)) }
-func (t *tb) Fatal(args ...any)        { t.Fatalf("%s", fmt.Sprint(args...)) }
-func (t *tb) Skip(args ...any)         { t.Fatalf("%s", fmt.Sprint(args...)) }
-func (t *tb) Skipf(f string, a ...any) { t.Fatalf(f, a...) }
-func (t *tb) Errorf(format string, args ...any) {
-	t.mu.Lock()
-	t.errs = append(t.errs, fmt.Sprintf(format, args...))
-	t.failed = true
-	t.mu.Unlock()
-}
-
-// Fatalf ends the scenario's goroutine, as testing.T.Fatalf ends a test.
-func (t *tb) Fatalf(format string, args ...any) {
-	t.Errorf(format, args...)
-	runtime.Goexit()
-}
-
-func (t *tb) TempDir() string {
-	d, done, err := tempDir("exercises-check-")
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(done)
-	return d
-}
-
-// takeErrs returns the reports recorded since the last call.
-func (t *tb) takeErrs() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e := t.errs
-	t.errs = nil
-	return e
-}
-
-func (t *tb) runCleanups() {
-	t.mu.Lock()
-	cs := t.cleanups
-	t.cleanups = nil
-	t.mu.Unlock()
-	for i := len(cs) - 1; i >= 0; i-- {
-		cs[i]()
-	}
-}
-
-// learner rewrites a report of common/exampletest in the words of the
-// task README.
-func learner(msg string) string {
-	for _, r := range []struct{ from, to string }{
-		{"processes of the run outlived it", "processes of your program were still running after its first process ended"},
-		{"the run left files in its TMPDIR", "your program left files behind in its TMPDIR"},
-		{"the run left a System V object behind", "your program left a System V object behind"},
-	} {
-		if strings.HasPrefix(msg, r.from) {
-			return r.to + strings.TrimPrefix(msg, r.from)
-		}
-	}
-	return msg
-}
 
 // Checker runs the criteria of one exercise against one program.
 type Checker struct {
 	prog    []string // the student's program: binary, then fixed arguments
 	guard   time.Duration
-	root    *tb
-	ns      *exampletest.IPCNamespace
+	ns      *ipcNS // nil: the machine's namespace
 	results []result
 	self    string          // this checker's binary, for its own helper processes
 	before  map[string]bool // without a private namespace: the objects there at the start
+	dry     error           // not nil: list the criteria, each failing with dry, and run nothing
 }
 
 type result struct {
-	name string
-	err  error
+	exercise string
+	name     string
+	err      error
+	points   int     // what the criterion is worth
+	seconds  float64 // from the start of its scene to its verdict
 }
 
 // Scene is one run of the student's program (one or more processes) that
 // decides some criteria.
 type Scene struct {
-	c       *Checker
-	t       *tb
-	want    []string
-	got     map[string]error
-	procs   []*Proc
-	tracked []int  // processes outside the scene's process groups
-	hung    string // set by the guard
-	guardMu sync.Mutex
-}
-
-// Proc is one process of a scene, started by exampletest.Start.
-type Proc struct {
-	*exampletest.Proc
-	s    *Scene
-	what string
+	c        *Checker
+	want     []string
+	got      map[string]error
+	mu       sync.Mutex // guards procs, tracked, hung, cleanups
+	procs    []*Proc
+	tracked  []int    // processes outside the scene's process groups
+	hung     string   // set by the guard
+	outlived []string // what Proc.Wait found still running, and killed
+	cleanups []func()
+	began    time.Time
+	at       map[string]time.Duration // when each criterion was decided
 }
 
 // Scenario runs f as one scene that must report each of the named
 // criteria (s.Report). If the scene hangs, the guard ends it after
 // c.guard, and every criterion it had not reported yet fails, saying
-// where each process is blocked.
+// where each process is blocked. When the scene ends, every process it
+// started, and every process those started (whatever they did to their
+// process group or session), is killed and reaped.
 func (c *Checker) Scenario(criteria []string, f func(s *Scene)) {
-	s := &Scene{c: c, t: &tb{}, want: criteria, got: map[string]error{}}
-	guard := time.AfterFunc(c.guard, s.expire)
+	if c.dry != nil {
+		for _, name := range criteria {
+			c.results = append(c.results, result{name: name, err: c.dry, points: 1})
+		}
+		return
+	}
+	s := &Scene{c: c, want: criteria, got: map[string]error{}, at: map[string]time.Duration{}, began: time.Now()}
+	expired := make(chan struct{})
+	guard := time.AfterFunc(c.guard, func() { defer close(expired); s.expire() })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f(s)
 	}()
 	<-done
-	guard.Stop()
-	s.t.runCleanups()
+	if !guard.Stop() {
+		<-expired
+	}
+	escaped := s.end()
 	// Anything a killed scene left in the namespace is removed, so that
 	// the next scene starts from an empty kernel.
 	left := c.sweep()
-	errs := s.t.takeErrs()
+	last := ""
+	for _, name := range criteria {
+		if strings.Contains(name, "left") || strings.Contains(name, "leaves nothing") {
+			last = name
+		}
+	}
+	if last == "" {
+		last = criteria[len(criteria)-1]
+	}
 	for _, name := range criteria {
 		err, ok := s.got[name]
 		switch {
 		case ok:
 		case s.hung != "":
 			err = fmt.Errorf("%s", s.hung)
-		case len(errs) > 0:
-			err = fmt.Errorf("%s", learner(errs[0]))
 		default:
 			err = fmt.Errorf("not checked (the scene ended early)")
 		}
 		if err == nil && len(left) > 0 && strings.Contains(name, "left") {
 			err = fmt.Errorf("left in the kernel: %s", strings.Join(left, "; "))
 		}
-		c.results = append(c.results, result{name, err})
+		if err == nil && len(escaped) > 0 && name == last {
+			err = fmt.Errorf("a process your program started was still running when the checker ended the run: %s", strings.Join(escaped, "; "))
+		}
+		if err == nil && len(s.outlived) > 0 && name == last {
+			err = fmt.Errorf("%s", strings.Join(s.outlived, "; "))
+		}
+		at, ok := s.at[name]
+		if !ok {
+			at = time.Since(s.began)
+		}
+		c.results = append(c.results, result{name: name, err: err, points: 1, seconds: at.Seconds()})
 	}
+}
+
+// end kills every process of the scene that is left, reaps them, and
+// runs the scene's cleanups; it returns the processes nobody had
+// accounted for (escaped from the processes the checker waited for).
+func (s *Scene) end() []string {
+	found := killAll()
+	var escaped []proc
+	for _, q := range found {
+		if !startedByUs(q.pid) && q.state != "Z" {
+			escaped = append(escaped, q)
+		}
+	}
+	s.mu.Lock()
+	procs := append([]*Proc(nil), s.procs...)
+	s.mu.Unlock()
+	for _, p := range procs {
+		p.Wait()
+	}
+	killAll() // what a dying process started in between
+	s.mu.Lock()
+	cs := s.cleanups
+	s.cleanups = nil
+	s.mu.Unlock()
+	for i := len(cs) - 1; i >= 0; i-- {
+		cs[i]()
+	}
+	var out []string
+	if len(escaped) > 0 {
+		out = describeProcs(escaped, 0)
+	}
+	return out
+}
+
+// Cleanup registers f to run when the scene ends.
+func (s *Scene) Cleanup(f func()) {
+	s.mu.Lock()
+	s.cleanups = append(s.cleanups, f)
+	s.mu.Unlock()
 }
 
 // Report decides a criterion: nil passes, an error fails with its text.
@@ -182,13 +160,14 @@ func (s *Scene) Report(name string, err error) {
 	if _, ok := s.got[name]; ok {
 		return // the first report counts
 	}
-	s.guardMu.Lock()
+	s.mu.Lock()
 	if s.hung != "" && err != nil && !strings.Contains(err.Error(), s.hung) {
 		// what failed after the guard stopped the run failed because of it
 		err = fmt.Errorf("%v; %s", err, s.hung)
 	}
-	s.guardMu.Unlock()
+	s.mu.Unlock()
 	s.got[name] = err
+	s.at[name] = time.Since(s.began)
 }
 
 // Failf is Report with a formatted failure.
@@ -199,9 +178,9 @@ func (s *Scene) Failf(name, format string, args ...any) {
 // StopIfHung ends the scene if the guard has stopped it: what comes next
 // would only check the wreck.
 func (s *Scene) StopIfHung() {
-	s.guardMu.Lock()
+	s.mu.Lock()
 	h := s.hung
-	s.guardMu.Unlock()
+	s.mu.Unlock()
 	if h != "" {
 		s.Abort("%s", h)
 	}
@@ -219,9 +198,10 @@ func (s *Scene) Abort(format string, args ...any) {
 // expire is the guard: it says where each process of the scene is
 // blocked, then kills them all, so the scene's waits return.
 func (s *Scene) expire() {
-	s.guardMu.Lock()
+	s.mu.Lock()
 	procs := append([]*Proc(nil), s.procs...)
-	s.guardMu.Unlock()
+	extra := append([]int(nil), s.tracked...)
+	s.mu.Unlock()
 	var b strings.Builder
 	fmt.Fprintf(&b, "still not finished after %v, so the checker stopped it:", s.c.guard)
 	var pgids []int
@@ -230,66 +210,32 @@ func (s *Scene) expire() {
 		pgids = append(pgids, p.Pid())
 		names[p.Pid()] = p.what
 	}
-	s.guardMu.Lock()
-	extra := append([]int(nil), s.tracked...)
-	s.guardMu.Unlock()
+	// and the processes that escaped the groups (setsid, setpgid)
+	for _, q := range descendants(func(int) bool { return false }) {
+		if q.ppid == os.Getpid() && !startedByUs(q.pid) {
+			extra = append(extra, q.pid)
+		}
+	}
 	b.WriteString(blockedReport(pgids, names, extra...))
 	for _, p := range procs {
 		if out := p.Output(); out != "" {
 			fmt.Fprintf(&b, "\n      output of the %s so far: %s", p.what, clip(out, 300))
 		}
 	}
-	s.guardMu.Lock()
+	s.mu.Lock()
 	s.hung = b.String()
-	s.guardMu.Unlock()
-	for _, pg := range pgids {
-		unix.Kill(-pg, unix.SIGKILL) //nolint:errcheck // may be gone
-	}
-	s.killTracked()
+	s.mu.Unlock()
+	killAll()
 }
 
 // Track makes the scene responsible for a process that left the scene's
 // process groups (a child the solution put in a group of its own): the
-// guard and the scene's end kill it if it is still there.
+// guard names where it is blocked.
 func (s *Scene) Track(pid int) {
-	s.guardMu.Lock()
-	defer s.guardMu.Unlock()
-	if len(s.tracked) == 0 {
-		s.t.Cleanup(s.killTracked)
-	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.tracked = append(s.tracked, pid)
 }
-
-func (s *Scene) killTracked() {
-	s.guardMu.Lock()
-	pids := s.tracked
-	s.guardMu.Unlock()
-	for _, pid := range pids {
-		if p, ok := readProc(pid); ok && p.state != "Z" {
-			unix.Kill(pid, unix.SIGKILL) //nolint:errcheck // may be gone
-		}
-	}
-	reapOrphans()
-}
-
-// reapOrphans reaps the zombies reparented to the checker (it is their
-// subreaper), leaving its own children, which exampletest waits for.
-func reapOrphans() {
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, ok := readProc(pid); ok && p.ppid == os.Getpid() && p.state == "Z" && !startedByUs(pid) {
-			var ws unix.WaitStatus
-			unix.Wait4(pid, &ws, unix.WNOHANG, nil) //nolint:errcheck
-		}
-	}
-}
-
-// Opts are exampletest's.
-type Opts = exampletest.Opts
 
 // Start starts the student's program with args, in the scene's IPC
 // namespace, standard error kept apart from the output checked.
@@ -305,86 +251,51 @@ func (s *Scene) Helper(what, role string, o Opts, args ...string) *Proc {
 }
 
 func (s *Scene) start(what string, prog []string, o Opts, args ...string) *Proc {
-	o.Split = true
-	o.IPC = s.c.ns
-	o.Guard = s.c.guard + 5*time.Second // ours fires first
-	o.Args = append(append([]string(nil), prog[1:]...), args...)
-	// Started under cleanup's lock, so that an interrupt cannot fall
-	// between the start and the registration: the checker would die and
-	// leave the student's processes running. Nothing inside may take the
-	// lock again, so the run's TMPDIR (a registered directory) is made
-	// first.
-	if o.TmpDir == "" {
-		o.TmpDir = filepath.Join(s.t.TempDir(), "tmp")
-		if err := os.Mkdir(o.TmpDir, 0o700); err != nil {
-			s.Abort("mkdir: %v", err)
-		}
+	tmp := filepath.Join(s.Dir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		s.Abort("mkdir: %v", err)
 	}
-	var p *Proc
-	if h, err := cleanup.Make(func() (string, func() error, error) {
-		p = &Proc{Proc: exampletest.Start(s.t, prog[0], o), s: s, what: what}
-		started.Store(p.Pid(), true)
-		// If the checker is interrupted, its process group dies with it.
-		pgid := p.Pid()
-		return fmt.Sprintf("process group %d", pgid), func() error {
-			unix.Kill(-pgid, unix.SIGKILL) //nolint:errcheck // it may be gone
-			s.killTracked()
-			// Reap them (the leader is our child, the orphans were
-			// reparented to us), so that no zombie outlives the checker.
-			for {
-				var ws unix.WaitStatus
-				if _, err := unix.Wait4(-pgid, &ws, 0, nil); err != nil && err != unix.EINTR {
-					return nil
-				}
-			}
-		}, nil
-	}); err == nil {
-		s.t.Cleanup(func() { h.Forget() })
+	p, err := startProc(s.c.ns, prog, what, tmp, o, args...)
+	if err != nil {
+		s.Abort("the checker could not start the %s: %v", what, err)
 	}
-	s.guardMu.Lock()
+	p.s = s
+	s.mu.Lock()
 	s.procs = append(s.procs, p)
-	s.guardMu.Unlock()
+	s.mu.Unlock()
 	return p
 }
 
 // Input is a pipe for a process's standard input that the checker holds
 // open (and closes to give end of file): pass r as Opts.Stdin (a file, so
-// that os/exec hands it over instead of copying into it), keep w. The
-// checker's copy of r is closed once the scene ends.
+// that it is handed over instead of copied into), keep w. The checker's
+// copy of r is closed once the scene ends.
 func (s *Scene) Input() (r, w *os.File) {
 	r, w, err := os.Pipe()
 	if err != nil {
 		s.Abort("pipe: %v", err)
 	}
-	s.t.Cleanup(func() { r.Close(); w.Close() })
+	s.Cleanup(func() { r.Close(); w.Close() })
 	return r, w
 }
-
-// started are the processes exampletest started (and will wait for).
-var started sync.Map
-
-func startedByUs(pid int) bool { _, ok := started.Load(pid); return ok }
 
 // Dir is a directory of the checker's for the scene (where it puts the
 // file an ftok key is made from, or where the FIFO must appear); each
 // process also has a TMPDIR of its own, which must be empty when it ends.
-func (s *Scene) Dir() string { return s.t.TempDir() }
+func (s *Scene) Dir() string {
+	d, done, err := tempDir("exercises-check-")
+	if err != nil {
+		s.Abort("%v", err)
+	}
+	s.Cleanup(done)
+	return d
+}
 
 // Line waits for the process's next output line that contains substr.
 // If its output ends first, the scene aborts: it ended before saying so.
 func (p *Proc) Line(substr string) string {
-	var line string
-	ok := func() bool {
-		done := make(chan bool, 2)
-		go func() {
-			defer func() { done <- false }()
-			line = p.WaitFor(substr)
-			done <- true
-		}()
-		return <-done
-	}()
+	line, ok := p.WaitFor(substr)
 	if !ok {
-		p.s.t.takeErrs()
 		p.s.Abort("the %s ended before printing %q; it printed: %s", p.what, substr, clip(p.Output(), 300))
 	}
 	return line
@@ -403,21 +314,16 @@ func (p *Proc) Ended() {
 	}
 }
 
+// exited reports whether a process the checker started has exited (it
+// is not reaped: Wait does that).
+func exited(pid int) bool {
+	p, ok := readProc(pid)
+	return ok && p.state == "Z"
+}
+
 // Orphans are the processes of p's group other than p, once p has ended:
 // children it neither waited for nor ended.
 func (p *Proc) Orphans() []string { return groupProcs(p.Pid(), p.Pid()) }
-
-// Wait reaps the process and returns how it ended and what the harness
-// found it left behind (processes, files in TMPDIR).
-func (p *Proc) Wait() (*exampletest.Result, []string) {
-	p.s.t.takeErrs()
-	res := p.Proc.Wait()
-	var left []string
-	for _, e := range p.s.t.takeErrs() {
-		left = append(left, learner(e))
-	}
-	return res, left
-}
 
 // Describe says how a process ended, in wait(2)'s terms.
 func Describe(ws syscall.WaitStatus) string {
@@ -465,12 +371,32 @@ func (c *Checker) sweep() []string {
 	return left
 }
 
+// clip quotes at most n bytes of s on one line: its head and its tail,
+// and how many bytes were left out between them (counting those the
+// checker never kept, see capture.String).
 func clip(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) > n {
-		s = s[:n] + " ..."
+		head, tail := s[:n*2/3], s[len(s)-n/3:]
+		skipped := int64(len(s) - len(head) - len(tail))
+		for _, m := range moreRe.FindAllStringSubmatch(s[len(head):len(s)-len(tail)], -1) {
+			k, _ := strconv.ParseInt(m[1], 10, 64)
+			skipped += k - int64(len(m[0]))
+		}
+		s = fmt.Sprintf("%s ... %d bytes more ... %s", head, skipped, tail)
 	}
 	return strings.ReplaceAll(s, "\n", " | ")
+}
+
+var moreRe = regexp.MustCompile(`\.\.\. (\d+) bytes more \.\.\.`)
+
+// quote is strconv.Quote of at most a few KiB of s (head and tail).
+func quote(s string) string {
+	const n = 2 << 10
+	if len(s) <= n {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:n*2/3]) + fmt.Sprintf(" ... %d bytes more ... ", len(s)-n*2/3-n/3) + strconv.Quote(s[len(s)-n/3:])
 }
 
 // stderrNote is " (stderr: ...)" for a process that wrote on its standard

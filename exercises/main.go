@@ -7,14 +7,18 @@
 // Usage (from the repository root):
 //
 //	go run ./exercises list
-//	go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard D]
+//	go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard D] [-json]
+//	go run ./exercises check all [-guard D] [-json]
 //
 // By default it builds the Go package in exercises/NN-name/ (the starter
 // you edit); -dir builds the Go main package in PATH instead, -c builds a
 // C solution with gcc, -bin runs a program you built yourself. Each
-// criterion prints as PASS or FAIL with one line saying why. The exit
-// status is 0 only when every criterion passes (1 otherwise, 2 for a bad
-// command line), so an autograder can run it as is.
+// criterion prints as PASS or FAIL with one line saying why, and is worth
+// one point; the last line is "Score: N/M". "check all" checks every
+// exercise's folder in turn. -json prints one JSON document (score, max,
+// and one object per criterion: exercise, name, pass, points, max,
+// reason, seconds) for a grading system. The exit status is 0 only when
+// every criterion passes (1 otherwise, 2 for a bad command line).
 //
 // The checker checks outcomes, not text: the bytes that come back, exit
 // and wait statuses, errnos, and the kernel's state before and after (no
@@ -26,6 +30,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,7 +47,6 @@ import (
 
 	"github.com/goipc/ipc-examples/common/child"
 	"github.com/goipc/ipc-examples/common/cleanup"
-	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
 // Exercise is one task: its folder name and the criteria that check it.
@@ -57,7 +61,7 @@ var exercises = map[string]*Exercise{}
 func register(e *Exercise) { exercises[e.Name] = e }
 
 func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard DURATION]\n       go run ./exercises list\n")
+	fmt.Fprintf(w, "usage: go run ./exercises check NN-name [-dir PATH | -c FILE.c | -bin BINARY] [-guard DURATION] [-json]\n       go run ./exercises check all [-guard DURATION] [-json]\n       go run ./exercises list\n")
 }
 
 func main() {
@@ -84,19 +88,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
+	var names []string
 	name := strings.TrimSuffix(filepath.Base(args[1]), "/")
-	ex, ok := exercises[name]
-	if !ok {
+	if name == "all" {
+		names = sortedNames()
+	} else if _, ok := exercises[name]; ok {
+		names = []string{name}
+	} else {
 		fmt.Fprintf(stderr, "exercises: no exercise %q\n", args[1])
 		listExercises(stderr)
 		return 2
 	}
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "", "build the Go main package in this directory (default exercises/"+name+")")
+	dir := fs.String("dir", "", "build the Go main package in this directory (default exercises/NN-name)")
 	csrc := fs.String("c", "", "build this C file with gcc -Wall -Wextra")
 	bin := fs.String("bin", "", "run this program as it is")
 	guard := fs.Duration("guard", 5*time.Second, "stop a run that has not finished after this long")
+	asJSON := fs.Bool("json", false, "print one JSON document: every criterion with exercise, name, pass, points, reason, seconds")
 	if err := fs.Parse(args[2:]); err != nil || fs.NArg() > 0 {
 		usage(stderr)
 		return 2
@@ -107,36 +116,131 @@ func run(args []string, stdout, stderr io.Writer) int {
 			n++
 		}
 	}
-	if n > 1 {
+	switch {
+	case n > 1:
 		fmt.Fprintln(stderr, "exercises: give one of -dir, -c and -bin")
 		return 2
+	case n > 0 && len(names) > 1:
+		fmt.Fprintln(stderr, "exercises: check all builds each exercise's folder: -dir, -c and -bin name one program")
+		return 2
 	}
-	if *dir == "" && *csrc == "" && *bin == "" {
-		*dir = filepath.Join("exercises", name)
+	text := stdout
+	if *asJSON {
+		text = io.Discard
 	}
-	fmt.Fprintf(stdout, "check %s: %s\n", name, ex.Title)
-	prog, what, cleanup, err := build(*dir, *csrc, *bin)
-	defer cleanup()
-	if err != nil {
-		fmt.Fprintf(stdout, "FAIL  it builds: %s\n1 criterion: 0 pass, 1 fail\n", err)
-		return 1
+	var all []result
+	for _, name := range names {
+		d := *dir
+		if d == "" && *csrc == "" && *bin == "" {
+			d = filepath.Join("exercises", name)
+		}
+		rs := checkOne(text, exercises[name], d, *csrc, *bin, *guard)
+		all = append(all, rs...)
 	}
-	fmt.Fprintf(stdout, "      (%s)\n", what)
-	results := checkProgram(ex, prog, *guard)
-	fails := 0
-	for _, r := range results {
-		if r.err == nil {
-			fmt.Fprintf(stdout, "PASS  %s\n", r.name)
-		} else {
-			fails++
-			fmt.Fprintf(stdout, "FAIL  %s\n      %s\n", r.name, r.err)
+	got, max := score(all)
+	if len(names) > 1 {
+		fmt.Fprintf(text, "\nsummary\n")
+		for _, name := range names {
+			var rs []result
+			for _, r := range all {
+				if r.exercise == name {
+					rs = append(rs, r)
+				}
+			}
+			g, m := score(rs)
+			fmt.Fprintf(text, "  %-16s %d/%d\n", name, g, m)
 		}
 	}
-	fmt.Fprintf(stdout, "%d criteria: %d pass, %d fail\n", len(results), len(results)-fails, fails)
-	if fails > 0 {
+	fmt.Fprintf(text, "Score: %d/%d\n", got, max)
+	if *asJSON {
+		writeJSON(stdout, all, got, max)
+	}
+	if got < max {
 		return 1
 	}
 	return 0
+}
+
+func sortedNames() []string {
+	var names []string
+	for n := range exercises {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// checkOne builds and checks one exercise's program, prints each
+// criterion, and returns the results.
+func checkOne(w io.Writer, ex *Exercise, dir, csrc, bin string, guard time.Duration) []result {
+	fmt.Fprintf(w, "check %s: %s\n", ex.Name, ex.Title)
+	prog, what, cleanup, err := build(dir, csrc, bin)
+	defer cleanup()
+	var results []result
+	if err != nil {
+		// Every criterion fails, and counts: a program that does not
+		// build scores nothing.
+		fmt.Fprintf(w, "FAIL  it builds: %s\n", err)
+		results = criteriaOf(ex, fmt.Errorf("not checked: it does not build: %v", err))
+	} else {
+		fmt.Fprintf(w, "      (%s)\n", what)
+		results = checkProgram(ex, prog, guard)
+	}
+	fails := 0
+	for i, r := range results {
+		results[i].exercise = ex.Name
+		if r.err == nil {
+			fmt.Fprintf(w, "PASS  %s\n", r.name)
+		} else {
+			fails++
+			if !strings.HasPrefix(r.err.Error(), "not checked: it does not build") {
+				fmt.Fprintf(w, "FAIL  %s\n      %s\n", r.name, r.err)
+			}
+		}
+	}
+	got, max := score(results)
+	fmt.Fprintf(w, "%d criteria: %d pass, %d fail (%d/%d points)\n", len(results), len(results)-fails, fails, got, max)
+	return results
+}
+
+// score adds up the points earned and the points there are.
+func score(rs []result) (got, max int) {
+	for _, r := range rs {
+		max += r.points
+		if r.err == nil {
+			got += r.points
+		}
+	}
+	return got, max
+}
+
+// writeJSON prints the results for a grading system.
+func writeJSON(w io.Writer, rs []result, got, max int) {
+	type criterion struct {
+		Exercise string  `json:"exercise"`
+		Name     string  `json:"name"`
+		Pass     bool    `json:"pass"`
+		Points   int     `json:"points"`
+		Max      int     `json:"max"`
+		Reason   string  `json:"reason"`
+		Seconds  float64 `json:"seconds"`
+	}
+	doc := struct {
+		Score    int         `json:"score"`
+		Max      int         `json:"max"`
+		Criteria []criterion `json:"criteria"`
+	}{Score: got, Max: max, Criteria: []criterion{}}
+	for _, r := range rs {
+		c := criterion{Exercise: r.exercise, Name: r.name, Pass: r.err == nil, Max: r.points, Seconds: r.seconds}
+		if r.err == nil {
+			c.Points = r.points
+		} else {
+			c.Reason = strings.TrimSpace(r.err.Error())
+		}
+		doc.Criteria = append(doc.Criteria, c)
+	}
+	b, _ := json.MarshalIndent(doc, "", "  ")
+	fmt.Fprintf(w, "%s\n", b)
 }
 
 // stdoutCopy is standard output under a descriptor of its own: Go kills a
@@ -223,7 +327,7 @@ func tempDir(pattern string) (dir string, done func(), err error) {
 	if err != nil {
 		return "", func() {}, err
 	}
-	return dir, func() { h.Release() }, nil //nolint:errcheck // best effort
+	return dir, func() { h.Release() }, nil // best effort
 }
 
 func goTool() string {
@@ -237,21 +341,40 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // checkProgram runs the exercise's criteria against prog.
 func checkProgram(ex *Exercise, prog []string, guard time.Duration) []result {
-	// Children a solution orphans are reparented to the checker, so that
-	// they can be found, reported and reaped.
-	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) //nolint:errcheck // without it orphans go to init
+	// Processes a solution orphans, and those that escape their process
+	// group or session (fork, setsid, fork again), are reparented to the
+	// checker when their parent ends, so that they can be found,
+	// reported, killed and reaped.
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "exercises: PR_SET_CHILD_SUBREAPER: %v: a process that leaves its session is not contained\n", err)
+	}
+	// If the checker is interrupted, every process it started, and every
+	// process those started, dies first.
+	if h, err := cleanup.Make(func() (string, func() error, error) {
+		return "the processes of the program under check", func() error { killAll(); return nil }, nil
+	}); err == nil {
+		defer h.Forget()
+	}
 	self, _ := os.Executable()
-	c := &Checker{prog: prog, guard: guard, root: &tb{}, self: self}
-	c.ns = exampletest.NewIPCNamespace(c.root)
-	c.before = map[string]bool{}
-	if c.ns == nil {
-		fmt.Fprintln(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC) needs CAP_SYS_ADMIN): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)")
+	c := &Checker{prog: prog, guard: guard, self: self, before: map[string]bool{}}
+	ns, err := newIPCNamespace()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC): %v): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)\n", err)
 		for _, l := range c.ns.Leftovers() {
 			c.before[l] = true
 		}
 	}
+	c.ns = ns
 	ex.Check(c)
 	c.sweep()
-	c.root.runCleanups()
+	ns.close()
+	return c.results
+}
+
+// criteriaOf lists the exercise's criteria, each failing with err,
+// without running anything.
+func criteriaOf(ex *Exercise, err error) []result {
+	c := &Checker{dry: err}
+	ex.Check(c)
 	return c.results
 }

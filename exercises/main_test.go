@@ -4,10 +4,13 @@ package main
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,10 +35,11 @@ func TestMain(m *testing.M) {
 
 // verdict is what one checker run said.
 type verdict struct {
-	code int
-	pass map[string]bool // criterion -> passed
-	why  map[string]string
-	out  string
+	code   int
+	pass   map[string]bool // criterion -> passed
+	why    map[string]string
+	out    string
+	maxRSS int64 // the checker's peak resident memory, bytes
 }
 
 // check runs the checker on one exercise with the given flags, from the
@@ -48,17 +52,31 @@ func check(t *testing.T, name string, flags ...string) verdict {
 	if err := os.Mkdir(tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, append([]string{"check", name}, flags...)...)
+	// A guard, not a timer: a checker that never gives a verdict (a
+	// solution it cannot contain) fails the test with what it printed.
+	ctx, cancel := context.WithTimeout(context.Background(), checkGuard)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"check", name}, flags...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	out, err := cmd.Output()
+	cmd.WaitDelay = time.Second
+	var outb strings.Builder
+	cmd.Stdout = &outb
+	err := cmd.Run()
+	out := outb.String()
 	code := 0
+	if ctx.Err() != nil {
+		t.Fatalf("checker of %s %q gave no verdict within %v; it printed:\n%s", name, flags, checkGuard, clip(out, 4000))
+	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	v := verdict{code: code, pass: map[string]bool{}, why: map[string]string{}, out: string(out)}
+	v := verdict{code: code, pass: map[string]bool{}, why: map[string]string{}, out: out}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		v.maxRSS = ru.Maxrss << 10
+	}
 	lines := strings.Split(string(out), "\n")
 	for i, l := range lines {
 		switch {
@@ -104,43 +122,34 @@ func procsWithTmp(dir string) []string {
 	return left
 }
 
-// mutant is a solution with one mistake put in: the source file (from
-// the repository root), what to replace with what, and the criteria that
-// must fail (by a word they contain) with a phrase their reason contains.
-type mutant struct {
-	name     string
-	src      string
-	from, to string
-	more     []string          // further from, to pairs
-	retries  int               // more runs allowed to catch it
-	fails    map[string]string // criterion substring -> reason substring (or "a | b": either)
-}
-
-type exerciseTest struct {
-	name      string
-	solutions [][]string        // checker flags of each reference solution
-	starter   map[string]string // failing criterion substring -> reason substring
-	mutants   []mutant
-}
-
-var tests []exerciseTest
-
 func TestExercises(t *testing.T) {
-	for _, et := range tests {
+	for _, et := range selfTests {
 		et := et
 		t.Run(et.name, func(t *testing.T) {
 			t.Parallel()
+			// Every run has a TMPDIR, a namespace and a guard of its own:
+			// the solutions, the starter and the mutants run side by side.
 			for _, flags := range et.solutions {
-				if len(flags) > 0 && flags[0] == "-c" && !haveGCC() {
-					exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
-				}
-				v := check(t, et.name, flags...)
-				if v.code != 0 || len(v.pass) == 0 {
-					t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
-				}
+				flags := flags
+				t.Run("solution "+flags[0], func(t *testing.T) {
+					t.Parallel()
+					if flags[0] == "-c" && !haveGCC() {
+						exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
+					}
+					v := check(t, et.name, flags...)
+					if v.code != 0 || len(v.pass) == 0 {
+						t.Errorf("%s %q: exit status %d, want 0:\n%s", et.name, flags, v.code, v.out)
+					}
+					if want := fmt.Sprintf("Score: %d/%d\n", len(v.pass), len(v.pass)); !strings.HasSuffix(v.out, want) {
+						t.Errorf("%s %q: the output does not end with %q:\n%s", et.name, flags, want, v.out)
+					}
+				})
 			}
-			v := check(t, et.name, "-dir", filepath.Join("exercises", et.name), "-guard", shortGuard)
-			expect(t, et.name+" starter", v, et.starter, true)
+			t.Run("starter", func(t *testing.T) {
+				t.Parallel()
+				v := check(t, et.name, "-dir", filepath.Join("exercises", et.name), "-guard", shortGuard)
+				expect(t, et.name+" starter", v, et.starter, true)
+			})
 			for _, m := range et.mutants {
 				m := m
 				t.Run(m.name, func(t *testing.T) {
@@ -238,15 +247,9 @@ func mutantFlags(t *testing.T, m mutant) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), m.from) {
-		t.Fatalf("mutant %s: %q not in %s", m.name, m.from, m.src)
-	}
-	src := strings.Replace(string(b), m.from, m.to, 1)
-	for i := 0; i+1 < len(m.more); i += 2 {
-		if !strings.Contains(src, m.more[i]) {
-			t.Fatalf("mutant %s: %q not in %s", m.name, m.more[i], m.src)
-		}
-		src = strings.Replace(src, m.more[i], m.more[i+1], 1)
+	src, err := applyMutant(string(b), m.mark, strings.HasSuffix(m.src, ".c"))
+	if err != nil {
+		t.Fatalf("mutant %s in %s: %v", m.name, m.src, err)
 	}
 	dir := t.TempDir()
 	if strings.HasSuffix(m.src, ".c") {
@@ -276,6 +279,71 @@ func mutantFlags(t *testing.T, m mutant) []string {
 	return []string{"-dir", dir}
 }
 
+// checkGuard bounds one run of the checker: every scene of an exercise
+// hung to its guard, under -race, on a loaded machine.
+const checkGuard = 3 * time.Minute
+
+// A mutant is marked in the solution's source, on each line it changes,
+// by a comment that says what the line becomes:
+//
+//	sqW.Close() // mutant go-parent-keeps-copy-child: -
+//	reply.mtype = pid; /* mutant answer-sent-with-type-2: reply.mtype = 2; */
+//
+// The marked line is replaced by the text after the colon, with the
+// line's indentation ("\n" is a line break, "\\" a backslash), or
+// removed for "-". Other markers are comments, and stay.
+var (
+	markGo = regexp.MustCompile(`// mutant ([a-z0-9-]+): (.*?)(?: // mutant |$)`)
+	markC  = regexp.MustCompile(`/\* mutant ([a-z0-9-]+): (.*?) \*/`)
+	unesc  = strings.NewReplacer(`\\`, `\`, `\n`, "\n")
+)
+
+func applyMutant(src, mark string, c bool) (string, error) {
+	re := markGo
+	if c {
+		re = markC
+	}
+	var out []string
+	found := false
+	for _, line := range strings.Split(src, "\n") {
+		repl, ok := "", false
+		for _, m := range re.FindAllStringSubmatch(line, -1) {
+			if m[1] == mark {
+				repl, ok = m[2], true
+			}
+		}
+		// Go markers after the first on a line start inside the match
+		// before: look from each marker on.
+		if !c && !ok {
+			for i := strings.Index(line, "// mutant "); i >= 0; {
+				if m := markGo.FindStringSubmatch(line[i:]); m != nil && m[1] == mark {
+					repl, ok = m[2], true
+					break
+				}
+				j := strings.Index(line[i+1:], "// mutant ")
+				if j < 0 {
+					break
+				}
+				i += 1 + j
+			}
+		}
+		if !ok {
+			out = append(out, line)
+			continue
+		}
+		found = true
+		if repl == "-" {
+			continue
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		out = append(out, indent+unesc.Replace(repl))
+	}
+	if !found {
+		return "", fmt.Errorf("no line marked \"mutant %s\"", mark)
+	}
+	return strings.Join(out, "\n"), nil
+}
+
 // shortGuard stops the starters and mutants, which are meant to fail and
 // often hang, sooner than a student's run (5 s); the reference solutions
 // keep the default. Under -race, with the mutants run in parallel, a
@@ -286,8 +354,9 @@ var shortGuard = map[bool]string{false: "2500ms", true: "6s"}[raceBuild]
 // TestCommandLine: a bad command line is exit status 2 with the usage, an
 // unknown exercise names the ones there are.
 func TestCommandLine(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{nil, {"check"}, {"nope", "01-duplex"}, {"check", "99-none"},
-		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}} {
+		{"check", "01-duplex", "-dir", "a", "-c", "b"}, {"check", "01-duplex", "extra"}, {"check", "all", "-c", "x.c"}} {
 		var out, errb strings.Builder
 		if code := run(args, &out, &errb); code != 2 || out.Len() != 0 || errb.Len() == 0 {
 			t.Errorf("%q: exit status %d, stdout %q, stderr %q; want 2, nothing, a reason", args, code, out.String(), errb.String())
@@ -297,13 +366,13 @@ func TestCommandLine(t *testing.T) {
 	if code := run([]string{"list"}, &out, &out); code != 0 || strings.Count(out.String(), "\n") != len(exercises) {
 		t.Errorf("list: exit status %d, output %q", code, out.String())
 	}
-	for _, et := range tests {
+	for _, et := range selfTests {
 		if exercises[et.name] == nil {
 			t.Errorf("test for unknown exercise %s", et.name)
 		}
 	}
-	if len(tests) != len(exercises) {
-		t.Errorf("%d exercises, %d tested", len(exercises), len(tests))
+	if len(selfTests) != len(exercises) {
+		t.Errorf("%d exercises, %d tested", len(exercises), len(selfTests))
 	}
 }
 
@@ -311,22 +380,23 @@ func TestCommandLine(t *testing.T) {
 // while a solution hangs kills the solution's processes and removes its
 // directories before it dies of that signal.
 func TestInterrupted(t *testing.T) {
+	t.Parallel()
 	if !haveGCC() {
 		exampletest.Skip(t, "gcc not found: the C solutions cannot be built")
 	}
 	bin := exampletest.Binary(t)
 	root, _ := filepath.Abs("..")
-	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c",
-		from: "close(num[1]); /* or it never sees end of file on num[0] */"}
+	m := mutant{name: "hangs", src: "exercises/01-duplex/solution/c/duplex.c", mark: "squarer-keeps-write-end-numbers"}
 	flags := mutantFlags(t, m)
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE} {
 		tmp := filepath.Join(t.TempDir(), "tmp")
 		if err := os.Mkdir(tmp, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		// With a closed output it dies at its next line: after the first
-		// scene's guard.
-		guard := map[syscall.Signal]string{syscall.SIGPIPE: "1s"}[sig]
+		// With a closed output it dies at its next line, once its scenes
+		// have ended: each scene's guard leaves the test time to see the
+		// solution's processes (the wait for them is bounded below).
+		guard := map[syscall.Signal]string{syscall.SIGPIPE: "3s"}[sig]
 		if guard == "" {
 			guard = "20s"
 		}
@@ -344,17 +414,27 @@ func TestInterrupted(t *testing.T) {
 		// Then wait until the solution and its child run (their
 		// processes have our TMPDIR, as the checker's own has).
 		br := bufio.NewReader(out)
-		br.ReadString('\n') //nolint:errcheck
-		br.ReadString('\n') //nolint:errcheck
+		br.ReadString('\n')
+		br.ReadString('\n')
+		deadline := time.Now().Add(time.Minute) // a guard, not a timer
 		for len(procsWithTmp(tmp)) < 3 {
-			time.Sleep(time.Millisecond) // watching /proc, a guard below
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("%v: the checker and the solution never ran 3 processes at once; running now: %s", sig, strings.Join(procsWithTmp(tmp), "; "))
+			}
+			time.Sleep(time.Millisecond) // watching /proc
 		}
 		if sig == syscall.SIGPIPE {
 			out.Close() // the next line it writes breaks
 		} else {
-			cmd.Process.Signal(sig) //nolint:errcheck
+			cmd.Process.Signal(sig)
 		}
-		cmd.Wait() //nolint:errcheck
+		stuck := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+		cmd.Wait()
+		if !stuck.Stop() {
+			t.Errorf("%v: the checker did not end within a minute of the signal (killed); its processes: %s", sig, strings.Join(procsWithTmp(tmp), "; "))
+		}
 		ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		if !ws.Signaled() || ws.Signal() != sig {
 			t.Errorf("%v: the checker %v, want killed by %v", sig, cmd.ProcessState, sig)
@@ -365,5 +445,40 @@ func TestInterrupted(t *testing.T) {
 		if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
 			t.Errorf("%v: %d files left in TMPDIR (%s ...)", sig, len(ents), ents[0].Name())
 		}
+	}
+}
+
+// TestCheckAll: "check all -json" checks every exercise (here the
+// starters, which pass nothing) and prints one valid JSON document: one
+// object per criterion, with its points, and the score.
+func TestCheckAll(t *testing.T) {
+	t.Parallel()
+	v := check(t, "all", "-json", "-guard", "1s")
+	if v.code != 1 {
+		t.Errorf("exit status %d, want 1 (the starters pass nothing)", v.code)
+	}
+	var doc struct {
+		Score, Max int
+		Criteria   []struct {
+			Exercise, Name, Reason string
+			Pass                   bool
+			Points, Max            int
+			Seconds                float64
+		}
+	}
+	if err := json.Unmarshal([]byte(v.out), &doc); err != nil {
+		t.Fatalf("not JSON: %v:\n%s", err, clip(v.out, 4000))
+	}
+	want := 0
+	seen := map[string]bool{}
+	for _, c := range doc.Criteria {
+		seen[c.Exercise] = true
+		want += c.Max
+		if c.Pass || c.Points != 0 || c.Max != 1 || c.Name == "" || c.Reason == "" || c.Seconds < 0 {
+			t.Errorf("starter criterion %+v: want failed, 0 of 1 point, with a name and a reason", c)
+		}
+	}
+	if len(seen) != len(exercises) || doc.Score != 0 || doc.Max != want || want == 0 {
+		t.Errorf("%d exercises, score %d/%d (criteria worth %d); want %d exercises, 0/%d", len(seen), doc.Score, doc.Max, want, len(exercises), want)
 	}
 }

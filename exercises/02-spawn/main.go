@@ -26,5 +26,5 @@ func main() {
 	//      standard output at the same time; close its input at the end.
 	// TODO waitpid(): cmd.Wait; print "pclose: STATUS" on standard error,
 	//      STATUS being the raw wait status (cmd.ProcessState.Sys()).
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // nobody reads it yet
+	io.Copy(io.Discard, os.Stdin) // nobody reads it yet
 }

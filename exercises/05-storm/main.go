@@ -24,7 +24,7 @@ func main() {
 	// TODO sigaction(SIGUSR1): signal.Notify, and a goroutine that counts.
 	fmt.Println("ready")
 	// read() one line from standard input.
-	bufio.NewReader(os.Stdin).ReadString('\n') //nolint:errcheck // TODO check it
+	bufio.NewReader(os.Stdin).ReadString('\n') // TODO check it
 	// TODO msgrcv until a message of type 2, adding up the bytes of the
 	//      others; retry when it fails with EINTR (unix.Syscall6(unix.SYS_MSGRCV, ...)).
 	// TODO print "bytes N signals M"; msgctl(IPC_RMID).

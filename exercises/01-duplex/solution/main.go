@@ -34,7 +34,7 @@ func main() {
 	// The child has its own copies now. Ours must go: while any process
 	// holds a write end, the reader of that pipe never sees end of file.
 	numR.Close()
-	sqW.Close()
+	sqW.Close() // mutant go-parent-keeps-copy-child: -
 
 	// Feed and read at the same time: a pipe holds 64 KiB; if the parent
 	// wrote everything before reading, the child would block writing

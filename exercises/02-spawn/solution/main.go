@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
+	"os/exec" // mutant through-shell: "os/exec"\n	"strings"
 	"syscall"
 )
 
@@ -24,7 +24,7 @@ func main() {
 		os.Exit(2)
 	}
 	// No shell: the words are the command's argv as they are.
-	cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	cmd := exec.Command(os.Args[1], os.Args[2:]...) // mutant through-shell: cmd := exec.Command("/bin/sh", "-c", strings.Join(os.Args[1:], " "))
 	cmd.Stderr = os.Stderr
 	// pipe() twice; after Start, the command's ends are closed here
 	// (StdinPipe and StdoutPipe do both).
@@ -39,9 +39,9 @@ func main() {
 	}
 	// Feed and read at the same time: either alone blocks for ever once
 	// both pipes are full.
-	go func() {
-		io.Copy(in, os.Stdin) //nolint:errcheck // EPIPE if the command stops reading
-		in.Close()            // end of file for the command
+	go func() { // mutant all-input-written-before-any: func() {\n		io.Copy(in, os.Stdin)
+		io.Copy(in, os.Stdin) // EPIPE if the command stops reading // mutant all-input-written-before-any: -
+		in.Close()            // end of file for the command // mutant command-s-input-never-closed: -
 	}()
 	_, err = io.Copy(os.Stdout, out)
 	check(err)
@@ -52,7 +52,7 @@ func main() {
 	}
 	ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	// pclose returns the raw wait status: exit status << 8, or the signal.
-	fmt.Fprintf(os.Stderr, "pclose: %d\n", uint32(ws))
+	fmt.Fprintf(os.Stderr, "pclose: %d\n", uint32(ws)) // mutant exit-code-wait-status: fmt.Fprintf(os.Stderr, "pclose: %d\\n", ws.ExitStatus())
 }
 
 func check(err error) {

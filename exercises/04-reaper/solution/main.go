@@ -28,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == "child" {
-		io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until end of input
+		io.Copy(io.Discard, os.Stdin) // until end of input
 		code, _ := strconv.Atoi(os.Args[2])
 		os.Exit(code)
 	}

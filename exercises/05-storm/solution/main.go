@@ -66,9 +66,9 @@ func main() {
 	for {
 		// msgrcv(id, &m, sizeof m.text, 0, 0)
 		n, _, e := unix.Syscall6(unix.SYS_MSGRCV, uintptr(id), uintptr(unsafe.Pointer(&m)), uintptr(len(m.text)), 0, 0, 0)
-		if e == unix.EINTR {
-			continue // a signal came; nothing was received: call it again
-		}
+		if e == unix.EINTR { // mutant go-raw-msgrcv-that-gives: -
+			continue // a signal came; nothing was received: call it again // mutant go-raw-msgrcv-that-gives: -
+		} // mutant go-raw-msgrcv-that-gives: -
 		if e != 0 {
 			check(e)
 		}

@@ -50,7 +50,7 @@ func writer(path, msg string) {
 	check(err)
 	copy(mem, msg+"\x00")
 	fmt.Println("ready")
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until end of input
+	io.Copy(io.Discard, os.Stdin) // until end of input
 	// If no reader came, nobody has marked it yet. Marking it twice is
 	// harmless: the id stays valid while a process is attached.
 	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.EIDRM) {
@@ -70,14 +70,14 @@ func reader(path string) {
 	// Both are attached now: mark it for removal. Its key becomes 0
 	// (IPC_PRIVATE), so nobody else can find it, and the kernel destroys
 	// it when the last process detaches, or dies: kill -9 included.
-	_, err = unix.SysvShmCtl(id, unix.IPC_RMID, nil)
-	check(err)
+	_, err = unix.SysvShmCtl(id, unix.IPC_RMID, nil) // mutant go-reader-forgets-ipc-rmid: -
+	check(err)                                       // mutant go-reader-forgets-ipc-rmid: -
 	msg := mem
 	if i := bytes.IndexByte(mem, 0); i >= 0 {
 		msg = mem[:i]
 	}
 	fmt.Printf("%s\n", msg)
-	io.Copy(io.Discard, os.Stdin) //nolint:errcheck // until end of input
+	io.Copy(io.Discard, os.Stdin) // until end of input
 	check(unix.SysvShmDetach(mem))
 }
 

@@ -49,7 +49,7 @@ func server(path string) {
 	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT)
 	go func() {
 		<-sigs
-		sysv.Msgctl(id, unix.IPC_RMID, nil) //nolint:errcheck // the loop sees the result
+		sysv.Msgctl(id, unix.IPC_RMID, nil) // the loop sees the result
 	}()
 	fmt.Println("ready")
 
@@ -68,7 +68,7 @@ func server(path string) {
 			continue
 		}
 		// msgsnd(id, &reply, len, 0), reply.mtype = the client's PID
-		if err := sysv.Msgsnd(id, pid, []byte(strings.ToUpper(text)), 0); err != nil {
+		if err := sysv.Msgsnd(id, pid, []byte(strings.ToUpper(text)), 0); err != nil { // mutant go-answer-sent-with-requests: if err := sysv.Msgsnd(id, request, []byte(strings.ToUpper(text)), 0); err != nil {
 			if errors.Is(err, unix.EIDRM) || errors.Is(err, unix.EINVAL) {
 				return
 			}

@@ -16,7 +16,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"strconv"
+	"strconv" // mutant go-consumers-poll-with-time: "strconv"\n	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -114,7 +114,7 @@ func consumer(path string) {
 	check(err)
 	w := bufio.NewWriter(os.Stdout)
 	for {
-		op(semid, full, -1) // P(full): sleep until there is an item
+		op(semid, full, -1) // P(full): sleep until there is an item // mutant go-consumers-poll-with-time: for {\n			if v, _ := sysv.SemctlGetVal(semid, full); v > 0 {\n				break\n			}\n			time.Sleep(time.Millisecond)\n		}\n		op(semid, full, -1)
 		op(semid, mutex, -1)
 		out := word(mem, offOut)
 		v := word(mem, int(8*out))

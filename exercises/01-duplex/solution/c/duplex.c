@@ -43,25 +43,25 @@ int main(void) {
     pid_t squarer = fork();
     if (squarer < 0) die("fork");
     if (squarer == 0) {
-        close(num[1]); /* or it never sees end of file on num[0] */
+        close(num[1]); /* or it never sees end of file on num[0] */ /* mutant squarer-keeps-write-end-numbers: - */
         close(sq[0]);
         square(num[0], sq[1]);
         _exit(0);
     }
     close(num[0]);
-    close(sq[1]); /* or the parent never sees end of file on sq[0] */
+    close(sq[1]); /* or the parent never sees end of file on sq[0] */ /* mutant parent-keeps-write-end-squares: - */
 
-    pid_t feeder = fork();
-    if (feeder < 0) die("fork");
-    if (feeder == 0) {
-        close(sq[0]);
-        copy(0, num[1]);
-        _exit(0);
-    }
+    pid_t feeder = fork(); /* mutant parent-writes-everything-before-it: pid_t feeder = -1;\n    copy(0, num[1]); */
+    if (feeder < 0) die("fork"); /* mutant parent-writes-everything-before-it: - */
+    if (feeder == 0) { /* mutant parent-writes-everything-before-it: - */
+        close(sq[0]); /* mutant parent-writes-everything-before-it: - */
+        copy(0, num[1]); /* mutant parent-writes-everything-before-it: - */
+        _exit(0); /* mutant parent-writes-everything-before-it: - */
+    } /* mutant parent-writes-everything-before-it: - */
     close(num[1]);
 
     copy(sq[0], 1);
     int st1, st2;
-    if (waitpid(feeder, &st1, 0) < 0 || waitpid(squarer, &st2, 0) < 0) die("waitpid");
+    if (waitpid(feeder, &st1, 0) < 0 || waitpid(squarer, &st2, 0) < 0) die("waitpid"); /* mutant no-waitpid-zombies: st1 = st2 = 0; */
     return st1 == 0 && st2 == 0 ? 0 : 1;
 }

@@ -32,14 +32,14 @@ static int server(const char *path) {
     if (mkfifo(path, 0600) < 0) die("mkfifo");
     printf("ready\n");
     fflush(stdout);
-    int fd = open(path, O_RDONLY); /* blocks until a writer opens it */
+    int fd = open(path, O_RDONLY); /* blocks until a writer opens it */ /* mutant server-opens-with-o-nonblock: int fd = open(path, O_RDONLY | O_NONBLOCK); */
     if (fd < 0) die("open");
     char buf[65536];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0) write_all(1, buf, n);
     if (n < 0) die("read");
     close(fd);
-    if (unlink(path) < 0) die("unlink");
+    if (unlink(path) < 0) die("unlink"); /* mutant server-forgets-unlink-fifo: - */
     return 0;
 }
 
@@ -52,7 +52,7 @@ static int writer(const char *path, int id, int count) {
         memset(rec + h, 'a' + id, SIZE - h - 1);
         rec[SIZE - 1] = '\n';
         /* One write() of at most PIPE_BUF bytes: it is never split. */
-        if (write(fd, rec, SIZE) != SIZE) die("write");
+        if (write(fd, rec, SIZE) != SIZE) die("write"); /* mutant record-in-two-writes: write_all(fd, rec, h);\n        write_all(fd, rec + h, SIZE - h); */
     }
     if (close(fd) < 0) die("close");
     return 0;

@@ -48,15 +48,15 @@ int main(int argc, char **argv) {
         if (pid == 0) {
             /* The child inherits the handlers and the mask: undo them, or
              * SIGTERM would only set a flag in it. */
-            signal(SIGTERM, SIG_DFL);
+            signal(SIGTERM, SIG_DFL); /* mutant children-keep-parent-s-sigterm: - */
             sigprocmask(SIG_SETMASK, &old, NULL);
-            setpgid(0, pgid); /* pgid 0: a new group, named by this PID */
+            setpgid(0, pgid); /* pgid 0: a new group, named by this PID */ /* mutant no-group-their-own: - */
             char buf[512];
             while (read(0, buf, sizeof buf) > 0)
                 ;
             _exit(i);
         }
-        setpgid(pid, pgid); /* the parent too: whoever runs first, it is done */
+        setpgid(pid, pgid); /* the parent too: whoever runs first, it is done */ /* mutant no-group-their-own: - */
         if (pgid == 0) pgid = pid;
     }
     printf("ready\n");
@@ -66,14 +66,14 @@ int main(int argc, char **argv) {
         while (!got_chld && !got_term) sigsuspend(&old);
         if (got_term) {
             got_term = 0;
-            if (kill(-pgid, SIGTERM) < 0) die("kill");
+            if (kill(-pgid, SIGTERM) < 0) die("kill"); /* mutant kill-one-child-group: if (kill(pgid, SIGTERM) < 0) die("kill"); */
         }
         if (got_chld) {
             got_chld = 0;
             int st;
             pid_t pid;
             /* One SIGCHLD may stand for many children: reap them all. */
-            while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+            while ((pid = waitpid(-1, &st, WNOHANG)) > 0) { /* mutant one-waitpid-per-sigchld: if ((pid = waitpid(-1, &st, WNOHANG)) > 0) { */ /* mutant blocking-wait-after-sigchld: while ((pid = waitpid(-1, &st, 0)) > 0) { */
                 reaped++;
                 if (WIFSIGNALED(st))
                     printf("%d killed %d\n", (int)pid, WTERMSIG(st));

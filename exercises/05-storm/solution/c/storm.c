@@ -37,8 +37,8 @@ int main(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
-    sa.sa_flags = SA_RESTART; /* read() goes on after the handler */
-    if (sigaction(SIGUSR1, &sa, NULL) == -1) die("sigaction");
+    sa.sa_flags = SA_RESTART; /* read() goes on after the handler */ /* mutant no-sa-restart: - */
+    if (sigaction(SIGUSR1, &sa, NULL) == -1) die("sigaction"); /* mutant no-handler-sigusr1-kills: - */
     printf("ready\n");
     fflush(stdout);
 
@@ -52,13 +52,13 @@ int main(int argc, char **argv) {
     long total = 0;
     for (;;) {
         ssize_t n = msgrcv(id, &m, sizeof m.text, 0, 0);
-        if (n == -1 && errno == EINTR) continue; /* never restarted: retry */
+        if (n == -1 && errno == EINTR) continue; /* never restarted: retry */ /* mutant msgrcv-not-retried-on-eintr: - */
         if (n == -1) die("msgrcv");
         if (m.mtype == 2) break;
         total += n;
     }
     printf("bytes %ld signals %d\n", total, (int)count);
     fflush(stdout);
-    if (msgctl(id, IPC_RMID, NULL) == -1) die("msgctl");
+    if (msgctl(id, IPC_RMID, NULL) == -1) die("msgctl"); /* mutant queue-not-removed: - */
     return 0;
 }

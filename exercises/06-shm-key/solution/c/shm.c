@@ -36,7 +36,7 @@ static int writer(const char *path, const char *msg) {
     wait_for_eof();
     /* If no reader came, nobody has marked it yet; marking it twice is
      * harmless while a process is attached. */
-    if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL && errno != EIDRM) die("shmctl");
+    if (shmctl(id, IPC_RMID, NULL) == -1 && errno != EINVAL && errno != EIDRM) die("shmctl"); /* mutant nobody-calls-ipc-rmid: - */
     if (shmdt(p) == -1) die("shmdt");
     return 0;
 }
@@ -49,7 +49,7 @@ static int reader(const char *path) {
     const char *p = shmat(id, NULL, SHM_RDONLY);
     if (p == (void *)-1) die("shmat");
     /* Both attached: mark it now, so kill -9 of either leaks nothing. */
-    if (shmctl(id, IPC_RMID, NULL) == -1) die("shmctl");
+    if (shmctl(id, IPC_RMID, NULL) == -1) die("shmctl"); /* mutant reader-forgets-ipc-rmid: - */ /* mutant nobody-calls-ipc-rmid: - */
     printf("%.*s\n", (int)strnlen(p, SIZE), p);
     fflush(stdout);
     wait_for_eof();

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sem.h>
-#include <sys/shm.h>
+#include <sys/shm.h> /* mutant consumers-sleep-look-waiting-in: #include <sys/shm.h>\n#include <unistd.h> */
 
 #define SLOTS 8
 enum { MUTEX, EMPTY, FULL, DONE };
@@ -63,7 +63,7 @@ static int producer(const char *path, int consumers) {
         op(semid, FULL, 1); /* V(full): one more item */
     }
     op(semid, DONE, -consumers); /* all have taken their end mark */
-    if (semctl(semid, 0, IPC_RMID) == -1) die("semctl IPC_RMID");
+    if (semctl(semid, 0, IPC_RMID) == -1) die("semctl IPC_RMID"); /* mutant producer-forgets-remove-set: - */
     if (shmdt(r) == -1) die("shmdt");
     if (shmctl(shmid, IPC_RMID, NULL) == -1) die("shmctl IPC_RMID");
     return 0;
@@ -79,7 +79,7 @@ static int consumer(const char *path) {
     struct ring *r = shmat(shmid, NULL, 0);
     if (r == (void *)-1) die("shmat");
     for (;;) {
-        op(semid, FULL, -1); /* P(full): sleep until there is an item */
+        op(semid, FULL, -1); /* P(full): sleep until there is an item */ /* mutant consumers-sleep-look-waiting-in: while (semctl(semid, FULL, GETVAL) == 0) usleep(1000);\n        op(semid, FULL, -1); */
         op(semid, MUTEX, -1);
         long v = r->slot[r->out];
         r->out = (r->out + 1) % SLOTS;

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -128,9 +129,20 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 	pid := cmd.Process.Pid
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }() // the status is checked below
+	var woke strings.Builder                    // what wakeIfPolling did, for the guard's message
+	var wokeMu sync.Mutex
 	guard := time.AfterFunc(time.Minute, func() {
-		t.Errorf("%s %q hangs: killing it", bin, args(tmp))
-		_ = unix.Kill(-pid, unix.SIGKILL)
+		// Say what each thread was doing and who else holds its standard
+		// output, then ask a Go program for its goroutines (SIGQUIT: they
+		// go to its standard error, shown below), and kill the group if
+		// that does not end it.
+		wokeMu.Lock()
+		w := woke.String()
+		wokeMu.Unlock()
+		t.Errorf("%s %q hangs; the test's wake-up: %s; its threads: %s\nits standard output: %s; sending SIGQUIT, then SIGKILL",
+			bin, args(tmp), w, threads(pid), holders(pid, 1))
+		_ = unix.Kill(pid, unix.SIGQUIT)
+		time.AfterFunc(5*time.Second, func() { _ = unix.Kill(-pid, unix.SIGKILL) })
 	})
 	defer guard.Stop()
 
@@ -149,7 +161,11 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		if n == point {
 			if e.CloseStdout {
 				r.Close()
-				wakeIfPolling(t, pid, tmp, done, peer)
+				wakeIfPolling(t, pid, tmp, done, peer, func(format string, a ...interface{}) {
+					wokeMu.Lock()
+					fmt.Fprintf(&woke, format, a...)
+					wokeMu.Unlock()
+				})
 				break
 			}
 			if e.Group {
@@ -207,7 +223,7 @@ func nothingLeft(t *testing.T, pid int, tmp, what string) {
 // writer); then it writes one message into the FIFO, so that the reader
 // prints again and finds its standard output closed. It looks every
 // millisecond, as peek.WaitBlocked does: a sleeping process cannot say so.
-func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer bool) {
+func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer bool, note func(string, ...interface{})) {
 	for {
 		select {
 		case <-done:
@@ -217,15 +233,34 @@ func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer b
 		if !peer || !inPoll(pid) {
 			continue
 		}
-		fd, err := unix.Open(findFIFO(tmp), unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		fifo := findFIFO(tmp)
+		fd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 		if err != nil {
 			continue // not open for reading yet, or gone already
 		}
-		_, _ = unix.Write(fd, []byte("wake")) // best effort: the loop looks again
+		n, err := unix.Write(fd, []byte("wake")) // best effort: the loop looks again
 		unix.Close(fd)
+		note("in poll; wrote %d bytes (%v) into %s", n, err, fifo)
 		<-done
 		return
 	}
+}
+
+// holders lists the processes that hold the other end of pid's
+// descriptor fd (a pipe), found by its inode in every /proc/*/fd.
+func holders(pid, fd int) string {
+	link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+	if err != nil {
+		return err.Error()
+	}
+	var who []string
+	fds, _ := filepath.Glob("/proc/[0-9]*/fd/*")
+	for _, f := range fds {
+		if l, err := os.Readlink(f); err == nil && l == link {
+			who = append(who, f)
+		}
+	}
+	return link + " is held by " + strings.Join(who, ", ")
 }
 
 // inPoll reports whether a thread of pid is inside poll() or ppoll(), as
@@ -358,4 +393,26 @@ func killWriterOfStep4(t *testing.T) bool {
 	}
 	exampletest.Contains(t, res.Stderr, "SIGINT: removed FIFO")
 	return true
+}
+
+// threads is what each thread of pid is doing, as /proc shows it: its
+// state, its system call (number and first argument) and where it sleeps.
+func threads(pid int) string {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	var b strings.Builder
+	for _, task := range tasks {
+		stat, _ := os.ReadFile(task + "/stat")
+		sc, _ := os.ReadFile(task + "/syscall")
+		wchan, _ := os.ReadFile(task + "/wchan")
+		state := ""
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 {
+			state = f[0]
+		}
+		call := strings.Fields(string(sc))
+		if len(call) > 2 {
+			call = call[:2]
+		}
+		fmt.Fprintf(&b, "\n\ttid %s: state %s, syscall %s, wchan %s", filepath.Base(task), state, strings.Join(call, " "), wchan)
+	}
+	return b.String()
 }

@@ -221,9 +221,19 @@ func nothingLeft(t *testing.T, pid int, tmp, what string) {
 // wakeIfPolling waits until the process has ended or, with peer, sleeps in
 // poll() (every line it had to print is printed: it now waits for a
 // writer); then it writes one message into the FIFO, so that the reader
-// prints again and finds its standard output closed. It looks every
+// prints again and finds its standard output closed. It does so again each
+// time the reader is back in poll(): the write that should have failed may
+// have succeeded, if another test's child was between fork and exec at that
+// moment and so still held a copy of the closed read end (the reader then
+// thinks its line went out, and waits for a writer again). It looks every
 // millisecond, as peek.WaitBlocked does: a sleeping process cannot say so.
 func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer bool, note func(string, ...interface{})) {
+	fd := -1 // the test's write end of the FIFO, once open
+	defer func() {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+	}()
 	for {
 		select {
 		case <-done:
@@ -233,16 +243,20 @@ func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer b
 		if !peer || !inPoll(pid) {
 			continue
 		}
-		fifo := findFIFO(tmp)
-		fd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err != nil {
-			continue // not open for reading yet, or gone already
+		if fd < 0 {
+			var err error
+			if fd, err = unix.Open(findFIFO(tmp), unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err != nil {
+				fd = -1
+				continue // not open for reading yet, or gone already
+			}
 		}
-		n, err := unix.Write(fd, []byte("wake")) // best effort: the loop looks again
-		unix.Close(fd)
-		note("in poll; wrote %d bytes (%v) into %s", n, err, fifo)
-		<-done
-		return
+		// The reader sleeps in poll() with nothing to read (TIOCINQ is
+		// FIONREAD: the bytes not yet read): it took the last message, or
+		// none came yet. Another one.
+		if unread, err := unix.IoctlGetInt(fd, unix.TIOCINQ); err == nil && unread == 0 {
+			n, err := unix.Write(fd, []byte("wake"))
+			note("in poll; wrote %d bytes (%v); ", n, err)
+		}
 	}
 }
 

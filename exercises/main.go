@@ -318,8 +318,15 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		hint := ""
-		if strings.Contains(string(b), "go.mod file not found") || strings.Contains(string(b), "cannot find main module") {
-			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: see exercises/README.md)"
+		switch out := string(b); {
+		case strings.Contains(out, "go.mod file not found") || strings.Contains(out, "cannot find main module"):
+			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: go mod init NAME && go mod tidy; see exercises/README.md)"
+		case strings.Contains(out, "github.com/goipc/ipc-examples"):
+			hint = "\n      (it imports this repository's common/: go mod edit -replace github.com/goipc/ipc-examples=/path/to/your/clone && go mod tidy)"
+		case strings.Contains(out, "C source files not allowed"):
+			hint = "\n      (a C file beside Go files stops go build: move it to a folder of its own and check it with -c FILE.c)"
+		case strings.Contains(out, "requires go >=") || strings.Contains(out, "invalid go version"):
+			hint = "\n      (the go line of its go.mod names a newer Go than this one: go mod edit -go=1.20)"
 		}
 		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s%s", what, err, strings.TrimSpace(string(b)), hint)
 	}

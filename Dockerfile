@@ -7,8 +7,15 @@
 #   docker run --rm -it ipc-examples go test ./...      # the tests
 #
 # Add --cap-add=SYS_PTRACE to use strace inside, as the READMEs' "Try this"
-# sections do.
-FROM golang:1.26-bookworm
+# sections do, and --cap-add=SYS_ADMIN to give the exercises' checker (and
+# the tests) a private IPC namespace per run (without it they share the
+# container's, and say so). To check your own files, mount your clone:
+#
+#   docker run --rm -it -v "$PWD":/src ipc-examples go run ./exercises check 01-duplex
+#
+# The base image is pinned to an exact Go release (the one the collection
+# was last tested with); pin it by digest too for a reproducible grade.
+FROM golang:1.26.8-bookworm
 
 # gcc comes with the image (for the C twins); ps (02-popen), strace and ipcs.
 RUN apt-get update \

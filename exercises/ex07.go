@@ -133,6 +133,7 @@ func keyFile(s *Scene) string {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		s.Abort("%v", err)
 	}
+	noteKeyFile(path)
 	return path
 }
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/peek"
 )
 
 // Checker runs the criteria of one exercise against one program.
@@ -337,36 +339,36 @@ func Describe(ws syscall.WaitStatus) string {
 }
 
 // leftovers lists the System V objects left: in the private namespace,
-// all of them; in the machine's (no right to make one), those that were
-// not there when the checker started, which may include another user's.
+// all of them; in the machine's (no right to make one), those of this run
+// (see ours in sharedns.go), never another's.
 func (c *Checker) leftovers() []string {
-	all := c.ns.Leftovers() // a nil namespace reads the machine's
 	if c.ns != nil {
-		return all
+		return c.ns.Leftovers()
 	}
 	var left []string
-	for _, l := range all {
-		if !c.before[l] {
-			left = append(left, l)
+	for _, kind := range []string{"msg", "sem", "shm"} {
+		rows, _ := peek.SysVRows(kind)
+		for _, r := range rows {
+			l := fmt.Sprintf("/proc/sysvipc/%s: %s", kind, r.Format("key", sysvIDCol[kind], "perms"))
+			if !c.before[l] && ours(kind, r) {
+				left = append(left, l)
+			}
 		}
 	}
 	return left
 }
 
-// sweep lists the System V objects left, and removes them when they are
-// in the checker's private namespace, so that the next scene starts from
-// an empty kernel. In the machine's namespace it removes nothing (they
-// might be someone else's): it reports each once.
+// sweep lists the System V objects of this run that are left and removes
+// them, so that the next scene starts from an empty kernel: all of them
+// in the checker's private namespace, only the run's in the machine's.
 func (c *Checker) sweep() []string {
 	left := c.leftovers()
-	if c.ns == nil {
-		for _, l := range left {
-			c.before[l] = true
-		}
-		return left
-	}
 	if len(left) > 0 {
-		c.ns.Do(removeAllSysV)
+		if c.ns == nil {
+			removeOurs()
+		} else {
+			c.ns.Do(removeAllSysV)
+		}
 	}
 	return left
 }

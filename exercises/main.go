@@ -66,6 +66,14 @@ func usage(w io.Writer) {
 
 func main() {
 	child.Dispatch(helpers) // the checker's own helper processes
+	// An ordinary user gets a private IPC namespace in a user namespace
+	// of its own, where the kernel allows one: the checker runs again
+	// there (userns.go).
+	if len(os.Args) > 1 && os.Args[1] == "check" {
+		if code, ran := inUserNS(os.Args[1:]); ran {
+			os.Exit(code)
+		}
+	}
 	// Ctrl-C, SIGTERM, SIGHUP or a closed output ("| head") end the
 	// checker: the solution's processes (in process groups of their own,
 	// so the terminal's signal does not reach them) are killed and its
@@ -184,6 +192,7 @@ func checkOne(w io.Writer, ex *Exercise, dir, csrc, bin string, guard time.Durat
 		results = criteriaOf(ex, fmt.Errorf("not checked: it does not build: %v", err))
 	} else {
 		fmt.Fprintf(w, "      (%s)\n", what)
+		fmt.Fprintf(w, "      (isolation: %s)\n", describeIsolation(privateIPC()))
 		results = checkProgram(ex, prog, guard)
 	}
 	fails := 0
@@ -226,10 +235,11 @@ func writeJSON(w io.Writer, rs []result, got, max int) {
 		Seconds  float64 `json:"seconds"`
 	}
 	doc := struct {
-		Score    int         `json:"score"`
-		Max      int         `json:"max"`
-		Criteria []criterion `json:"criteria"`
-	}{Score: got, Max: max, Criteria: []criterion{}}
+		Score     int         `json:"score"`
+		Max       int         `json:"max"`
+		Isolation string      `json:"isolation"`
+		Criteria  []criterion `json:"criteria"`
+	}{Score: got, Max: max, Isolation: describeIsolation(privateIPC()), Criteria: []criterion{}}
 	for _, r := range rs {
 		c := criterion{Exercise: r.exercise, Name: r.name, Pass: r.err == nil, Max: r.points, Seconds: r.seconds}
 		if r.err == nil {
@@ -308,8 +318,15 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 	}
 	if b, err := cmd.CombinedOutput(); err != nil {
 		hint := ""
-		if strings.Contains(string(b), "go.mod file not found") || strings.Contains(string(b), "cannot find main module") {
-			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: see exercises/README.md)"
+		switch out := string(b); {
+		case strings.Contains(out, "go.mod file not found") || strings.Contains(out, "cannot find main module"):
+			hint = "\n      (a Go solution outside this repository needs a go.mod of its own: go mod init NAME && go mod tidy; see exercises/README.md)"
+		case strings.Contains(out, "github.com/goipc/ipc-examples"):
+			hint = "\n      (it imports this repository's common/: go mod edit -replace github.com/goipc/ipc-examples=/path/to/your/clone && go mod tidy)"
+		case strings.Contains(out, "C source files not allowed"):
+			hint = "\n      (a C file beside Go files stops go build: move it to a folder of its own and check it with -c FILE.c)"
+		case strings.Contains(out, "requires go >=") || strings.Contains(out, "invalid go version"):
+			hint = "\n      (the go line of its go.mod names a newer Go than this one: go mod edit -go=1.20)"
 		}
 		return nil, what, cleanup, fmt.Errorf("%s: %v\n%s%s", what, err, strings.TrimSpace(string(b)), hint)
 	}
@@ -359,7 +376,6 @@ func checkProgram(ex *Exercise, prog []string, guard time.Duration) []result {
 	c := &Checker{prog: prog, guard: guard, self: self, before: map[string]bool{}}
 	ns, err := newIPCNamespace()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "exercises: no private IPC namespace (unshare(CLONE_NEWIPC): %v): using the machine's; System V objects your program leaks are reported, not removed (ipcs, ipcrm)\n", err)
 		for _, l := range c.ns.Leftovers() {
 			c.before[l] = true
 		}

@@ -59,7 +59,7 @@ func check(t *testing.T, name string, flags ...string) verdict {
 	cmd := exec.CommandContext(ctx, bin, append([]string{"check", name}, flags...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	cmd.WaitDelay = time.Second
+	cmd.WaitDelay = checkWaitDelay
 	var outb strings.Builder
 	cmd.Stdout = &outb
 	err := cmd.Run()
@@ -282,6 +282,9 @@ func mutantFlags(t *testing.T, m mutant) []string {
 // checkGuard bounds one run of the checker: every scene of an exercise
 // hung to its guard, under -race, on a loaded machine.
 const checkGuard = 3 * time.Minute
+
+// checkWaitDelay bounds the wait for the checker's output once it has ended.
+const checkWaitDelay = time.Second
 
 // A mutant is marked in the solution's source, on each line it changes,
 // by a comment that says what the line becomes:

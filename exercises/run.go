@@ -211,6 +211,7 @@ func startProc(ns *ipcNS, prog []string, what, tmp string, o Opts, args ...strin
 		startErr = cmd.Start()
 		if startErr == nil {
 			started.Store(cmd.Process.Pid, p)
+			notePID(cmd.Process.Pid)
 		}
 	})
 	for _, f := range closeAfter {
@@ -380,6 +381,7 @@ func descendants(skip func(pid int) bool) []proc {
 		for _, q := range all {
 			if !in[q.pid] && in[q.ppid] && !skip(q.pid) {
 				in[q.pid], changed = true, true
+				notePID(q.pid)
 				ps = append(ps, q)
 			}
 		}

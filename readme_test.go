@@ -249,6 +249,12 @@ func TestContainerRunsTheReadmeCommands(t *testing.T) {
 		for _, c := range commands(b.text) {
 			c = strings.TrimSpace(strings.SplitN(c, "#", 2)[0])
 			switch {
+			case strings.HasPrefix(c, "docker run ") && strings.Contains(c, " -v "):
+				// A student's own files mounted in the image, to run the
+				// checker on them: not one of the two commands.
+				if !strings.Contains(c, "go run ./exercises check ") {
+					t.Errorf("README: a docker run line with a mount that does not run the checker: %s", c)
+				}
 			case strings.HasPrefix(c, "docker run "):
 				docker = append(docker, c)
 			case c == "./run.sh" || c == "go test ./...":

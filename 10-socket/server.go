@@ -592,17 +592,29 @@ func (s *pollServer) cleanup() {
 func leftovers(me *say.Speaker) {
 	tmp := os.TempDir()
 	// DIR *d = opendir(tmp);
+	// (Plain system calls, as opendir makes them: with Go 1.20, os.ReadDir
+	// would start the runtime's poller here and move every descriptor
+	// number the demo prints after it.)
+	d, err := unix.Open(tmp, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	var names []string
+	buf := make([]byte, 4096)
 	// while (d != NULL && (e = readdir(d)) != NULL) {
-	ents, _ := os.ReadDir(tmp)
-	for _, e := range ents {
+	for err == nil {
+		n, rerr := unix.ReadDirent(d, buf)
+		if rerr != nil || n <= 0 {
+			break
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+	for _, name := range names {
 		var pid int
 		var c byte
 		// if (sscanf(e->d_name, "10-socket-%d-%c", &pid, &c) != 2 || pid <= 0)
-		if n, _ := fmt.Sscanf(e.Name(), "10-socket-%d-%c", &pid, &c); n != 2 || pid <= 0 {
+		if n, _ := fmt.Sscanf(name, "10-socket-%d-%c", &pid, &c); n != 2 || pid <= 0 {
 			continue
 		}
 		// snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
-		path := filepath.Join(tmp, e.Name())
+		path := filepath.Join(tmp, name)
 		// if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 		var st unix.Stat_t
 		if err := unix.Lstat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR || int(st.Uid) != os.Geteuid() {
@@ -617,5 +629,7 @@ func leftovers(me *say.Speaker) {
 		me.Printf("remove it: rm -r %s", path)
 	}
 	// closedir(d);
-	// os.ReadDir closed it.
+	if err == nil {
+		unix.Close(d)
+	}
 }

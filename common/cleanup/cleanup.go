@@ -489,17 +489,16 @@ func handlersRun() {
 	seen := map[string]bool{self: true}
 	deadline := time.Now().Add(100 * time.Millisecond)
 	for {
-		tasks, err := os.ReadDir("/proc/self/task")
+		tasks, err := dirNames("/proc/self/task")
 		if err != nil {
 			return
 		}
 		left := 0
-		for _, task := range tasks {
-			tid := task.Name()
+		for _, tid := range tasks {
 			if seen[tid] {
 				continue
 			}
-			stat, err := os.ReadFile("/proc/self/task/" + tid + "/stat")
+			stat, err := readRaw("/proc/self/task/" + tid + "/stat")
 			// The state follows the command name, which is in
 			// parentheses and may hold spaces: "1234 (name) S ...".
 			i := strings.LastIndexByte(string(stat), ')')
@@ -514,6 +513,44 @@ func handlersRun() {
 		}
 		unix.Nanosleep(&unix.Timespec{Nsec: 200_000}, nil) // interrupted: a shorter pause is fine
 	}
+}
+
+// dirNames and readRaw read /proc with plain system calls, not package
+// os: with Go 1.20 the first os.Open of a process starts the runtime's
+// poller, which needs descriptors of its own, and a program ending because
+// it has none left (EMFILE) must not crash in its cleanup.
+func dirNames(path string) ([]string, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+func readRaw(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	buf := make([]byte, 1024)
+	n, err := unix.Read(fd, buf)
+	if err != nil {
+		return nil, err
+	}
+	return buf[:n], nil
 }
 
 // setDefault is rt_sigaction(sig, {SIG_DFL}, NULL, 8): x/sys/unix has no

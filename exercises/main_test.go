@@ -352,7 +352,12 @@ func applyMutant(src, mark string, c bool) (string, error) {
 // keep the default. Under -race, with the mutants run in parallel, a
 // scenario that must end (200000 numbers squared) can take longer than
 // 2.5 s and be stopped before it shows the mistake: 6 s there.
-var shortGuard = map[bool]string{false: "2500ms", true: "6s"}[raceBuild]
+var shortGuard = func() string {
+	if raceBuild {
+		return "6s"
+	}
+	return "2500ms"
+}()
 
 // TestCommandLine: a bad command line is exit status 2 with the usage, an
 // unknown exercise names the ones there are.

@@ -59,8 +59,9 @@ func onSignals(sigs chan os.Signal) {
 	// pthread_mutex_lock(&lock); /* never unlocked: the process ends here */
 	lock.Lock()
 	// if (msgid >= 0 && msgctl(msgid, IPC_RMID, NULL) == 0)
-	if msgid >= 0 && sysv.Msgctl(msgid, unix.IPC_RMID, nil) == nil {
-		queue.Forget() // gone: common/cleanup must not remove it again
+	// (Go: in the same step, common/cleanup forgets the queue, so that an
+	// ending at this moment, "| head" say, does not remove it twice.)
+	if msgid >= 0 && queue.Remove(func() error { return sysv.Msgctl(msgid, unix.IPC_RMID, nil) }) == nil {
 		// fprintf(stderr, "server %d: %s: removed message queue %d\n", (int)getpid(), strsignal(sig), msgid);
 		fmt.Fprintf(os.Stderr, "server %d: %s: removed message queue %d\n", os.Getpid(), unix.SignalName(sig), msgid)
 	}
@@ -133,8 +134,7 @@ func onInput(me *say.Speaker) {
 	wake := fmt.Sprintf("%d ", os.Getpid())
 	// if (msgid >= 0 && msgsnd(msgid, &wake, (size_t)len, IPC_NOWAIT) < 0 && msgctl(msgid, IPC_RMID, NULL) == 0)
 	if msgid >= 0 && sysv.Msgsnd(msgid, clientType, []byte(wake), unix.IPC_NOWAIT) != nil &&
-		sysv.Msgctl(msgid, unix.IPC_RMID, nil) == nil {
-		queue.Forget()
+		queue.Remove(func() error { return sysv.Msgctl(msgid, unix.IPC_RMID, nil) }) == nil {
 		msgid = -1
 	}
 	// pthread_mutex_unlock(&lock); /* the input thread ends */
@@ -261,10 +261,9 @@ func serve(me *say.Speaker) {
 	// pthread_mutex_lock(&lock); /* a signal now waits, and finds no queue */
 	lock.Lock()
 	// if (destroyMsgQueue(msgid) < 0)
-	if err := destroyMsgQueue(me, msgid); err != nil {
+	if err := queue.Remove(func() error { return destroyMsgQueue(me, msgid) }); err != nil {
 		cleanup.Exit(1)
 	}
-	queue.Forget()
 	cleanup.Exit(status) // return status;
 }
 

@@ -277,6 +277,25 @@ func (h *Handle) Forget() {
 	delete(undos, h.id)
 }
 
+// Remove runs remove, a call that removes the object itself (written where
+// the reader sees it: msgctl(IPC_RMID) in a signal thread's port), and
+// forgets the registration if it succeeded, both under the lock. An ending
+// at the same moment either finds the object still registered and removes
+// it, or finds it gone and forgotten: it is never removed twice, and never
+// reported as "could not remove". remove must not call what Make's mk must
+// not call.
+func (h *Handle) Remove(remove func() error) error {
+	mu.Lock()
+	defer mu.Unlock()
+	inside.Add(1)
+	defer inside.Add(-1)
+	err := remove()
+	if err == nil && h != nil {
+		delete(undos, h.id)
+	}
+	return err
+}
+
 // Locked runs f under the lock, so that no interrupt is handled while it
 // runs: for a step whose effect and whose report must not be separated.
 func Locked(f func()) {

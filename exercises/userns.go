@@ -33,9 +33,6 @@ import (
 // value "inside" marks the process already started in the user namespace.
 const isolationEnv = "EXERCISES_ISOLATION"
 
-// isolation says, for the header, what the checker got.
-var isolation string
-
 // userNSError is why the checker could not make a user namespace ("" if
 // it did not try).
 var userNSError string

@@ -122,9 +122,7 @@ func interruptAt(t *testing.T, bin string, args func(tmp string) []string, peer 
 		t.Fatal(err)
 	}
 	cmd.Stdout = w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	exampletest.StartOwned(t, cmd) // it dies with the test binary, whatever ends that
 	w.Close()
 	pid := cmd.Process.Pid
 	done := make(chan struct{})

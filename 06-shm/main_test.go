@@ -493,7 +493,7 @@ func TestOutputReaderGone(t *testing.T) {
 			cmd.Env = append(os.Environ(), "NO_COLOR=1")
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the namespace's thread at the latest
 			outR, outW, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -511,6 +511,7 @@ func TestOutputReaderGone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			exampletest.Own(t, cmd.Process.Pid)                                 // the watchdog kills it if the test binary dies
 			t.Cleanup(func() { _ = unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }) // usually gone
 			outW.Close()
 			inR.Close()

@@ -280,12 +280,13 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 		// file and start the program with no descriptor 0 at all.
 		p.cmd.Stdin = stdin
 	}
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the namespace's thread at the latest
 	ns.Do(func() { err = p.cmd.Start() })
 	w.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	exampletest.Own(t, p.cmd.Process.Pid) // the watchdog kills it if the test binary dies
 	// The guard: a run that hangs is killed, and the test says what each
 	// of its processes was doing; every wait on it then ends.
 	p.guard = time.AfterFunc(exampletest.Guard, func() {

@@ -100,7 +100,7 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exampletest.Binary(t), args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1", "LC_ALL=C", "GORACE=atexit_sleep_ms=0")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL} // dies with the namespace's thread at the latest
 	cmd.Cancel = func() error { return unix.Kill(-cmd.Process.Pid, unix.SIGKILL) }
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -113,6 +113,7 @@ func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, args []string, po
 	if err != nil {
 		t.Fatal(err)
 	}
+	exampletest.Own(t, cmd.Process.Pid) // the watchdog kills it if the test binary dies
 	pgid := cmd.Process.Pid
 	var out bytes.Buffer
 	br := bufio.NewReader(r)

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -173,3 +174,38 @@ var (
 	spawnOnce sync.Once
 	spawner   chan func()
 )
+
+// StartOwned starts cmd as Start starts a run, for a test that drives a
+// program itself (a second terminal, a server fed line by line): in a
+// process group of its own, with Pdeathsig, from the long-lived thread,
+// and known to the watchdog until the test ends, so that it dies with the
+// test binary whatever ends that. It fails the test if cmd cannot start.
+func StartOwned(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Setpgid = true
+	cmd.SysProcAttr.Pgid = 0
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	var err error
+	spawn(func() {
+		if err = cmd.Start(); err == nil {
+			addGroup(cmd.Process.Pid)
+		}
+	})
+	if err == nil {
+		pgid := cmd.Process.Pid
+		t.Cleanup(func() { dropGroup(pgid) })
+		return
+	}
+	t.Fatalf("start %s: %v", cmd.Path, err)
+}
+
+// Own tells the watchdog about a process group a test started itself
+// (from a namespace's thread, say, with Pdeathsig set), until the test
+// ends: if the test binary dies, the group is killed.
+func Own(t testing.TB, pgid int) {
+	addGroup(pgid)
+	t.Cleanup(func() { dropGroup(pgid) })
+}

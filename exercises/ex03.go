@@ -198,10 +198,10 @@ func init() {
 			"exactly once":   "there is no",
 		},
 		mutants: []mutant{{
-			name:    "a record in two writes",
-			mark:    "record-in-two-writes",
-			src:     c,
-			fails:   map[string]string{"arrives whole": "two writes were mixed", "exactly once": "not checked"},
+			name:  "a record in two writes",
+			mark:  "record-in-two-writes",
+			src:   c,
+			fails: map[string]string{"arrives whole": "two writes were mixed", "exactly once": "not checked"},
 			// Two writes mix only when another writer runs between them:
 			// on a loaded machine (two go test at once) three runs in a
 			// row went by without it.

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -195,7 +196,7 @@ func TestChatGoAndC(t *testing.T) {
 						t.Parallel()
 						addr := []string{"-path", filepath.Join(t.TempDir(), "chat.sock")}
 						if kind == "abstract" {
-							addr = []string{"-abstract", "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")}
+							addr = []string{"-abstract", abstractName(t)}
 						}
 						in, answers := pipe(t)
 						answers.WriteString("hi, client\n")
@@ -319,7 +320,7 @@ func TestDgramClientKnowsItsServer(t *testing.T) {
 					t.Parallel()
 					addr := []string{"-path", filepath.Join(dir, "sock-"+strings.ReplaceAll(t.Name(), "/", "-"))}
 					if kind == "abstract" {
-						addr = []string{"-abstract", "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")}
+						addr = []string{"-abstract", abstractName(t)}
 					}
 					args := []string{"--reuid=65534", "--regid=65534", "--clear-groups", filepath.Join(dir, srv+"-server")}
 					if srv == "go" {
@@ -457,7 +458,7 @@ func TestPeerCredRefusesAnotherUser(t *testing.T) {
 			srv, cl := srv, cl
 			t.Run(srv.name+"-server/"+cl+"-client", func(t *testing.T) {
 				t.Parallel()
-				name := "10-socket-test-" + strings.ReplaceAll(t.Name(), "/", "-")
+				name := abstractName(t)
 				s := exampletest.Start(t, srv.bin(t), exampletest.Opts{Args: append(append([]string{}, srv.args...), "-abstract", name), Stdin: heldOpen(t)})
 				s.WaitFor("in another terminal")
 				args := []string{"-abstract", name}
@@ -525,4 +526,11 @@ func unixSignalGroup(t *testing.T, pid int, sig syscall.Signal) {
 	if err := syscall.Kill(-pid, sig); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// abstractName is an abstract socket name of this test's own: the
+// abstract namespace belongs to the network namespace, which two go test
+// runs at once share, so the name carries this process's PID.
+func abstractName(t *testing.T) string {
+	return fmt.Sprintf("10-socket-test-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-"))
 }

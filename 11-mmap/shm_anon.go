@@ -55,11 +55,12 @@ func shmAnon(me *say.Speaker) {
 	f := os.NewFile(uintptr(fd), "memfd:shm_anon")
 	c := child.Command("counter")
 	c.ExtraFiles = []*os.File{f}
+	// Said before the child starts, so that its lines come after.
+	me.GoNote("a forked child inherits this very mapping; a re-executed one has none:")
+	me.GoNote("it maps the memfd it was given, the same pages at an address of its own")
 	// if (pid < 0) { perror("fork"); return 1; }
 	c.StartOrFail(me)
 	f.Close()
-	me.GoNote("a forked child inherits this very mapping; a re-executed one has none:")
-	me.GoNote("it maps the memfd it was given, the same pages at an address of its own")
 
 	// if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
 	c.Reap(me)

@@ -188,6 +188,12 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 			return nil
 		}
 		if exited(probe.Pid()) && row["lrpid"] != probePid {
+			// It may have got its answer and ended between the row read
+			// above and now: read the row again before calling it a
+			// failure (seen with two go test runs at once).
+			if again, ok, _ := sysvRow(s.c, "msg", id); ok && again["lrpid"] == probePid {
+				continue
+			}
 			// it failed before it got an answer (its stderr says why)
 			res, _ := probe.Wait()
 			return fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))

@@ -102,6 +102,7 @@ func sameLines(got, want, input string) error {
 func waitShape(p *Proc, guard time.Duration) error {
 	deadline := time.Now().Add(guard)
 	var last string
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		ok, why := duplexShape(p.Pid())
 		if ok {
@@ -111,7 +112,7 @@ func waitShape(p *Proc, guard time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("with its input still open, the checker looked at your processes and pipes: %s", last)
 		}
-		time.Sleep(time.Millisecond)
+		pace.wait()
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -174,6 +173,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 	// Until the client has sent its request and waits (or already has
 	// its answer), lspid is still the server's from an earlier answer.
 	sent := false
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		row, ok, _ := sysvRow(s.c, "msg", id)
 		if !ok {
@@ -224,8 +224,8 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 				"was the answer sent with type 1, the requests' type, so that the server read it back itself? The client waits for type %s",
 				probePid, probePid)
 		}
-		s.StopIfHung()               // the scene's guard says where each one waits
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		s.StopIfHung() // the scene's guard says where each one waits
+		pace.wait()
 	}
 }
 

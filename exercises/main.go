@@ -26,7 +26,9 @@
 // one of your processes on purpose). It runs in a private System V IPC
 // namespace when it may (as root, or with CAP_SYS_ADMIN), so that what one
 // solution leaks cannot meet another's. A solution that hangs is stopped
-// after the guard (a few seconds), with where each process was blocked.
+// after the guard (a few seconds), or after one second in which none of
+// its threads ran and each slept in a call with no time limit (stall.go),
+// with where each process was blocked.
 package main
 
 import (

@@ -263,6 +263,7 @@ type proc struct {
 	stderr bytes.Buffer
 	waited bool
 	guard  *time.Timer
+	t      testing.TB
 }
 
 func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os.File, env []string, args ...string) *proc {
@@ -271,7 +272,7 @@ func startProc(t *testing.T, ns *exampletest.IPCNamespace, bin string, stdin *os
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{out: r, lines: make(chan string, 10000), eof: make(chan struct{})}
+	p := &proc{out: r, lines: make(chan string, 10000), eof: make(chan struct{}), t: t}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(append(os.Environ(), "NO_COLOR=1", "LC_ALL=C", "GORACE=atexit_sleep_ms=0"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = w, &p.stderr
@@ -354,7 +355,7 @@ func (p *proc) output() string {
 func (p *proc) end(e exampletest.Ending) {
 	switch {
 	case e.CloseStdout:
-		p.out.Close()
+		exampletest.CloseStdout(p.t, p.out, p.pid())
 	case e.Group:
 		_ = unix.Kill(-p.pid(), e.Sig) // it may have ended already
 	default:
@@ -472,7 +473,7 @@ func TestServerEndings(t *testing.T) {
 			}
 			switch {
 			case e.CloseStdout:
-				srv.out.Close()
+				exampletest.CloseStdout(t, srv.out, srv.pid())
 				if answering {
 					_, _ = reply.WriteString("too late\n")
 				} else {
@@ -535,7 +536,7 @@ func TestClientEndings(t *testing.T) {
 		srv.WaitFor("# for the dead")
 		switch {
 		case e.CloseStdout:
-			cl.out.Close()
+			exampletest.CloseStdout(t, cl.out, cl.pid())
 			_, _ = reply.WriteString("noticed at the next line\n")
 		case e.Group:
 			_ = unix.Kill(-cl.pid(), e.Sig)
@@ -1022,7 +1023,7 @@ func TestCTwins(t *testing.T) {
 		}
 		switch {
 		case e.CloseStdout:
-			srv.out.Close()
+			exampletest.CloseStdout(t, srv.out, srv.pid())
 			exampletest.Run(t, cClient, exampletest.Opts{IPC: ns, Args: []string{dir}, Stdin: strings.NewReader("hi\n")})
 		case e.Group:
 			_ = unix.Kill(-srv.pid(), e.Sig)

@@ -120,7 +120,7 @@ func interruptOnce(t *testing.T, bin string, o Opts, at func(string) bool, full 
 	}
 	switch {
 	case e.CloseStdout:
-		p.outR.Close()
+		p.CloseStdout()
 	case e.Group:
 		unix.Kill(-p.Pid(), e.Sig) // it may have ended already
 	default:

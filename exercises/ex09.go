@@ -187,7 +187,6 @@ func waitFutexSleep(p *Proc, path string, guard time.Duration) error {
 
 // waitExit waits until p has exited (not reaped), within a bound.
 func waitExit(p *Proc, guard time.Duration) bool {
-	defer p.s.awaiting()() // a run that stops moving ends at once (stall.go)
 	deadline := time.Now().Add(guard)
 	var pace pacer // watching the kernel's view, not timing
 	for !exited(p.Pid()) {

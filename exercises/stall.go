@@ -63,7 +63,9 @@ func (s *Scene) watchStall(stop <-chan struct{}, stalled func(header string)) {
 }
 
 // awaiting marks the checker as waiting for the run's processes (only
-// then can the run be called stalled) and returns what unmarks it.
+// then can the run be called stalled) and returns what unmarks it. Not
+// for a wait with a bound of its own, which expects that the program may
+// be stuck and has something to say about it (or more to check) then.
 func (s *Scene) awaiting() func() {
 	if s == nil {
 		return func() {}

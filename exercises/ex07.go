@@ -390,7 +390,10 @@ func init() {
 			name:  "msgsnd sends the whole mtext array",
 			mark:  "msgsz-whole-mtext-array",
 			src:   c,
-			fails: map[string]string{"your client gets": "the answer carries 1014 bytes after \"TYPE CHECK\" | the answer carries 1014 trailing NUL bytes after \"TYPE CHECK\""},
+			fails: map[string]string{"your client gets": "the answer carries 1014 bytes after \"TYPE CHECK\" | the answer carries 1014 trailing NUL bytes after \"TYPE CHECK\"",
+				// C's printf("%.*s") stops at the first NUL: what the
+				// array held before one shows only in some runs
+				"eight clients": "?"},
 		}, {
 			name:  "Go: msgsnd sends the whole buffer",
 			mark:  "go-msgsz-whole-buffer",

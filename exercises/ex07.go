@@ -387,9 +387,9 @@ func init() {
 			src:   c,
 			fails: map[string]string{"no server running": "your client created a queue"},
 		}, {
-			name:  "msgsnd sends the whole mtext array",
-			mark:  "msgsz-whole-mtext-array",
-			src:   c,
+			name: "msgsnd sends the whole mtext array",
+			mark: "msgsz-whole-mtext-array",
+			src:  c,
 			fails: map[string]string{"your client gets": "the answer carries 1014 bytes after \"TYPE CHECK\" | the answer carries 1014 trailing NUL bytes after \"TYPE CHECK\"",
 				// C's printf("%.*s") stops at the first NUL: what the
 				// array held before one shows only in some runs

@@ -3,13 +3,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,21 +18,9 @@ import (
 	"github.com/goipc/ipc-examples/common/exampletest"
 )
 
-// TestMain lets up to six tests run side by side, whatever GOMAXPROCS says
-// (go test's default -parallel), unless -parallel is given: most of this
-// package's runs wait, on alarm()'s one-second timer or on gcc, and not on
-// the CPU.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given && runtime.GOMAXPROCS(0) < 6 {
-		if err := flag.Set("test.parallel", "6"); err != nil {
-			panic(err)
-		}
-	}
-	exampletest.Main(m)
-}
+// TestMain lets up to six tests run side by side: most of this package's
+// runs wait, on alarm()'s one-second timer or on gcc, and not on the CPU.
+func TestMain(m *testing.M) { exampletest.MainParallel(m, 6) }
 
 // Each part, run for real and compared with its golden output.
 func TestDemos(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 // test list that .github/workflows/grade.yml runs) has one test per
 // exercise, worth the points of its criteria, and each command is the
 // checker's own: run here as written (with the built checker for
-// "go run ./exercises" and a short guard added), on the starters, each
+// "go run ./exercises" and the starters' guard added: the very run
+// TestExercises judges the starter by), on the starters, each
 // scores 0 of exactly the points listed and exits 1.
 func TestClassroom(t *testing.T) {
 	t.Parallel()
@@ -53,7 +54,7 @@ func TestClassroom(t *testing.T) {
 		}
 		t.Run(tc.Name, func(t *testing.T) {
 			t.Parallel()
-			v := check(t, args[4], "-guard", "1s")
+			v := checkShared(t, args[4], "-guard", shortGuard)
 			if want := fmt.Sprintf("Score: 0/%d\n", tc.Points); v.code != 1 || !strings.HasSuffix(v.out, want) {
 				t.Errorf("%s on the starter: exit status %d, want 1 and a last line %q:\n%s", tc.Run, v.code, want, v.out)
 			}

@@ -127,6 +127,7 @@ func sameLines(got, want, input string) error {
 func waitShape(p *Proc, guard time.Duration) (int, error) {
 	deadline := time.Now().Add(guard)
 	var last string
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		child, why := duplexShape(p.Pid())
 		if child != 0 {
@@ -136,7 +137,7 @@ func waitShape(p *Proc, guard time.Duration) (int, error) {
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("with its input still open, the checker looked at your processes and pipes: %s", last)
 		}
-		time.Sleep(time.Millisecond)
+		pace.wait()
 	}
 }
 

@@ -167,6 +167,7 @@ func records(out string) (whole, copied error) {
 // /proc (a guard, not a timer), and says where it is if not.
 func waitSyscall(p *Proc, nr uintptr, name string, guard time.Duration) error {
 	deadline := time.Now().Add(guard)
+	var pace pacer // watching the kernel's view, not timing
 	for !peek.BlockedIn(p.Pid(), nr, -1) {
 		if time.Now().After(deadline) {
 			if pr, ok := readProc(p.Pid()); !ok || pr.state == "Z" {
@@ -174,7 +175,7 @@ func waitSyscall(p *Proc, nr uintptr, name string, guard time.Duration) error {
 			}
 			return fmt.Errorf("the %s is not waiting in %s: it %s", p.what, name, blockedIn(p.Pid(), nil))
 		}
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 	return nil
 }

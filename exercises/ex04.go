@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -110,12 +109,14 @@ func check04(c *Checker) {
 
 // waitGone waits until pid is gone from /proc: ended and reaped.
 func waitGone(s *Scene, pid int, what string) {
+	defer s.awaiting()() // a run that stops moving ends at once (stall.go)
+	var pace pacer       // watching the kernel's view, not timing
 	for {
 		if _, ok := readProc(pid); !ok {
 			return
 		}
 		s.StopIfHung()
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 
@@ -124,6 +125,8 @@ func waitGone(s *Scene, pid int, what string) {
 // waitid with SIGTERM pending: blocked waiting for children that have
 // not ended, it cannot act on the signal until one does.
 func termHeard(s *Scene, p *Proc, kids []int) error {
+	defer s.awaiting()() // a run that stops moving ends at once (stall.go)
+	var pace pacer       // watching the kernel's view, not timing
 	for {
 		alive := 0
 		for _, pid := range kids {
@@ -140,7 +143,7 @@ func termHeard(s *Scene, p *Proc, kids []int) error {
 				"reap with waitpid(-1, &st, WNOHANG) until it returns 0, then go back to waiting for signals", alive, p.Pid())
 		}
 		s.StopIfHung()
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 
@@ -179,6 +182,8 @@ func inWait(pid int) bool {
 // "Z" ended), watching /proc/PID/stat; the scene's guard ends a wait that
 // never comes.
 func waitState(s *Scene, pids []int, state, what string) {
+	defer s.awaiting()() // a run that stops moving ends at once (stall.go)
+	var pace pacer       // watching the kernel's view, not timing
 	for {
 		all := true
 		for _, pid := range pids {
@@ -190,7 +195,7 @@ func waitState(s *Scene, pids []int, state, what string) {
 			return
 		}
 		s.StopIfHung()
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -40,6 +39,7 @@ const (
 // it sure that the call was interrupted, and the checker may give it what
 // it waits for.
 func burst(s *Scene, p *Proc, nr uintptr, n int) {
+	defer s.awaiting()() // a run that stops moving ends at once (stall.go)
 	tid := peek.BlockedThread(p.Pid(), nr, -1)
 	if tid == 0 {
 		tid = p.Pid()
@@ -49,9 +49,10 @@ func burst(s *Scene, p *Proc, nr uintptr, n int) {
 			return // it died: reported below
 		}
 	}
+	var pace pacer // watching the kernel's view, not timing
 	for pending(p.Pid(), tid) {
 		s.StopIfHung()
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -236,16 +236,26 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 	id, _ := strconv.Atoi(q["msqid"])
 	probe := s.Helper("checker's client", "msgclient", Opts{}, path, "type check")
 	probePid := strconv.Itoa(probe.Pid())
+	// lrpid is the PID of the last msgrcv, but the thread's ID (TID) when
+	// the message went straight to a receiver already asleep in msgrcv
+	// (ipc/msg.c, pipelined_send: task_pid of the receiving thread, Linux
+	// 6.18 checked): the client says which thread receives.
+	var probeTid string
+	if _, err := fmt.Sscanf(probe.Line("receives on thread"), "receives on thread %s", &probeTid); err != nil {
+		s.Abort("the checker's client: %v", err)
+	}
+	answered := func(row peek.SysV) bool { return row["lrpid"] == probePid || row["lrpid"] == probeTid }
 	srvPid := strconv.Itoa(srv.Pid())
 	// Until the client has sent its request and waits (or already has
 	// its answer), lspid is still the server's from an earlier answer.
 	sent := false
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		row, ok, _ := sysvRow(s.c, "msg", id)
 		if !ok {
 			return nil, fmt.Errorf("the queue disappeared while the checker's client (pid %s) waited for its answer%s", probePid, serverGone(srv))
 		}
-		if row["lrpid"] == probePid { // the answer was handed to the client
+		if answered(row) { // the answer was handed to the client
 			probe.Ended()
 			res, _ := probe.Wait()
 			switch {
@@ -264,11 +274,11 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 		if q, ok := readProc(srv.Pid()); !ok || q.state == "Z" {
 			return nil, fmt.Errorf("the checker's client (pid %s) got no answer%s", probePid, serverGone(srv))
 		}
-		if exited(probe.Pid()) && row["lrpid"] != probePid {
+		if exited(probe.Pid()) {
 			// It may have got its answer and ended between the row read
 			// above and now: read the row again before calling it a
 			// failure (seen with two go test runs at once).
-			if again, ok, _ := sysvRow(s.c, "msg", id); ok && again["lrpid"] == probePid {
+			if again, ok, _ := sysvRow(s.c, "msg", id); ok && answered(again) {
 				continue
 			}
 			// Its exit status says whether it got its answer: 0 only for
@@ -313,8 +323,8 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 				"was the answer sent with type 1, the requests' type, so that the server read it back itself? The client waits for type %s",
 				probePid, probePid)
 		}
-		s.StopIfHung()               // the scene's guard says where each one waits
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		s.StopIfHung() // the scene's guard says where each one waits
+		pace.wait()
 	}
 }
 
@@ -337,6 +347,8 @@ func msgClient(args []string) {
 		os.Exit(1)
 	}
 	pid := os.Getpid()
+	runtime.LockOSThread() // one thread sends and receives: the one it names
+	fmt.Printf("receives on thread %d\n", unix.Gettid())
 	if err := sysv.Msgsnd(id, 1, []byte(fmt.Sprintf("%d %s", pid, args[1])), 0); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -44,6 +44,7 @@ func inSemop(pid int) bool {
 // /proc (a guard, not a timer), and says how the others wait if not.
 func waitInSemop(ps []*Proc, guard time.Duration) error {
 	deadline := time.Now().Add(guard)
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		var not []*Proc
 		for _, p := range ps {
@@ -71,7 +72,7 @@ func waitInSemop(ps []*Proc, guard time.Duration) error {
 			}
 			return fmt.Errorf("%s", msg)
 		}
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 

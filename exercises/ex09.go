@@ -169,6 +169,7 @@ func futexSleep(pid int, path string) (ok bool, why string) {
 // instead and how much CPU it used meanwhile.
 func waitFutexSleep(p *Proc, path string, guard time.Duration) error {
 	t0, c0 := time.Now(), cpuTicks(p.Pid())
+	var pace pacer // watching the kernel's view, not timing
 	for {
 		ok, why := futexSleep(p.Pid(), path)
 		if ok {
@@ -180,18 +181,20 @@ func waitFutexSleep(p *Proc, path string, guard time.Duration) error {
 		if time.Since(t0) > guard {
 			return fmt.Errorf("for %.1f s: %s; it used %.2f s of CPU meanwhile", time.Since(t0).Seconds(), why, float64(cpuTicks(p.Pid())-c0)/100)
 		}
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 }
 
 // waitExit waits until p has exited (not reaped), within a bound.
 func waitExit(p *Proc, guard time.Duration) bool {
+	defer p.s.awaiting()() // a run that stops moving ends at once (stall.go)
 	deadline := time.Now().Add(guard)
+	var pace pacer // watching the kernel's view, not timing
 	for !exited(p.Pid()) {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(time.Millisecond) // watching the kernel's view, not timing
+		pace.wait()
 	}
 	return true
 }

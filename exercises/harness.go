@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -46,9 +47,10 @@ type Scene struct {
 	got      map[string]error
 	mu       sync.Mutex // guards procs, tracked, hung, cleanups
 	procs    []*Proc
-	tracked  []int    // processes outside the scene's process groups
-	hung     string   // set by the guard
-	outlived []string // what Proc.Wait found still running, and killed
+	tracked  []int        // processes outside the scene's process groups
+	hung     string       // set by the guard
+	waiting  atomic.Int32 // > 0 while the checker waits for the run's processes
+	outlived []string     // what Proc.Wait found still running, and killed
 	cleanups []func()
 	began    time.Time
 	at       map[string]time.Duration // when each criterion was decided
@@ -68,14 +70,27 @@ func (c *Checker) Scenario(criteria []string, f func(s *Scene)) {
 		return
 	}
 	s := &Scene{c: c, want: criteria, got: map[string]error{}, at: map[string]time.Duration{}, began: time.Now()}
+	// The guard, or the watch for a run that stopped moving (stall.go),
+	// whichever comes first, ends a hung run.
+	var once sync.Once
 	expired := make(chan struct{})
-	guard := time.AfterFunc(c.guard, func() { defer close(expired); s.expire() })
+	stopRun := func(header string) { once.Do(func() { defer close(expired); s.expire(header) }) }
+	guard := time.AfterFunc(c.guard, func() {
+		stopRun(fmt.Sprintf("still not finished after %v, so the checker stopped it:", c.guard))
+	})
+	stopWatch, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.watchStall(stopWatch, stopRun)
+	}()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		f(s)
 	}()
 	<-done
+	close(stopWatch)
+	<-watched
 	if !guard.Stop() {
 		<-expired
 	}
@@ -197,15 +212,16 @@ func (s *Scene) Abort(format string, args ...any) {
 	runtime.Goexit()
 }
 
-// expire is the guard: it says where each process of the scene is
-// blocked, then kills them all, so the scene's waits return.
-func (s *Scene) expire() {
+// expire ends a hung run (the guard, or a stall): after header, it says
+// where each process of the scene is blocked, then kills them all, so the
+// scene's waits return.
+func (s *Scene) expire(header string) {
 	s.mu.Lock()
 	procs := append([]*Proc(nil), s.procs...)
 	extra := append([]int(nil), s.tracked...)
 	s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, "still not finished after %v, so the checker stopped it:", s.c.guard)
+	b.WriteString(header)
 	var pgids []int
 	names := map[int]string{}
 	for _, p := range procs {
@@ -213,8 +229,14 @@ func (s *Scene) expire() {
 		names[p.Pid()] = p.what
 	}
 	// and the processes that escaped the groups (setsid, setpgid)
+	// (once each: a child the scene tracks is reparented to the checker
+	// when its parent ends)
+	seen := map[int]bool{}
+	for _, pid := range extra {
+		seen[pid] = true
+	}
 	for _, q := range descendants(func(int) bool { return false }) {
-		if q.ppid == os.Getpid() && !startedByUs(q.pid) {
+		if q.ppid == os.Getpid() && !startedByUs(q.pid) && !seen[q.pid] {
 			extra = append(extra, q.pid)
 		}
 	}
@@ -307,6 +329,7 @@ func (p *Proc) Line(substr string) string {
 // reap it: the children it leaves are then orphans, and whether it left
 // any (running, or zombies it never waited for) can be seen.
 func (p *Proc) Ended() {
+	defer p.s.awaiting()()
 	var info unix.Siginfo
 	for {
 		err := unix.Waitid(unix.P_PID, p.Pid(), &info, unix.WEXITED|unix.WNOWAIT, nil)
@@ -408,4 +431,21 @@ func stderrNote(stderr string) string {
 		return ""
 	}
 	return " (stderr: " + clip(stderr, 160) + ")"
+}
+
+// pacer spaces the looks at /proc of a loop that waits for a state to
+// show: 1 ms at first, so that the verdict comes as soon as the state is
+// there, then half as long again each time up to 20 ms, so that a long
+// wait does not spend a CPU reading /proc (one scan of every process's
+// stat takes milliseconds on a busy machine).
+type pacer struct{ d time.Duration }
+
+func (p *pacer) wait() {
+	if p.d == 0 {
+		p.d = time.Millisecond
+	}
+	time.Sleep(p.d)
+	if p.d = p.d * 3 / 2; p.d > 20*time.Millisecond {
+		p.d = 20 * time.Millisecond
+	}
 }

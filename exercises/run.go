@@ -249,7 +249,10 @@ func (p *Proc) Output() string { return p.out.String() }
 
 // WaitFor waits for its next output line that contains substr; ok is
 // false if the output ended first.
-func (p *Proc) WaitFor(substr string) (string, bool) { return p.out.waitLine(substr) }
+func (p *Proc) WaitFor(substr string) (string, bool) {
+	defer p.s.awaiting()()
+	return p.out.waitLine(substr)
+}
 
 // Signal sends sig to the process the checker started.
 func (p *Proc) Signal(sig syscall.Signal) {
@@ -265,7 +268,9 @@ func (p *Proc) Wait() (*Result, []string) {
 	if p.waited {
 		return p.res, p.left
 	}
+	stopAwaiting := p.s.awaiting()
 	p.cmd.Wait() // the status is in ProcessState
+	stopAwaiting()
 	p.waited = true
 	started.Delete(p.Pid())
 	if p.stdinW != nil {
@@ -324,8 +329,21 @@ func (p *Proc) outlived() []proc {
 			outInodes[fmt.Sprintf("pipe:[%d]", st.Ino)] = true
 		}
 	}
+	// As a subreaper, the checker has under it every process that came
+	// from p: only its descendants need their descriptors and environment
+	// read (reading those of every process on a busy machine costs more
+	// than the rest of a run).
+	under := map[int]bool{self: true}
+	for changed := true; changed; {
+		changed = false
+		for _, q := range all {
+			if !under[q.pid] && under[q.ppid] {
+				under[q.pid], changed = true, true
+			}
+		}
+	}
 	for _, q := range all {
-		if q.pid == self || startedByUs(q.pid) {
+		if q.pid == self || startedByUs(q.pid) || subreaper && !under[q.pid] {
 			continue
 		}
 		switch {
@@ -352,6 +370,9 @@ func (p *Proc) outlived() []proc {
 	}
 	return ps
 }
+
+// subreaper is true once the checker is a child subreaper.
+var subreaper bool
 
 // procTable reads every process of the machine, by PID.
 func procTable() []proc {

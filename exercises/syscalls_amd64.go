@@ -11,6 +11,9 @@ func init() {
 		unix.SYS_OPEN: "open", unix.SYS_EPOLL_WAIT: "epoll_wait"} {
 		syscallNames[nr] = name
 	}
+	limits[unix.SYS_POLL] = limit{2, msArg}
+	limits[unix.SYS_EPOLL_WAIT] = limit{3, msArg}
+	limits[unix.SYS_SELECT] = limit{4, relTV}
 }
 
 func init() {

@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -72,6 +73,22 @@ var (
 	binDir  string
 	binPath string
 )
+
+// MainParallel is Main that lets up to n tests run side by side,
+// whatever GOMAXPROCS says (go test's default -parallel), unless
+// -parallel is given: for a package whose tests mostly wait (on a
+// timer, on the processes they run, on gcc) and not on the CPU.
+func MainParallel(m *testing.M, n int) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given && runtime.GOMAXPROCS(0) < n {
+		if err := flag.Set("test.parallel", strconv.Itoa(n)); err != nil {
+			panic(err)
+		}
+	}
+	Main(m)
+}
 
 // Main builds the example in the current directory (the package under
 // test) once, runs the tests and removes the build. It also makes the test
@@ -170,9 +187,11 @@ func Binary(t testing.TB) string {
 // clone owned by another user (a shared lab checkout, a mounted
 // workspace) git refuses the repository ("dubious ownership") and go
 // build would fail with "error obtaining VCS status"; the examples need
-// no VCS stamp.
+// no VCS stamp. -ldflags=-w leaves out the DWARF tables, which no
+// debugger reads in a test's binary: the link takes about a third less
+// time (a panic's trace still names files and lines).
 func buildCmd(out string) *exec.Cmd {
-	args := []string{"build", "-buildvcs=false", "-o", out}
+	args := []string{"build", "-buildvcs=false", "-ldflags=-w", "-o", out}
 	if raceEnabled {
 		args = append(args, "-race")
 	}

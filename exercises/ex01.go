@@ -204,7 +204,8 @@ func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
 	}
 	defer unix.Kill(child, unix.SIGCONT)
 	deadline := time.Now().Add(guard)
-	for pause := time.Millisecond; ; pause = backoff(pause) {
+	var pace pacer // watching /proc for the stop
+	for {
 		q, ok := readProc(child)
 		if !ok || q.state == "Z" || time.Now().After(deadline) {
 			return ""
@@ -212,10 +213,11 @@ func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
 		if q.state == "T" {
 			break
 		}
-		time.Sleep(pause) // watching /proc for the stop
+		pace.wait()
 	}
 	feed.Close()
-	for pause := time.Millisecond; ; pause = backoff(pause) {
+	pace = pacer{} // watching /proc, not timing
+	for {
 		if q, ok := readProc(leader); !ok || q.state == "Z" {
 			return fmt.Sprintf("the checker stopped your child (pid %d, SIGSTOP) when the input ended, to let it go on once your program waited for it; "+
 				"your program ended instead, while the child still held the write end of the squares pipe: it did not wait for the other side "+
@@ -229,7 +231,7 @@ func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
 		if waiting || time.Now().After(deadline) {
 			return ""
 		}
-		time.Sleep(pause) // watching /proc, not timing
+		pace.wait()
 	}
 }
 
@@ -238,23 +240,18 @@ func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
 // writer in the program, it has stopped reading before end of file (and
 // the writer waits for ever once the pipe is full): it returns why.
 func watchReading(leader int, ended chan struct{}) string {
-	for pause := time.Millisecond; ; pause = backoff(pause) {
+	var pace pacer // watching /proc, not timing
+	for {
 		select {
 		case <-ended:
 			return ""
-		case <-time.After(pause): // watching /proc, not timing
+		default:
 		}
 		if why, _ := stoppedReading(leader); why != "" {
 			return why
 		}
+		pace.wait()
 	}
-}
-
-func backoff(d time.Duration) time.Duration {
-	if d < 16*time.Millisecond {
-		return d * 2
-	}
-	return d
 }
 
 // stoppedReading looks at the pipes between the processes of the program

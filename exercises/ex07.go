@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -195,16 +196,31 @@ func answerText(got, want string) error {
 // dies first, the client would wait for ever: it is killed then, and the
 // verdict says how the server ended (serverGone).
 func waitClient(s *Scene, cl, srv *Proc) (*Result, []string) {
-	for pause := time.Millisecond; !exited(cl.Pid()); pause = backoff(pause) {
-		if q, ok := readProc(srv.Pid()); !ok || q.state == "Z" {
-			if !exited(cl.Pid()) {
-				unix.Kill(cl.Pid(), unix.SIGKILL)
+	var mu sync.Mutex // held while the client may be killed: not once reaped
+	stop := make(chan struct{})
+	go func() {
+		var pace pacer // watching /proc, not timing
+		for {
+			mu.Lock()
+			select {
+			case <-stop:
+				mu.Unlock()
+				return
+			default:
 			}
-			break
+			if q, ok := readProc(srv.Pid()); !ok || q.state == "Z" {
+				unix.Kill(cl.Pid(), unix.SIGKILL) // not reaped yet: still its PID
+				mu.Unlock()
+				return
+			}
+			mu.Unlock()
+			pace.wait()
 		}
-		s.StopIfHung()
-		time.Sleep(pause) // watching /proc, not timing
-	}
+	}()
+	cl.Ended()
+	mu.Lock()
+	close(stop)
+	mu.Unlock()
 	res, left := cl.Wait()
 	s.StopIfHung()
 	return res, left
@@ -282,8 +298,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 				continue
 			}
 			// Its exit status says whether it got its answer: 0 only for
-			// the text wanted, received as type PID (lrpid did not show
-			// its PID in one run of the reference solution out of many).
+			// the text wanted, received as type PID.
 			res, _ := probe.Wait()
 			if res.Code() == 0 {
 				return nil, nil

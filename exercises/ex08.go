@@ -184,12 +184,13 @@ func check08(c *Checker) {
 		feed.WriteString("1\n2\n3\n4\n5\n") // the pipe holds them
 		// Put, and waiting for more input: the 5 items are in the buffer.
 		deadline := time.Now().Add(s.c.guard / 3) // a guard, not a timer
+		var pace pacer                            // watching /proc
 		for !peek.BlockedIn(prod.Pid(), unix.SYS_READ, 0) {
 			if time.Now().After(deadline) {
 				s.Abort("given 5 numbers, your producer did not go back to reading its standard input: it %s", blockedIn(prod.Pid(), nil))
 			}
 			s.StopIfHung()
-			time.Sleep(time.Millisecond) // watching /proc
+			pace.wait()
 		}
 		put := semValues(s, semid)
 		if len(put) != 4 || put[emptySem] != 3 || put[fullSem] != 5 {
@@ -207,6 +208,7 @@ func check08(c *Checker) {
 		cons := s.Start("consumer", Opts{}, "consumer", path)
 		// It takes the 5 items: every slot free again, the mutex free.
 		deadline = time.Now().Add(s.c.guard / 3)
+		pace = pacer{} // watching the kernel's view
 		for {
 			if v := semValues(s, semid); len(v) == 4 && v[0] == 1 && v[emptySem] == 8 && v[fullSem] == 0 {
 				break
@@ -215,7 +217,7 @@ func check08(c *Checker) {
 				s.Abort("your consumer, given 5 items, did not take them all (the semaphores are %s, not {1, 8, 0, ...}): it %s", semShow(semValues(s, semid)), blockedIn(cons.Pid(), nil))
 			}
 			s.StopIfHung()
-			time.Sleep(time.Millisecond) // watching the kernel's view
+			pace.wait()
 		}
 		took := semValues(s, semid)
 		cons.Signal(unix.SIGKILL)

@@ -192,6 +192,20 @@ func answerText(got, want string) error {
 		len(extra), want, nul, first)
 }
 
+// wrongText says what is wrong with the answer the checker's client
+// got, from its output: the line that names its thread, then the answer
+// as it came.
+func wrongText(out string) error {
+	if i := strings.IndexByte(out, '\n'); i >= 0 && strings.HasPrefix(out, "receives on thread ") {
+		out = out[i+1:]
+	}
+	want := strings.ToUpper("type check")
+	if err := answerText(out, want); err != nil {
+		return err
+	}
+	return fmt.Errorf("received %s, want %q", quote(out), want)
+}
+
 // waitClient waits until a client has ended and reaps it; if the server
 // dies first, the client would wait for ever: it is killed then, and the
 // verdict says how the server ended (serverGone).
@@ -279,11 +293,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 				return nil, nil
 			case strings.HasPrefix(res.Stderr, "answer "):
 				// the type was right (it reached the client), the text not
-				want := strings.ToUpper("type check")
-				if err := answerText(res.Out, want); err != nil {
-					return err, nil
-				}
-				return fmt.Errorf("received %s, want %q", quote(res.Out), want), nil
+				return wrongText(res.Out), nil
 			}
 			return nil, fmt.Errorf("the checker's client got an answer it could not read: %s", clip(res.Stderr, 200))
 		}
@@ -304,10 +314,7 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error
 				return nil, nil
 			}
 			if strings.HasPrefix(res.Stderr, "answer ") {
-				if err := answerText(res.Out, strings.ToUpper("type check")); err != nil {
-					return err, nil
-				}
-				return fmt.Errorf("received %s, want %q", quote(res.Out), strings.ToUpper("type check")), nil
+				return wrongText(res.Out), nil
 			}
 			// it failed before it got an answer (its stderr says why)
 			return nil, fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))

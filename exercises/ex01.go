@@ -223,7 +223,7 @@ func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
 				"your program ended instead, while the child still held the write end of the squares pipe: it did not wait for the other side "+
 				"(a sleep is never long enough for sure): read the squares until read returns 0 (end of file), then waitpid for the child", child)
 		}
-		why, waiting := stoppedReading(leader)
+		why, waiting := stoppedReading(leader, child)
 		if why != "" {
 			return fmt.Sprintf("the checker stopped your child (pid %d, SIGSTOP) when the input ended, to let it go on once your program waited for it; "+
 				"instead %s: it did not wait for the other side (a sleep is never long enough for sure): read the squares until read returns 0 (end of file), then waitpid", child, why)
@@ -247,7 +247,7 @@ func watchReading(leader int, ended chan struct{}) string {
 			return ""
 		default:
 		}
-		if why, _ := stoppedReading(leader); why != "" {
+		if why, _ := stoppedReading(leader, 0); why != "" {
 			return why
 		}
 		pace.wait()
@@ -255,11 +255,12 @@ func watchReading(leader int, ended chan struct{}) string {
 }
 
 // stoppedReading looks at the pipes between the processes of the program
-// (group leader): why is set when a process that holds the read end of a
-// pipe another one of them writes is blocked in waitpid, not reading it;
-// waiting is true when such a reader is blocked reading it (read, or
-// poll, select, epoll with no timeout: how a Go program waits on a pipe).
-func stoppedReading(leader int) (why string, waiting bool) {
+// (group leader) that writer writes (any of them: 0): why is set when a
+// process that holds the read end of a pipe another one of them writes is
+// blocked in waitpid, not reading it; waiting is true when such a reader
+// is blocked reading it (read, or poll, select, epoll with no timeout:
+// how a Go program waits on a pipe).
+func stoppedReading(leader, writer int) (why string, waiting bool) {
 	var pids []int
 	for _, q := range members(leader) {
 		if q.state != "Z" {
@@ -271,13 +272,16 @@ func stoppedReading(leader int) (why string, waiting bool) {
 			if r.write {
 				continue
 			}
-			writer, wfd := 0, 0
+			if r.pid == writer {
+				continue // the stopped child reads nothing
+			}
+			wpid, wfd := 0, 0
 			for _, w := range es {
-				if w.write && w.pid != r.pid {
-					writer, wfd = w.pid, w.fd
+				if w.write && w.pid != r.pid && (writer == 0 || w.pid == writer) {
+					wpid, wfd = w.pid, w.fd
 				}
 			}
-			if writer == 0 {
+			if wpid == 0 {
 				continue
 			}
 			reads, polls, waits := readerCalls(r.pid, r.fd)
@@ -288,10 +292,10 @@ func stoppedReading(leader int) (why string, waiting bool) {
 					who = fmt.Sprintf("your first process (pid %d)", r.pid)
 				}
 				state := ""
-				if peek.BlockedIn(writer, unix.SYS_WRITE, int64(wfd)) {
+				if peek.BlockedIn(wpid, unix.SYS_WRITE, int64(wfd)) {
 					state = ", blocked in write: the pipe is full and nobody reads it"
 				}
-				return fmt.Sprintf("%s went on to %s while pid %d still held the write end of the pipe it reads (fd %d)%s", who, waits, writer, r.fd, state), false
+				return fmt.Sprintf("%s went on to %s while pid %d still held the write end of the pipe it reads (fd %d)%s", who, waits, wpid, r.fd, state), false
 			case reads || polls:
 				waiting = true
 			}

@@ -247,8 +247,13 @@ func watchReading(leader int, ended chan struct{}) string {
 			return ""
 		default:
 		}
-		if why, _ := stoppedReading(leader, 0); why != "" {
-			return why
+		// The full look (every process of the group, every pipe) only
+		// once the first process or one of its children is in waitpid:
+		// it costs the checker time it needs for reading the output.
+		if inWaitpid(leader) {
+			if why, _ := stoppedReading(leader, 0); why != "" {
+				return why
+			}
 		}
 		pace.wait()
 	}
@@ -260,6 +265,27 @@ func watchReading(leader int, ended chan struct{}) string {
 // blocked in waitpid, not reading it; waiting is true when such a reader
 // is blocked reading it (read, or poll, select, epoll with no timeout:
 // how a Go program waits on a pipe).
+// inWaitpid reports whether a thread of pid or of one of its children
+// is blocked in waitpid (wait4 or waitid).
+func inWaitpid(pid int) bool {
+	pids := []int{pid}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, c)
+			}
+		}
+	}
+	for _, p := range pids {
+		if peek.BlockedIn(p, unix.SYS_WAIT4, -1) || peek.BlockedIn(p, unix.SYS_WAITID, -1) {
+			return true
+		}
+	}
+	return false
+}
+
 func stoppedReading(leader, writer int) (why string, waiting bool) {
 	var pids []int
 	for _, q := range members(leader) {

@@ -4,9 +4,14 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/goipc/ipc-examples/common/peek"
 )
 
 func init() {
@@ -30,8 +35,14 @@ func check01(c *Checker) {
 		}
 		// While the checker keeps its input open, the program must be
 		// waiting for more: its processes and pipes are in place.
-		shape := waitShape(p, shapeGuard)
+		child, shape := waitShape(p, shapeGuard)
 		s.Report(c01Child, shape)
+		// The other side made slow: the child is stopped until the
+		// program waits for it, so no sleep is ever long enough.
+		held := ""
+		if shape == nil {
+			held = holdChild(p.Pid(), child, feed, shapeGuard)
+		}
 		feed.Close()
 		p.Ended()
 		orphans := p.Orphans()
@@ -40,12 +51,18 @@ func check01(c *Checker) {
 		for i := 1; i <= 10; i++ {
 			fmt.Fprintf(&want, "%d\n", i*i)
 		}
-		s.Report(c01Squares, sameLines(res.Out, want.String(), "numbers 1 to 10"))
+		if err := sameLines(res.Out, want.String(), "numbers 1 to 10"); err != nil && held != "" {
+			s.Failf(c01Squares, "%v: it did not wait for the squares (see the criterion on end of file)", err)
+		} else {
+			s.Report(c01Squares, err)
+		}
 		switch {
+		case held != "":
+			s.Failf(c01EOF, "%s", held)
 		case res.Code() != 0:
 			s.Failf(c01EOF, "your program %s%s", Describe(res.Status), stderrNote(res.Stderr))
 		case len(orphans) > 0:
-			s.Failf(c01EOF, "your program ended without waiting for its child: %s", strings.Join(orphans, "; "))
+			s.Failf(c01EOF, "your program ended without waiting for its child (waitpid): %s", strings.Join(orphans, "; "))
 		case len(left) > 0:
 			s.Failf(c01EOF, "%s", strings.Join(left, "; "))
 		case shape != nil:
@@ -61,7 +78,14 @@ func check01(c *Checker) {
 			want.WriteString(strconv.FormatInt(n*n, 10) + "\n")
 		}
 		p := s.Start("program", Opts{Stdin: strings.NewReader(in.String())})
-		p.Ended()
+		ended := make(chan struct{})
+		go func() { p.Ended(); close(ended) }()
+		if why := watchReading(p.Pid(), ended); why != "" {
+			out := p.Output()
+			s.Failf(c01Large, "your program did not read until end of file: %s; it printed %d of %d lines (%d of %d bytes)",
+				why, strings.Count(out, "\n"), 200000, len(out), want.Len())
+			return
+		}
 		res, _ := p.Wait()
 		if err := sameLines(res.Out, want.String(), "200000 numbers"); err != nil {
 			s.Report(c01Large, err)
@@ -99,31 +123,32 @@ func sameLines(got, want, input string) error {
 // waitShape waits until the program has a child that reads one pipe and
 // writes another that the first process reads, watching /proc (a guard,
 // not a timer: it returns as soon as the shape is there).
-func waitShape(p *Proc, guard time.Duration) error {
+// It returns the child's PID.
+func waitShape(p *Proc, guard time.Duration) (int, error) {
 	deadline := time.Now().Add(guard)
 	var last string
 	var pace pacer // watching the kernel's view, not timing
 	for {
-		ok, why := duplexShape(p.Pid())
-		if ok {
-			return nil
+		child, why := duplexShape(p.Pid())
+		if child != 0 {
+			return child, nil
 		}
 		last = why
 		if time.Now().After(deadline) {
-			return fmt.Errorf("with its input still open, the checker looked at your processes and pipes: %s", last)
+			return 0, fmt.Errorf("with its input still open, the checker looked at your processes and pipes: %s", last)
 		}
 		pace.wait()
 	}
 }
 
-func duplexShape(leader int) (bool, string) {
+func duplexShape(leader int) (int, string) {
 	ps := members(leader)
 	var pids []int
 	for _, p := range ps {
 		pids = append(pids, p.pid)
 	}
 	if len(ps) < 2 {
-		return false, "your program has no child process"
+		return 0, "your program has no child process"
 	}
 	ends := pipeEnds(pids)
 	for _, ch := range ps {
@@ -155,14 +180,186 @@ func duplexShape(leader int) (bool, string) {
 		}
 		switch {
 		case readsNumbers && writesSquares:
-			return true, ""
+			return ch.pid, ""
 		case !readsNumbers:
-			return false, fmt.Sprintf("child %d reads no pipe that another process of your program writes", ch.pid)
+			return 0, fmt.Sprintf("child %d reads no pipe that another process of your program writes", ch.pid)
 		default:
-			return false, fmt.Sprintf("child %d writes no pipe that your first process (%d) reads", ch.pid, leader)
+			return 0, fmt.Sprintf("child %d writes no pipe that your first process (%d) reads", ch.pid, leader)
 		}
 	}
-	return false, "no child"
+	return 0, "no child"
+}
+
+// holdChild makes the other side slow. It stops the child (SIGSTOP), gives
+// the program end of file on its input, and lets the child go on
+// (SIGCONT) once the program waits for it: a process of it blocked reading
+// the pipe the child writes, or in poll on it. A program that goes on to
+// waitpid instead, or ends, while the child is stopped and still holds the
+// write end of that pipe has not read until end of file: whatever it
+// sleeps, the stop lasts longer. It returns why, or "" (waited, or
+// undecided within guard, which then leaves the verdict to the rest).
+func holdChild(leader, child int, feed *os.File, guard time.Duration) string {
+	if unix.Kill(child, unix.SIGSTOP) != nil {
+		return ""
+	}
+	defer unix.Kill(child, unix.SIGCONT)
+	deadline := time.Now().Add(guard)
+	var pace pacer // watching /proc for the stop
+	for {
+		q, ok := readProc(child)
+		if !ok || q.state == "Z" || time.Now().After(deadline) {
+			return ""
+		}
+		if q.state == "T" {
+			break
+		}
+		pace.wait()
+	}
+	feed.Close()
+	pace = pacer{} // watching /proc, not timing
+	for {
+		if q, ok := readProc(leader); !ok || q.state == "Z" {
+			return fmt.Sprintf("the checker stopped your child (pid %d, SIGSTOP) when the input ended, to let it go on once your program waited for it; "+
+				"your program ended instead, while the child still held the write end of the squares pipe: it did not wait for the other side "+
+				"(a sleep is never long enough for sure): read the squares until read returns 0 (end of file), then waitpid for the child", child)
+		}
+		why, waiting := stoppedReading(leader, child)
+		if why != "" {
+			return fmt.Sprintf("the checker stopped your child (pid %d, SIGSTOP) when the input ended, to let it go on once your program waited for it; "+
+				"instead %s: it did not wait for the other side (a sleep is never long enough for sure): read the squares until read returns 0 (end of file), then waitpid", child, why)
+		}
+		if waiting || time.Now().After(deadline) {
+			return ""
+		}
+		pace.wait()
+	}
+}
+
+// watchReading waits until ended is closed, watching the program: if a
+// process of it goes on to waitpid while a pipe it reads still has a
+// writer in the program, it has stopped reading before end of file (and
+// the writer waits for ever once the pipe is full): it returns why.
+func watchReading(leader int, ended chan struct{}) string {
+	var pace pacer // watching /proc, not timing
+	for {
+		select {
+		case <-ended:
+			return ""
+		default:
+		}
+		// The full look (every process of the group, every pipe) only
+		// once the first process or one of its children is in waitpid:
+		// it costs the checker time it needs for reading the output.
+		if inWaitpid(leader) {
+			if why, _ := stoppedReading(leader, 0); why != "" {
+				return why
+			}
+		}
+		pace.wait()
+	}
+}
+
+// stoppedReading looks at the pipes between the processes of the program
+// (group leader) that writer writes (any of them: 0): why is set when a
+// process that holds the read end of a pipe another one of them writes is
+// blocked in waitpid, not reading it; waiting is true when such a reader
+// is blocked reading it (read, or poll, select, epoll with no timeout:
+// how a Go program waits on a pipe).
+// inWaitpid reports whether a thread of pid or of one of its children
+// is blocked in waitpid (wait4 or waitid).
+func inWaitpid(pid int) bool {
+	pids := []int{pid}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, c)
+			}
+		}
+	}
+	for _, p := range pids {
+		if peek.BlockedIn(p, unix.SYS_WAIT4, -1) || peek.BlockedIn(p, unix.SYS_WAITID, -1) {
+			return true
+		}
+	}
+	return false
+}
+
+func stoppedReading(leader, writer int) (why string, waiting bool) {
+	var pids []int
+	for _, q := range members(leader) {
+		if q.state != "Z" {
+			pids = append(pids, q.pid)
+		}
+	}
+	for _, es := range pipeEnds(pids) {
+		for _, r := range es {
+			if r.write {
+				continue
+			}
+			if r.pid == writer {
+				continue // the stopped child reads nothing
+			}
+			wpid, wfd := 0, 0
+			for _, w := range es {
+				if w.write && w.pid != r.pid && (writer == 0 || w.pid == writer) {
+					wpid, wfd = w.pid, w.fd
+				}
+			}
+			if wpid == 0 {
+				continue
+			}
+			reads, polls, waits := readerCalls(r.pid, r.fd)
+			switch {
+			case waits != "" && !reads:
+				who := fmt.Sprintf("process %d", r.pid)
+				if r.pid == leader {
+					who = fmt.Sprintf("your first process (pid %d)", r.pid)
+				}
+				state := ""
+				if peek.BlockedIn(wpid, unix.SYS_WRITE, int64(wfd)) {
+					state = ", blocked in write: the pipe is full and nobody reads it"
+				}
+				return fmt.Sprintf("%s went on to %s while pid %d still held the write end of the pipe it reads (fd %d)%s", who, waits, wpid, r.fd, state), false
+			case reads || polls:
+				waiting = true
+			}
+		}
+	}
+	return "", waiting
+}
+
+// readerCalls says what the threads of pid are blocked in: read on fd,
+// a wait with no timeout for a descriptor, waitpid (its name).
+func readerCalls(pid, fd int) (reads, polls bool, waits string) {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(task.Name())
+		nr, args, ok := threadCall(pid, tid)
+		if !ok {
+			continue
+		}
+		switch {
+		case (nr == unix.SYS_READ || nr == unix.SYS_READV) && len(args) > 0 && args[0] == int64(fd):
+			reads = true
+		case nr == unix.SYS_WAIT4 || nr == unix.SYS_WAITID:
+			waits = "waitpid (" + strings.TrimPrefix(strings.TrimSuffix(callName(nr), ")"), "wait (") + ")"
+		case untimedWait[nr] != nil && untimedWait[nr](args):
+			polls = true
+		}
+	}
+	return
+}
+
+// untimedWait tells, for the calls that wait for descriptors, whether
+// this call waits with no timeout (syscalls_amd64.go adds poll, select
+// and epoll_wait).
+var untimedWait = map[uintptr]func(args []int64) bool{
+	unix.SYS_PPOLL:        func(a []int64) bool { return len(a) > 2 && a[2] == 0 },
+	unix.SYS_PSELECT6:     func(a []int64) bool { return len(a) > 4 && a[4] == 0 },
+	unix.SYS_EPOLL_PWAIT:  func(a []int64) bool { return len(a) > 3 && int32(a[3]) == -1 },
+	unix.SYS_EPOLL_PWAIT2: func(a []int64) bool { return len(a) > 3 && a[3] == 0 },
 }
 
 // What the checker's own tests expect of this exercise: the reference
@@ -210,6 +407,29 @@ func init() {
 			mark:  "go-parent-keeps-copy-child",
 			src:   "exercises/01-duplex/solution/main.go",
 			fails: map[string]string{"both sides": "still", "no deadlock": "still"},
+		}, {
+			name: "the parent sleeps, then takes what the squares pipe holds",
+			mark: "parent-sleeps-instead-of-reading",
+			src:  "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{
+				"squares of 1..10": "did not wait for the squares",
+				"both sides":       "went on to waitpid (wait4) while pid",
+				"no deadlock":      "did not read until end of file",
+			},
+		}, {
+			name: "Go: the parent sleeps, then takes what the squares pipe holds",
+			mark: "go-parent-sleeps-instead-of-reading",
+			src:  "exercises/01-duplex/solution/main.go",
+			fails: map[string]string{
+				"squares of 1..10": "did not wait for the squares",
+				"both sides":       "went on to waitpid (waitid) while pid",
+				"no deadlock":      "did not read until end of file",
+			},
+		}, {
+			name:  "the parent reads the squares once",
+			mark:  "parent-reads-once",
+			src:   "exercises/01-duplex/solution/c/duplex.c",
+			fails: map[string]string{"no deadlock": "did not read until end of file: your first process"},
 		}},
 	})
 }

@@ -36,7 +36,7 @@ func check02(c *Checker) {
 		in, feed := s.Input()
 		p := s.Start("program", Opts{Stdin: in}, "cat")
 		feed.WriteString("hello\n")
-		err := waitShape(p, s.c.guard*2/5)
+		_, err := waitShape(p, s.c.guard*2/5)
 		if err != nil {
 			err = fmt.Errorf("%s", strings.Replace(err.Error(), "child", "command", -1))
 		}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -54,17 +55,21 @@ func check07(c *Checker) {
 
 		// The checker's own client first: it knows its PID, and can tell
 		// which type the answer had when it does not arrive.
-		if err := replyType(s, srv, q, path); err != nil {
+		answer, err := replyType(s, srv, q, path)
+		if err != nil {
 			s.Report(c07Type, err)
 			s.Abort("not checked: the answers do not reach their clients (see above)")
 		}
 		s.Report(c07Type, nil)
+		if answer != nil {
+			// handed over with the right type, but not the text
+			s.Report(c07Client, fmt.Errorf("the checker's client sent %q: %v", "type check", answer))
+		}
 
 		cl := s.Start("client", Opts{}, "client", path, "hello, server")
-		cl.Ended()
-		res, left := cl.Wait()
-		s.StopIfHung()
+		res, left := waitClient(s, cl, srv)
 		if err := clientAnswer(res.Out, res.Code(), left, "hello, server"); err != nil {
+			err = fmt.Errorf("%v%s", err, serverGone(srv))
 			s.Report(c07Client, err)
 			s.Abort("not checked: your client does not get its answer (see above)")
 		}
@@ -76,17 +81,19 @@ func check07(c *Checker) {
 		}
 		var bad []string
 		for i, p := range cls {
-			res, left := p.Wait()
+			res, left := waitClient(s, p, srv)
 			if err := clientAnswer(res.Out, res.Code(), left, fmt.Sprintf("request %d from client %d", i*i, i)); err != nil {
 				bad = append(bad, fmt.Sprintf("client %d: %v", i, err))
 			}
 		}
 		if len(bad) > 0 {
-			s.Failf(c07Many, "%s", strings.Join(bad, "; "))
+			s.Failf(c07Many, "%s%s", strings.Join(bad, "; "), serverGone(srv))
 		}
 		s.Report(c07Many, nil)
-		srv.Signal(unix.SIGKILL) // the next scene checks how it ends
-		srv.Wait()
+		if !srv.waited { // reaped already if it died (serverGone)
+			srv.Signal(unix.SIGKILL) // the next scene checks how it ends
+			srv.Wait()
+		}
 	})
 	c.Scenario([]string{c07Term}, func(s *Scene) {
 		path := keyFile(s)
@@ -153,6 +160,9 @@ func clientAnswer(out string, code int, left []string, sent string) error {
 	want := strings.ToUpper(sent)
 	switch {
 	case strings.TrimSpace(out) != want:
+		if err := answerText(strings.TrimSuffix(out, "\n"), want); err != nil {
+			return fmt.Errorf("it sent %q: %v", sent, err)
+		}
 		return fmt.Errorf("it sent %q and printed %q, want %q", sent, clip(out, 100), want)
 	case code != 0:
 		return fmt.Errorf("it printed the answer but exited with status %d", code)
@@ -162,11 +172,97 @@ func clientAnswer(out string, code int, left []string, sent string) error {
 	return nil
 }
 
+// answerText explains an answer that is the text wanted followed by more
+// bytes: a msgsnd whose msgsz is the size of the mtext array, not the
+// length of the text, sends the text and what the array holds after it.
+func answerText(got, want string) error {
+	if !strings.HasPrefix(got, want) || len(got) == len(want) {
+		return nil
+	}
+	extra := got[len(want):]
+	nul := strings.Count(extra, "\x00")
+	if nul == len(extra) {
+		return fmt.Errorf("the answer carries %d trailing NUL bytes after %q: msgsz is the text's length (msgsnd(id, &m, strlen(text), 0)), not the size of the mtext array", nul, want)
+	}
+	first := extra
+	if len(first) > 8 {
+		first = first[:8]
+	}
+	return fmt.Errorf("the answer carries %d bytes after %q (%d of them NUL; the first ones %q): msgsz is the text's length (msgsnd(id, &m, strlen(text), 0)), not the size of the mtext array",
+		len(extra), want, nul, first)
+}
+
+// wrongText says what is wrong with the answer the checker's client
+// got, from its output: the line that names its thread, then the answer
+// as it came.
+func wrongText(out string) error {
+	if i := strings.IndexByte(out, '\n'); i >= 0 && strings.HasPrefix(out, "receives on thread ") {
+		out = out[i+1:]
+	}
+	want := strings.ToUpper("type check")
+	if err := answerText(out, want); err != nil {
+		return err
+	}
+	return fmt.Errorf("received %s, want %q", quote(out), want)
+}
+
+// waitClient waits until a client has ended and reaps it; if the server
+// dies first, the client would wait for ever: it is killed then, and the
+// verdict says how the server ended (serverGone).
+func waitClient(s *Scene, cl, srv *Proc) (*Result, []string) {
+	var mu sync.Mutex // held while the client may be killed: not once reaped
+	stop := make(chan struct{})
+	go func() {
+		var pace pacer // watching /proc, not timing
+		for {
+			mu.Lock()
+			select {
+			case <-stop:
+				mu.Unlock()
+				return
+			default:
+			}
+			if q, ok := readProc(srv.Pid()); !ok || q.state == "Z" {
+				unix.Kill(cl.Pid(), unix.SIGKILL) // not reaped yet: still its PID
+				mu.Unlock()
+				return
+			}
+			mu.Unlock()
+			pace.wait()
+		}
+	}()
+	cl.Ended()
+	mu.Lock()
+	close(stop)
+	mu.Unlock()
+	res, left := cl.Wait()
+	s.StopIfHung()
+	return res, left
+}
+
+// serverGone says how the server ended, with its standard error, if it
+// has ended ("" while it runs): a client that got nothing is then
+// explained by the server, not by the client.
+func serverGone(srv *Proc) string {
+	if q, ok := readProc(srv.Pid()); ok && q.state != "Z" {
+		return ""
+	}
+	res, _ := srv.Wait()
+	note := stderrNote(res.Stderr)
+	if note == "" {
+		note = " (nothing on its standard error)"
+	}
+	return fmt.Sprintf("; the server %s%s", Describe(res.Status), note)
+}
+
 // replyType sends a request from the checker's own client, whose PID the
 // checker knows, and finds out which type the server's answer had: the
 // client gets it (it asks for its PID as the type), or the answer waits
 // in the queue with another type, or the server read it back itself.
-func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
+//
+// answer is not nil when the client got an answer of its type whose text
+// was not the one expected.
+func replyType(s *Scene, srv *Proc, q peek.SysV, path string) (answer, err error) {
 	id, _ := strconv.Atoi(q["msqid"])
 	probe := s.Helper("checker's client", "msgclient", Opts{}, path, "type check")
 	probePid := strconv.Itoa(probe.Pid())
@@ -187,15 +283,22 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 	for {
 		row, ok, _ := sysvRow(s.c, "msg", id)
 		if !ok {
-			return fmt.Errorf("the queue disappeared while the checker's client (pid %s) waited for its answer", probePid)
+			return nil, fmt.Errorf("the queue disappeared while the checker's client (pid %s) waited for its answer%s", probePid, serverGone(srv))
 		}
 		if answered(row) { // the answer was handed to the client
 			probe.Ended()
 			res, _ := probe.Wait()
-			if res.Code() != 0 {
-				return fmt.Errorf("the checker's client got an answer it could not read: %s", clip(res.Stderr, 200))
+			switch {
+			case res.Code() == 0:
+				return nil, nil
+			case strings.HasPrefix(res.Stderr, "answer "):
+				// the type was right (it reached the client), the text not
+				return wrongText(res.Out), nil
 			}
-			return nil
+			return nil, fmt.Errorf("the checker's client got an answer it could not read: %s", clip(res.Stderr, 200))
+		}
+		if q, ok := readProc(srv.Pid()); !ok || q.state == "Z" {
+			return nil, fmt.Errorf("the checker's client (pid %s) got no answer%s", probePid, serverGone(srv))
 		}
 		if exited(probe.Pid()) {
 			// It may have got its answer and ended between the row read
@@ -204,9 +307,17 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 			if again, ok, _ := sysvRow(s.c, "msg", id); ok && answered(again) {
 				continue
 			}
-			// it failed before it got an answer (its stderr says why)
+			// Its exit status says whether it got its answer: 0 only for
+			// the text wanted, received as type PID.
 			res, _ := probe.Wait()
-			return fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))
+			if res.Code() == 0 {
+				return nil, nil
+			}
+			if strings.HasPrefix(res.Stderr, "answer ") {
+				return wrongText(res.Out), nil
+			}
+			// it failed before it got an answer (its stderr says why)
+			return nil, fmt.Errorf("the checker's client (pid %s) %s before it received an answer%s", probePid, Describe(res.Status), stderrNote(res.Stderr))
 		}
 		if !sent {
 			sent = peek.BlockedIn(probe.Pid(), unix.SYS_MSGRCV, -1)
@@ -227,10 +338,10 @@ func replyType(s *Scene, srv *Proc, q peek.SysV, path string) error {
 				}
 			})
 			if len(got) > 0 {
-				return fmt.Errorf("the server answered the checker's client (pid %s) with %s; the client waits for type %s",
+				return nil, fmt.Errorf("the server answered the checker's client (pid %s) with %s; the client waits for type %s",
 					probePid, strings.Join(got, " and "), probePid)
 			}
-			return fmt.Errorf("the server answered, but the checker's client (pid %s) got nothing and the queue is empty: "+
+			return nil, fmt.Errorf("the server answered, but the checker's client (pid %s) got nothing and the queue is empty: "+
 				"was the answer sent with type 1, the requests' type, so that the server read it back itself? The client waits for type %s",
 				probePid, probePid)
 		}
@@ -271,6 +382,7 @@ func msgClient(args []string) {
 		os.Exit(1)
 	}
 	if string(buf[:n]) != strings.ToUpper(args[1]) {
+		os.Stdout.Write(buf[:n]) // the answer as it came, for the verdict
 		fmt.Fprintf(os.Stderr, "answer %q, want %q\n", buf[:n], strings.ToUpper(args[1]))
 		os.Exit(1)
 	}
@@ -320,6 +432,29 @@ func init() {
 			mark:  "client-creates-queue",
 			src:   c,
 			fails: map[string]string{"no server running": "your client created a queue"},
+		}, {
+			name: "msgsnd sends the whole mtext array",
+			mark: "msgsz-whole-mtext-array",
+			src:  c,
+			fails: map[string]string{"your client gets": "the answer carries 1014 bytes after \"TYPE CHECK\" | the answer carries 1014 trailing NUL bytes after \"TYPE CHECK\"",
+				// C's printf("%.*s") stops at the first NUL: what the
+				// array held before one shows only in some runs
+				"eight clients": "?"},
+		}, {
+			name:  "Go: msgsnd sends the whole buffer",
+			mark:  "go-msgsz-whole-buffer",
+			src:   "exercises/07-echo/solution/main.go",
+			fails: map[string]string{"your client gets": "the answer carries 1014 trailing NUL bytes after \"TYPE CHECK\": msgsz is the text's length", "eight clients": "not checked"},
+		}, {
+			name:  "the server receives 8 bytes without MSG_NOERROR, and dies",
+			mark:  "server-receives-8-bytes-no-noerror",
+			src:   c,
+			fails: map[string]string{"PID as its message": "got no answer; the server exited with status 1 (stderr: msgrcv: Argument list too long)", "your client gets": "not checked", "eight clients": "not checked"},
+		}, {
+			name:  "Go: the server parses the whole request as the PID, and dies",
+			mark:  "go-server-parses-whole-request",
+			src:   "exercises/07-echo/solution/main.go",
+			fails: map[string]string{"PID as its message": "got no answer; the server exited with status 1 (stderr: echo: strconv.ParseInt: parsing", "your client gets": "not checked", "eight clients": "not checked"},
 		}, {
 			name:  "Go: the answer is sent with the requests' type",
 			mark:  "go-answer-sent-with-requests",

@@ -31,6 +31,7 @@ const (
 	c08Once    = "3000 items, 3 consumers: every item is taken exactly once"
 	c08End     = "at the end every process exits with status 0, and the producer has removed the set and the segment"
 	c08Full    = "with no consumer, the producer waits in semop once the buffer's 8 slots are full"
+	c08Undo    = "no SEM_UNDO on the counting semaphores: 5 items put by a producer that is then killed stay counted, and a consumer killed after taking them gives nothing back"
 )
 
 // inSemop reports whether a thread of pid is blocked in semop (glibc's
@@ -169,6 +170,104 @@ func check08(c *Checker) {
 		prod.Wait()
 		feed.Close()
 	})
+	c.Scenario([]string{c08Undo}, func(s *Scene) {
+		path := keyFile(s)
+		key, _ := sysv.Ftok(path, proj08)
+		in, feed := s.Input()
+		prod := s.Start("producer", Opts{Stdin: in}, "producer", path, "1")
+		prod.Line("ready")
+		row, ok := findKey(c, "sem", key)
+		if !ok {
+			s.Abort("after your producer said ready there is no semaphore set with key %s in /proc/sysvipc/sem", key)
+		}
+		semid, _ := strconv.Atoi(row["semid"])
+		feed.WriteString("1\n2\n3\n4\n5\n") // the pipe holds them
+		// Put, and waiting for more input: the 5 items are in the buffer.
+		deadline := time.Now().Add(s.c.guard / 3) // a guard, not a timer
+		var pace pacer                            // watching /proc
+		for !peek.BlockedIn(prod.Pid(), unix.SYS_READ, 0) {
+			if time.Now().After(deadline) {
+				s.Abort("given 5 numbers, your producer did not go back to reading its standard input: it %s", blockedIn(prod.Pid(), nil))
+			}
+			s.StopIfHung()
+			pace.wait()
+		}
+		put := semValues(s, semid)
+		if len(put) != 4 || put[emptySem] != 3 || put[fullSem] != 5 {
+			s.Abort("with 5 items put and nobody taking, the semaphores are %s; the task's order is {mutex, free slots, full slots, done}: {1, 3, 5, 0}", semShow(put))
+		}
+		prod.Signal(unix.SIGKILL)
+		prod.Wait() // the kernel has applied its undo records now
+		if after := semValues(s, semid); !sameVals(after, put) {
+			s.Failf(c08Undo, "your producer put 5 items (the semaphores were %s) and was killed; then they were %s: the kernel undid its operations when it died, "+
+				"as SEM_UNDO asks, and the items still in the buffer vanished from the count (a consumer would wait for ever for them). "+
+				"The free and full slots are counts that one process raises and another lowers: no SEM_UNDO on them (on the mutex it is fine: a process killed holding it gives it back)",
+				semShow(put), semShow(after))
+			return
+		}
+		cons := s.Start("consumer", Opts{}, "consumer", path)
+		// It takes the 5 items: every slot free again, the mutex free.
+		deadline = time.Now().Add(s.c.guard / 3)
+		pace = pacer{} // watching the kernel's view
+		for {
+			if v := semValues(s, semid); len(v) == 4 && v[0] == 1 && v[emptySem] == 8 && v[fullSem] == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				s.Abort("your consumer, given 5 items, did not take them all (the semaphores are %s, not {1, 8, 0, ...}): it %s", semShow(semValues(s, semid)), blockedIn(cons.Pid(), nil))
+			}
+			s.StopIfHung()
+			pace.wait()
+		}
+		took := semValues(s, semid)
+		cons.Signal(unix.SIGKILL)
+		cons.Wait()
+		if after := semValues(s, semid); !sameVals(after, took) {
+			s.Failf(c08Undo, "your consumer took the 5 items (the semaphores were %s) and was killed; then they were %s: the kernel undid its operations when it died, "+
+				"as SEM_UNDO asks, and the taken items came back into the count (the next consumer would take them again, or a slot vanished). "+
+				"The free and full slots are counts that one process raises and another lowers: no SEM_UNDO on them (on the mutex it is fine: a process killed holding it gives it back)",
+				semShow(took), semShow(after))
+		}
+		s.Report(c08Undo, nil)
+		feed.Close()
+	})
+}
+
+// The semaphores of the set, in the task's order.
+const (
+	emptySem = 1 // free slots
+	fullSem  = 2 // full slots
+)
+
+// semValues reads the values of the set (semctl GETALL).
+func semValues(s *Scene, semid int) []uint16 {
+	var vals []uint16
+	s.c.ns.Do(func() { vals, _ = sysv.SemctlGetAll(semid) })
+	return vals
+}
+
+func sameVals(a, b []uint16) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// semShow is the values as the task writes them: {1, 8, 0, 0}.
+func semShow(vals []uint16) string {
+	if vals == nil {
+		return "unreadable (the set is gone)"
+	}
+	var f []string
+	for _, v := range vals {
+		f = append(f, strconv.Itoa(int(v)))
+	}
+	return "{" + strings.Join(f, ", ") + "}"
 }
 
 // What the checker's own tests expect of this exercise: the reference
@@ -188,6 +287,7 @@ func init() {
 			"exactly once":          "neither",
 			"at the end":            "neither",
 			"no consumer":           "blocked in read on fd 0",
+			"no SEM_UNDO":           "no semaphore set with key",
 		},
 		mutants: []mutant{{
 			name:  "the consumers sleep and look instead of waiting in semop",
@@ -204,6 +304,25 @@ func init() {
 			mark:  "go-consumers-poll-with-time",
 			src:   "exercises/08-bounded/solution/main.go",
 			fails: map[string]string{"nothing to take": "Go runtime"},
+		}, {
+			name: "SEM_UNDO on every operation",
+			mark: "sem-undo-on-every-operation",
+			src:  c,
+			// the consumers' undo of their V on "done" leaves the producer
+			// waiting, and their undo of P(full) can hand out items twice
+			fails: map[string]string{"no SEM_UNDO": "your producer put 5 items (the semaphores were {1, 3, 5, 0}) and was killed; then they were {1, 8, 0, 0}: the kernel undid its operations",
+				"exactly once": "?", "at the end": "?"},
+		}, {
+			name: "Go: SEM_UNDO on every operation",
+			mark: "go-sem-undo-on-every-operation",
+			src:  "exercises/08-bounded/solution/main.go",
+			fails: map[string]string{"no SEM_UNDO": "as SEM_UNDO asks, and the items still in the buffer vanished from the count",
+				"exactly once": "?", "at the end": "?"},
+		}, {
+			name:  "SEM_UNDO on the consumers' operations",
+			mark:  "sem-undo-in-consumers",
+			src:   c,
+			fails: map[string]string{"no SEM_UNDO": "your consumer took the 5 items (the semaphores were {1, 8, 0, 0}) and was killed; then they were {1, 3, 5, 0}", "exactly once": "?", "at the end": "?"},
 		}},
 	})
 }

@@ -15,3 +15,9 @@ func init() {
 	limits[unix.SYS_EPOLL_WAIT] = limit{3, msArg}
 	limits[unix.SYS_SELECT] = limit{4, relTV}
 }
+
+func init() {
+	untimedWait[unix.SYS_POLL] = func(a []int64) bool { return len(a) > 2 && int32(a[2]) == -1 }
+	untimedWait[unix.SYS_SELECT] = func(a []int64) bool { return len(a) > 4 && a[4] == 0 }
+	untimedWait[unix.SYS_EPOLL_WAIT] = func(a []int64) bool { return len(a) > 3 && int32(a[3]) == -1 }
+}

@@ -62,13 +62,13 @@ func server(path string) {
 		}
 		check(err)
 		pidText, text, _ := strings.Cut(string(buf[:n]), " ")
-		pid, err := strconv.ParseInt(pidText, 10, 64)
+		pid, err := strconv.ParseInt(pidText, 10, 64) // mutant go-server-parses-whole-request: pid, err := strconv.ParseInt(string(buf[:n]), 10, 64)\n		check(err)\n		_ = pidText
 		if err != nil || pid <= 0 {
 			fmt.Fprintf(os.Stderr, "server: bad request %q\n", buf[:n])
 			continue
 		}
 		// msgsnd(id, &reply, len, 0), reply.mtype = the client's PID
-		if err := sysv.Msgsnd(id, pid, []byte(strings.ToUpper(text)), 0); err != nil { // mutant go-answer-sent-with-requests: if err := sysv.Msgsnd(id, request, []byte(strings.ToUpper(text)), 0); err != nil {
+		if err := sysv.Msgsnd(id, pid, []byte(strings.ToUpper(text)), 0); err != nil { // mutant go-answer-sent-with-requests: if err := sysv.Msgsnd(id, request, []byte(strings.ToUpper(text)), 0); err != nil { // mutant go-msgsz-whole-buffer: if err := sysv.Msgsnd(id, pid, append([]byte(strings.ToUpper(text)), make([]byte, len(buf)-len(text))...), 0); err != nil {
 			if errors.Is(err, unix.EIDRM) || errors.Is(err, unix.EINVAL) {
 				return
 			}

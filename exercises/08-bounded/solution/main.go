@@ -57,7 +57,7 @@ func main() {
 }
 
 func op(semid int, num uint16, delta int16) {
-	check(sysv.Semop(semid, []sysv.Sembuf{{Num: num, Op: delta}}))
+	check(sysv.Semop(semid, []sysv.Sembuf{{Num: num, Op: delta}})) // mutant go-sem-undo-on-every-operation: check(sysv.Semop(semid, []sysv.Sembuf{{Num: num, Op: delta, Flg: sysv.SEM_UNDO}}))
 }
 
 func word(mem []byte, off int) int64       { return int64(binary.LittleEndian.Uint64(mem[off:])) }

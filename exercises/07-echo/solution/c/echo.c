@@ -59,7 +59,7 @@ static int server(const char *path) {
 
     struct msg m;
     for (;;) {
-        ssize_t n = msgrcv(qid, &m, sizeof m.mtext - 1, REQUEST, MSG_NOERROR);
+        ssize_t n = msgrcv(qid, &m, sizeof m.mtext - 1, REQUEST, MSG_NOERROR); /* mutant server-receives-8-bytes-no-noerror: ssize_t n = msgrcv(qid, &m, 8, REQUEST, 0); */
         if (n == -1 && errno == EINTR) continue;
         if (n == -1 && (errno == EIDRM || errno == EINVAL)) return 0; /* removed */
         if (n == -1) die("msgrcv");
@@ -75,7 +75,7 @@ static int server(const char *path) {
         reply.mtype = pid; /* the client waits for messages of its PID's type */ /* mutant answer-sent-with-requests-type: reply.mtype = REQUEST; */ /* mutant answer-sent-with-type-2: reply.mtype = 2; */
         size_t len = strlen(text);
         for (size_t i = 0; i < len; i++) reply.mtext[i] = toupper((unsigned char)text[i]);
-        while (msgsnd(qid, &reply, len, 0) == -1) {
+        while (msgsnd(qid, &reply, len, 0) == -1) { /* mutant msgsz-whole-mtext-array: while (msgsnd(qid, &reply, sizeof reply.mtext, 0) == -1) { */
             if (errno == EINTR) continue;
             if (errno == EIDRM || errno == EINVAL) return 0;
             die("msgsnd");

@@ -27,7 +27,7 @@ union semun { int val; struct semid_ds *buf; unsigned short *array; };
 static void die(const char *what) { perror(what); exit(1); }
 
 static void op(int semid, unsigned short num, short delta) {
-    struct sembuf b = {num, delta, 0};
+    struct sembuf b = {num, delta, 0}; /* mutant sem-undo-on-every-operation: struct sembuf b = {num, delta, SEM_UNDO}; */
     while (semop(semid, &b, 1) == -1)
         if (errno != EINTR) die("semop");
 }
@@ -79,12 +79,12 @@ static int consumer(const char *path) {
     struct ring *r = shmat(shmid, NULL, 0);
     if (r == (void *)-1) die("shmat");
     for (;;) {
-        op(semid, FULL, -1); /* P(full): sleep until there is an item */ /* mutant consumers-sleep-look-waiting-in: while (semctl(semid, FULL, GETVAL) == 0) usleep(1000);\n        op(semid, FULL, -1); */
+        op(semid, FULL, -1); /* P(full): sleep until there is an item */ /* mutant sem-undo-in-consumers: semop(semid, &(struct sembuf){FULL, -1, SEM_UNDO}, 1); */ /* mutant consumers-sleep-look-waiting-in: while (semctl(semid, FULL, GETVAL) == 0) usleep(1000);\n        op(semid, FULL, -1); */
         op(semid, MUTEX, -1);
         long v = r->slot[r->out];
         r->out = (r->out + 1) % SLOTS;
         op(semid, MUTEX, 1);
-        op(semid, EMPTY, 1); /* V(empty): one more free slot */
+        op(semid, EMPTY, 1); /* V(empty): one more free slot */ /* mutant sem-undo-in-consumers: semop(semid, &(struct sembuf){EMPTY, 1, SEM_UNDO}, 1); */
         if (v == 0) break;
         printf("%ld\n", v);
     }

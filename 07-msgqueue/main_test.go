@@ -1144,9 +1144,13 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 	}
 	// A thread that could not come back exits after its goroutine has
 	// answered: wait until the kernel shows it gone (a guard, not a timing).
-	for guard := time.Now().Add(exampletest.Guard); holders() != 0; time.Sleep(time.Millisecond) {
+	pause := time.Millisecond // growing to 20 ms: a long wait does not keep a CPU busy
+	for guard := time.Now().Add(exampletest.Guard); holders() != 0; time.Sleep(pause) {
 		if time.Now().After(guard) {
 			t.Fatalf("%s is still referred to %d times: its queue would live on", link, holders())
+		}
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
 		}
 	}
 }

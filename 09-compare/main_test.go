@@ -809,11 +809,15 @@ func TestEINTRCounted(t *testing.T) {
 	}
 	// The message goes only once the EINTR is counted: sent earlier, the
 	// kernel could hand it straight to the waiting msgrcv, signal or not.
+	pause := time.Millisecond // growing to 20 ms: a long wait does not keep a CPU busy
 	for deadline := time.Now().Add(time.Minute); atomic.LoadInt64(&eintr) == before; {
 		if time.Now().After(deadline) {
 			t.Fatal("msgrcv was not interrupted, or the EINTR was not counted")
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
+		}
 	}
 	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
 		t.Fatal(err) // blocked again: the call was retried

@@ -61,8 +61,11 @@ func TestInterrupts(t *testing.T) {
 }
 
 // interruptWorkers is how many interrupted runs of one part go at once,
-// each in a namespace of its own.
-const interruptWorkers = 4
+// each in a namespace of its own. Two, not more: the mutex and the
+// philosophers yield the CPU in their loops, and each sched_yield costs a
+// context switch once other processes are runnable, so four at once
+// (with two parts side by side) took a third more CPU time for the same runs.
+const interruptWorkers = 2
 
 // interrupts runs args once to its end, then once per interrupt point and
 // ending, one run at a time in each of nss; it returns the number of

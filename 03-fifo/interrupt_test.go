@@ -224,7 +224,8 @@ func nothingLeft(t *testing.T, pid int, tmp, what string) {
 // have succeeded, if another test's child was between fork and exec at that
 // moment and so still held a copy of the closed read end (the reader then
 // thinks its line went out, and waits for a writer again). It looks every
-// millisecond, as peek.WaitBlocked does: a sleeping process cannot say so.
+// millisecond at first, then less and less often (up to every 20 ms), as
+// peek.WaitBlocked does: a sleeping process cannot say so.
 func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer bool, note func(string, ...interface{})) {
 	fd := -1 // the test's write end of the FIFO, once open
 	defer func() {
@@ -232,11 +233,15 @@ func wakeIfPolling(t *testing.T, pid int, tmp string, done chan struct{}, peer b
 			unix.Close(fd)
 		}
 	}()
+	pause := time.Millisecond
 	for {
 		select {
 		case <-done:
 			return
-		case <-time.After(time.Millisecond):
+		case <-time.After(pause):
+		}
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
 		}
 		if !peer || !inPoll(pid) {
 			continue

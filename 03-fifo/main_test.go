@@ -270,6 +270,7 @@ func startAs65534(t *testing.T, name string, args ...string) *nobodyReader {
 	r := &nobodyReader{cmd: cmd, out: out, cancel: cancel}
 	t.Cleanup(func() { cmd.Process.Kill(); r.cancel() })
 	wchan := fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid)
+	pause := time.Millisecond // growing to 20 ms: a long wait does not keep a CPU busy
 	for {
 		b, err := os.ReadFile(wchan)
 		if err != nil || ctx.Err() != nil {
@@ -278,7 +279,10 @@ func startAs65534(t *testing.T, name string, args ...string) *nobodyReader {
 		if string(b) == "wait_for_partner" {
 			return r
 		}
-		time.Sleep(time.Millisecond) // observing a state, not ordering processes
+		time.Sleep(pause) // observing a state, not ordering processes
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
+		}
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -566,60 +567,79 @@ func interruptPoint(line string) bool {
 // Every mode, ended at every point by Ctrl-C, SIGHUP, SIGTERM and a
 // closed standard output, in a private IPC namespace: it dies of that
 // signal (or had already ended), prints no error, and leaves nothing (the
-// namespace's check at the end, and the rows counted here).
+// namespace's check at the end, and the rows counted here). Each mode is
+// a subtest with a namespace of its own; they run side by side.
 func TestInterrupts(t *testing.T) {
 	t.Parallel()
 	reader := exampletest.BuildC(t, "c/shm_reader.c")
 	faulty := exampletest.BuildC(t, "c/shm_fault.c")
-	total := 0
-	for _, args := range [][]string{
-		nil,
-		{"-leak"},
-		{"-hold", "attached"},
-		{"-hold", "written"},
-		{"-leak", "-hold", "written"},
-		{"-peer", reader},
-		{"-fault"},
-		{"-fault", "-peer", faulty},
-	} {
-		ns := exampletest.NewIPCNamespace(t)
-		if ns == nil {
-			t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
-		}
-		n := exampletest.Interrupts(t, exampletest.Opts{Args: args, IPC: ns, Rules: rules}, interruptPoint)
-		left := ns.Leftovers()
-		t.Logf("%q: %d interrupted runs, %d left anything: %v", args, n, len(left), left)
-		total += n
-	}
-
-	// -attach reads a segment someone else made: made here, in the
-	// namespace, and still there, alone, after every interrupted run.
-	ns := exampletest.NewIPCNamespace(t)
-	var id int
-	var err error
-	ns.Do(func() {
-		if id, err = unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600); err == nil {
-			var mem []byte
-			if mem, err = unix.SysvShmAttach(id, 0, 0); err == nil {
-				copy(mem, "for -attach")
-				err = unix.SysvShmDetach(mem)
+	var total atomic.Int64
+	t.Run("modes", func(t *testing.T) {
+		for _, args := range [][]string{
+			nil,
+			{"-leak"},
+			{"-hold", "attached"},
+			{"-hold", "written"},
+			{"-leak", "-hold", "written"},
+			{"-peer", reader},
+			{"-fault"},
+			{"-fault", "-peer", faulty},
+		} {
+			args := args
+			name := strings.Join(args, " ")
+			if name == "" {
+				name = "default"
 			}
+			name = strings.ReplaceAll(name, reader, "reader")
+			name = strings.ReplaceAll(name, faulty, "faulty")
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				ns := exampletest.NewIPCNamespace(t)
+				if ns == nil {
+					t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+				}
+				n := exampletest.Interrupts(t, exampletest.Opts{Args: args, IPC: ns, Rules: rules}, interruptPoint)
+				left := ns.Leftovers()
+				t.Logf("%q: %d interrupted runs, %d left anything: %v", args, n, len(left), left)
+				total.Add(int64(n))
+			})
 		}
+		t.Run("-attach", func(t *testing.T) {
+			t.Parallel()
+			// -attach reads a segment someone else made: made here, in the
+			// namespace, and still there, alone, after every interrupted run.
+			ns := exampletest.NewIPCNamespace(t)
+			if ns == nil {
+				t.Skip("needs a private IPC namespace (unshare(CLONE_NEWIPC) is not permitted here)")
+			}
+			var id int
+			var err error
+			ns.Do(func() {
+				if id, err = unix.SysvShmGet(unix.IPC_PRIVATE, 1024, 0o600); err == nil {
+					var mem []byte
+					if mem, err = unix.SysvShmAttach(id, 0, 0); err == nil {
+						copy(mem, "for -attach")
+						err = unix.SysvShmDetach(mem)
+					}
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Interrupts runs its cases side by side, all attached to this one
+			// segment: how many are attached at a run's last line varies.
+			attachRules := append(rules[:len(rules):len(rules)], exampletest.Rule{Re: regexp.MustCompile(`nattch=(\d+)`), Fixed: "N"})
+			n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, IPC: ns, Rules: attachRules},
+				func(l string) bool { return strings.HasPrefix(l, "reader ") })
+			total.Add(int64(n))
+			if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=600 nattch=0$`).MatchString(got) {
+				t.Errorf("-attach: rows after the interrupts: %q, want the test's own segment only, detached", got)
+			}
+			ns.Do(func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) // checked by the namespace's end
+			t.Logf("-attach: %d interrupted runs", n)
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Interrupts runs its cases side by side, all attached to this one
-	// segment: how many are attached at a run's last line varies.
-	attachRules := append(rules[:len(rules):len(rules)], exampletest.Rule{Re: regexp.MustCompile(`nattch=(\d+)`), Fixed: "N"})
-	n := exampletest.Interrupts(t, exampletest.Opts{Args: []string{"-attach", strconv.Itoa(id)}, IPC: ns, Rules: attachRules},
-		func(l string) bool { return strings.HasPrefix(l, "reader ") })
-	total += n
-	if got := shmRows(t, ns); !regexp.MustCompile(`^key=0 shmid=\d+ perms=600 nattch=0$`).MatchString(got) {
-		t.Errorf("-attach: rows after the interrupts: %q, want the test's own segment only, detached", got)
-	}
-	ns.Do(func() { _, _ = unix.SysvShmCtl(id, unix.IPC_RMID, nil) }) // checked by the namespace's end
-	t.Logf("-attach: %d interrupted runs; %d in all", n, total)
+	t.Logf("%d interrupted runs in all", total.Load())
 }
 
 // Touching the slice after shmdt: the Go child exits with status 2 after

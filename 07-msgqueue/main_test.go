@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -371,6 +372,11 @@ func (p *proc) end(e exampletest.Ending) {
 // point at which at is true and each ending, it checks what Interrupts
 // checks: death by that signal (or the run's end), no error on standard
 // error, no process, no file in TMPDIR, no System V object left.
+//
+// The full run is made in ns; the interrupted runs are shared out among
+// interruptWorkers parallel subtests, each with an IPC namespace of its
+// own (none where ns is nil) that holds one run at a time, so that what
+// is left in it after a run is that run's.
 func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool, rs []exampletest.Rule) (runs, leaks int) {
 	t.Helper()
 	bin := exampletest.Binary(t)
@@ -382,45 +388,78 @@ func interrupts(t *testing.T, ns *exampletest.IPCNamespace, at func(string) bool
 			points = append(points, l)
 		}
 	}
-	for i, point := range points {
+	type job struct {
+		i int
+		e exampletest.Ending
+	}
+	jobs := make(chan job, len(points)*len(exampletest.Endings))
+	for i := range points {
 		for _, e := range exampletest.Endings {
 			runs++
-			desc := fmt.Sprintf("demo ended by %s after %q (point %d of %d)", e.Name, point, i+1, len(points))
-			tmp := t.TempDir()
-			p := startProc(t, ns, bin, nil, []string{"TMPDIR=" + tmp})
-			for k := 0; k <= i; k++ {
-				p.waitFor(t, "the point: "+desc, at)
-			}
-			p.end(e)
-			ws := p.wait()
-			if !e.CloseStdout {
-				for range p.lines { // read to the end
-				}
-			}
-			out := p.output()
-			switch {
-			case signalled(ws, e.Sig):
-			case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Normalize(out, tmp, rs...) == want):
-			case ws.Exited() && ws.ExitStatus() == 0:
-				t.Errorf("%s: exit 0 with another output than the full run's:\n%s", desc, firstDiff(want, exampletest.Normalize(out, tmp, rs...)))
-			default:
-				t.Errorf("%s: %v, want killed by %v:\nstdout:\n%s\nstderr:\n%s", desc, ws, e.Sig, out, p.stderr.String())
-			}
-			if s := p.stderr.String(); strings.Contains(s, "error") || strings.Contains(s, "panic") {
-				t.Errorf("%s: an interrupt reported as an error:\n%s", desc, s)
-			}
-			reapGroup(p.pid())
-			if unix.Kill(-p.pid(), 0) == nil {
-				t.Errorf("%s: processes of the run outlived it", desc)
-			}
-			if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
-				t.Errorf("%s: left in TMPDIR: %v", desc, ents)
-				leaks++
-			}
-			leaks += noneLeft(t, ns, desc)
+			jobs <- job{i, e}
 		}
 	}
-	return runs, leaks
+	close(jobs)
+	var leaked atomic.Int64
+	t.Run("runs", func(t *testing.T) {
+		for w := 0; w < interruptWorkers; w++ {
+			t.Run(fmt.Sprintf("worker %d", w+1), func(t *testing.T) {
+				t.Parallel()
+				wns := ns
+				if ns != nil {
+					wns = exampletest.NewIPCNamespace(t)
+				}
+				for j := range jobs {
+					leaked.Add(int64(interruptOnce(t, wns, bin, at, rs, want, points, j.i, j.e)))
+				}
+			})
+		}
+	})
+	return runs, int(leaked.Load())
+}
+
+// interruptWorkers is how many interrupted runs interrupts has going at
+// once: each mostly waits (for a line, for the end of the run).
+const interruptWorkers = 4
+
+// interruptOnce is one run of interrupts: started in ns, ended by e after
+// the i-th point, and checked. It returns how many things it left.
+func interruptOnce(t *testing.T, ns *exampletest.IPCNamespace, bin string, at func(string) bool, rs []exampletest.Rule,
+	want string, points []string, i int, e exampletest.Ending) (leaks int) {
+	t.Helper()
+	desc := fmt.Sprintf("demo ended by %s after %q (point %d of %d)", e.Name, points[i], i+1, len(points))
+	tmp := t.TempDir()
+	p := startProc(t, ns, bin, nil, []string{"TMPDIR=" + tmp})
+	for k := 0; k <= i; k++ {
+		p.waitFor(t, "the point: "+desc, at)
+	}
+	p.end(e)
+	ws := p.wait()
+	if !e.CloseStdout {
+		for range p.lines { // read to the end
+		}
+	}
+	out := p.output()
+	switch {
+	case signalled(ws, e.Sig):
+	case ws.Exited() && ws.ExitStatus() == 0 && (e.CloseStdout || exampletest.Normalize(out, tmp, rs...) == want):
+	case ws.Exited() && ws.ExitStatus() == 0:
+		t.Errorf("%s: exit 0 with another output than the full run's:\n%s", desc, firstDiff(want, exampletest.Normalize(out, tmp, rs...)))
+	default:
+		t.Errorf("%s: %v, want killed by %v:\nstdout:\n%s\nstderr:\n%s", desc, ws, e.Sig, out, p.stderr.String())
+	}
+	if s := p.stderr.String(); strings.Contains(s, "error") || strings.Contains(s, "panic") {
+		t.Errorf("%s: an interrupt reported as an error:\n%s", desc, s)
+	}
+	reapGroup(p.pid())
+	if unix.Kill(-p.pid(), 0) == nil {
+		t.Errorf("%s: processes of the run outlived it", desc)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+		t.Errorf("%s: left in TMPDIR: %v", desc, ents)
+		leaks++
+	}
+	return leaks + noneLeft(t, ns, desc)
 }
 
 // reapGroup reaps the zombies of process group pgid that were reparented
@@ -1145,9 +1184,13 @@ func TestNamespaceFreesLeakedQueue(t *testing.T) {
 	}
 	// A thread that could not come back exits after its goroutine has
 	// answered: wait until the kernel shows it gone (a guard, not a timing).
-	for guard := time.Now().Add(exampletest.Guard); holders() != 0; time.Sleep(time.Millisecond) {
+	pause := time.Millisecond // growing to 20 ms: a long wait does not keep a CPU busy
+	for guard := time.Now().Add(exampletest.Guard); holders() != 0; time.Sleep(pause) {
 		if time.Now().After(guard) {
 			t.Fatalf("%s is still referred to %d times: its queue would live on", link, holders())
+		}
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
 		}
 	}
 }

@@ -96,20 +96,30 @@ func counters(t *testing.T, out string) (unprotected, protected, want int) {
 func TestMutexExactTotal(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ procs, loops int }{{4, 5000}, {2, 1}, {16, 500}} {
-		res := runOK(t, "mutex", "-procs", strconv.Itoa(tc.procs), "-loops", strconv.Itoa(tc.loops))
-		un, got, want := counters(t, res.Out)
-		if want != tc.procs*tc.loops || got != want {
-			t.Errorf("-procs %d -loops %d: protected counter %d, expected %d (printed %d)", tc.procs, tc.loops, got, tc.procs*tc.loops, want)
-		}
-		if un > want {
-			t.Errorf("-procs %d -loops %d: unprotected counter %d above %d", tc.procs, tc.loops, un, want)
-		}
-		if tc.procs > 1 && tc.loops > 1 && un >= want {
-			t.Errorf("-procs %d -loops %d: the unprotected run lost no update (%d of %d): the race is not shown", tc.procs, tc.loops, un, want)
-		}
-		if n := strings.Count(res.Out, "exited with status 0"); n != 2*tc.procs {
-			t.Errorf("-procs %d: %d workers exited with status 0, want %d", tc.procs, n, 2*tc.procs)
-		}
+		tc := tc
+		t.Run(fmt.Sprintf("%d procs %d loops", tc.procs, tc.loops), func(t *testing.T) {
+			t.Parallel()
+			mutexExactTotal(t, tc.procs, tc.loops)
+		})
+	}
+}
+
+// mutexExactTotal is one case of TestMutexExactTotal.
+func mutexExactTotal(t *testing.T, procs, loops int) {
+	t.Helper()
+	res := runOK(t, "mutex", "-procs", strconv.Itoa(procs), "-loops", strconv.Itoa(loops))
+	un, got, want := counters(t, res.Out)
+	if want != procs*loops || got != want {
+		t.Errorf("-procs %d -loops %d: protected counter %d, expected %d (printed %d)", procs, loops, got, procs*loops, want)
+	}
+	if un > want {
+		t.Errorf("-procs %d -loops %d: unprotected counter %d above %d", procs, loops, un, want)
+	}
+	if procs > 1 && loops > 1 && un >= want {
+		t.Errorf("-procs %d -loops %d: the unprotected run lost no update (%d of %d): the race is not shown", procs, loops, un, want)
+	}
+	if n := strings.Count(res.Out, "exited with status 0"); n != 2*procs {
+		t.Errorf("-procs %d: %d workers exited with status 0, want %d", procs, n, 2*procs)
 	}
 }
 
@@ -346,7 +356,9 @@ func TestBadInput(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	t.Parallel()
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL} {
+		sig := sig
 		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel() // each in a namespace of its own
 			ns := needNS(t)
 			enter, held, err := os.Pipe() // never written: -hold waits for Enter
 			if err != nil {
@@ -446,38 +458,46 @@ func TestKill9Parent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("one run per step")
 	}
-	ns := needNS(t)
-	full := exampletest.RunOK(t, exampletest.Opts{IPC: ns})
+	full := exampletest.RunOK(t, exampletest.Opts{IPC: needNS(t)})
 	steps := 0
 	for _, l := range strings.Split(full.Out, "\n") {
 		if exampletest.StepHeader(l) {
 			steps++
 		}
 	}
-	sets, segs := 0, 0
-	for i := 0; i < steps; i++ {
-		p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{IPC: ns, Survivors: true})
-		for k := 0; k <= i; k++ {
-			p.WaitFor("== Step ")
+	var sets, segs atomic.Int32
+	// Each step is a subtest with a namespace of its own, so what is
+	// left in it is what that run left; they run side by side.
+	t.Run("steps", func(t *testing.T) {
+		for i := 0; i < steps; i++ {
+			i := i
+			t.Run(fmt.Sprintf("after step %d", i+1), func(t *testing.T) {
+				t.Parallel()
+				ns := needNS(t)
+				p := exampletest.Start(t, exampletest.Binary(t), exampletest.Opts{IPC: ns, Survivors: true})
+				for k := 0; k <= i; k++ {
+					p.WaitFor("== Step ")
+				}
+				p.Signal(syscall.SIGKILL)
+				p.Wait()
+				sem, _ := ns.Rows("sem")
+				shm, _ := ns.Rows("shm")
+				if len(sem) > 1 || len(shm) > 1 {
+					t.Errorf("kill -9 after step %d: want at most one set and one segment, got %v and %v", i+1, sem, shm)
+				}
+				for _, r := range shm {
+					if r["nattch"] != "0" {
+						t.Errorf("kill -9 after step %d: a segment still attached: %v", i+1, r)
+					}
+				}
+				sets.Add(int32(len(sem)))
+				segs.Add(int32(len(shm)))
+				removeSets(ns, sem)
+				removeSegments(ns, shm)
+			})
 		}
-		p.Signal(syscall.SIGKILL)
-		p.Wait()
-		sem, _ := ns.Rows("sem")
-		shm, _ := ns.Rows("shm")
-		if len(sem) > 1 || len(shm) > 1 {
-			t.Errorf("kill -9 after step %d: want at most one set and one segment, got %v and %v", i+1, sem, shm)
-		}
-		for _, r := range shm {
-			if r["nattch"] != "0" {
-				t.Errorf("kill -9 after step %d: a segment still attached: %v", i+1, r)
-			}
-		}
-		sets += len(sem)
-		segs += len(shm)
-		removeSets(ns, sem)
-		removeSegments(ns, shm)
-	}
-	t.Logf("kill -9 after each of %d steps: %d runs kept a set, %d an unmarked segment, none a process", steps, sets, segs)
+	})
+	t.Logf("kill -9 after each of %d steps: %d runs kept a set, %d an unmarked segment, none a process", steps, sets.Load(), segs.Load())
 }
 
 // mutexObjects makes, in the namespace, what the mutex part's parent
@@ -524,12 +544,18 @@ func semAt(t *testing.T, ns *exampletest.IPCNamespace, get func(int, int) (int, 
 	return v
 }
 
-// until polls cond every millisecond; the minute is only a guard.
+// until polls cond, every millisecond at first, then less and less often
+// (up to every 20 ms), so that a long wait does not keep a CPU busy; the
+// minute is only a guard.
 func until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+	pause := time.Millisecond
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(pause) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still not %s after a minute", what)
+		}
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
 		}
 	}
 }

@@ -684,29 +684,39 @@ func TestCPeer(t *testing.T) {
 
 // A Go peer and a C peer in one pair, both ways round, over every
 // mechanism: the two speak the same protocol, so the comparison compares
-// like with like. Every object of every pair is gone afterwards.
+// like with like. Every object of every pair is gone afterwards. Each
+// mechanism is a parallel subtest with a bench of its own.
 func TestGoCInterop(t *testing.T) {
 	cbin := exampletest.BuildC(t, "c/ipcbench.c")
 	t.Parallel() // exampletest.Main sets GORACE for the peers this process starts
-	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 20 * time.Second}
-	var made []peerArgs
-	b.onObjects = func(a peerArgs) { made = append(made, a) }
 	for _, m := range mechanisms {
 		if m.name == "memcpy" {
 			continue
 		}
-		for _, p := range m.goPaths {
-			for _, cAs := range []string{"a", "b"} {
-				for _, j := range m.jobs() {
-					o, err := b.runPair(m, j, side{lang: "go", path: p, cAs: cAs})
-					if err != nil {
-						// A pair that disagrees hangs until the guard: stop at the first.
-						t.Fatalf("%s, Go %s with C as %s, %s %d: %v", m.label, p, cAs, j.metric, j.size, err)
-					}
-					if j.metric == "rtt" && len(o.samples) != b.plan.rtts || j.metric == "tput" && o.bytes != int64(b.plan.total) ||
-						j.metric == "msgs" && o.bytes != int64(b.plan.msgs/m.msgs*j.size) {
-						t.Errorf("%s, Go %s with C as %s, %s %d: %+v", m.label, p, cAs, j.metric, j.size, o)
-					}
+		m := m
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			goCInterop(t, cbin, m)
+		})
+	}
+}
+
+// goCInterop is TestGoCInterop for one mechanism.
+func goCInterop(t *testing.T, cbin string, m *mechanism) {
+	b := &bench{plan: plans["smoke"], cbin: cbin, tmp: t.TempDir(), cpuA: -1, cpuB: -1, guard: 20 * time.Second}
+	var made []peerArgs
+	b.onObjects = func(a peerArgs) { made = append(made, a) }
+	for _, p := range m.goPaths {
+		for _, cAs := range []string{"a", "b"} {
+			for _, j := range m.jobs() {
+				o, err := b.runPair(m, j, side{lang: "go", path: p, cAs: cAs})
+				if err != nil {
+					// A pair that disagrees hangs until the guard: stop at the first.
+					t.Fatalf("%s, Go %s with C as %s, %s %d: %v", m.label, p, cAs, j.metric, j.size, err)
+				}
+				if j.metric == "rtt" && len(o.samples) != b.plan.rtts || j.metric == "tput" && o.bytes != int64(b.plan.total) ||
+					j.metric == "msgs" && o.bytes != int64(b.plan.msgs/m.msgs*j.size) {
+					t.Errorf("%s, Go %s with C as %s, %s %d: %+v", m.label, p, cAs, j.metric, j.size, o)
 				}
 			}
 		}
@@ -809,11 +819,15 @@ func TestEINTRCounted(t *testing.T) {
 	}
 	// The message goes only once the EINTR is counted: sent earlier, the
 	// kernel could hand it straight to the waiting msgrcv, signal or not.
+	pause := time.Millisecond // growing to 20 ms: a long wait does not keep a CPU busy
 	for deadline := time.Now().Add(time.Minute); atomic.LoadInt64(&eintr) == before; {
 		if time.Now().After(deadline) {
 			t.Fatal("msgrcv was not interrupted, or the EINTR was not counted")
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
+		}
 	}
 	if err := peek.WaitBlocked(os.Getpid(), unix.SYS_MSGRCV, int64(id), time.Minute); err != nil {
 		t.Fatal(err) // blocked again: the call was retried

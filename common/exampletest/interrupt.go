@@ -55,12 +55,18 @@ func StepHeader(line string) bool { return strings.HasPrefix(line, "== Step ") }
 // It returns the number of interrupted runs, for the test's log.
 func Interrupts(t *testing.T, o Opts, at func(line string) bool) int {
 	t.Helper()
-	bin := Binary(t)
 	o.Split = true
-	full := Run(t, bin, o)
+	full := Run(t, Binary(t), o)
 	if full.Code() != 0 {
 		t.Fatalf("%q: exit status %d, want 0:\n%s", o.Args, full.Code(), full.Out)
 	}
+	return interruptsAfter(t, o, at, full)
+}
+
+// interruptsAfter is Interrupts once the full run (with o.Split) is done.
+func interruptsAfter(t *testing.T, o Opts, at func(line string) bool, full *Result) int {
+	t.Helper()
+	bin := Binary(t)
 	var points []string
 	for _, l := range strings.Split(full.Out, "\n") {
 		if at(l) {

@@ -17,7 +17,8 @@ var digits = regexp.MustCompile(`\d+`)
 // by side. A point is a line for which at is true, told from the others
 // by its text with every number set aside (PIDs and times change from run
 // to run); a line that comes back several times is one point, and
-// Interrupts ends the run after each of its occurrences in turn.
+// Interrupts ends the run after each of its occurrences in turn. The one
+// full run is shared by every point.
 func InterruptsEach(t *testing.T, o Opts, at func(line string) bool) {
 	t.Helper()
 	o.Split = true
@@ -40,7 +41,7 @@ func InterruptsEach(t *testing.T, o Opts, at func(line string) bool) {
 		k := k
 		t.Run(fmt.Sprintf("point%02d", i+1), func(t *testing.T) {
 			t.Parallel()
-			n := Interrupts(t, o, func(l string) bool { return at(l) && digits.ReplaceAllString(l, "N") == k })
+			n := interruptsAfter(t, o, func(l string) bool { return at(l) && digits.ReplaceAllString(l, "N") == k }, full)
 			t.Logf("after %q: %d interrupted runs", k, n)
 		})
 	}

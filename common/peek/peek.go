@@ -291,7 +291,9 @@ func BlockedThread(pid int, nr uintptr, arg0 int64) int {
 }
 
 // WaitBlocked waits until BlockedIn(pid, nr, arg0) is true, looking every
-// millisecond, and fails after guard. A process asleep in a system call
+// millisecond at first, then less and less often (up to every 20 ms, so
+// that a long wait does not keep a CPU busy reading /proc), and fails
+// after guard. A process asleep in a system call
 // cannot say so itself, so watching the kernel's view of it is the exact
 // way to know it is there (the other is GETNCNT for a semaphore). The guard
 // only stops a test that would otherwise hang; nothing is timed by it.
@@ -303,6 +305,7 @@ func WaitBlocked(pid int, nr uintptr, arg0 int64, guard time.Duration) error {
 // WaitBlockedThread is WaitBlocked that returns the thread's tid.
 func WaitBlockedThread(pid int, nr uintptr, arg0 int64, guard time.Duration) (int, error) {
 	deadline := time.Now().Add(guard)
+	pause := time.Millisecond
 	for {
 		if tid := BlockedThread(pid, nr, arg0); tid != 0 {
 			return tid, nil
@@ -310,6 +313,9 @@ func WaitBlockedThread(pid int, nr uintptr, arg0 int64, guard time.Duration) (in
 		if time.Now().After(deadline) {
 			return 0, fmt.Errorf("process %d did not block in system call %d within %v", pid, nr, guard)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		if pause < 20*time.Millisecond {
+			pause += pause / 2
+		}
 	}
 }

@@ -50,17 +50,11 @@ func readProc(pid int) (proc, bool) {
 // members are the processes of process group pgid.
 func members(pgid int) []proc {
 	var ps []proc
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, ok := readProc(pid); ok && p.pgrp == pgid {
+	for _, p := range ourProcs() {
+		if p.pgrp == pgid {
 			ps = append(ps, p)
 		}
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].pid < ps[j].pid })
 	return ps
 }
 

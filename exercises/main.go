@@ -310,9 +310,18 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 	cleanup = done
 	out := filepath.Join(tmp, "solution")
 	var cmd *exec.Cmd
+	var key string // for the build cache (buildcache.go)
+	var command func(target string) *exec.Cmd
 	if csrc != "" {
-		cmd = exec.Command("gcc", "-Wall", "-Wextra", "-O2", "-o", out, csrc)
+		cflags := []string{"-Wall", "-Wextra", "-O2"}
+		command = func(target string) *exec.Cmd {
+			return exec.Command("gcc", append(cflags, "-o", target, csrc)...)
+		}
+		cmd = command(out)
 		what = "gcc -Wall -Wextra -O2 " + csrc
+		if src, err := os.ReadFile(csrc); err == nil {
+			key = "c-" + buildKey([]byte(strings.Join(cflags, " ")), src, gccVersion())
+		}
 	} else {
 		// -buildvcs=false: a student's folder in a repository owned by
 		// someone else (a shared lab checkout, a mounted workspace) would
@@ -320,11 +329,22 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 		// -ldflags=-w: no DWARF tables, which no debugger will read in a
 		// binary removed after the check; the link takes about a third
 		// less time (a panic still names the file and line).
-		cmd = exec.Command(goTool(), "build", "-buildvcs=false", "-ldflags=-w", "-o", out, ".")
-		cmd.Dir = dir
+		command = func(target string) *exec.Cmd {
+			c := exec.Command(goTool(), "build", "-buildvcs=false", "-ldflags=-w", "-o", target, ".")
+			c.Dir = dir
+			return c
+		}
+		cmd = command(out)
 		what = "go build -ldflags=-w in " + dir
+		if abs, err := filepath.Abs(dir); err == nil {
+			key = "go-" + buildKey([]byte(abs))
+		}
 	}
-	if b, err := cmd.CombinedOutput(); err != nil {
+	run := cmd.CombinedOutput
+	if cache := os.Getenv(buildCacheEnv); cache != "" && key != "" {
+		run = func() ([]byte, error) { return cachedBuild(cache, key, command, out, csrc == "") }
+	}
+	if b, err := run(); err != nil {
 		hint := ""
 		switch out := string(b); {
 		case strings.Contains(out, "go.mod file not found") || strings.Contains(out, "cannot find main module"):

@@ -33,6 +33,9 @@ import (
 // waits for the solution under check, and for go build and gcc.
 func TestMain(m *testing.M) {
 	child.Dispatch(helpers)
+	if buildCache != "" {
+		trimBuildCache()
+	}
 	exampletest.MainParallel(m, 8)
 }
 
@@ -62,6 +65,9 @@ func check(t *testing.T, name string, flags ...string) verdict {
 	cmd := exec.CommandContext(ctx, bin, append([]string{"check", name}, flags...)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	if buildCache != "" && !tempFolder(flags) {
+		cmd.Env = append(cmd.Env, buildCacheEnv+"="+filepath.Join(buildCache, "builds"))
+	}
 	cmd.WaitDelay = checkWaitDelay
 	var outb strings.Builder
 	cmd.Stdout = &outb
@@ -127,6 +133,58 @@ func checkShared(t *testing.T, name string, flags ...string) verdict {
 		t.Fatalf("check %s %q gave no verdict in the test that ran it (see there)", name, flags)
 	}
 	return sr.v
+}
+
+// buildCache keeps, from one run of these tests to the next, the programs
+// the checker builds (buildcache.go: go build relinks a Go one only when
+// something changed) and the mutants' sources: some eighty builds, the
+// same every run, that were most of this package's CPU. It is under the
+// user's cache directory, as go's own build cache is, one per clone;
+// TestMain removes the entries no run used for a week. Empty (nothing
+// kept) without a cache directory.
+var buildCache = func() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	root, _ := filepath.Abs("..")
+	return filepath.Join(dir, "ipc-examples", "exercises-"+buildKey([]byte(root))[:12])
+}()
+
+// tempFolder reports whether the checker is given a -dir in a temporary
+// directory (TestCopyOut's copies): a new path each run, not kept.
+func tempFolder(flags []string) bool {
+	for i, f := range flags {
+		if f == "-dir" && i+1 < len(flags) && strings.HasPrefix(flags[i+1], os.TempDir()) {
+			return true
+		}
+	}
+	return false
+}
+
+// trimBuildCache removes the checker's builds that no run used for a week.
+func trimBuildCache() {
+	dir := filepath.Join(buildCache, "builds")
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 7*24*time.Hour {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// writeIfChanged writes data to path unless it already holds it, through
+// a new file renamed over it: another run of these tests (or a checker
+// building the folder) never sees it half written.
+func writeIfChanged(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
+		return nil
+	}
+	tmp := fmt.Sprintf("%s.%d.new", path, os.Getpid())
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // procsWithTmp lists the live processes whose environment has TMPDIR
@@ -283,9 +341,16 @@ func mutantFlags(t *testing.T, m mutant) []string {
 		t.Fatalf("mutant %s in %s: %v", m.name, m.src, err)
 	}
 	dir := t.TempDir()
+	if buildCache != "" {
+		// a folder of its own for each mutant, the same every run
+		dir = filepath.Join(buildCache, "mutants", strings.NewReplacer("/", "_", ".", "_").Replace(m.src)+"-"+m.mark)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if strings.HasSuffix(m.src, ".c") {
 		p := filepath.Join(dir, filepath.Base(m.src))
-		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+		if err := writeIfChanged(p, []byte(src)); err != nil {
 			t.Fatal(err)
 		}
 		return []string{"-c", p}
@@ -303,7 +368,7 @@ func mutantFlags(t *testing.T, m mutant) []string {
 	}
 	mod := fmt.Sprintf("module mutant\n\ngo 1.20\n\nrequire (\n\t%s\n\tgithub.com/goipc/ipc-examples v0.0.0\n)\n\nreplace github.com/goipc/ipc-examples => %s\n", req, root)
 	for name, data := range map[string][]byte{"go.mod": []byte(mod), "go.sum": gosum, filepath.Base(m.src): []byte(src)} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+		if err := writeIfChanged(filepath.Join(dir, name), data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -319,7 +319,7 @@ func (p *Proc) Wait() (*Result, []string) {
 // output pipes, that have its TMPDIR in their environment, and those
 // reparented to the checker (whose parent ended) and what they started.
 func (p *Proc) outlived() []proc {
-	all := procTable()
+	all := ourProcs()
 	self := os.Getpid()
 	pick := map[int]bool{}
 	outInodes := map[string]bool{}
@@ -374,6 +374,54 @@ func (p *Proc) outlived() []proc {
 // subreaper is true once the checker is a child subreaper.
 var subreaper bool
 
+// ourProcs are the processes the checker needs to look at: as a
+// subreaper, its descendants (whatever came from the programs it ran
+// stays under it), read from the children files of its own subtree;
+// otherwise every process of the machine.
+func ourProcs() []proc {
+	if subreaper {
+		if ps, ok := walkDescendants(func(int) bool { return false }); ok {
+			return ps
+		}
+	}
+	return procTable()
+}
+
+// walkDescendants reads the checker's subtree from
+// /proc/PID/task/TID/children, leaving out the processes in skip and
+// what they started: a few files instead of every process's stat. ok is
+// false where the kernel has no children files (CONFIG_PROC_CHILDREN).
+func walkDescendants(skip func(pid int) bool) (ps []proc, ok bool) {
+	queue := []int{os.Getpid()}
+	for len(queue) > 0 {
+		pid := queue[0]
+		queue = queue[1:]
+		tids, err := osReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+		if err != nil {
+			continue // it ended
+		}
+		for _, t := range tids {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t + "/children")
+			if os.IsNotExist(err) && pid == os.Getpid() {
+				return nil, false
+			}
+			for _, f := range strings.Fields(string(b)) {
+				c, err := strconv.Atoi(f)
+				if err != nil || skip(c) {
+					continue
+				}
+				if q, ok := readProc(c); ok {
+					notePID(c)
+					ps = append(ps, q)
+					queue = append(queue, c)
+				}
+			}
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].pid < ps[j].pid })
+	return ps, true
+}
+
 // procTable reads every process of the machine, by PID.
 func procTable() []proc {
 	var ps []proc
@@ -394,6 +442,12 @@ func procTable() []proc {
 // descendants are the checker's descendants, leaving out the processes
 // in skip and what they started.
 func descendants(skip func(pid int) bool) []proc {
+	if ps, ok := walkDescendants(skip); ok && len(ps) > 0 {
+		return ps
+	}
+	// None found that way, or no children files: one scan of /proc
+	// makes sure (a process created or reparented while its parent's
+	// children file was read may be missing from it).
 	all := procTable()
 	in := map[int]bool{os.Getpid(): true}
 	var ps []proc

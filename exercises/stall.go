@@ -126,35 +126,11 @@ func statState(stat string) string {
 }
 
 // descendantPIDs are the checker's descendants (the checker is a child
-// subreaper: what its children leave behind stays under it), read from
-// /proc/PID/task/TID/children, only this process's subtree; where the
-// kernel has no such file, from a scan of /proc.
+// subreaper: what its children leave behind stays under it).
 func descendantPIDs() []int {
 	var out []int
-	queue := []int{os.Getpid()}
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		tids, err := osReadDir("/proc/" + strconv.Itoa(pid) + "/task")
-		if err != nil {
-			continue
-		}
-		for _, t := range tids {
-			b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t + "/children")
-			if os.IsNotExist(err) && pid == os.Getpid() {
-				out = out[:0]
-				for _, q := range descendants(func(int) bool { return false }) {
-					out = append(out, q.pid)
-				}
-				return out
-			}
-			for _, f := range strings.Fields(string(b)) {
-				if c, err := strconv.Atoi(f); err == nil {
-					out = append(out, c)
-					queue = append(queue, c)
-				}
-			}
-		}
+	for _, q := range descendants(func(int) bool { return false }) {
+		out = append(out, q.pid)
 	}
 	return out
 }

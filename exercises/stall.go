@@ -135,6 +135,19 @@ func descendantPIDs() []int {
 	return out
 }
 
+// wakesSoon reports whether a thread of pid sleeps in a call that ends by
+// itself before stallFar (wakesBySelf): a timer of the process is due.
+func wakesSoon(pid int) bool {
+	tids, _ := osReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	for _, t := range tids {
+		tid, _ := strconv.Atoi(t)
+		if nr, args, ok := threadCall(pid, tid); ok && wakesBySelf(pid, nr, args) {
+			return true
+		}
+	}
+	return false
+}
+
 // How a blocking call is given its time limit.
 type limitKind int
 

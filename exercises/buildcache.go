@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -31,8 +33,9 @@ const buildCacheEnv = "EXERCISES_BUILD_CACHE"
 // cachedBuild runs cmd, which builds into target, through the cache root
 // under key, and leaves the program in out. rebuild says whether an
 // existing entry is to be built again by cmd (go build, which decides
-// itself whether to relink); a C entry is kept as it is.
-func cachedBuild(root, key string, cmd func(target string) *exec.Cmd, out string, rebuild bool) ([]byte, error) {
+// itself whether to relink) unless its stamp (goStamp) is unchanged; a C
+// entry is kept as it is.
+func cachedBuild(root, key, stamp string, cmd func(target string) *exec.Cmd, out string, rebuild bool) ([]byte, error) {
 	entry := filepath.Join(root, key)
 	if err := os.MkdirAll(entry, 0o700); err != nil {
 		return nil, err
@@ -46,6 +49,13 @@ func cachedBuild(root, key string, cmd func(target string) *exec.Cmd, out string
 		return nil, err
 	}
 	target := filepath.Join(entry, "prog")
+	if rebuild && stamp != "" {
+		// the same sources, module files and toolchain as the binary
+		// there was built from: no need to ask go build
+		if b, err := os.ReadFile(filepath.Join(entry, "stamp")); err == nil && string(b) == stamp && fileExists(target) {
+			rebuild = false
+		}
+	}
 	if _, err := os.Stat(target); err != nil || rebuild {
 		c := cmd(target + ".new")
 		if fileExists(target) {
@@ -58,6 +68,9 @@ func cachedBuild(root, key string, cmd func(target string) *exec.Cmd, out string
 			if err := os.Rename(target+".new", target); err != nil {
 				return nil, err
 			}
+		}
+		if stamp != "" {
+			os.WriteFile(filepath.Join(entry, "stamp"), []byte(stamp), 0o600)
 		}
 	}
 	now := time.Now()
@@ -96,4 +109,68 @@ func buildKey(parts ...[]byte) string {
 func gccVersion() []byte {
 	b, _ := exec.Command("gcc", "-dumpfullversion", "-dumpmachine").Output()
 	return b
+}
+
+// goStamp sums what a Go program in dir is built from, as far as the
+// checker's tests go: the toolchain (the checker's own: go is found in its
+// GOROOT), the environment go build reads, and every .go, go.mod and
+// go.sum file of the module dir is in and of each local module it
+// replaces a dependency with (a mutant's replace line names this
+// repository). "" if one cannot be read: then go build decides.
+func goStamp(dir string) string {
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version(), runtime.GOROOT())
+	for _, k := range []string{"GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED", "GOTOOLCHAIN", "GOEXPERIMENT"} {
+		fmt.Fprintf(h, "%s=%s\n", k, os.Getenv(k))
+	}
+	mod := dir
+	for !fileExists(filepath.Join(mod, "go.mod")) {
+		up := filepath.Dir(mod)
+		if up == mod {
+			return ""
+		}
+		mod = up
+	}
+	roots := []string{mod}
+	gomod, err := os.ReadFile(filepath.Join(mod, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(gomod), "\n") {
+		if i := strings.Index(l, "=>"); i >= 0 && strings.HasPrefix(strings.TrimSpace(l), "replace") {
+			if p := strings.TrimSpace(l[i+2:]); filepath.IsAbs(p) || strings.HasPrefix(p, ".") {
+				roots = append(roots, filepath.Join(mod, p))
+				if filepath.IsAbs(p) {
+					roots[len(roots)-1] = p
+				}
+			}
+		}
+	}
+	for _, r := range roots {
+		err := filepath.WalkDir(r, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != r && (strings.HasPrefix(name, ".") || name == "testdata" || name == "bin") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(h, "%s %d\n", path, len(b))
+				h.Write(b)
+			}
+			return nil
+		})
+		if err != nil {
+			return ""
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

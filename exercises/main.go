@@ -342,7 +342,11 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 	}
 	run := cmd.CombinedOutput
 	if cache := os.Getenv(buildCacheEnv); cache != "" && key != "" {
-		run = func() ([]byte, error) { return cachedBuild(cache, key, command, out, csrc == "") }
+		stamp := ""
+		if csrc == "" {
+			stamp = goStamp(dir)
+		}
+		run = func() ([]byte, error) { return cachedBuild(cache, key, stamp, command, out, csrc == "") }
 	}
 	if b, err := run(); err != nil {
 		hint := ""

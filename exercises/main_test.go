@@ -29,14 +29,14 @@ import (
 // checks nothing), and on mutants of the solutions, each one typical
 // mistake, which must fail exactly where the mistake shows, saying so.
 
-// TestMain lets up to eight tests run side by side: a checker run mostly
+// TestMain lets up to sixteen tests run side by side: a checker run mostly
 // waits for the solution under check, and for go build and gcc.
 func TestMain(m *testing.M) {
 	child.Dispatch(helpers)
 	if buildCache != "" {
 		trimBuildCache()
 	}
-	exampletest.MainParallel(m, 8)
+	exampletest.MainParallel(m, 16)
 }
 
 // verdict is what one checker run said.

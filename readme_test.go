@@ -235,6 +235,12 @@ func run(t *testing.T, root, where, script string, guard time.Duration) {
 	// build cache keys every package by its directory, so each tree would
 	// compile common/ and the example afresh.
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "NO_COLOR=1", "GOFLAGS=-trimpath -buildvcs=false")
+	// The exercises' checker keeps what it builds from one run to the next
+	// (exercises/buildcache.go): one entry per solution, whatever the copy
+	// of the tree, rebuilt when a source changed.
+	if dir, err := os.UserCacheDir(); err == nil {
+		cmd.Env = append(cmd.Env, "EXERCISES_BUILD_CACHE="+filepath.Join(dir, "ipc-examples", "readme-builds"))
+	}
 	out, err := cmd.CombinedOutput()
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // nothing of it may outlive the block

@@ -21,9 +21,9 @@ import (
 // one entry per program, for the next run that checks the same program:
 // the checker's own tests set it (they check some eighty solutions,
 // starters and mistakes, the same ones every run); a student's checker
-// runs without it. A Go program's entry is keyed by its folder, and go
-// build itself decides whether the binary there is up to date (it relinks
-// only when a source, go.mod or a dependency changed); a C program's entry
+// runs without it. A Go program's entry is keyed by what it is built from
+// (goStamp; by its folder where that cannot be summed, and go build then
+// decides whether the binary there is up to date); a C program's entry
 // is keyed by its source, the flags and gcc's version. Entries are locked
 // (flock) while one checker builds and copies one out, so that two
 // checkers never build into one file at once; each run gets a copy of its
@@ -112,12 +112,17 @@ func gccVersion() []byte {
 }
 
 // goStamp sums what a Go program in dir is built from, as far as the
-// checker's tests go: the toolchain (the checker's own: go is found in its
+// checker's tests go (the same sum in two copies of this repository): the toolchain (the checker's own: go is found in its
 // GOROOT), the environment go build reads, and every .go, go.mod and
 // go.sum file of the module dir is in and of each local module it
 // replaces a dependency with (a mutant's replace line names this
 // repository). "" if one cannot be read: then go build decides.
-func goStamp(dir string) string {
+//
+// key names the program's entry, one per program whatever its sources
+// (so that the cache does not grow with each edit): the package's folder
+// within its module, and the module's own folder unless it is this
+// repository (the same entry for the README test's copies of the tree).
+func goStamp(dir string) (stamp, key string) {
 	h := sha256.New()
 	fmt.Fprintln(h, runtime.Version(), runtime.GOROOT())
 	for _, k := range []string{"GOFLAGS", "GOOS", "GOARCH", "CGO_ENABLED", "GOTOOLCHAIN", "GOEXPERIMENT"} {
@@ -127,14 +132,24 @@ func goStamp(dir string) string {
 	for !fileExists(filepath.Join(mod, "go.mod")) {
 		up := filepath.Dir(mod)
 		if up == mod {
-			return ""
+			return "", ""
 		}
 		mod = up
 	}
+	rel, err := filepath.Rel(mod, dir)
+	if err != nil {
+		return "", ""
+	}
+	fmt.Fprintf(h, "package %s\n", rel) // which program of the module
 	roots := []string{mod}
 	gomod, err := os.ReadFile(filepath.Join(mod, "go.mod"))
 	if err != nil {
-		return ""
+		return "", ""
+	}
+	if strings.HasPrefix(string(gomod), "module github.com/goipc/ipc-examples\n") {
+		key = buildKey([]byte("this repository"), []byte(rel))
+	} else {
+		key = buildKey([]byte(mod), []byte(rel))
 	}
 	for _, l := range strings.Split(string(gomod), "\n") {
 		if i := strings.Index(l, "=>"); i >= 0 && strings.HasPrefix(strings.TrimSpace(l), "replace") {
@@ -146,7 +161,7 @@ func goStamp(dir string) string {
 			}
 		}
 	}
-	for _, r := range roots {
+	for i, r := range roots {
 		err := filepath.WalkDir(r, func(path string, d os.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -163,14 +178,17 @@ func goStamp(dir string) string {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(h, "%s %d\n", path, len(b))
+				// named within its root: the same files in another
+				// copy of the tree (the README test's) sum the same
+				relPath, _ := filepath.Rel(r, path)
+				fmt.Fprintf(h, "%d %s %d\n", i, relPath, len(b))
 				h.Write(b)
 			}
 			return nil
 		})
 		if err != nil {
-			return ""
+			return "", ""
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)), key
 }

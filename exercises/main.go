@@ -310,7 +310,7 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 	cleanup = done
 	out := filepath.Join(tmp, "solution")
 	var cmd *exec.Cmd
-	var key string // for the build cache (buildcache.go)
+	var key, stamp string // for the build cache (buildcache.go)
 	var command func(target string) *exec.Cmd
 	if csrc != "" {
 		cflags := []string{"-Wall", "-Wextra", "-O2"}
@@ -339,13 +339,14 @@ func build(dir, csrc, bin string) (prog []string, what string, cleanup func(), e
 		if abs, err := filepath.Abs(dir); err == nil {
 			key = "go-" + buildKey([]byte(abs))
 		}
+		if os.Getenv(buildCacheEnv) != "" {
+			if st, k := goStamp(dir); st != "" {
+				stamp, key = st, "go-"+k
+			}
+		}
 	}
 	run := cmd.CombinedOutput
 	if cache := os.Getenv(buildCacheEnv); cache != "" && key != "" {
-		stamp := ""
-		if csrc == "" {
-			stamp = goStamp(dir)
-		}
 		run = func() ([]byte, error) { return cachedBuild(cache, key, stamp, command, out, csrc == "") }
 	}
 	if b, err := run(); err != nil {

@@ -401,6 +401,16 @@ func fail(print func()) {
 	mu.Lock() // never unlocked
 	stopping.Store(true)
 	settle()
+	// Go is not C here: a C handler runs the moment the signal arrives,
+	// while Go's runtime takes the signal and hands it to the channel
+	// through a goroutine, a little later. A failure seen at that moment
+	// is most likely the signal's doing (a child that cleaned up on the
+	// same Ctrl-C or SIGHUP removed what this call used): the runtime
+	// gets up to 100 ms to hand over a signal it has taken.
+	for wait := time.Now().Add(100 * time.Millisecond); pending.Load() == 0 && time.Now().Before(wait); {
+		time.Sleep(time.Millisecond) // the runtime's delivery, not an order between processes
+		caught()
+	}
 	endPending()
 	if print != nil {
 		print()

@@ -407,8 +407,11 @@ func fail(print func()) {
 	// is most likely the signal's doing (a child that cleaned up on the
 	// same Ctrl-C or SIGHUP removed what this call used): the runtime
 	// gets up to 100 ms to hand over a signal it has taken.
+	// (nanosleep(2) itself, not time.Sleep: a program failing for want of
+	// descriptors must not need one, and Go 1.20's first timer opens the
+	// runtime's poller)
 	for wait := time.Now().Add(100 * time.Millisecond); pending.Load() == 0 && time.Now().Before(wait); {
-		time.Sleep(time.Millisecond) // the runtime's delivery, not an order between processes
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil) // the runtime's delivery, not an order between processes
 		caught()
 	}
 	endPending()

@@ -48,7 +48,7 @@ func main() {
 		check(w.Flush())
 		numW.Close() // end of file for the child
 	}()
-	_, err = io.Copy(os.Stdout, sqR) // until the child closes its end // mutant go-parent-sleeps-instead-of-reading: time.Sleep(time.Second)\n	sqR.SetReadDeadline(time.Now())\n	io.Copy(os.Stdout, sqR)
+	_, err = io.Copy(os.Stdout, sqR) // until the child closes its end // mutant go-parent-sleeps-instead-of-reading: time.Sleep(500 * time.Millisecond)\n	sqR.SetReadDeadline(time.Now())\n	io.Copy(os.Stdout, sqR)
 	check(err)
 	check(cmd.Wait()) // reap it: no zombie, and its status
 }

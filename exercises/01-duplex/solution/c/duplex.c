@@ -60,7 +60,7 @@ int main(void) {
     } /* mutant parent-writes-everything-before-it: - */
     close(num[1]);
 
-    copy(sq[0], 1); /* mutant parent-sleeps-instead-of-reading: sleep(1);\n    fcntl(sq[0], F_SETFL, O_NONBLOCK);\n    { char b[65536]; ssize_t n = read(sq[0], b, sizeof b); if (n > 0 && write(1, b, n) != n) die("write"); } */ /* mutant parent-reads-once: { char b[65536]; ssize_t n = read(sq[0], b, sizeof b); if (n > 0 && write(1, b, n) != n) die("write"); } */
+    copy(sq[0], 1); /* mutant parent-sleeps-instead-of-reading: usleep(500000);\n    fcntl(sq[0], F_SETFL, O_NONBLOCK);\n    { char b[65536]; ssize_t n = read(sq[0], b, sizeof b); if (n > 0 && write(1, b, n) != n) die("write"); } */ /* mutant parent-reads-once: { char b[65536]; ssize_t n = read(sq[0], b, sizeof b); if (n > 0 && write(1, b, n) != n) die("write"); } */
     int st1, st2;
     if (waitpid(feeder, &st1, 0) < 0 || waitpid(squarer, &st2, 0) < 0) die("waitpid"); /* mutant no-waitpid-zombies: st1 = st2 = 0; */
     return st1 == 0 && st2 == 0 ? 0 : 1;

@@ -438,7 +438,11 @@ func init() {
 			name:    "a plain load and store instead of an atomic add",
 			mark:    "plain-add",
 			src:     c,
-			retries: 2,
+			// a lost add shows only when adders overlap; on a loaded
+			// machine (the tests under -race, sixteen checks at once)
+			// their starts can fall far enough apart that they run one
+			// after the other: up to seven runs
+			retries: 6,
 			fails:   map[string]string{"at the same moment": "adds were lost", "wakes when": "below"},
 		}, {
 			name:  "the waiter spins on the counter instead of sleeping in futex",
@@ -464,7 +468,7 @@ func init() {
 			name:    "Go: an atomic load, then an atomic store",
 			mark:    "go-load-store",
 			src:     g,
-			retries: 2,
+			retries: 6, // as plain-add's
 			fails:   map[string]string{"at the same moment": "adds were lost", "wakes when": "below"},
 		}, {
 			name:  "Go: the waiter spins on the counter",

@@ -435,9 +435,9 @@ func init() {
 		},
 		starter: starter,
 		mutants: []mutant{{
-			name:    "a plain load and store instead of an atomic add",
-			mark:    "plain-add",
-			src:     c,
+			name: "a plain load and store instead of an atomic add",
+			mark: "plain-add",
+			src:  c,
 			// a lost add shows only when adders overlap; on a loaded
 			// machine (the tests under -race, sixteen checks at once)
 			// their starts can fall far enough apart that they run one

@@ -250,11 +250,17 @@ func BuildC(t testing.TB, src string, more ...string) string {
 			}
 		}
 		b.path = filepath.Join(dir, "c-"+strings.TrimSuffix(filepath.Base(src), ".c"))
+		flags := []string{"-Wall", "-Wextra", "-Werror", "-O2"}
+		if kept := keptC(gcc, flags, srcs); kept != "" && copyExec(kept, b.path) == nil {
+			return
+		}
 		defer building()()
-		cmd := exec.Command(gcc, append([]string{"-Wall", "-Wextra", "-Werror", "-O2", "-o", b.path}, srcs...)...)
+		cmd := exec.Command(gcc, append(append(flags, "-o", b.path), srcs...)...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.err = fmt.Errorf("gcc %s: %v\n%s", key, err, out)
+			return
 		}
+		keepC(gcc, flags, srcs, b.path)
 	})
 	if b.err != nil {
 		t.Fatal(b.err)

@@ -37,8 +37,18 @@ const buildCacheEnv = "EXERCISES_BUILD_CACHE"
 // entry is kept as it is.
 func cachedBuild(root, key, stamp string, cmd func(target string) *exec.Cmd, out string, rebuild bool) ([]byte, error) {
 	entry := filepath.Join(root, key)
+	// A program found there is run: the folders and the program must be
+	// this user's, and nobody else may write them.
+	if err := ownOnly(root); err != nil {
+		return nil, fmt.Errorf("%s %s: not used: %v", buildCacheEnv, root, err)
+	}
 	if err := os.MkdirAll(entry, 0o700); err != nil {
 		return nil, err
+	}
+	for _, p := range []string{entry, filepath.Join(entry, "prog")} {
+		if err := ownOnly(p); err != nil {
+			return nil, fmt.Errorf("%s %s: not used: %v", buildCacheEnv, p, err)
+		}
 	}
 	lock, err := os.OpenFile(filepath.Join(entry, "lock"), os.O_CREATE|os.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -191,4 +201,25 @@ func goStamp(dir string) (stamp, key string) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), key
+}
+
+// ownOnly checks that path, if it exists, is this user's and that nobody
+// else may write it (not a symbolic link, no group or other write bit).
+func ownOnly(path string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	switch {
+	case st.Mode&unix.S_IFMT == unix.S_IFLNK:
+		return fmt.Errorf("a symbolic link")
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("owned by uid %d, not by this user (uid %d)", st.Uid, os.Geteuid())
+	case st.Mode&0o022 != 0:
+		return fmt.Errorf("mode %#o: others may write it", st.Mode&0o777)
+	}
+	return nil
 }

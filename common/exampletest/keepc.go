@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // The C twins are the same from one run of the tests to the next, and
@@ -83,16 +85,24 @@ func keptC(gcc string, flags, srcs []string) string {
 		return ""
 	}
 	p := filepath.Join(dir, key)
-	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
-		return ""
+	if !ownOnly(dir) || !ownOnly(p) {
+		return "" // a program found there is run: only one this user alone may have written
 	}
 	return p
+}
+
+// ownOnly reports whether path is this user's, no symbolic link, and
+// written by nobody else (no group or other write bit).
+func ownOnly(path string) bool {
+	var st unix.Stat_t
+	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IFMT != unix.S_IFLNK &&
+		int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
 }
 
 // keepC keeps the twin just compiled at bin (best effort).
 func keepC(gcc string, flags, srcs []string, bin string) {
 	dir, key := keptCDir(), cKey(gcc, flags, srcs)
-	if dir == "" || key == "" || os.MkdirAll(dir, 0o700) != nil {
+	if dir == "" || key == "" || os.MkdirAll(dir, 0o700) != nil || !ownOnly(dir) {
 		return
 	}
 	tmp := filepath.Join(dir, fmt.Sprintf("%s.%d.new", key, os.Getpid()))

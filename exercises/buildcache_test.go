@@ -1,0 +1,53 @@
+//go:build linux && (amd64 || arm64)
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBuildCacheRefusesStrangers: the checker runs what it finds in its
+// build cache, so a cache folder that another user owns, or that others
+// may write, is not used, and the checker says so (a planted program
+// would otherwise run as the user who checks).
+func TestBuildCacheRefusesStrangers(t *testing.T) {
+	t.Parallel()
+	if !haveGCC() {
+		t.Skip("gcc not found: the C solutions cannot be built")
+	}
+	for _, tc := range []struct {
+		name string
+		prep func(dir string) error
+		want string
+	}{
+		{"others may write", func(dir string) error { return os.Chmod(dir, 0o777) }, "others may write it"},
+		{"another user's", func(dir string) error {
+			if os.Geteuid() != 0 {
+				t.Skip("only root can make a folder another user owns")
+			}
+			return os.Chown(dir, 65534, 65534)
+		}, "owned by uid 65534"},
+	} {
+		tc := tc
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cache := filepath.Join(t.TempDir(), "cache")
+			if err := os.Mkdir(cache, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.prep(cache); err != nil {
+				t.Fatal(err)
+			}
+			v := checkEnv(t, []string{buildCacheEnv + "=" + cache}, "01-duplex", "-c", "exercises/01-duplex/solution/c/duplex.c")
+			if v.code != 1 || !strings.Contains(v.out, "not used") || !strings.Contains(v.out, tc.want) {
+				t.Errorf("a cache folder %s: exit status %d, want 1 and %q:\n%s", tc.name, v.code, tc.want, v.out)
+			}
+			if ents, _ := os.ReadDir(cache); len(ents) > 0 {
+				t.Errorf("the checker wrote into a folder it refused: %d entries", len(ents))
+			}
+		})
+	}
+}

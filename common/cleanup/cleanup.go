@@ -441,6 +441,10 @@ func Exit(code int) {
 // removed) so that a test can send a signal exactly there.
 var pauseAt func(point string)
 
+// onHandlersRun, set by this package's tests only, is told how many other
+// threads handlersRun left runnable and unslept (at its time limit).
+var onHandlersRun func(left int)
+
 func pause(point string) {
 	if pauseAt != nil {
 		pauseAt(point)
@@ -487,7 +491,10 @@ func exit(code int) {
 			setDefault(sig)
 		}
 	}
-	handlersRun()
+	left := handlersRun()
+	if onHandlersRun != nil {
+		onHandlersRun(left)
+	}
 	caught()
 	if v := pending.Load(); v > 0 {
 		raise(syscall.Signal(v))
@@ -510,22 +517,27 @@ func exit(code int) {
 // (removing it from the pending set) and that thread may be descheduled
 // before its handler runs; exit_group would then kill it with the handler
 // unrun and the signal lost. Such a handler, once it runs, ends the
-// process by the signal (its channel was stopped). A thread seen asleep
-// (state S or D in /proc/self/task/TID/stat) after setDefault has no
-// handler left to run: a handler never sleeps, and a signal taken after
-// setDefault kills at once. Busy goroutines keep a thread running, so the
-// wait is bounded (100 ms), which is only spent when some thread stays
-// runnable.
-func handlersRun() {
+// process by the signal (its channel was stopped). A handler never sleeps
+// and a signal taken after setDefault kills at once, so a thread has no
+// handler left to run once it is seen asleep (state S or D in
+// /proc/self/task/TID/stat) or once it has gone to sleep since it was
+// first looked at (its voluntary_ctxt_switches in
+// /proc/self/task/TID/status went up): the runtime's sysmon thread, which
+// sleeps for 20 µs at a time, is often runnable when looked at, and all the
+// more in a process pinned to one CPU, where it waits for this thread's
+// CPU. Busy goroutines keep a thread running without sleeping, so the wait
+// is bounded (100 ms), which is only spent when one does.
+func handlersRun() (left int) {
 	self := strconv.Itoa(unix.Gettid())
 	seen := map[string]bool{self: true}
+	slept := map[string]int64{} // voluntary switches when first seen runnable
 	deadline := time.Now().Add(100 * time.Millisecond)
 	for {
 		tasks, err := dirNames("/proc/self/task")
 		if err != nil {
-			return
+			return 0
 		}
-		left := 0
+		left = 0
 		for _, tid := range tasks {
 			if seen[tid] {
 				continue
@@ -538,13 +550,43 @@ func handlersRun() {
 				seen[tid] = true // asleep, or gone
 				continue
 			}
+			n := voluntarySwitches(tid)
+			if was, ok := slept[tid]; ok && n > was {
+				seen[tid] = true // it has slept since: any handler ran first
+				continue
+			} else if !ok {
+				slept[tid] = n
+			}
 			left++
 		}
 		if left == 0 || time.Now().After(deadline) {
-			return
+			return left
 		}
 		unix.Nanosleep(&unix.Timespec{Nsec: 200_000}, nil) // interrupted: a shorter pause is fine
 	}
+}
+
+// voluntarySwitches is the thread's count of voluntary context switches
+// (times it went to sleep), or -1 if it cannot be read (a thread gone).
+func voluntarySwitches(tid string) int64 {
+	status, err := readRaw("/proc/self/task/" + tid + "/status")
+	if err != nil {
+		return -1
+	}
+	const key = "\nvoluntary_ctxt_switches:"
+	i := strings.Index(string(status), key)
+	if i < 0 {
+		return -1
+	}
+	rest := strings.TrimLeft(string(status[i+len(key):]), " \t")
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	n, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // dirNames and readRaw read /proc with plain system calls, not package
@@ -577,7 +619,7 @@ func readRaw(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	buf := make([]byte, 1024)
+	buf := make([]byte, 4096) // a thread's status is about 1.5 KiB
 	n, err := unix.Read(fd, buf)
 	if err != nil {
 		return nil, err

@@ -406,13 +406,33 @@ func fail(print func()) {
 	// through a goroutine, a little later. A failure seen at that moment
 	// is most likely the signal's doing (a child that cleaned up on the
 	// same Ctrl-C or SIGHUP removed what this call used): the runtime
-	// gets up to 100 ms to hand over a signal it has taken.
+	// gets up to 100 ms to hand over a signal it has taken, for as long
+	// as one may be on its way (signalOnItsWay).
 	// (nanosleep(2) itself, not time.Sleep: a program failing for want of
 	// descriptors must not need one, and Go 1.20's first timer opens the
 	// runtime's poller)
-	for wait := time.Now().Add(100 * time.Millisecond); pending.Load() == 0 && time.Now().Before(wait); {
-		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil) // the runtime's delivery, not an order between processes
+	waited := "nothing on its way"
+	for wait := time.Now().Add(100 * time.Millisecond); ; {
+		runtime.Gosched() // a hand-off queued behind this goroutine runs now
+		// Looked at before the channels: what was on its way then and
+		// arrived since is in its channel now.
+		onItsWay := signalOnItsWay()
 		caught()
+		if pending.Load() != 0 {
+			waited = "a signal"
+			break
+		}
+		if !onItsWay {
+			break
+		}
+		if !time.Now().Before(wait) {
+			waited = "the time limit"
+			break
+		}
+		unix.Nanosleep(&unix.Timespec{Nsec: 1e6}, nil) // the runtime's delivery, not an order between processes
+	}
+	if onFailWait != nil {
+		onFailWait(waited)
 	}
 	endPending()
 	if print != nil {
@@ -440,6 +460,11 @@ func Exit(code int) {
 // point ("settled": the catchers are gone; "exiting": everything is
 // removed) so that a test can send a signal exactly there.
 var pauseAt func(point string)
+
+// onFailWait, set by this package's tests only, is told what ended a
+// failure's wait for a signal on its way: "a signal", "nothing on its
+// way" or "the time limit".
+var onFailWait func(waited string)
 
 // onHandlersRun, set by this package's tests only, is told how many other
 // threads handlersRun left runnable and unslept (at its time limit).
@@ -564,6 +589,61 @@ func handlersRun() (left int) {
 		}
 		unix.Nanosleep(&unix.Timespec{Nsec: 200_000}, nil) // interrupted: a shorter pause is fine
 	}
+}
+
+// signalOnItsWay says whether a caught signal may still be on its way to
+// its channel: one the kernel holds for this process or one of its
+// threads (ShdPnd, SigPnd in /proc/self/status and each thread's), or
+// some other thread runnable, which may be running the runtime's handler
+// or the goroutines that hand the signal over. With every other thread
+// asleep and nothing pending, nothing is on its way: a signal sent later
+// is no cause of the failure at hand.
+func signalOnItsWay() bool {
+	var ours uint64
+	for sig := range channels {
+		ours |= 1 << (uint(sig) - 1)
+	}
+	if pendingIn("/proc/self/status", "ShdPnd:")&ours != 0 {
+		return true
+	}
+	self := strconv.Itoa(unix.Gettid())
+	tasks, err := dirNames("/proc/self/task")
+	if err != nil {
+		return true // cannot tell: wait, as for a signal
+	}
+	for _, tid := range tasks {
+		if pendingIn("/proc/self/task/"+tid+"/status", "SigPnd:")&ours != 0 {
+			return true
+		}
+		if tid == self {
+			continue
+		}
+		stat, err := readRaw("/proc/self/task/" + tid + "/stat")
+		i := strings.LastIndexByte(string(stat), ')') // as in handlersRun
+		if err == nil && i >= 0 && i+2 < len(stat) && stat[i+2] == 'R' {
+			return true
+		}
+	}
+	return false
+}
+
+// pendingIn reads a signal set (a line "key\t%016x") from a status file of
+// /proc; 0 if it cannot.
+func pendingIn(path, key string) uint64 {
+	status, err := readRaw(path)
+	if err != nil {
+		return 0
+	}
+	i := strings.Index(string(status), "\n"+key)
+	if i < 0 {
+		return 0
+	}
+	rest := strings.TrimLeft(string(status[i+1+len(key):]), " \t")
+	if j := strings.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	v, _ := strconv.ParseUint(rest, 16, 64)
+	return v
 }
 
 // voluntarySwitches is the thread's count of voluntary context switches

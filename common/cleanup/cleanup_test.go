@@ -58,6 +58,14 @@ func holder(args []string) {
 		select {}
 	case "fail":
 		s.Fatal(errors.New("it failed"))
+	case "fail-waited":
+		cleanup.OnFailWait(func(waited string) { fmt.Fprintf(os.Stderr, "waited for %s\n", waited) })
+		s.Fatal(errors.New("it failed"))
+	case "kill-self-fail":
+		// A failure that a signal caused, as when a child cleaned up on
+		// the same Ctrl-C: the signal is sent before the failure is seen.
+		unix.Kill(os.Getpid(), unix.SIGTERM)
+		s.Fatal(errors.New("it failed"))
 	case "failtext":
 		cleanup.FailText("holder: error: it failed\n")
 	case "print":
@@ -317,6 +325,36 @@ func TestEndingOnOneCPU(t *testing.T) {
 		}
 		if !strings.Contains(string(out), "left 0\n") {
 			t.Errorf("run %d: %q: the ending waited its whole limit for threads that were still runnable and had not slept", i, out)
+		}
+	}
+}
+
+// A failure waits for a caught signal that may be on its way to its
+// channel (the failure may be the signal's doing), and only then: a
+// failure with no signal sent ends at once, one that follows a SIGTERM the
+// program sent itself ends by that SIGTERM, silently.
+func TestFailWaitsOnlyForASignalOnItsWay(t *testing.T) {
+	t.Parallel()
+	quick := 0
+	for i := 0; i < 5; i++ {
+		_, ws, stderr := runHolder(t, "fail-waited", func(*exec.Cmd, io.Closer) {})
+		if !ws.Exited() || ws.ExitStatus() != 1 || !strings.Contains(stderr, "it failed") {
+			t.Fatalf("fail: %s, stderr %q; want exit 1 and the error", child.DescribeStatus(ws), stderr)
+		}
+		if strings.Contains(stderr, "waited for nothing on its way") {
+			quick++
+		}
+	}
+	// Another thread of the process that is runnable when looked at
+	// (the runtime's sysmon, on a busy machine) makes it wait and look
+	// again; most looks find none.
+	if quick < 3 {
+		t.Errorf("%d of 5 failures with no signal sent ended without waiting, want most", quick)
+	}
+	for i := 0; i < 20; i++ {
+		_, ws, stderr := runHolder(t, "kill-self-fail", func(*exec.Cmd, io.Closer) {})
+		if !ws.Signaled() || ws.Signal() != unix.SIGTERM || strings.Contains(stderr, "it failed") {
+			t.Fatalf("run %d: a failure after a SIGTERM to itself: %s, stderr %q; want killed by SIGTERM, no error", i, child.DescribeStatus(ws), stderr)
 		}
 	}
 }

@@ -211,6 +211,9 @@ func procsWithTmp(dir string) []string {
 }
 
 func TestExercises(t *testing.T) {
+	// Parallel with the package's other tests too: sequential, it held
+	// them all back until its last mutant was judged.
+	t.Parallel()
 	for _, et := range selfTests {
 		et := et
 		t.Run(et.name, func(t *testing.T) {

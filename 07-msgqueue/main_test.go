@@ -705,6 +705,75 @@ func TestStaleQueueOtherNamespace(t *testing.T) {
 	next.Wait()
 }
 
+// A live process that used the queue last and sleeps in no msgrcv on it
+// may be a server reading its next reply or a client reading its next
+// line: nothing in the queue tells them apart. The next server names the
+// process and its command line, gives both ways out, and never says a
+// server is waiting. The client's msg_lrpid is the thread it received on:
+// the kernel records the receiving thread when msgsnd hands a message to
+// a receiver asleep in msgrcv, and the Go client waits on whichever
+// thread runs it.
+func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.Binary(t)
+	ns := exampletest.NewIPCNamespace(t)
+	for _, killed := range []string{"server", "client"} {
+		dir, _ := keyDir(t)
+		in, reply := heldOpen(t)
+		srv, id := startServer(t, bin, ns, dir, in)
+		cin, cw := heldOpen(t)
+		cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
+		var ds sysv.MsqidDs
+		for i := 1; ; i++ {
+			fmt.Fprintf(cw, "line %d\n", i)
+			srv.WaitFor(fmt.Sprintf("# line %d", i))
+			if killed == "client" {
+				break // the server reads its reply; the client waits for it
+			}
+			fmt.Fprintf(reply, "answer %d\n", i)
+			cl.WaitFor(fmt.Sprintf("server# answer %d", i))
+			var err error
+			ns.Do(func() { err = sysv.Msgctl(id, unix.IPC_STAT, &ds) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int(ds.Lrpid) != cl.Pid() || i == 5 {
+				break // the thread's ID, unless it received on its main thread five times
+			}
+		}
+		live, gone := cl, srv
+		if killed == "client" {
+			live, gone = srv, cl
+		}
+		gone.Signal(syscall.SIGKILL)
+		gone.Wait()
+
+		again := exampletest.Run(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", dir}, Split: true})
+		if again.Code() != 1 {
+			t.Errorf("second server: exit status %d, want 1", again.Code())
+		}
+		want := []string{
+			fmt.Sprintf("PID %d used it last and still runs, in no msgrcv on it; its command line:", live.Pid()),
+			filepath.Base(bin) + " " + map[string]string{"server": "client", "client": "server"}[killed] + " -path",
+			"a server between a request and its reply, or a client between two lines.",
+			fmt.Sprintf("A client: its server is gone; remove the queue with: ipcrm -q %d", id),
+		}
+		if killed == "server" && int(ds.Lrpid) != cl.Pid() {
+			want = append(want, fmt.Sprintf("last msgrcv by thread %d of PID %d (still running);", ds.Lrpid, cl.Pid()))
+		} else if killed == "server" {
+			t.Logf("the client received on its main thread in five rounds: msg_lrpid is its PID")
+		}
+		exampletest.Contains(t, again.Stderr, want...)
+		if strings.Contains(again.Stderr, "a server is still running") {
+			t.Errorf("the %s killed with -9, a %s said to be waiting:\n%s", killed, killed, again.Stderr)
+		}
+		ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) })
+		cw.Close()
+		reply.Close()
+		live.Wait()
+	}
+}
+
 // Erratum server-never-ends: an idle server, Go or C, ends at once when its input ends (</dev/null,
 // Ctrl-D) or says "quit", with no client in sight: it reads standard input
 // all the time, and wakes its own msgrcv. The queue is gone, exit 0.

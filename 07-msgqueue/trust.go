@@ -44,12 +44,26 @@ func existing(id int, err error) string {
 			"not yours, so no ipcrm is suggested (it may be in use).\n"+
 			"Use another -path or -proj, or ask its owner", id, owner)
 	}
-	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s, last msgrcv by %s;\n", id,
+	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s,\nlast msgrcv by %s;\n", id,
 		alive(int(ds.Lspid)), alive(int(ds.Lrpid)))
-	if srv, clients := waiters(id); len(srv) > 0 || running(int(ds.Lspid), clients) || running(int(ds.Lrpid), clients) {
+	srv, clients := waiters(id)
+	if len(srv) > 0 {
 		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v).\n"+
 			"End it (Ctrl-C in its terminal, or kill PID) and start again", clientType, srv)
-	} else if len(clients) > 0 {
+	}
+	// A live process that used the queue last, asleep in no msgrcv on it:
+	// nothing in the queue tells a server reading its next reply from a
+	// client reading its next line. Its command line does.
+	for _, last := range []int{int(ds.Lrpid), int(ds.Lspid)} {
+		if pid, ok := running(last, clients); ok {
+			return s + fmt.Sprintf("PID %d used it last and still runs, in no msgrcv on it; its command line:\n"+
+				"  %s\n"+
+				"a server between a request and its reply, or a client between two lines.\n"+
+				"A server: end it (Ctrl-C in its terminal, or kill %d) and start again.\n"+
+				"A client: its server is gone; remove the queue with: ipcrm -q %d", pid, command(pid), pid, id)
+		}
+	}
+	if len(clients) > 0 {
 		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it,\n"+
 			"waiting for replies that will never come;\n", clients)
 	}
@@ -57,30 +71,106 @@ func existing(id int, err error) string {
 		"Remove it with: ipcrm -q " + strconv.Itoa(id)
 }
 
-// alive is "PID 4242 (still running)", "PID 4242 (gone)" or "none".
-func alive(pid int) string {
-	if pid == 0 {
+// alive is "PID 4242 (still running)", "thread 4245 of PID 4242 (still
+// running)", "PID 4242 (gone)" or "none".
+func alive(id int) string {
+	if id == 0 {
 		return peek.PID(0)
 	}
-	if unix.Kill(pid, 0) == unix.ESRCH {
-		return fmt.Sprintf("PID %d (gone)", pid)
+	pid, ok := process(id)
+	switch {
+	case !ok:
+		return fmt.Sprintf("PID %d (gone)", id)
+	case pid != id:
+		return fmt.Sprintf("thread %d of PID %d (still running)", id, pid)
 	}
-	return fmt.Sprintf("PID %d (still running)", pid)
+	return fmt.Sprintf("PID %d (still running)", id)
 }
 
-// running reports whether pid is a live process other than the waiting
-// clients (a live lspid or lrpid that is no client is a server busy
-// reading its next reply).
-func running(pid int, clients []int) bool {
-	if pid == 0 || unix.Kill(pid, 0) == unix.ESRCH {
-		return false
+// process is the process that id, read from msg_lspid or msg_lrpid, names
+// now. It may be a thread's ID: when msgsnd hands a message straight to a
+// receiver asleep in msgrcv, the kernel records the receiving thread as
+// msg_lrpid (ipc/msg.c, pipelined_send), and a Go client waits in msgrcv
+// on whichever thread runs it. ok is false when no such task is left, or
+// only a process's zombie (it has exited; its parent has not reaped it).
+func process(id int) (pid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/status")
+	if err != nil {
+		return 0, false
+	}
+	threads := 0
+	zombie := false
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		v = strings.TrimSpace(v)
+		switch k {
+		case "State":
+			zombie = strings.HasPrefix(v, "Z")
+		case "Tgid":
+			pid, _ = strconv.Atoi(v)
+		case "Threads":
+			threads, _ = strconv.Atoi(v)
+		}
+	}
+	if pid == 0 || zombie && threads <= 1 {
+		return 0, false
+	}
+	return pid, true
+}
+
+// running returns the process that id (msg_lspid or msg_lrpid) names if
+// it is alive, this user's, in this IPC namespace, and none of the clients
+// asleep in msgrcv on the queue (a client's receiving thread counts as its
+// client).
+func running(id int, clients []int) (int, bool) {
+	pid, ok := process(id)
+	if !ok || !ours("/proc/"+strconv.Itoa(pid), ipcNS()) {
+		return 0, false
 	}
 	for _, c := range clients {
 		if c == pid {
-			return false
+			return 0, false
 		}
 	}
-	return true
+	return pid, true
+}
+
+// command is the process's command line as ps shows it, the program named
+// without its folder ("07-msgqueue client -path /tmp/q").
+func command(pid int) string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	if err != nil || args[0] == "" {
+		return "command line unknown"
+	}
+	args[0] = filepath.Base(args[0])
+	cmd := strings.Join(args, " ")
+	if len(cmd) > 70 {
+		cmd = cmd[:67] + "..."
+	}
+	return cmd
+}
+
+// ipcNS names this process's IPC namespace ("ipc:[4026531839]"), or is
+// empty if it cannot be read.
+func ipcNS() string {
+	ns, _ := os.Readlink("/proc/self/ns/ipc")
+	return ns
+}
+
+// ours reports whether the task at dir (/proc/<pid> or
+// /proc/<pid>/task/<tid>) is in the IPC namespace myNS and its process is
+// this user's (the owner of /proc/<pid> is its effective uid).
+func ours(dir, myNS string) bool {
+	if ns, err := os.Readlink(dir + "/ns/ipc"); err != nil || ns != myNS || myNS == "" {
+		return false
+	}
+	proc := dir
+	if filepath.Base(filepath.Dir(dir)) == "task" {
+		proc = filepath.Dir(filepath.Dir(dir))
+	}
+	var st unix.Stat_t
+	return unix.Stat(proc, &st) == nil && st.Uid == uint32(os.Geteuid())
 }
 
 // waiters lists the processes asleep in msgrcv on queue id, as the kernel
@@ -96,18 +186,13 @@ func running(pid int, clients []int) bool {
 // is its effective uid): the queue is this user's, and root sees
 // everybody's processes.
 func waiters(id int) (servers, clients []int) {
-	myNS, err := os.Readlink("/proc/self/ns/ipc")
-	if err != nil {
+	myNS := ipcNS()
+	if myNS == "" {
 		return nil, nil // no way to tell whose queue 0 a thread waits on
 	}
 	paths, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/syscall")
 	for _, p := range paths {
-		task := filepath.Dir(p)
-		if ns, err := os.Readlink(task + "/ns/ipc"); err != nil || ns != myNS {
-			continue
-		}
-		var st unix.Stat_t
-		if unix.Stat(filepath.Dir(filepath.Dir(task)), &st) != nil || st.Uid != uint32(os.Geteuid()) {
+		if !ours(filepath.Dir(p), myNS) {
 			continue
 		}
 		b, err := os.ReadFile(p)

@@ -527,8 +527,8 @@ func TestOutputReaderGone(t *testing.T) {
 						break
 					}
 				}
-				outR.Close() // the reader leaves, as head does after its lines
-				inW.Close()  // Enter
+				exampletest.CloseStdout(t, outR, cmd.Process.Pid) // the reader leaves, as head does after its lines
+				inW.Close()                                       // Enter
 			}
 			_ = cmd.Wait() // the status is checked below
 			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)

@@ -510,11 +510,15 @@ func TestInterrupted(t *testing.T) {
 		cmd := exec.Command(bin, append([]string{"check", "01-duplex", "-guard", guard}, flags...)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-		out, err := cmd.StdoutPipe()
+		out, w, err := os.Pipe()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := cmd.Start(); err != nil {
+		cmd.Stdout = w
+		err = cmd.Start()
+		w.Close()
+		if err != nil {
+			out.Close()
 			t.Fatal(err)
 		}
 		// The second line says how it was built: the scenes start next.
@@ -533,12 +537,13 @@ func TestInterrupted(t *testing.T) {
 			time.Sleep(time.Millisecond) // watching /proc
 		}
 		if sig == syscall.SIGPIPE {
-			out.Close() // the next line it writes breaks
+			exampletest.CloseStdout(t, out, cmd.Process.Pid) // the next line it writes breaks
 		} else {
 			cmd.Process.Signal(sig)
 		}
 		stuck := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
 		cmd.Wait()
+		out.Close() // if the signal was not SIGPIPE
 		if !stuck.Stop() {
 			t.Errorf("%v: the checker did not end within a minute of the signal (killed); its processes: %s", sig, strings.Join(procsWithTmp(tmp), "; "))
 		}

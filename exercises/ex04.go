@@ -344,7 +344,7 @@ func init() {
 			name:  "one waitpid per SIGCHLD",
 			mark:  "one-waitpid-per-sigchld",
 			src:   c,
-			fails: map[string]string{"when all 20 end": "zombies", "exits with status": "zombies", "on SIGTERM": "?"},
+			fails: map[string]string{"when all 20 end": "zombies", "it then exits with status": "zombies", "on SIGTERM": "?"},
 		}, {
 			name: "the children keep the parent's SIGTERM handler",
 			mark: "children-keep-parent-s-sigterm",

@@ -301,12 +301,17 @@ func problems(what string, v verdict, fails map[string]string, all bool) []strin
 		ps = append(ps, fmt.Sprintf("%s: exit status %d, want 1:\n%s", what, v.code, v.out))
 	}
 	for crit, ok := range v.pass {
-		want := ""
+		want, by := "", ""
 		named := false
 		for sub, why := range fails {
-			if strings.Contains(crit, sub) {
-				named, want = true, why
+			if !strings.Contains(crit, sub) {
+				continue
 			}
+			if named && why != want {
+				// map order would pick one of the two at random
+				ps = append(ps, fmt.Sprintf("%s: %q is named by both %q and %q in the table, with different reasons", what, crit, by, sub))
+			}
+			named, want, by = true, why, sub
 		}
 		switch {
 		case named && want == "?":

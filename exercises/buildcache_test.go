@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestBuildCacheRefusesStrangers: the checker runs what it finds in its
@@ -49,5 +50,42 @@ func TestBuildCacheRefusesStrangers(t *testing.T) {
 				t.Errorf("the checker wrote into a folder it refused: %d entries", len(ents))
 			}
 		})
+	}
+}
+
+// TestTrimBuildCache: what no run used for a week goes, a build of this
+// clone or another clone's whole folder (CI clones afresh each time);
+// what was used stays, and this clone's folder counts as used now.
+func TestTrimBuildCache(t *testing.T) {
+	t.Parallel()
+	top := t.TempDir()
+	weekAgo := time.Now().Add(-8 * 24 * time.Hour)
+	mk := func(path string, old bool) string {
+		p := filepath.Join(top, path)
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if old {
+			if err := os.Chtimes(p, weekAgo, weekAgo); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	oldBuild, newBuild := mk("exercises-mine/builds/old", true), mk("exercises-mine/builds/new", false)
+	oldClone, newClone := mk("exercises-gone", true), mk("exercises-other", false)
+	other := mk("c-twins", true) // not the checker's
+	mine := filepath.Join(top, "exercises-mine")
+	if err := os.Chtimes(mine, weekAgo, weekAgo); err != nil {
+		t.Fatal(err)
+	}
+	trimBuildCache(mine)
+	for p, want := range map[string]bool{oldBuild: false, newBuild: true, oldClone: false, newClone: true, other: true, mine: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: there %v, want %v", p, err == nil, want)
+		}
+	}
+	if info, err := os.Stat(mine); err != nil || time.Since(info.ModTime()) > time.Hour {
+		t.Errorf("this clone's folder was not marked used: %v", err)
 	}
 }

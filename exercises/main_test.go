@@ -34,7 +34,7 @@ import (
 func TestMain(m *testing.M) {
 	child.Dispatch(helpers)
 	if buildCache != "" {
-		trimBuildCache()
+		trimBuildCache(buildCache)
 	}
 	exampletest.MainParallel(m, 16)
 }
@@ -162,13 +162,28 @@ func tempFolder(flags []string) bool {
 	return false
 }
 
-// trimBuildCache removes the checker's builds that no run used for a week.
-func trimBuildCache() {
-	dir := filepath.Join(buildCache, "builds")
+// trimBuildCache removes the checker's builds that no run used for a
+// week, and the whole folder of a clone no run used for a week (CI clones
+// the repository afresh each time, each clone with a folder of its own).
+func trimBuildCache(cache string) {
+	old := func(path string) bool {
+		info, err := os.Lstat(path)
+		return err == nil && time.Since(info.ModTime()) > 7*24*time.Hour
+	}
+	dir := filepath.Join(cache, "builds")
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > 7*24*time.Hour {
+		if old(filepath.Join(dir, e.Name())) {
 			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+	now := time.Now()
+	os.Chtimes(cache, now, now) // this clone's folder is used
+	clones, _ := filepath.Glob(filepath.Join(filepath.Dir(cache), "exercises-*"))
+	for _, c := range clones {
+		var st syscall.Stat_t
+		if c != cache && old(c) && syscall.Lstat(c, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR && int(st.Uid) == os.Geteuid() {
+			os.RemoveAll(c)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -88,6 +89,8 @@ func keptC(gcc string, flags, srcs []string) string {
 	if !ownOnly(dir) || !ownOnly(p) {
 		return "" // a program found there is run: only one this user alone may have written
 	}
+	now := time.Now()
+	_ = os.Chtimes(p, now, now) // used: kept by trimKeptC
 	return p
 }
 
@@ -109,6 +112,19 @@ func keepC(gcc string, flags, srcs []string, bin string) {
 	if copyExec(bin, tmp) == nil {
 		if os.Rename(tmp, filepath.Join(dir, key)) != nil {
 			os.Remove(tmp)
+		}
+	}
+	trimKeptC(dir)
+}
+
+// trimKeptC removes the twins no test used for a week (a change to a
+// twin's source keeps a new one), and the half-written copies a killed
+// test binary left.
+func trimKeptC(dir string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > 7*24*time.Hour {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }

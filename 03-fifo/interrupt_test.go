@@ -368,6 +368,17 @@ func killWriterOfStep4(t *testing.T) bool {
 	if err := unix.Kill(p.Pid(), unix.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// SIGSTOP takes effect as each thread of the demo next runs: until all
+	// are stopped, one may still reap the writer or tell it to go ahead.
+	for deadline := time.Now().Add(exampletest.Guard); !allStopped(p.Pid()); time.Sleep(time.Millisecond) { // watching /proc
+		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid())); err != nil || bytes.Contains(stat, []byte(") Z ")) {
+			p.Wait() // the demo has ended: too late
+			return false
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the demo did not stop within %v of SIGSTOP:%s", exampletest.Guard, threads(p.Pid()))
+		}
+	}
 	stdin := peek.FDLinkOf(pid, 0) // "(not open)" if the writer is gone already
 	holds := false
 	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.Pid()))
@@ -380,19 +391,14 @@ func killWriterOfStep4(t *testing.T) bool {
 		p.Wait()
 		return false
 	}
+	// The writer, a child of the stopped demo, stays a process (at worst
+	// a zombie) until the demo goes on: pidfd_open finds it.
 	pidfd, err := unix.PidfdOpen(pid, 0)
-	if err == unix.ESRCH {
-		// SIGSTOP takes effect when the demo's threads next run: one of
-		// them reaped the writer in between
-		_ = unix.Kill(p.Pid(), unix.SIGCONT)
-		p.Wait()
-		return false
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unix.Close(pidfd)
-	if err := unix.Kill(pid, unix.SIGINT); err != nil {
+	if err := unix.PidfdSendSignal(pidfd, unix.SIGINT, nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	// Wait until the writer is dead (its pidfd turns readable); the minute
@@ -417,6 +423,20 @@ func killWriterOfStep4(t *testing.T) bool {
 	}
 	exampletest.Contains(t, res.Stderr, "SIGINT: removed FIFO")
 	return true
+}
+
+// allStopped reports whether every thread of pid is stopped (state T or
+// t in its /proc stat).
+func allStopped(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	for _, task := range tasks {
+		stat, err := os.ReadFile(task)
+		i := bytes.LastIndexByte(stat, ')')
+		if err != nil || i < 0 || i+3 >= len(stat) || (stat[i+2] != 'T' && stat[i+2] != 't') {
+			return false
+		}
+	}
+	return len(tasks) > 0
 }
 
 // threads is what each thread of pid is doing, as /proc shows it: its

@@ -721,6 +721,7 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 		dir, _ := keyDir(t)
 		in, reply := heldOpen(t)
 		srv, id := startServer(t, bin, ns, dir, in)
+		t.Cleanup(func() { ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) }) }) // left on a failure
 		cin, cw := heldOpen(t)
 		cl := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", dir}, Stdin: cin})
 		var ds sysv.MsqidDs
@@ -753,7 +754,7 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 			t.Errorf("second server: exit status %d, want 1", again.Code())
 		}
 		want := []string{
-			fmt.Sprintf("PID %d used it last and still runs, in no msgrcv on it; its command line:", live.Pid()),
+			fmt.Sprintf("PID %d used it last and runs, in no msgrcv on it. Its command line:", live.Pid()),
 			filepath.Base(bin) + " " + map[string]string{"server": "client", "client": "server"}[killed] + " -path",
 			"a server between a request and its reply, or a client between two lines.",
 			fmt.Sprintf("A client: its server is gone; remove the queue with: ipcrm -q %d", id),
@@ -765,12 +766,93 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 		}
 		exampletest.Contains(t, again.Stderr, want...)
 		if strings.Contains(again.Stderr, "a server is still running") {
-			t.Errorf("the %s killed with -9, a %s said to be waiting:\n%s", killed, killed, again.Stderr)
+			t.Errorf("the %s killed with -9, a server said to be waiting:\n%s", killed, again.Stderr)
 		}
 		ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) })
 		cw.Close()
 		reply.Close()
 		live.Wait()
+	}
+}
+
+// Where /proc/<pid>/task/<tid>/syscall cannot be read, a live process
+// that used the queue last may well be a server asleep in msgrcv: the
+// diagnosis says it cannot tell, never that the process waits in no
+// msgrcv. The file needs ptrace access: Yama's ptrace_scope 1 (Ubuntu's
+// default) refuses it outside one's descendants, and a process that is
+// not dumpable refuses it to all but root. Here the servers run as
+// nobody, from a copy of the program that nobody may execute but not
+// read, which makes the kernel mark them not dumpable.
+func TestStaleQueueHiddenWaiter(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the servers as another user")
+	}
+	ns := exampletest.NewIPCNamespace(t)
+	dir, err := os.MkdirTemp("", "q07-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	keyDir := filepath.Join(dir, "key")
+	if err := os.Chmod(dir, 0o755); err != nil || os.Mkdir(keyDir, 0o755) != nil {
+		t.Fatal(err)
+	}
+	prog, err := os.ReadFile(exampletest.Binary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "07-msgqueue")
+	if err := os.WriteFile(bin, prog, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	in, _ := heldOpen(t)
+	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Stdin: in, Credential: nobody})
+	id := msqidIn(t, srv.WaitFor("= msqid"))
+	srv.WaitFor("waiting for requests")
+	blockedIn(t, srv.Pid(), unix.SYS_MSGRCV, id) // the test, root, may read where it waits
+
+	again := exampletest.Run(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Split: true, Credential: nobody})
+	if again.Code() != 1 {
+		t.Errorf("second server: exit status %d, want 1", again.Code())
+	}
+	exampletest.Contains(t, again.Stderr,
+		fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user", srv.Pid()),
+		fmt.Sprintf("(/proc/%d/task/*/syscall needs ptrace access). Its command line:", srv.Pid()),
+		"07-msgqueue server -path "+keyDir,
+		"a server (in msgrcv, or reading its next reply) or a client between lines.")
+	if strings.Contains(again.Stderr, "in no msgrcv") || strings.Contains(again.Stderr, "its server is gone (") {
+		t.Errorf("a server asleep in msgrcv, hidden from this user, said to wait in no msgrcv:\n%s", again.Stderr)
+	}
+	srv.Signal(syscall.SIGTERM)
+	srv.Wait()
+}
+
+// msg_lspid and msg_lrpid keep their numbers after the process is gone,
+// and the kernel gives a freed number to a new process: a process that
+// started after the queue's last use is not the one that used it, and the
+// diagnosis must never name it as a server to kill.
+func TestReusedPIDIsNoUser(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := cmd.Process.Pid
+	hourAgo, now := time.Now().Add(-time.Hour).Unix(), time.Now().Unix()
+	if got, ok := running(pid, hourAgo, nil, map[int]bool{}); ok {
+		t.Errorf("a process started after the queue's last use (an hour ago) taken for its user: PID %d", got)
+	}
+	if want := fmt.Sprintf("PID %d (gone; the number is now a newer process's)", pid); alive(pid, hourAgo) != want {
+		t.Errorf("alive = %q, want %q", alive(pid, hourAgo), want)
+	}
+	if got, ok := running(pid, now, nil, map[int]bool{}); !ok || got != pid {
+		t.Errorf("a process that was running at the queue's last use (now) not found: %d %v", got, ok)
+	}
+	if got, ok := running(pid, now, []int{pid}, map[int]bool{}); ok {
+		t.Errorf("a waiting client taken for a server: PID %d", got)
 	}
 }
 

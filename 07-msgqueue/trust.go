@@ -12,12 +12,15 @@ package main
 // queue and who may use it, msg_lspid and msg_lrpid who used it last.
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/sys/unix"
 
@@ -45,8 +48,8 @@ func existing(id int, err error) string {
 			"Use another -path or -proj, or ask its owner", id, owner)
 	}
 	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s,\nlast msgrcv by %s;\n", id,
-		alive(int(ds.Lspid)), alive(int(ds.Lrpid)))
-	srv, clients := waiters(id)
+		alive(int(ds.Lspid), ds.Stime), alive(int(ds.Lrpid), ds.Rtime))
+	srv, clients, hidden := waiters(id)
 	if len(srv) > 0 {
 		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v).\n"+
 			"End it (Ctrl-C in its terminal, or kill PID) and start again", clientType, srv)
@@ -54,26 +57,40 @@ func existing(id int, err error) string {
 	// A live process that used the queue last, asleep in no msgrcv on it:
 	// nothing in the queue tells a server reading its next reply from a
 	// client reading its next line. Its command line does.
-	for _, last := range []int{int(ds.Lrpid), int(ds.Lspid)} {
-		if pid, ok := running(last, clients); ok {
-			return s + fmt.Sprintf("PID %d used it last and still runs, in no msgrcv on it; its command line:\n"+
+	for _, last := range []struct {
+		id   int
+		when int64
+	}{{int(ds.Lrpid), ds.Rtime}, {int(ds.Lspid), ds.Stime}} {
+		pid, ok := running(last.id, last.when, clients, hidden)
+		switch {
+		case !ok:
+			continue
+		case hidden[pid]:
+			s += fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user\n"+
+				"(/proc/%d/task/*/syscall needs ptrace access). Its command line:\n"+
 				"  %s\n"+
-				"a server between a request and its reply, or a client between two lines.\n"+
-				"A server: end it (Ctrl-C in its terminal, or kill %d) and start again.\n"+
-				"A client: its server is gone; remove the queue with: ipcrm -q %d", pid, command(pid), pid, id)
+				"a server (in msgrcv, or reading its next reply) or a client between lines.\n", pid, pid, command(pid))
+		default:
+			s += fmt.Sprintf("PID %d used it last and runs, in no msgrcv on it. Its command line:\n"+
+				"  %s\n"+
+				"a server between a request and its reply, or a client between two lines.\n", pid, command(pid))
 		}
+		return s + fmt.Sprintf("A server: end it (Ctrl-C in its terminal, or kill %d) and start again.\n"+
+			"A client: its server is gone; remove the queue with: ipcrm -q %d", pid, id)
 	}
 	if len(clients) > 0 {
 		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it,\n"+
 			"waiting for replies that will never come;\n", clients)
 	}
-	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID for a queue).\n" +
+	return s + "its server is gone (killed with kill -9? the kernel keeps no creator PID\n" +
+		"for a queue: the last PIDs to use it are all there is to go on).\n" +
 		"Remove it with: ipcrm -q " + strconv.Itoa(id)
 }
 
 // alive is "PID 4242 (still running)", "thread 4245 of PID 4242 (still
-// running)", "PID 4242 (gone)" or "none".
-func alive(id int) string {
+// running)", "PID 4242 (gone)" or "none", for id read from msg_lspid or
+// msg_lrpid, which the queue last used at when.
+func alive(id int, when int64) string {
 	if id == 0 {
 		return peek.PID(0)
 	}
@@ -81,10 +98,28 @@ func alive(id int) string {
 	switch {
 	case !ok:
 		return fmt.Sprintf("PID %d (gone)", id)
+	case startedAfter(id, when):
+		return fmt.Sprintf("PID %d (gone; the number is now a newer process's)", id)
 	case pid != id:
 		return fmt.Sprintf("thread %d of PID %d (still running)", id, pid)
 	}
 	return fmt.Sprintf("PID %d (still running)", id)
+}
+
+// status reads /proc/<id>/status, or the file in a task folder, as
+// "Name" -> value.
+func status(dir string) map[string]string {
+	b, err := os.ReadFile(dir + "/status")
+	if err != nil {
+		return nil
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			m[k] = strings.TrimSpace(v)
+		}
+	}
+	return m
 }
 
 // process is the process that id, read from msg_lspid or msg_lrpid, names
@@ -94,38 +129,61 @@ func alive(id int) string {
 // on whichever thread runs it. ok is false when no such task is left, or
 // only a process's zombie (it has exited; its parent has not reaped it).
 func process(id int) (pid int, ok bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/status")
-	if err != nil {
-		return 0, false
-	}
-	threads := 0
-	zombie := false
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, ":")
-		v = strings.TrimSpace(v)
-		switch k {
-		case "State":
-			zombie = strings.HasPrefix(v, "Z")
-		case "Tgid":
-			pid, _ = strconv.Atoi(v)
-		case "Threads":
-			threads, _ = strconv.Atoi(v)
-		}
-	}
-	if pid == 0 || zombie && threads <= 1 {
+	st := status("/proc/" + strconv.Itoa(id))
+	pid, _ = strconv.Atoi(st["Tgid"])
+	if pid == 0 || strings.HasPrefix(st["State"], "Z") && st["Threads"] == "1" {
 		return 0, false
 	}
 	return pid, true
 }
 
-// running returns the process that id (msg_lspid or msg_lrpid) names if
-// it is alive, this user's, in this IPC namespace, and none of the clients
-// asleep in msgrcv on the queue (a client's receiving thread counts as its
-// client).
-func running(id int, clients []int) (int, bool) {
+// startedAfter reports whether task id started after when (a time in
+// seconds since the epoch, as msg_stime and msg_rtime hold): then it is
+// not the one that used the queue, but a newer task given the freed ID.
+// Its start is field 22 of /proc/<id>/stat, in clock ticks since boot
+// (USER_HZ, 100 on amd64 and arm64), and boot is btime in /proc/stat;
+// both are whole seconds at best, so a second's slack is allowed.
+func startedAfter(id int, when int64) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(id) + "/stat")
+	i := strings.LastIndexByte(string(b), ')')
+	if err != nil || i < 0 {
+		return false
+	}
+	f := strings.Fields(string(b[i+1:])) // from field 3, the state
+	if len(f) < 20 {
+		return false
+	}
+	ticks, _ := strconv.ParseInt(f[19], 10, 64)
+	st, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			boot, _ := strconv.ParseInt(v, 10, 64)
+			return boot > 0 && boot+ticks/100 > when+1
+		}
+	}
+	return false
+}
+
+// running returns the process that id (msg_lspid or msg_lrpid, the queue
+// last used at when) names if it is alive, the one that used the queue,
+// this user's, in this IPC namespace as far as can be seen, and none of
+// the clients asleep in msgrcv on the queue (a client's receiving thread
+// counts as its client). A process whose namespace cannot be read is
+// counted, and added to hidden.
+func running(id int, when int64, clients []int, hidden map[int]bool) (int, bool) {
 	pid, ok := process(id)
-	if !ok || !ours("/proc/"+strconv.Itoa(pid), ipcNS()) {
+	if !ok || startedAfter(id, when) {
 		return 0, false
+	}
+	mine, known := ours("/proc/"+strconv.Itoa(id), ipcNS())
+	if !mine {
+		return 0, false
+	}
+	if !known {
+		hidden[pid] = true
 	}
 	for _, c := range clients {
 		if c == pid {
@@ -136,7 +194,9 @@ func running(id int, clients []int) (int, bool) {
 }
 
 // command is the process's command line as ps shows it, the program named
-// without its folder ("07-msgqueue client -path /tmp/q").
+// without its folder ("07-msgqueue client -path /tmp/q"); an argument
+// with a space or a character that does not print is quoted, as Go
+// would write it.
 func command(pid int) string {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
@@ -144,58 +204,79 @@ func command(pid int) string {
 		return "command line unknown"
 	}
 	args[0] = filepath.Base(args[0])
-	cmd := strings.Join(args, " ")
-	if len(cmd) > 70 {
-		cmd = cmd[:67] + "..."
+	for i, a := range args {
+		if a == "" || strings.IndexFunc(a, func(r rune) bool { return r == ' ' || !unicode.IsPrint(r) }) >= 0 {
+			args[i] = strconv.QuoteToGraphic(a)
+		}
 	}
-	return cmd
+	cmd := []rune(strings.Join(args, " "))
+	if len(cmd) > 70 {
+		return string(cmd[:67]) + "..."
+	}
+	return string(cmd)
 }
 
-// ipcNS names this process's IPC namespace ("ipc:[4026531839]"), or is
-// empty if it cannot be read.
+// ipcNS names the calling thread's IPC namespace ("ipc:[4026531839]"),
+// where its msgget found the queue, or is empty if it cannot be read.
+// Not /proc/self's: that is the main thread's, and a thread may have
+// entered another namespace (a test binary's do).
 func ipcNS() string {
-	ns, _ := os.Readlink("/proc/self/ns/ipc")
+	ns, _ := os.Readlink("/proc/thread-self/ns/ipc")
 	return ns
 }
 
-// ours reports whether the task at dir (/proc/<pid> or
-// /proc/<pid>/task/<tid>) is in the IPC namespace myNS and its process is
-// this user's (the owner of /proc/<pid> is its effective uid).
-func ours(dir, myNS string) bool {
-	if ns, err := os.Readlink(dir + "/ns/ipc"); err != nil || ns != myNS || myNS == "" {
-		return false
+// ours reports whether the task at dir (/proc/<id> or
+// /proc/<pid>/task/<tid>) runs as this user (its effective uid, the
+// second number of Uid: in its status) and is in the IPC namespace myNS
+// (a thread may have entered another one). known is false when its
+// namespace cannot be read: the link needs ptrace read access, which a
+// process that is not dumpable refuses to all but root; mine then says
+// only that it runs as this user.
+func ours(dir, myNS string) (mine, known bool) {
+	uid := strings.Fields(status(dir)["Uid"])
+	if len(uid) < 2 || uid[1] != strconv.Itoa(os.Geteuid()) || myNS == "" {
+		return false, true
 	}
-	proc := dir
-	if filepath.Base(filepath.Dir(dir)) == "task" {
-		proc = filepath.Dir(filepath.Dir(dir))
+	ns, err := os.Readlink(dir + "/ns/ipc")
+	if errors.Is(err, fs.ErrPermission) {
+		return true, false
 	}
-	var st unix.Stat_t
-	return unix.Stat(proc, &st) == nil && st.Uid == uint32(os.Geteuid())
+	return err == nil && ns == myNS, true
 }
 
 // waiters lists the processes asleep in msgrcv on queue id, as the kernel
 // shows them in /proc/<pid>/task/<tid>/syscall ("70 0x3 0x7f.. 0x401 0x2
 // ..." on amd64: the call's number and arguments): those waiting for type
-// 2 are servers, the others clients waiting for their reply.
+// 2 are servers, the others clients waiting for their reply. hidden has
+// this user's processes whose threads' calls (or namespace) this user may
+// not read: the file needs ptrace access (EPERM otherwise), which Yama's
+// ptrace_scope 1, the default on Ubuntu, gives only to a process's
+// ancestors, and a process that is not dumpable to root alone.
 //
 // A msqid means something only in its IPC namespace: every namespace (a
 // container, a test run) numbers its queues afresh, so queue 0 here and
-// queue 0 next door are two queues. A thread counts only if it is in this
-// process's IPC namespace (/proc/<pid>/task/<tid>/ns/ipc names the same
-// "ipc:[inode]") and its process is this user's (the owner of /proc/<pid>
-// is its effective uid): the queue is this user's, and root sees
-// everybody's processes.
-func waiters(id int) (servers, clients []int) {
+// queue 0 next door are two queues. A thread counts only if it is in the
+// caller's IPC namespace (/proc/<pid>/task/<tid>/ns/ipc names the same
+// "ipc:[inode]") and runs as this user: the queue is this user's, and
+// root sees everybody's processes.
+func waiters(id int) (servers, clients []int, hidden map[int]bool) {
+	hidden = map[int]bool{}
 	myNS := ipcNS()
 	if myNS == "" {
-		return nil, nil // no way to tell whose queue 0 a thread waits on
+		return nil, nil, hidden // no way to tell whose queue 0 a thread waits on
 	}
 	paths, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/syscall")
 	for _, p := range paths {
-		if !ours(filepath.Dir(p), myNS) {
+		mine, known := ours(filepath.Dir(p), myNS)
+		if !mine {
 			continue
 		}
+		pid, _ := strconv.Atoi(strings.Split(p, "/")[2])
 		b, err := os.ReadFile(p)
+		if !known || errors.Is(err, fs.ErrPermission) {
+			hidden[pid] = true
+			continue
+		}
 		f := strings.Fields(string(b))
 		if err != nil || len(f) < 5 || f[0] != strconv.Itoa(unix.SYS_MSGRCV) {
 			continue
@@ -205,14 +286,13 @@ func waiters(id int) (servers, clients []int) {
 		if int(q) != id {
 			continue
 		}
-		pid, _ := strconv.Atoi(strings.Split(p, "/")[2])
 		if int64(typ) == clientType {
 			servers = append(servers, pid)
 		} else {
 			clients = append(clients, pid)
 		}
 	}
-	return servers, clients
+	return servers, clients, hidden
 }
 
 // who is "uid 1000 (alice)".

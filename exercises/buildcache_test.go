@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestBuildCacheRefusesStrangers: the checker runs what it finds in its
@@ -55,34 +57,69 @@ func TestBuildCacheRefusesStrangers(t *testing.T) {
 
 // TestTrimBuildCache: what no run used for a week goes, a build of this
 // clone or another clone's whole folder (CI clones afresh each time);
-// what was used stays, and this clone's folder counts as used now.
+// what was used stays (a clone whose build was used lately, a build a
+// checker holds locked), this clone's folder counts as used now, and a
+// symbolic link is never followed.
 func TestTrimBuildCache(t *testing.T) {
 	t.Parallel()
 	top := t.TempDir()
 	weekAgo := time.Now().Add(-8 * 24 * time.Hour)
-	mk := func(path string, old bool) string {
+	old := func(p string) {
+		if err := os.Chtimes(p, weekAgo, weekAgo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk := func(path string, isOld bool) string {
 		p := filepath.Join(top, path)
 		if err := os.MkdirAll(p, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if old {
-			if err := os.Chtimes(p, weekAgo, weekAgo); err != nil {
-				t.Fatal(err)
-			}
+		if isOld {
+			old(p)
 		}
 		return p
 	}
+	link := func(target, path string) string {
+		p := filepath.Join(top, path)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := unix.Lutimes(p, []unix.Timeval{unix.NsecToTimeval(weekAgo.UnixNano()), unix.NsecToTimeval(weekAgo.UnixNano())}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	outside := mk("outside/precious", true)
 	oldBuild, newBuild := mk("exercises-mine/builds/old", true), mk("exercises-mine/builds/new", false)
-	oldClone, newClone := mk("exercises-gone", true), mk("exercises-other", false)
-	other := mk("c-twins", true) // not the checker's
-	mine := filepath.Join(top, "exercises-mine")
-	if err := os.Chtimes(mine, weekAgo, weekAgo); err != nil {
+	locked := mk("exercises-mine/builds/locked", false)
+	lf, err := os.Create(filepath.Join(locked, "lock"))
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer lf.Close()
+	if err := unix.Flock(int(lf.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	old(locked)
+	linkedBuild := link(outside, "exercises-mine/builds/linked")
+	oldClone := mk("exercises-gone", true)
+	usedClone, usedBuild := mk("exercises-used", true), mk("exercises-used/builds/recent", false)
+	old(filepath.Join(top, "exercises-used/builds"))
+	old(usedClone)
+	newClone := mk("exercises-other", false)
+	linkedClone := link(filepath.Join(top, "outside"), "exercises-linked")
+	other := mk("c-twins", true) // not the checker's
+	mine := filepath.Join(top, "exercises-mine")
+	old(filepath.Join(mine, "builds"))
+	old(mine)
 	trimBuildCache(mine)
-	for p, want := range map[string]bool{oldBuild: false, newBuild: true, oldClone: false, newClone: true, other: true, mine: true} {
-		if _, err := os.Stat(p); (err == nil) != want {
-			t.Errorf("%s: there %v, want %v", p, err == nil, want)
+	for p, want := range map[string]bool{
+		oldBuild: false, newBuild: true, locked: true, linkedBuild: false, outside: true,
+		oldClone: false, usedClone: true, usedBuild: true, newClone: true, linkedClone: true,
+		other: true, mine: true,
+	} {
+		if _, err := os.Lstat(p); (err == nil) != want {
+			t.Errorf("%s: there %v, want %v", strings.TrimPrefix(p, top), err == nil, want)
 		}
 	}
 	if info, err := os.Stat(mine); err != nil || time.Since(info.ModTime()) > time.Hour {

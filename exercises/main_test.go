@@ -165,16 +165,23 @@ func tempFolder(flags []string) bool {
 // trimBuildCache removes the checker's builds that no run used for a
 // week, and the whole folder of a clone no run used for a week (CI clones
 // the repository afresh each time, each clone with a folder of its own).
+// A build is used when the checker copies it out (it touches the entry);
+// a clone's folder, when its tests start (TestMain touches it) or one of
+// its builds is used. An entry another checker holds locked stays.
 func trimBuildCache(cache string) {
-	old := func(path string) bool {
+	week := 7 * 24 * time.Hour
+	mtime := func(path string) time.Time {
 		info, err := os.Lstat(path)
-		return err == nil && time.Since(info.ModTime()) > 7*24*time.Hour
+		if err != nil {
+			return time.Now()
+		}
+		return info.ModTime()
 	}
 	dir := filepath.Join(cache, "builds")
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if old(filepath.Join(dir, e.Name())) {
-			os.RemoveAll(filepath.Join(dir, e.Name()))
+		if entry := filepath.Join(dir, e.Name()); time.Since(mtime(entry)) > week {
+			removeUnlocked(entry)
 		}
 	}
 	now := time.Now()
@@ -182,10 +189,32 @@ func trimBuildCache(cache string) {
 	clones, _ := filepath.Glob(filepath.Join(filepath.Dir(cache), "exercises-*"))
 	for _, c := range clones {
 		var st syscall.Stat_t
-		if c != cache && old(c) && syscall.Lstat(c, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR && int(st.Uid) == os.Geteuid() {
+		if c == cache || syscall.Lstat(c, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFDIR || int(st.Uid) != os.Geteuid() {
+			continue
+		}
+		last := mtime(c)
+		builds, _ := filepath.Glob(filepath.Join(c, "builds", "*"))
+		for _, b := range builds {
+			if m := mtime(b); m.After(last) {
+				last = m
+			}
+		}
+		if time.Since(last) > week {
 			os.RemoveAll(c)
 		}
 	}
+}
+
+// removeUnlocked removes a build entry unless a checker holds its lock.
+func removeUnlocked(entry string) {
+	f, err := os.OpenFile(filepath.Join(entry, "lock"), os.O_RDWR|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, 0)
+	if err == nil {
+		defer f.Close()
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+			return // in use now
+		}
+	}
+	os.RemoveAll(entry)
 }
 
 // writeIfChanged writes data to path unless it already holds it, through

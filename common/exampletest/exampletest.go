@@ -331,6 +331,9 @@ type Opts struct {
 	// (see NewIPCNamespace). Programs that must share a queue, a segment
 	// or a semaphore set are given the same one.
 	IPC *IPCNamespace
+	// Credential, if not nil, runs the program as that user (the test
+	// must be root); its TMPDIR is then that user's.
+	Credential *syscall.Credential
 }
 
 // Proc is a running program.
@@ -403,6 +406,11 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
 		p.tmp = dir
+		if c := o.Credential; c != nil {
+			if err := os.Chown(dir, int(c.Uid), int(c.Gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	guard := guardFor(t, o)
 	ctx, cancel := context.WithTimeout(context.Background(), guard)
@@ -413,7 +421,7 @@ func Start(t testing.TB, bin string, o Opts) *Proc {
 	cmd.Env = append(cmd.Env, o.Env...)
 	cmd.Stdin = o.Stdin
 	// Pdeathsig: the run dies with the test binary (see lifetime.go).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: o.Credential}
 	cmd.Cancel = func() error {
 		// The guard fired: the run hangs. Say so, with what it printed and
 		// where each of its processes sleeps, then kill the whole group.

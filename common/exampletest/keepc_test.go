@@ -8,11 +8,14 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestKeptCTrimmed: a kept twin that a test uses counts as used; the
 // twins no test used for a week go, and so do the half-written copies a
-// killed test binary left; the others stay.
+// killed test binary left; the others stay, and so does a symbolic link
+// (never followed) and what it points to.
 func TestKeptCTrimmed(t *testing.T) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("gcc not found: no twin is kept without it")
@@ -45,12 +48,22 @@ func TestKeptCTrimmed(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	target := put("../elsewhere")
+	linked := filepath.Join(dir, "00112233445566778899aabbccddeeff")
+	if err := os.Symlink(target, linked); err != nil {
+		t.Fatal(err)
+	}
+	tv := []unix.Timeval{unix.NsecToTimeval(weekAgo.UnixNano()), unix.NsecToTimeval(weekAgo.UnixNano())}
+	if err := unix.Lutimes(linked, tv); err != nil {
+		t.Fatal(err)
+	}
+
 	if got := keptC("gcc", flags, []string{src}); got != used {
 		t.Fatalf("keptC = %q, want %q", got, used)
 	}
 	trimKeptC(dir)
-	for p, want := range map[string]bool{used: true, recent: true, unused: false, half: false} {
-		if _, err := os.Stat(p); (err == nil) != want {
+	for p, want := range map[string]bool{used: true, recent: true, unused: false, half: false, linked: true, target: true} {
+		if _, err := os.Lstat(p); (err == nil) != want {
 			t.Errorf("%s: there %v, want %v", filepath.Base(p), err == nil, want)
 		}
 	}

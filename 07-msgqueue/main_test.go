@@ -754,10 +754,11 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 			t.Errorf("second server: exit status %d, want 1", again.Code())
 		}
 		want := []string{
-			fmt.Sprintf("PID %d used it last and runs, in no msgrcv on it. Its command line:", live.Pid()),
+			fmt.Sprintf("PID %d used it last and runs, in no msgrcv on it; its command line:", live.Pid()),
 			filepath.Base(bin) + " " + map[string]string{"server": "client", "client": "server"}[killed] + " -path",
-			"a server between a request and its reply, or a client between two lines.",
-			fmt.Sprintf("A client: its server is gone; remove the queue with: ipcrm -q %d", id),
+			"Each may be a server (in msgrcv, or reading its next reply) or a client.",
+			"A server among them: end it (Ctrl-C, or kill PID) and start again.",
+			fmt.Sprintf("None: its server is gone; remove the queue with: ipcrm -q %d", id),
 		}
 		if killed == "server" && int(ds.Lrpid) != cl.Pid() {
 			want = append(want, fmt.Sprintf("last msgrcv by thread %d of PID %d (still running);", ds.Lrpid, cl.Pid()))
@@ -765,8 +766,8 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 			t.Logf("the client received on its main thread in five rounds: msg_lrpid is its PID")
 		}
 		exampletest.Contains(t, again.Stderr, want...)
-		if strings.Contains(again.Stderr, "a server is still running") {
-			t.Errorf("the %s killed with -9, a server said to be waiting:\n%s", killed, again.Stderr)
+		if strings.Contains(again.Stderr, "a server is still running") || strings.Contains(again.Stderr, "its server is gone (") {
+			t.Errorf("the %s killed with -9, the live %s not weighed:\n%s", killed, map[string]string{"server": "client", "client": "server"}[killed], again.Stderr)
 		}
 		ns.Do(func() { _ = sysv.Msgctl(id, unix.IPC_RMID, nil) })
 		cw.Close()
@@ -789,7 +790,7 @@ func TestStaleQueueHiddenWaiter(t *testing.T) {
 		t.Skip("needs root to run the servers as another user")
 	}
 	ns := exampletest.NewIPCNamespace(t)
-	dir, err := os.MkdirTemp("", "q07-")
+	dir, err := os.MkdirTemp("/tmp", "q07-") // short, and a path nobody may walk
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -807,23 +808,86 @@ func TestStaleQueueHiddenWaiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
-	in, _ := heldOpen(t)
-	srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Stdin: in, Credential: nobody})
-	id := msqidIn(t, srv.WaitFor("= msqid"))
-	srv.WaitFor("waiting for requests")
-	blockedIn(t, srv.Pid(), unix.SYS_MSGRCV, id) // the test, root, may read where it waits
-
-	again := exampletest.Run(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Split: true, Credential: nobody})
-	if again.Code() != 1 {
-		t.Errorf("second server: exit status %d, want 1", again.Code())
+	probe := exec.Command(bin, "-h")
+	probe.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
+	if err := probe.Run(); err != nil && probe.ProcessState == nil {
+		t.Skipf("nobody cannot run a copy in %s (noexec, or uid 65534 not mapped here): %v", dir, err)
 	}
-	exampletest.Contains(t, again.Stderr,
-		fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user", srv.Pid()),
-		fmt.Sprintf("(/proc/%d/task/*/syscall needs ptrace access). Its command line:", srv.Pid()),
-		"07-msgqueue server -path "+keyDir,
-		"a server (in msgrcv, or reading its next reply) or a client between lines.")
-	if strings.Contains(again.Stderr, "in no msgrcv") || strings.Contains(again.Stderr, "its server is gone (") {
-		t.Errorf("a server asleep in msgrcv, hidden from this user, said to wait in no msgrcv:\n%s", again.Stderr)
+	for _, roundTrip := range []bool{false, true} {
+		in, reply := heldOpen(t)
+		srv := exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Stdin: in, Credential: nobody})
+		id := msqidIn(t, srv.WaitFor("= msqid"))
+		srv.WaitFor("waiting for requests")
+		if st, err := os.Stat(fmt.Sprintf("/proc/%d/syscall", srv.Pid())); err != nil || st.Sys().(*syscall.Stat_t).Uid != 0 {
+			srv.Signal(syscall.SIGTERM)
+			srv.Wait()
+			t.Skip("the server is dumpable all the same (fs.suid_dumpable): its /proc files are nobody's, not hidden")
+		}
+		var cl *exampletest.Proc
+		var cw *os.File
+		if roundTrip {
+			var cin *os.File
+			cin, cw = heldOpen(t)
+			cl = exampletest.Start(t, bin, exampletest.Opts{IPC: ns, Args: []string{"client", "-path", keyDir}, Stdin: cin, Credential: nobody})
+			fmt.Fprintln(cw, "hello")
+			srv.WaitFor("# hello")
+			fmt.Fprintln(reply, "hi")
+			cl.WaitFor("server# hi")
+		}
+		blockedIn(t, srv.Pid(), unix.SYS_MSGRCV, id) // the test, root, may read where it waits
+
+		again := exampletest.Run(t, bin, exampletest.Opts{IPC: ns, Args: []string{"server", "-path", keyDir}, Split: true, Credential: nobody})
+		if again.Code() != 1 {
+			t.Errorf("second server: exit status %d, want 1", again.Code())
+		}
+		want := []string{
+			fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user", srv.Pid()),
+			fmt.Sprintf("(/proc/%d/task/*/syscall needs ptrace access); its command line:", srv.Pid()),
+			"07-msgqueue server -path ",
+			"Each may be a server (in msgrcv, or reading its next reply) or a client.",
+		}
+		if roundTrip {
+			want = append(want, fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user", cl.Pid()),
+				"07-msgqueue client -path ")
+		}
+		exampletest.Contains(t, again.Stderr, want...)
+		if strings.Contains(again.Stderr, "in no msgrcv") || strings.Contains(again.Stderr, "its server is gone (") {
+			t.Errorf("a server asleep in msgrcv, hidden from this user, said to wait in no msgrcv, or gone:\n%s", again.Stderr)
+		}
+		if cl != nil {
+			cw.Close() // end of input: the client ends
+			cl.Wait()
+		}
+		srv.Signal(syscall.SIGTERM)
+		srv.Wait()
+	}
+}
+
+// msg_lspid and msg_lrpid are PIDs as the reader's PID namespace sees
+// them: 0 for a process of another one (a container sharing the IPC
+// namespace). A server started there finds the live server's queue used
+// by "a process of another PID namespace", and must not call it gone.
+func TestStaleQueueOtherPIDNamespace(t *testing.T) {
+	t.Parallel()
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and unshare(1) for a PID namespace of its own")
+	}
+	bin := exampletest.Binary(t)
+	ns := exampletest.NewIPCNamespace(t)
+	dir, _ := keyDir(t)
+	in, _ := heldOpen(t)
+	srv, _ := startServer(t, bin, ns, dir, in)
+	again := exampletest.Run(t, unshare, exampletest.Opts{IPC: ns, Split: true,
+		Args: []string{"--pid", "--fork", "--mount-proc", bin, "server", "-path", dir}})
+	if again.Code() != 1 {
+		t.Errorf("second server: exit status %d, want 1:\n%s", again.Code(), again.Stderr)
+	}
+	exampletest.Contains(t, again.Stderr, "last msgsnd by a process of another PID namespace (0 here),",
+		"a process of another PID namespace (a container?), which this one",
+		"None: its server is gone; remove the queue with: ipcrm -q")
+	if strings.Contains(again.Stderr, "its server is gone (") {
+		t.Errorf("a live server in another PID namespace called gone:\n%s", again.Stderr)
 	}
 	srv.Signal(syscall.SIGTERM)
 	srv.Wait()
@@ -831,28 +895,32 @@ func TestStaleQueueHiddenWaiter(t *testing.T) {
 
 // msg_lspid and msg_lrpid keep their numbers after the process is gone,
 // and the kernel gives a freed number to a new process: a process that
-// started after the queue's last use is not the one that used it, and the
-// diagnosis must never name it as a server to kill.
-func TestReusedPIDIsNoUser(t *testing.T) {
+// started after the queue's last use is said to be one, by its start time
+// (field 22 of /proc/<pid>/stat) against msg_stime or msg_rtime. It stays
+// on the list of the queue's possible users, with its command line: a
+// clock stepped forward after the last use would make a live server look
+// started later too.
+func TestReusedPID(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command("sleep", "60")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	exampletest.StartOwned(t, cmd) // killed with the test binary
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	pid := cmd.Process.Pid
 	hourAgo, now := time.Now().Add(-time.Hour).Unix(), time.Now().Unix()
-	if got, ok := running(pid, hourAgo, nil, map[int]bool{}); ok {
-		t.Errorf("a process started after the queue's last use (an hour ago) taken for its user: PID %d", got)
+	if !startedAfter(pid, hourAgo) || startedAfter(pid, now) {
+		t.Errorf("started after an hour ago: %v, after now: %v; want true, false", startedAfter(pid, hourAgo), startedAfter(pid, now))
 	}
-	if want := fmt.Sprintf("PID %d (gone; the number is now a newer process's)", pid); alive(pid, hourAgo) != want {
+	if want := fmt.Sprintf("PID %d (running, but started later: a reused PID?)", pid); alive(pid, hourAgo) != want {
 		t.Errorf("alive = %q, want %q", alive(pid, hourAgo), want)
 	}
-	if got, ok := running(pid, now, nil, map[int]bool{}); !ok || got != pid {
-		t.Errorf("a process that was running at the queue's last use (now) not found: %d %v", got, ok)
+	if want := fmt.Sprintf("PID %d (still running)", pid); alive(pid, now) != want {
+		t.Errorf("alive = %q, want %q", alive(pid, now), want)
 	}
-	if got, ok := running(pid, now, []int{pid}, map[int]bool{}); ok {
-		t.Errorf("a waiting client taken for a server: PID %d", got)
+	if got, ok := running(pid, nil, ipcNS(), map[int]bool{}); !ok || got != pid {
+		t.Errorf("a running process of this user not found: %d %v", got, ok)
+	}
+	if got, ok := running(pid, []int{pid}, ipcNS(), map[int]bool{}); ok {
+		t.Errorf("a waiting client taken for a possible server: PID %d", got)
 	}
 }
 

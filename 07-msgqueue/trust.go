@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode"
@@ -49,34 +50,54 @@ func existing(id int, err error) string {
 	}
 	s := fmt.Sprintf("\nqueue %d has this key and is yours:\nlast msgsnd by %s,\nlast msgrcv by %s;\n", id,
 		alive(int(ds.Lspid), ds.Stime), alive(int(ds.Lrpid), ds.Rtime))
-	srv, clients, hidden := waiters(id)
+	myNS := ipcNS()
+	if myNS == "" {
+		return s + "this thread's IPC namespace cannot be read (/proc/self/task/TID/ns/ipc),\n" +
+			"so which processes wait on the queue cannot be told.\n" +
+			"If your server still runs, end it (Ctrl-C in its terminal) and start again;\n" +
+			"if not, remove the queue with: ipcrm -q " + strconv.Itoa(id)
+	}
+	srv, clients, hidden := waiters(id, myNS)
 	if len(srv) > 0 {
 		return s + fmt.Sprintf("a server is still running (waiting in msgrcv for type %d: %v).\n"+
 			"End it (Ctrl-C in its terminal, or kill PID) and start again", clientType, srv)
 	}
-	// A live process that used the queue last, asleep in no msgrcv on it:
-	// nothing in the queue tells a server reading its next reply from a
-	// client reading its next line. Its command line does.
+	// The processes that used the queue last and still run, asleep in no
+	// msgrcv on it that this user can see: nothing in the queue tells a
+	// server reading its next reply from a client reading its next line.
+	// Each is named with its command line, which does; the server is
+	// called gone only when there is none.
+	var users []string
+	seen := map[int]bool{}
 	for _, last := range []struct {
 		id   int
 		when int64
-	}{{int(ds.Lrpid), ds.Rtime}, {int(ds.Lspid), ds.Stime}} {
-		pid, ok := running(last.id, last.when, clients, hidden)
-		switch {
-		case !ok:
-			continue
-		case hidden[pid]:
-			s += fmt.Sprintf("PID %d used it last and runs; where it waits is hidden from this user\n"+
-				"(/proc/%d/task/*/syscall needs ptrace access). Its command line:\n"+
-				"  %s\n"+
-				"a server (in msgrcv, or reading its next reply) or a client between lines.\n", pid, pid, command(pid))
-		default:
-			s += fmt.Sprintf("PID %d used it last and runs, in no msgrcv on it. Its command line:\n"+
-				"  %s\n"+
-				"a server between a request and its reply, or a client between two lines.\n", pid, command(pid))
+	}{{int(ds.Lspid), ds.Stime}, {int(ds.Lrpid), ds.Rtime}} {
+		if last.id == 0 && last.when != 0 && !seen[0] {
+			seen[0] = true
+			users = append(users, "a process of another PID namespace (a container?), which this one\n"+
+				"cannot see (its PID reads 0 here); ps there tells what it is.")
 		}
-		return s + fmt.Sprintf("A server: end it (Ctrl-C in its terminal, or kill %d) and start again.\n"+
-			"A client: its server is gone; remove the queue with: ipcrm -q %d", pid, id)
+		pid, ok := running(last.id, clients, myNS, hidden)
+		if !ok || seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		why := "used it last and runs, in no msgrcv on it"
+		switch {
+		case startedAfter(last.id, last.when):
+			why = "started after the last use (a reused PID?)"
+		case hidden[pid]:
+			why = fmt.Sprintf("used it last and runs; where it waits is hidden from this user\n"+
+				"(/proc/%d/task/*/syscall needs ptrace access)", pid)
+		}
+		users = append(users, fmt.Sprintf("PID %d %s; its command line:\n  %s", pid, why, command(pid)))
+	}
+	if len(users) > 0 {
+		return s + strings.Join(users, "\n") + "\n" +
+			"Each may be a server (in msgrcv, or reading its next reply) or a client.\n" +
+			"A server among them: end it (Ctrl-C, or kill PID) and start again.\n" +
+			"None: its server is gone; remove the queue with: ipcrm -q " + strconv.Itoa(id)
 	}
 	if len(clients) > 0 {
 		s += fmt.Sprintf("no server is left, but clients %v sleep in msgrcv on it,\n"+
@@ -91,6 +112,9 @@ func existing(id int, err error) string {
 // running)", "PID 4242 (gone)" or "none", for id read from msg_lspid or
 // msg_lrpid, which the queue last used at when.
 func alive(id int, when int64) string {
+	if id == 0 && when != 0 {
+		return "a process of another PID namespace (0 here)"
+	}
 	if id == 0 {
 		return peek.PID(0)
 	}
@@ -99,7 +123,7 @@ func alive(id int, when int64) string {
 	case !ok:
 		return fmt.Sprintf("PID %d (gone)", id)
 	case startedAfter(id, when):
-		return fmt.Sprintf("PID %d (gone; the number is now a newer process's)", id)
+		return fmt.Sprintf("PID %d (running, but started later: a reused PID?)", id)
 	case pid != id:
 		return fmt.Sprintf("thread %d of PID %d (still running)", id, pid)
 	}
@@ -167,18 +191,17 @@ func startedAfter(id int, when int64) bool {
 	return false
 }
 
-// running returns the process that id (msg_lspid or msg_lrpid, the queue
-// last used at when) names if it is alive, the one that used the queue,
-// this user's, in this IPC namespace as far as can be seen, and none of
-// the clients asleep in msgrcv on the queue (a client's receiving thread
-// counts as its client). A process whose namespace cannot be read is
-// counted, and added to hidden.
-func running(id int, when int64, clients []int, hidden map[int]bool) (int, bool) {
+// running returns the process that id (msg_lspid or msg_lrpid) names if
+// it is alive, this user's, in the IPC namespace myNS as far as can be
+// seen, and none of the clients asleep in msgrcv on the queue (a client's
+// receiving thread counts as its client). A process whose namespace
+// cannot be read is counted, and added to hidden.
+func running(id int, clients []int, myNS string, hidden map[int]bool) (int, bool) {
 	pid, ok := process(id)
-	if !ok || startedAfter(id, when) {
+	if !ok {
 		return 0, false
 	}
-	mine, known := ours("/proc/"+strconv.Itoa(id), ipcNS())
+	mine, known := ours("/proc/"+strconv.Itoa(id), myNS)
 	if !mine {
 		return 0, false
 	}
@@ -219,9 +242,12 @@ func command(pid int) string {
 // ipcNS names the calling thread's IPC namespace ("ipc:[4026531839]"),
 // where its msgget found the queue, or is empty if it cannot be read.
 // Not /proc/self's: that is the main thread's, and a thread may have
-// entered another namespace (a test binary's do).
+// entered another namespace (a test binary's do). /proc/thread-self says
+// the same from Linux 3.17 on.
 func ipcNS() string {
-	ns, _ := os.Readlink("/proc/thread-self/ns/ipc")
+	runtime.LockOSThread() // the thread named is the one that reads
+	defer runtime.UnlockOSThread()
+	ns, _ := os.Readlink(fmt.Sprintf("/proc/self/task/%d/ns/ipc", unix.Gettid()))
 	return ns
 }
 
@@ -256,15 +282,11 @@ func ours(dir, myNS string) (mine, known bool) {
 // A msqid means something only in its IPC namespace: every namespace (a
 // container, a test run) numbers its queues afresh, so queue 0 here and
 // queue 0 next door are two queues. A thread counts only if it is in the
-// caller's IPC namespace (/proc/<pid>/task/<tid>/ns/ipc names the same
+// IPC namespace myNS (/proc/<pid>/task/<tid>/ns/ipc names the same
 // "ipc:[inode]") and runs as this user: the queue is this user's, and
 // root sees everybody's processes.
-func waiters(id int) (servers, clients []int, hidden map[int]bool) {
+func waiters(id int, myNS string) (servers, clients []int, hidden map[int]bool) {
 	hidden = map[int]bool{}
-	myNS := ipcNS()
-	if myNS == "" {
-		return nil, nil, hidden // no way to tell whose queue 0 a thread waits on
-	}
 	paths, _ := filepath.Glob("/proc/[0-9]*/task/[0-9]*/syscall")
 	for _, p := range paths {
 		mine, known := ours(filepath.Dir(p), myNS)

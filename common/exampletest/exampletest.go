@@ -332,7 +332,7 @@ type Opts struct {
 	// or a semaphore set are given the same one.
 	IPC *IPCNamespace
 	// Credential, if not nil, runs the program as that user (the test
-	// must be root); its TMPDIR is then that user's.
+	// must be root); the TMPDIR made for it (TmpDir empty) is that user's.
 	Credential *syscall.Credential
 }
 

@@ -370,14 +370,15 @@ func killWriterOfStep4(t *testing.T) bool {
 	}
 	// SIGSTOP takes effect as each thread of the demo next runs: until all
 	// are stopped, one may still reap the writer or tell it to go ahead.
-	for deadline := time.Now().Add(exampletest.Guard); !allStopped(p.Pid()); time.Sleep(time.Millisecond) { // watching /proc
-		if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid())); err != nil || bytes.Contains(stat, []byte(") Z ")) {
-			p.Wait() // the demo has ended: too late
-			return false
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the demo did not stop within %v of SIGSTOP:%s", exampletest.Guard, threads(p.Pid()))
-		}
+	// The kernel tells the parent (this test) once the whole group has
+	// stopped, or the demo has ended; WNOWAIT leaves either to p.Wait.
+	var info unix.Siginfo
+	if err := unix.Waitid(unix.P_PID, p.Pid(), &info, unix.WSTOPPED|unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatal(err)
+	}
+	if info.Code != cldStopped {
+		p.Wait() // the demo has ended: too late
+		return false
 	}
 	stdin := peek.FDLinkOf(pid, 0) // "(not open)" if the writer is gone already
 	holds := false
@@ -425,19 +426,8 @@ func killWriterOfStep4(t *testing.T) bool {
 	return true
 }
 
-// allStopped reports whether every thread of pid is stopped (state T or
-// t in its /proc stat).
-func allStopped(pid int) bool {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
-	for _, task := range tasks {
-		stat, err := os.ReadFile(task)
-		i := bytes.LastIndexByte(stat, ')')
-		if err != nil || i < 0 || i+3 >= len(stat) || (stat[i+2] != 'T' && stat[i+2] != 't') {
-			return false
-		}
-	}
-	return len(tasks) > 0
-}
+// cldStopped is CLD_STOPPED (<signal.h>): the si_code of a child's stop.
+const cldStopped = 5
 
 // threads is what each thread of pid is doing, as /proc shows it: its
 // state, its system call (number and first argument) and where it sleeps.

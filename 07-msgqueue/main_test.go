@@ -781,7 +781,7 @@ func TestStaleQueueUsedLastByALiveProcess(t *testing.T) {
 // diagnosis says it cannot tell, never that the process waits in no
 // msgrcv. The file needs ptrace access: Yama's ptrace_scope 1 (Ubuntu's
 // default) refuses it outside one's descendants, and a process that is
-// not dumpable refuses it to all but root. Here the servers run as
+// not dumpable refuses it to all without CAP_SYS_PTRACE. Here the servers run as
 // nobody, from a copy of the program that nobody may execute but not
 // read, which makes the kernel mark them not dumpable.
 func TestStaleQueueHiddenWaiter(t *testing.T) {
@@ -879,7 +879,7 @@ func TestStaleQueueOtherPIDNamespace(t *testing.T) {
 	in, _ := heldOpen(t)
 	srv, _ := startServer(t, bin, ns, dir, in)
 	again := exampletest.Run(t, unshare, exampletest.Opts{IPC: ns, Split: true,
-		Args: []string{"--pid", "--fork", "--mount-proc", bin, "server", "-path", dir}})
+		Args: []string{"--pid", "--kill-child", "--mount-proc", bin, "server", "-path", dir}}) // --kill-child: the server dies with unshare
 	if again.Code() != 1 {
 		t.Errorf("second server: exit status %d, want 1:\n%s", again.Code(), again.Stderr)
 	}

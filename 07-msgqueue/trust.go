@@ -256,7 +256,7 @@ func ipcNS() string {
 // second number of Uid: in its status) and is in the IPC namespace myNS
 // (a thread may have entered another one). known is false when its
 // namespace cannot be read: the link needs ptrace read access, which a
-// process that is not dumpable refuses to all but root; mine then says
+// process that is not dumpable refuses to all without CAP_SYS_PTRACE; mine then says
 // only that it runs as this user.
 func ours(dir, myNS string) (mine, known bool) {
 	uid := strings.Fields(status(dir)["Uid"])
@@ -275,9 +275,9 @@ func ours(dir, myNS string) (mine, known bool) {
 // ..." on amd64: the call's number and arguments): those waiting for type
 // 2 are servers, the others clients waiting for their reply. hidden has
 // this user's processes whose threads' calls (or namespace) this user may
-// not read: the file needs ptrace access (EPERM otherwise), which Yama's
+// not read: the file needs ptrace access (EPERM or EACCES otherwise), which Yama's
 // ptrace_scope 1, the default on Ubuntu, gives only to a process's
-// ancestors, and a process that is not dumpable to root alone.
+// ancestors, and a process that is not dumpable to none without CAP_SYS_PTRACE.
 //
 // A msqid means something only in its IPC namespace: every namespace (a
 // container, a test run) numbers its queues afresh, so queue 0 here and

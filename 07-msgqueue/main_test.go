@@ -9,6 +9,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -808,7 +809,9 @@ func TestStaleQueueHiddenWaiter(t *testing.T) {
 		t.Fatal(err)
 	}
 	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
-	probe := exec.Command(bin, "-h")
+	ctx, cancel := context.WithTimeout(context.Background(), exampletest.Guard) // a guard: -h ends at once
+	defer cancel()
+	probe := exec.CommandContext(ctx, bin, "-h")
 	probe.SysProcAttr = &syscall.SysProcAttr{Credential: nobody}
 	if err := probe.Run(); err != nil && probe.ProcessState == nil {
 		t.Skipf("nobody cannot run a copy in %s (noexec, or uid 65534 not mapped here): %v", dir, err)
